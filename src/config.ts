@@ -1,0 +1,118 @@
+// The one typed configuration, read from the environment (and an optional .env file) and validated once at boot.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { type Static, Type } from 'typebox'
+import { Value } from 'typebox/value'
+
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  DATABASE_STATEMENT_TIMEOUT: Type.Integer({ minimum: 0, default: 15_000 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Stagedoor <no-reply@stagedoor.local>' }),
+  PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  JWT_SECRET: Type.Optional(Type.String()),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'stagedoor' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'stagedoor-api' }),
+  ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 900 }),
+  REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 2_592_000 }),
+  RESERVATION_TTL: Type.Integer({ minimum: 1, default: 900 }),
+  RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
+  RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+  WEB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
+  WORKERS_IN_PROCESS: Type.Boolean({ default: true }),
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  REQUEST_TIMEOUT: Type.Integer({ minimum: 1, default: 30 }),
+  SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, default: 10 }),
+  MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 1000 }),
+})
+
+type Env = Static<typeof ConfigSchema>
+
+export interface Config extends Omit<Env, 'JWT_SECRET' | 'CORS_ORIGINS'> {
+  JWT_SECRET: string
+  CORS_ORIGINS: string[]
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const MIN_SECRET_BYTES = 32
+const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt-secret', 'super-secret', 'stagedoor'])
+
+/** Reads `.env` from the working directory into process.env when present (entry points only). */
+export function loadDotEnv(): void {
+  if (existsSync('.env')) process.loadEnvFile('.env')
+}
+
+/** Builds the configuration from an environment map; throws ConfigError naming the variable at fault. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(ConfigSchema.properties)
+  const input: Record<string, unknown> = {}
+  for (const key of known) {
+    const value = env[key]
+    if (value !== undefined && value !== '') input[key] = value
+  }
+  const withDefaults = Value.Default(ConfigSchema, input)
+  const converted = Value.Convert(ConfigSchema, withDefaults) as Record<string, unknown>
+  const errors = [...Value.Errors(ConfigSchema, converted)]
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const name = e.instancePath.replace(/^\//, '') || 'configuration'
+      return `${name}: ${e.message} (got ${JSON.stringify(converted[name])})`
+    })
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`)
+  }
+  const parsed = converted as Env
+  const dataDir = resolve(parsed.DATA_DIR)
+  return {
+    ...parsed,
+    DATA_DIR: dataDir,
+    JWT_SECRET: resolveSecret(parsed, dataDir),
+    CORS_ORIGINS: parsed.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  }
+}
+
+function resolveSecret(env: Env, dataDir: string): string {
+  const given = env.JWT_SECRET
+  if (given !== undefined) {
+    if (Buffer.byteLength(given) < MIN_SECRET_BYTES || WEAK_SECRETS.has(given.toLowerCase())) {
+      throw new ConfigError(
+        `JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes of random data (try: openssl rand -base64 48)`,
+      )
+    }
+    return given
+  }
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError('JWT_SECRET: required when NODE_ENV=production (try: openssl rand -base64 48)')
+  }
+  // Development: generate once and keep it beside the embedded database so tokens survive restarts.
+  const file = join(dataDir, 'jwt-secret')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    mkdirSync(dataDir, { recursive: true })
+    const secret = randomBytes(48).toString('base64url')
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
+    return secret
+  }
+}

@@ -1,0 +1,88 @@
+// Opens the database: embedded PGlite in DATA_DIR by default, PostgreSQL over `pg` when DATABASE_URL is set.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import type { Logger } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import pg from 'pg'
+import * as schema from './schema/index.js'
+
+export type Schema = typeof schema
+/** The drizzle handle services receive; a transaction (`tx`) has the same type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+
+export interface Database {
+  db: Db
+  kind: 'pglite' | 'postgres'
+  /** The PGlite instance in embedded mode (one connection; the job queue talks to it directly). */
+  pglite?: PGlite
+  /** The connection pool in PostgreSQL mode. */
+  pool?: pg.Pool
+  /** How many statements this handle has sent; tests use it to catch a query per row. */
+  queryCount(): number
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string
+  dataDir?: string
+  /** An already open PGlite (tests load a migrated snapshot into memory). */
+  pglite?: PGlite
+  poolMax?: number
+  statementTimeoutMs?: number
+  onPoolError?: (err: Error) => void
+}
+
+export const pgliteExtensions = { pg_trgm }
+
+/** Opens an embedded database in `dir` (created when missing), or in memory when `dir` is undefined. */
+export async function openPglite(dir?: string, loadDataDir?: Blob): Promise<PGlite> {
+  if (dir) mkdirSync(dir, { recursive: true })
+  return PGlite.create({
+    dataDir: dir,
+    extensions: pgliteExtensions,
+    ...(loadDataDir ? { loadDataDir } : {}),
+  })
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  let count = 0
+  const logger: Logger = {
+    logQuery: () => {
+      count++
+    },
+  }
+  const casing = 'snake_case' as const
+
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: opts.statementTimeoutMs ?? 15_000,
+      idle_in_transaction_session_timeout: 60_000,
+      application_name: 'stagedoor',
+    })
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', (err) => opts.onPoolError?.(err))
+    const db = drizzlePg(pool, { schema, logger, casing }) as unknown as Db
+    return { db, kind: 'postgres', pool, queryCount: () => count, close: () => pool.end() }
+  }
+
+  const owned = !opts.pglite
+  const client = opts.pglite ?? (await openPglite(join(opts.dataDir ?? './data', 'db')))
+  const db = drizzlePglite(client, { schema, logger, casing }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    pglite: client,
+    queryCount: () => count,
+    close: async () => {
+      if (owned && !client.closed) await client.close()
+    },
+  }
+}

@@ -1,0 +1,32 @@
+// Events: the core row the box office (sections, seats, reservations) and the social side (posts) refer to.
+import { sql } from 'drizzle-orm'
+import { check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { users } from './accounts.js'
+
+export const events = pgTable(
+  'events',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    // An organizer's account may go; the event and its sales history stay.
+    organizerId: integer('organizer_id').references(() => users.id, { onDelete: 'set null' }),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    venue: text('venue').notNull(),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }),
+    status: text('status', { enum: ['draft', 'published', 'cancelled'] })
+      .notNull()
+      .default('draft'),
+    currency: text('currency').notNull().default('AUD'),
+    maxTicketsPerUser: integer('max_tickets_per_user'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('events_organizer_idx').on(t.organizerId),
+    index('events_status_starts_at_idx').on(t.status, t.startsAt, t.id),
+    index('events_title_trgm_idx').using('gin', sql`lower(${t.title}) gin_trgm_ops`),
+    check('events_status_check', sql`${t.status} in ('draft', 'published', 'cancelled')`),
+    check('events_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+  ],
+)

@@ -1,0 +1,4 @@
+// Every table, by domain. drizzle-kit reads this file to generate migrations.
+export * from './accounts.js'
+export * from './events.js'
+export * from './social.js'

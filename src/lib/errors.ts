@@ -1,0 +1,71 @@
+// The one error type. Every failure a client can see has a stable machine code and an HTTP status.
+
+const STATUS = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  WEAK_PASSWORD: 400,
+  AUTHORIZATION_REQUIRED: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_REVOKED: 401,
+  FRESH_TOKEN_REQUIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  PAYMENT_DECLINED: 402,
+  FORBIDDEN: 403,
+  NOT_FRIENDS: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  EMAIL_TAKEN: 409,
+  USERNAME_TAKEN: 409,
+  ALREADY_FRIENDS: 409,
+  REQUEST_EXISTS: 409,
+  SOLD_OUT: 409,
+  SEAT_TAKEN: 409,
+  NO_ADJACENT_SEATS: 409,
+  TICKET_LIMIT_EXCEEDED: 409,
+  EVENT_NOT_ON_SALE: 409,
+  EVENT_HAS_SALES: 409,
+  CAPACITY_BELOW_SOLD: 409,
+  INVOICE_NOT_OPEN: 409,
+  IDEMPOTENCY_KEY_IN_USE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const
+
+export type ErrorCode = keyof typeof STATUS
+
+export interface FieldError {
+  path: string
+  message: string
+}
+
+export class AppError extends Error {
+  override name = 'AppError'
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    options: { status?: number; errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail)
+    this.status = options.status ?? STATUS[code]
+    this.errors = options.errors
+    this.headers = options.headers
+  }
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string> | undefined
+}
+
+export const statusOf = (code: ErrorCode): number => STATUS[code]
+
+/** 404 for anything the caller may not see, whether or not it exists (no existence leak). */
+export const notFound = (what = 'Resource') => new AppError('NOT_FOUND', `${what} not found`)
+export const forbidden = (detail = 'You may not change this resource') => new AppError('FORBIDDEN', detail)
+export const invalid = (path: string, message: string) =>
+  new AppError('VALIDATION_FAILED', `${path}: ${message}`, { errors: [{ path, message }] })

@@ -1,0 +1,46 @@
+// The one place that hashes and checks passwords: argon2id on libuv's thread pool, never on the event loop.
+import { type Algorithm, hash, verify } from '@node-rs/argon2'
+import { dictionary } from '@zxcvbn-ts/language-common'
+import { AppError } from './errors.js'
+
+// 2 is Algorithm.Argon2id (an ambient const enum, which isolated modules cannot read).
+const PARAMS = { algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1 }
+
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 128
+
+// The list is ranked by frequency; its first 10,000 entries are the most common passwords.
+const COMMON = new Set((dictionary['passwords-common'] as string[]).slice(0, 10_000))
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, PARAMS)
+}
+
+// Verifying against this for an unknown user spends the same work as for a wrong password.
+let dummyHash: Promise<string> | undefined
+export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
+  dummyHash ??= hashPassword('stagedoor-timing-equaliser')
+  const target = stored ?? (await dummyHash)
+  const ok = await verify(target, password).catch(() => false)
+  return ok && stored !== undefined
+}
+
+/** Refuses passwords that are common or equal to the account's own names. Length is checked by the schema. */
+export function assertPasswordStrong(
+  password: string,
+  identity: { username?: string; email?: string },
+): void {
+  const lower = password.toLowerCase()
+  const reason = COMMON.has(lower)
+    ? 'is one of the 10,000 most common passwords'
+    : [identity.username, identity.email, identity.email?.split('@')[0]].some(
+          (v) => v && v.toLowerCase() === lower,
+        )
+      ? 'must not be your username or email address'
+      : undefined
+  if (reason) {
+    throw new AppError('WEAK_PASSWORD', `password ${reason}`, {
+      errors: [{ path: 'body.password', message: reason }],
+    })
+  }
+}

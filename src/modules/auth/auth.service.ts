@@ -1,0 +1,173 @@
+// Sign-up, sign-in and sessions: a session is a family of rotating refresh tokens born from one login.
+import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { uniqueViolation } from '../../db/errors.js'
+import { refreshTokens, revokedTokens, sessions, type User, users } from '../../db/schema/index.js'
+import { AppError } from '../../lib/errors.js'
+import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
+import { hashOpaqueToken, newOpaqueToken } from '../../lib/tokens.js'
+import { toOwnUser, type UserOwnT } from '../users/users.schemas.js'
+
+export interface TokenPairResult {
+  user: UserOwnT
+  access_token: string
+  refresh_token: string
+  token_type: 'Bearer'
+  expires_in: number
+}
+
+export function takenError(constraint: string | undefined): AppError | undefined {
+  if (constraint === 'users_email_lower_key')
+    return new AppError('EMAIL_TAKEN', 'That email address is taken')
+  if (constraint === 'users_username_lower_key')
+    return new AppError('USERNAME_TAKEN', 'That username is taken')
+  return undefined
+}
+
+export async function register(
+  ctx: Ctx,
+  input: { email: string; username: string; password: string; display_name?: string },
+): Promise<TokenPairResult> {
+  const email = input.email.trim()
+  assertPasswordStrong(input.password, { username: input.username, email })
+  const passwordHash = await hashPassword(input.password)
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [user] = await tx
+        .insert(users)
+        .values({
+          email,
+          username: input.username,
+          passwordHash,
+          displayName: input.display_name ?? input.username,
+        })
+        .returning()
+      return openSession(tx, ctx, user!, true)
+    })
+  } catch (err) {
+    throw takenError(uniqueViolation(err)) ?? err
+  }
+}
+
+export async function login(ctx: Ctx, input: { email: string; password: string }): Promise<TokenPairResult> {
+  const login = input.email.trim().toLowerCase()
+  const [user] = await ctx.db
+    .select()
+    .from(users)
+    .where(or(eq(sql`lower(${users.email})`, login), eq(sql`lower(${users.username})`, login)))
+    .limit(1)
+  // Unknown user and wrong password cost the same argon2 work and get the same answer.
+  const ok = await verifyPassword(user?.passwordHash, input.password)
+  if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Email/username or password is wrong')
+  return openSession(ctx.db, ctx, user, true)
+}
+
+/** Starts a session (a new refresh-token family) and signs its first access token. */
+export async function openSession(db: Db, ctx: Ctx, user: User, fresh: boolean): Promise<TokenPairResult> {
+  const expiresAt = new Date(Date.now() + ctx.config.REFRESH_TOKEN_TTL * 1000)
+  const [session] = await db
+    .insert(sessions)
+    .values({ userId: user.id, expiresAt })
+    .returning({ id: sessions.id })
+  const refresh = newOpaqueToken()
+  await db.insert(refreshTokens).values({ sessionId: session!.id, tokenHash: refresh.hash, expiresAt })
+  return tokenPair(ctx, user, session!.id, refresh.token, fresh)
+}
+
+function tokenPair(
+  ctx: Ctx,
+  user: User,
+  sessionId: string,
+  refreshToken: string,
+  fresh: boolean,
+): TokenPairResult {
+  return {
+    user: toOwnUser(ctx.config, user),
+    access_token: ctx.tokens.signAccess({ userId: user.id, sessionId, role: user.role, fresh }),
+    refresh_token: refreshToken,
+    token_type: 'Bearer',
+    expires_in: ctx.tokens.ttl,
+  }
+}
+
+/**
+ * Rotates a refresh token. A token that was already used means it leaked (or a client raced itself):
+ * the whole family is revoked, so whoever holds the newer token loses it too.
+ */
+export async function refresh(ctx: Ctx, token: string): Promise<TokenPairResult> {
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ token: refreshTokens, session: sessions, user: users })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(refreshTokens.tokenHash, hashOpaqueToken(token)))
+      .for('update', { of: [refreshTokens, sessions] })
+    if (!row) return { error: new AppError('TOKEN_INVALID', 'The refresh token is not valid') }
+    if (row.session.revokedAt)
+      return { error: new AppError('TOKEN_REVOKED', 'The refresh token has been revoked') }
+    if (row.token.usedAt) {
+      await tx.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, row.session.id))
+      return {
+        error: new AppError('TOKEN_REVOKED', 'The refresh token was already used; the session is revoked'),
+      }
+    }
+    if (row.token.expiresAt <= new Date()) {
+      return { error: new AppError('TOKEN_INVALID', 'The refresh token has expired') }
+    }
+    await tx.update(refreshTokens).set({ usedAt: new Date() }).where(eq(refreshTokens.id, row.token.id))
+    const next = newOpaqueToken()
+    await tx
+      .insert(refreshTokens)
+      .values({ sessionId: row.session.id, tokenHash: next.hash, expiresAt: row.session.expiresAt })
+    return { pair: tokenPair(ctx, row.user, row.session.id, next.token, false) }
+  })
+  // Errors leave after the commit, so a detected reuse really revokes the family.
+  if (outcome.error) throw outcome.error
+  return outcome.pair
+}
+
+/** Ends the caller's session: this access token is refused from now on and its refresh family revoked. */
+export async function logout(ctx: Ctx, actor: Actor, refreshToken?: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    await revokeAccessToken(tx, actor)
+    const ids = [actor.sessionId]
+    if (refreshToken) {
+      const [row] = await tx
+        .select({ sessionId: refreshTokens.sessionId })
+        .from(refreshTokens)
+        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+        .where(and(eq(refreshTokens.tokenHash, hashOpaqueToken(refreshToken)), eq(sessions.userId, actor.id)))
+      if (row) ids.push(row.sessionId)
+    }
+    for (const id of ids) {
+      await tx
+        .update(sessions)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+    }
+  })
+}
+
+export async function revokeAccessToken(db: Db, actor: Actor): Promise<void> {
+  await db
+    .insert(revokedTokens)
+    .values({ jti: actor.jti, expiresAt: new Date(actor.exp * 1000) })
+    .onConflictDoNothing()
+}
+
+/** Revokes every session of a user, optionally keeping one (the caller's own, after a password change). */
+export async function revokeSessions(db: Db, userId: number, keepSessionId?: string): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ revokedAt: new Date() })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, new Date()),
+        keepSessionId ? ne(sessions.id, keepSessionId) : undefined,
+      ),
+    )
+}

@@ -1,0 +1,147 @@
+// The user directory, the caller's own profile, and the admin's user management.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pageParams, sendPage } from '../../lib/pagination.js'
+import { Empty, IdParams, Paginated, ProblemRef } from '../../lib/schemas.js'
+import { actorOf } from '../../plugins/auth.js'
+import {
+  AdminUpdateUserBody,
+  ChangePasswordBody,
+  UpdateMeBody,
+  UserListQuery,
+  UserOwn,
+  UserPublic,
+} from './users.schemas.js'
+import {
+  changePassword,
+  deleteUser,
+  getOwnProfile,
+  getPublicProfile,
+  listUsers,
+  setRole,
+  updateOwnProfile,
+} from './users.service.js'
+
+export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/users',
+    {
+      schema: {
+        summary: 'List and search users',
+        description: '`q` matches any part of the username or display name, case-insensitively.',
+        tags: ['users'],
+        querystring: UserListQuery,
+        response: { 200: Paginated(UserPublic) },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req, reply) => {
+      const page = pageParams(req.query)
+      return sendPage(req, reply, await listUsers(app.ctx, req.query, page))
+    },
+  )
+
+  app.get(
+    '/users/me',
+    {
+      schema: { summary: 'Your own profile', tags: ['users'], response: { 200: UserOwn } },
+      onRequest: app.authenticate,
+    },
+    async (req) => getOwnProfile(app.ctx, actorOf(req)),
+  )
+
+  app.patch(
+    '/users/me',
+    {
+      schema: {
+        summary: 'Update your profile',
+        description: 'Changing `email` needs a fresh token and marks the address unverified.',
+        tags: ['users'],
+        body: UpdateMeBody,
+        response: { 200: UserOwn, 409: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req) => updateOwnProfile(app.ctx, actorOf(req), req.body),
+  )
+
+  app.put(
+    '/users/me/password',
+    {
+      schema: {
+        summary: 'Change your password',
+        description: 'Needs a fresh token. Every other session is signed out; this one keeps working.',
+        tags: ['users'],
+        body: ChangePasswordBody,
+        response: { 204: Empty },
+      },
+      onRequest: app.authenticateFresh,
+    },
+    async (req, reply) => {
+      await changePassword(app.ctx, actorOf(req), req.body)
+      return reply.code(204).send()
+    },
+  )
+
+  app.delete(
+    '/users/me',
+    {
+      schema: {
+        summary: 'Delete your account',
+        description: 'Needs a fresh token. Social content is deleted; invoices stay, without your name.',
+        tags: ['users'],
+        response: { 204: Empty },
+      },
+      onRequest: app.authenticateFresh,
+    },
+    async (req, reply) => {
+      await deleteUser(app.ctx, actorOf(req).id)
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      schema: {
+        summary: 'A public profile',
+        tags: ['users'],
+        params: IdParams,
+        response: { 200: UserPublic, 404: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req) => getPublicProfile(app.ctx, req.params.id),
+  )
+
+  app.patch(
+    '/admin/users/:id',
+    {
+      schema: {
+        summary: "Change a user's role",
+        tags: ['admin'],
+        params: IdParams,
+        body: AdminUpdateUserBody,
+        response: { 200: UserOwn, 404: ProblemRef },
+      },
+      onRequest: app.authenticateAdmin,
+    },
+    async (req) => setRole(app.ctx, req.params.id, req.body.role),
+  )
+
+  app.delete(
+    '/admin/users/:id',
+    {
+      schema: {
+        summary: 'Delete a user',
+        tags: ['admin'],
+        params: IdParams,
+        response: { 204: Empty, 404: ProblemRef },
+      },
+      onRequest: app.authenticateAdmin,
+    },
+    async (req, reply) => {
+      await deleteUser(app.ctx, req.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

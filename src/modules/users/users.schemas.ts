@@ -1,0 +1,88 @@
+// User representations: the public profile everyone may see, and the own profile with private fields.
+import { type Static, Type } from 'typebox'
+import type { Config } from '../../config.js'
+import type { User } from '../../db/schema/index.js'
+import { Id, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+
+export const USERNAME_PATTERN = '^[A-Za-z0-9_.]{3,30}$'
+export const Username = Type.String({
+  pattern: USERNAME_PATTERN,
+  description: '3–30 of letters, digits, _ and .',
+})
+export const Email = Type.String({ format: 'email', maxLength: 254 })
+export const Password = Type.String({ minLength: 8, maxLength: 128 })
+export const DisplayName = Type.String({ minLength: 1, maxLength: 100 })
+export const Bio = Type.String({ maxLength: 1000 })
+
+export const UserPublic = Type.Object(
+  {
+    id: Id,
+    username: Type.String(),
+    display_name: Type.String(),
+    bio: Type.String(),
+    avatar_url: Type.Union([Type.String(), Type.Null()]),
+    created_at: Timestamp,
+  },
+  { $id: 'UserPublic' },
+)
+
+export const UserOwn = Type.Object(
+  {
+    ...UserPublic.properties,
+    email: Type.String(),
+    email_verified: Type.Boolean(),
+    role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+  },
+  { $id: 'UserOwn' },
+)
+
+export type UserPublicT = Static<typeof UserPublic>
+export type UserOwnT = Static<typeof UserOwn>
+
+type ProfileRow = Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 'avatarPath' | 'createdAt'>
+
+export function avatarUrl(config: Config, path: string | null): string | null {
+  return path ? `${config.PUBLIC_URL}/media/avatars/${path}` : null
+}
+
+export function toPublicUser(config: Config, u: ProfileRow): UserPublicT {
+  return {
+    id: u.id,
+    username: u.username,
+    display_name: u.displayName,
+    bio: u.bio,
+    avatar_url: avatarUrl(config, u.avatarPath),
+    created_at: u.createdAt.toISOString(),
+  }
+}
+
+export function toOwnUser(config: Config, u: User): UserOwnT {
+  return {
+    ...toPublicUser(config, u),
+    email: u.email,
+    email_verified: u.emailVerifiedAt !== null,
+    role: u.role,
+  }
+}
+
+export const UserListQuery = Type.Object({
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  ...PageQuery,
+  sort: SortQuery(['username', 'created_at']),
+})
+
+export const UpdateMeBody = Type.Object({
+  display_name: Type.Optional(DisplayName),
+  bio: Type.Optional(Bio),
+  username: Type.Optional(Username),
+  email: Type.Optional(Email),
+})
+
+export const ChangePasswordBody = Type.Object({
+  current_password: Type.String({ maxLength: 128 }),
+  new_password: Password,
+})
+
+export const AdminUpdateUserBody = Type.Object({
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+})

@@ -1,0 +1,112 @@
+// Profiles, the user directory, password changes, account deletion and the admin's role changes.
+import { asc, count, desc, eq, like, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import { uniqueViolation } from '../../db/errors.js'
+import { users } from '../../db/schema/index.js'
+import { AppError, notFound } from '../../lib/errors.js'
+import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
+import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
+import { containsPattern } from '../../lib/schemas.js'
+import { revokeSessions, takenError } from '../auth/auth.service.js'
+import { toOwnUser, toPublicUser } from './users.schemas.js'
+
+export async function getUserRow(ctx: Ctx, id: number) {
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, id))
+  if (!user) throw notFound('User')
+  return user
+}
+
+export async function getOwnProfile(ctx: Ctx, actor: Actor) {
+  return toOwnUser(ctx.config, await getUserRow(ctx, actor.id))
+}
+
+export async function getPublicProfile(ctx: Ctx, id: number) {
+  return toPublicUser(ctx.config, await getUserRow(ctx, id))
+}
+
+export async function listUsers(ctx: Ctx, query: { q?: string; sort?: string }, page: PageParams) {
+  const searchable = sql`lower(${users.username} || ' ' || ${users.displayName})`
+  const where = query.q ? like(searchable, containsPattern(query.q)) : undefined
+  const { field, desc: descending } = parseSort<'username' | 'created_at'>(query.sort, 'username')
+  const dir = descending ? desc : asc
+  const order =
+    field === 'username' ? [dir(sql`lower(${users.username})`)] : [dir(users.createdAt), dir(users.id)]
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(...order)
+      .limit(page.perPage)
+      .offset(page.offset),
+    ctx.db.select({ n: count() }).from(users).where(where),
+  ])
+  return toPage(
+    rows.map((u) => toPublicUser(ctx.config, u)),
+    total?.n ?? 0,
+    page,
+  )
+}
+
+export async function updateOwnProfile(
+  ctx: Ctx,
+  actor: Actor,
+  input: { display_name?: string; bio?: string; username?: string; email?: string },
+) {
+  const current = await getUserRow(ctx, actor.id)
+  const emailChanges =
+    input.email !== undefined && input.email.trim().toLowerCase() !== current.email.toLowerCase()
+  if (emailChanges && !actor.fresh) {
+    throw new AppError('FRESH_TOKEN_REQUIRED', 'Changing the email address needs a fresh token: log in again')
+  }
+  try {
+    const [user] = await ctx.db
+      .update(users)
+      .set({
+        displayName: input.display_name,
+        bio: input.bio,
+        username: input.username,
+        ...(emailChanges ? { email: input.email!.trim(), emailVerifiedAt: null } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(users.id, actor.id))
+      .returning()
+    return toOwnUser(ctx.config, user!)
+  } catch (err) {
+    throw takenError(uniqueViolation(err)) ?? err
+  }
+}
+
+/** Changes the password; every other session ends, the caller's own keeps working. */
+export async function changePassword(
+  ctx: Ctx,
+  actor: Actor,
+  input: { current_password: string; new_password: string },
+) {
+  const user = await getUserRow(ctx, actor.id)
+  if (!(await verifyPassword(user.passwordHash, input.current_password))) {
+    throw new AppError('INVALID_CREDENTIALS', 'current_password is wrong')
+  }
+  assertPasswordStrong(input.new_password, { username: user.username, email: user.email })
+  const passwordHash = await hashPassword(input.new_password)
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, actor.id))
+    await revokeSessions(tx, actor.id, actor.sessionId)
+  })
+}
+
+/** Deletes an account: sessions and social content cascade; money rows keep their history without the person. */
+export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
+  const deleted = await ctx.db.delete(users).where(eq(users.id, id)).returning({ id: users.id })
+  if (deleted.length === 0) throw notFound('User')
+}
+
+export async function setRole(ctx: Ctx, id: number, role: 'user' | 'admin') {
+  const [user] = await ctx.db
+    .update(users)
+    .set({ role, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning()
+  if (!user) throw notFound('User')
+  return toOwnUser(ctx.config, user)
+}

@@ -1,0 +1,25 @@
+// Builds the service context (database, configuration, token service, logger) that routes hand to services.
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import type { Ctx } from '../context.js'
+import { createTokenService } from '../lib/tokens.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    ctx: Ctx
+  }
+}
+
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    app.decorate('config', config)
+    app.decorate('ctx', {
+      db: app.database.db,
+      config,
+      tokens: createTokenService(config),
+      log: app.log,
+    })
+  },
+  { name: 'context', dependencies: ['db'] },
+)

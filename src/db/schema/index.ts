@@ -1,4 +1,5 @@
 // Every table, by domain. drizzle-kit reads this file to generate migrations.
 export * from './accounts.js'
+export * from './boxoffice.js'
 export * from './events.js'
 export * from './social.js'

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+
+let app: App
+let alice: TestUser
+beforeAll(async () => {
+  app = await buildTestApp({ BODY_LIMIT: '4096' })
+  alice = await registerUser(app)
+})
+afterAll(() => app.close())
+
+describe('request handling', () => {
+  it('a body that is not JSON answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': type },
+        payload: 'email=a&password=b',
+      })
+      expect(res.statusCode).toBe(415)
+      expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    }
+  })
+
+  it('malformed JSON answers 400 MALFORMED_JSON', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": "a@example.com", ',
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.json().code).toBe('MALFORMED_JSON')
+  })
+
+  it('a JSON body that is not an object answers 400 VALIDATION_FAILED', async () => {
+    for (const payload of ['[]', '"text"', '42', 'null']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      })
+      expect(res.statusCode).toBe(400)
+      expect(['VALIDATION_FAILED', 'MALFORMED_JSON']).toContain(res.json().code)
+    }
+  })
+
+  it('a body beyond the limit answers 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: 'a@example.com', password: 'x'.repeat(5000) },
+    })
+    expect(res.statusCode).toBe(413)
+    expect(res.json().code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
+  it('an unknown route answers a 404 problem', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/nope' })
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND', title: 'Not Found' })
+  })
+
+  it('an unknown method on a known path answers 404 or 405 as a problem', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/api/v1/auth/login', payload: {} })
+    expect([404, 405]).toContain(res.statusCode)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it('every response carries a request id, echoing a well-formed incoming one', async () => {
+    const own = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'abc-123' },
+    })
+    expect(own.headers['x-request-id']).toBe('abc-123')
+    const hostile = await app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-request-id': 'a b\u0000<script>' },
+    })
+    expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    const problem = await app.inject({
+      method: 'GET',
+      url: '/api/v1/nope',
+      headers: { 'x-request-id': 'req-42' },
+    })
+    expect(problem.json().request_id).toBe('req-42')
+  })
+
+  it('sends security headers', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health/live' })
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN')
+  })
+
+  it.each([
+    ['a huge page number', '/api/v1/users?page=99999999999999999999'],
+    ['a negative per_page', '/api/v1/users?per_page=-5'],
+    ['an array for q', '/api/v1/users?q=a&q=b'],
+    ['a very long q', `/api/v1/users?q=${'x'.repeat(500)}`],
+    ['unicode in the path', '/api/v1/users/%F0%9F%98%80'],
+    ['a broken percent-encoding', '/api/v1/users/%E0%A4%A'],
+  ])('hostile input (%s) gets a 4xx, never a 500', async (_, url) => {
+    const res = await app.inject({ method: 'GET', url, headers: alice.auth })
+    expect(res.statusCode).toBeGreaterThanOrEqual(400)
+    expect(res.statusCode).toBeLessThan(500)
+  })
+})
+
+describe('health', () => {
+  it('/health/live and /health/ready answer 200 while the database answers', async () => {
+    expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' })
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } })
+  })
+})
+
+describe('internal errors', () => {
+  it('when the database is gone, answers a generic 500 problem with no internals, and ready turns 503', async () => {
+    const broken = await buildTestApp()
+    const u = await registerUser(broken)
+    if (broken.database.pool) await broken.database.pool.end()
+    else await broken.database.pglite!.close()
+    const res = await broken.inject({ method: 'GET', url: '/api/v1/users/me', headers: u.auth })
+    expect(res.statusCode).toBe(500)
+    expect(res.json()).toEqual({
+      type: 'urn:stagedoor:problem:internal-error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred',
+      code: 'INTERNAL_ERROR',
+      request_id: expect.any(String),
+    })
+    expect(res.body).not.toMatch(/at |stack|select|pglite|pool/i)
+    expect((await broken.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503)
+    await broken.close().catch(() => {})
+  })
+})

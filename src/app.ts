@@ -36,6 +36,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
         remove: true,
       },
     },
+    // A fresh embedded database takes ~10 s to initialise (longer on a busy machine): allow for it.
+    pluginTimeout: 120_000,
     bodyLimit: config.BODY_LIMIT,
     requestTimeout: config.REQUEST_TIMEOUT * 1000,
     connectionTimeout: config.REQUEST_TIMEOUT * 1000,

@@ -82,6 +82,18 @@ function validationErrors(err: FastifyError): FieldError[] {
   })
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered so far (method and URL pattern): the 405 answer and the OpenAPI test read it. */
+    routeInventory: { method: string; url: string; pattern: RegExp }[]
+  }
+}
+
+function patternOf(url: string): RegExp {
+  const escaped = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')
+  return new RegExp(`^${escaped}/?$`)
+}
+
 const shared: AjvOptions = { allErrors: true, strict: false, useDefaults: true, removeAdditional: 'all' }
 
 export default fp(
@@ -99,6 +111,14 @@ export default fp(
 
     // Only JSON bodies (multipart where a route registers it): text/plain gets 415, not a string body.
     app.removeContentTypeParser('text/plain')
+
+    app.decorate('routeInventory', [])
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD')
+          app.routeInventory.push({ method, url: route.url, pattern: patternOf(route.url) })
+      }
+    })
 
     // Every route can answer these; documenting them once keeps the OpenAPI document complete.
     app.addHook('onRoute', (route) => {
@@ -141,9 +161,17 @@ export default fp(
       return sendProblem(req, reply, 500, 'INTERNAL_ERROR', 'An unexpected error occurred')
     })
 
-    app.setNotFoundHandler((req, reply) =>
-      sendProblem(req, reply, 404, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`),
-    )
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0] ?? '/'
+      const allowed = [
+        ...new Set(app.routeInventory.filter((r) => r.pattern.test(path)).map((r) => r.method)),
+      ]
+      if (allowed.length > 0) {
+        reply.header('allow', allowed.join(', '))
+        return sendProblem(req, reply, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`)
+      }
+      return sendProblem(req, reply, 404, 'NOT_FOUND', `No route ${req.method} ${path}`)
+    })
   },
   { name: 'errors' },
 )

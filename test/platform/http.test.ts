@@ -64,10 +64,14 @@ describe('request handling', () => {
     expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND', title: 'Not Found' })
   })
 
-  it('an unknown method on a known path answers 404 or 405 as a problem', async () => {
+  it('an unsupported method on a known path answers 405 METHOD_NOT_ALLOWED with Allow', async () => {
     const res = await app.inject({ method: 'PUT', url: '/api/v1/auth/login', payload: {} })
-    expect([404, 405]).toContain(res.statusCode)
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.statusCode).toBe(405)
+    expect(res.headers.allow).toBe('POST')
+    expect(res.json().code).toBe('METHOD_NOT_ALLOWED')
+    const param = await app.inject({ method: 'POST', url: `/api/v1/users/${alice.id}`, payload: {} })
+    expect(param.statusCode).toBe(405)
+    expect(param.headers.allow).toBe('GET')
   })
 
   it('every response carries a request id, echoing a well-formed incoming one', async () => {

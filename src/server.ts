@@ -1,14 +1,24 @@
 // Process entry: read the configuration, build the app, listen, and shut down gracefully.
+// With WEB_CONCURRENCY > 1 (PostgreSQL only) a primary migrates once, then forks that many servers
+// sharing the port, the way gunicorn runs its workers.
+import cluster from 'node:cluster'
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { openDatabase } from './db/client.js'
+import { runMigrations } from './db/migrate.js'
 
-export async function serve(): Promise<void> {
+function readConfig(): Config {
   loadDotEnv()
-  let config: ReturnType<typeof loadConfig>
   try {
-    config = loadConfig()
+    const config = loadConfig()
+    if (config.WEB_CONCURRENCY > 1 && !config.DATABASE_URL) {
+      throw new ConfigError(
+        'WEB_CONCURRENCY: more than one process needs DATABASE_URL (the embedded database is single-process)',
+      )
+    }
+    return config
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)
@@ -16,6 +26,9 @@ export async function serve(): Promise<void> {
     }
     throw err
   }
+}
+
+async function runServer(config: Config): Promise<void> {
   const started = Date.now()
   const app = await buildApp(config)
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database.
@@ -29,6 +42,34 @@ export async function serve(): Promise<void> {
     { database: app.database.kind, startupMs: Date.now() - started, docs: `${config.PUBLIC_URL}/docs` },
     'Stagedoor is ready',
   )
+}
+
+async function runPrimary(config: Config): Promise<void> {
+  if (config.MIGRATE_ON_START) {
+    const database = await openDatabase({ databaseUrl: config.DATABASE_URL })
+    await runMigrations(database)
+    await database.close()
+  }
+  let stopping = false
+  const fork = () => cluster.fork({ MIGRATE_ON_START: 'false' })
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork()
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return
+    console.error(`server process ${worker.process.pid} exited (${code}); starting another`)
+    fork()
+  })
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stopping = true
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+    })
+  }
+}
+
+export async function serve(): Promise<void> {
+  const config = readConfig()
+  if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) await runPrimary(config)
+  else await runServer(config)
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serve()

@@ -40,7 +40,10 @@ async function freshDatabase(): Promise<{
 export const usingPostgres = () => Boolean(process.env.TEST_DATABASE_URL)
 
 /** Builds an app on a fresh migrated database. `env` overrides the test configuration. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<App> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  opts: { logLines?: string[] } = {},
+): Promise<App> {
   const { databaseUrl, pglite } = await freshDatabase()
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -50,11 +53,17 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Ap
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
+    // Load shedding would turn a busy CI machine's slow moments into random 503s.
+    MAX_EVENT_LOOP_DELAY: '0',
     PUBLIC_URL: 'http://stagedoor.test',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   })
-  const app = await buildApp(config, { pglite, logger: false })
+  // With logLines, every log line the app writes (level trace) is collected for inspection.
+  const logger = opts.logLines
+    ? { level: 'trace', stream: { write: (line: string) => opts.logLines!.push(line) } }
+    : false
+  const app = await buildApp(config, { pglite, logger })
   if (pglite) app.addHook('onClose', () => pglite.close())
   await app.ready()
   return app

@@ -15,8 +15,10 @@ import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
+import metricsPlugin from './plugins/metrics.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
+import redisPlugin from './plugins/redis.js'
 
 export interface AppDeps {
   /** An open embedded database (tests load a migrated snapshot); default: DATA_DIR or DATABASE_URL. */
@@ -72,8 +74,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { config, pglite: deps.pglite })
   await app.register(contextPlugin, { config })
+  await app.register(redisPlugin)
   await app.register(authPlugin)
   await app.register(rateLimitPlugin)
+  await app.register(metricsPlugin)
   await app.register(openapiPlugin)
 
   // Modules.

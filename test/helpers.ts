@@ -57,6 +57,7 @@ export async function buildTestApp(
     MAX_EVENT_LOOP_DELAY: '0',
     PUBLIC_URL: 'http://stagedoor.test',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,
   })
   // With logLines, every log line the app writes (level trace) is collected for inspection.

@@ -47,7 +47,12 @@ async function enforce(limiter: Limiter, req: FastifyRequest, reply: FastifyRepl
 export default fp(
   async (app) => {
     const { config } = app
-    await app.register(rateLimit, { global: false, timeWindow: 60_000 })
+    await app.register(rateLimit, {
+      global: false,
+      timeWindow: 60_000,
+      // With Redis every instance shares the counters; if Redis is down, requests pass rather than fail.
+      ...(app.redis ? { redis: app.redis, skipOnError: true, nameSpace: 'stagedoor-rl:' } : {}),
+    })
     if (!config.RATE_LIMIT_ENABLED) {
       app.decorate('authRateLimit', [])
       return
@@ -70,5 +75,5 @@ export default fp(
       },
     ])
   },
-  { name: 'rate-limit', dependencies: ['context'] },
+  { name: 'rate-limit', dependencies: ['context', 'redis'] },
 )

@@ -120,7 +120,8 @@ describe('health', () => {
     expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' })
     const ready = await app.inject({ method: 'GET', url: '/health/ready' })
     expect(ready.statusCode).toBe(200)
-    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok' } })
+    const checks = process.env.TEST_REDIS_URL ? { database: 'ok', redis: 'ok' } : { database: 'ok' }
+    expect(ready.json()).toEqual({ status: 'ok', checks })
   })
 })
 
@@ -143,5 +144,17 @@ describe('internal errors', () => {
     expect(res.body).not.toMatch(/at |stack|select|pglite|pool/i)
     expect((await broken.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503)
     await broken.close().catch(() => {})
+  })
+})
+
+describe('GET /metrics', () => {
+  it('exposes Prometheus text with process metrics and per-route request histograms', async () => {
+    const res = await app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/plain/)
+    expect(res.body).toContain('process_cpu_user_seconds_total')
+    expect(res.body).toMatch(
+      /http_request_duration_seconds_bucket\{.*route="\/api\/v1\/auth\/register",status_code="201"/,
+    )
   })
 })

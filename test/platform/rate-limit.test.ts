@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type App, buildTestApp } from '../helpers.js'
 
+// With TEST_REDIS_URL the counters live in Redis and outlive the run: every run uses its own IPs and accounts.
+const run = Math.floor(Math.random() * 250)
+const ip = (n: number) => `10.${run}.${n}.1`
+
 let app: App
 beforeAll(async () => {
   app = await buildTestApp({ RATE_LIMIT_AUTH_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '5' })
@@ -19,9 +23,9 @@ describe('rate limits', () => {
   it('login is limited per IP: the 4th attempt in a minute answers 429 with Retry-After and RateLimit-* headers', async () => {
     const statuses = []
     for (let i = 0; i < 3; i++)
-      statuses.push((await login(`ip-user-${i}@example.com`, '10.0.0.1')).statusCode)
+      statuses.push((await login(`ip-user-${run}-${i}@example.com`, ip(0))).statusCode)
     expect(statuses).toEqual([401, 401, 401])
-    const res = await login('ip-user-9@example.com', '10.0.0.1')
+    const res = await login(`ip-user-${run}-9@example.com`, ip(0))
     expect(res.statusCode).toBe(429)
     expect(res.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' })
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
@@ -32,8 +36,8 @@ describe('rate limits', () => {
 
   it('login is limited per account too, whatever the IP', async () => {
     for (let i = 0; i < 3; i++)
-      expect((await login('target@example.com', `10.1.0.${i}`)).statusCode).toBe(401)
-    const res = await login('TARGET@example.com', '10.1.0.99')
+      expect((await login(`target${run}@example.com`, ip(10 + i))).statusCode).toBe(401)
+    const res = await login(`TARGET${run}@example.com`, ip(99))
     expect(res.statusCode).toBe(429)
   })
 
@@ -41,7 +45,7 @@ describe('rate limits', () => {
     const statuses = []
     for (let i = 0; i < 6; i++) {
       statuses.push(
-        (await app.inject({ method: 'GET', url: '/api/v1/users', remoteAddress: '10.2.0.1' })).statusCode,
+        (await app.inject({ method: 'GET', url: '/api/v1/users', remoteAddress: ip(200) })).statusCode,
       )
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429])
@@ -58,5 +62,26 @@ describe('rate limits', () => {
       expect(res.statusCode).toBe(401)
     }
     await open.close()
+  })
+})
+
+describe.skipIf(!process.env.TEST_REDIS_URL)('rate limits with REDIS_URL', () => {
+  it('are shared by every instance: a second server sees the count of the first', async () => {
+    const other = await buildTestApp({ RATE_LIMIT_AUTH_PER_MINUTE: '3' })
+    const email = `shared${run}@example.com`
+    const attempt = (server: App, n: number) =>
+      server.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password: 'whatever-it-is-1' },
+        remoteAddress: ip(150 + n),
+      })
+    expect((await attempt(app, 0)).statusCode).toBe(401)
+    expect((await attempt(other, 1)).statusCode).toBe(401)
+    expect((await attempt(app, 2)).statusCode).toBe(401)
+    expect((await attempt(other, 3)).statusCode).toBe(429)
+    const ready = await other.inject({ method: 'GET', url: '/health/ready' })
+    expect(ready.json().checks.redis).toBe('ok')
+    await other.close()
   })
 })

@@ -19,7 +19,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/ready',
     {
       schema: {
-        summary: 'The process can serve traffic (its database answers)',
+        summary: 'The process can serve traffic (its database, and Redis when configured, answer)',
         tags: ['operations'],
         response: { 200: Status, 503: Status },
       },
@@ -31,6 +31,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         checks.database = 'ok'
       } catch {
         checks.database = 'unavailable'
+      }
+      if (app.redis) {
+        checks.redis = await app.redis.ping().then(
+          () => 'ok',
+          () => 'unavailable',
+        )
       }
       const ok = Object.values(checks).every((v) => v === 'ok')
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks })

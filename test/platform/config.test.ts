@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../src/config.js'
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'stagedoor-config-'))
+
+describe('configuration', () => {
+  it('works with nothing set: embedded database, defaults, a secret generated once and kept', () => {
+    const dir = dataDir()
+    const first = loadConfig({ DATA_DIR: dir })
+    expect(first).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      ACCESS_TOKEN_TTL: 900,
+      RESERVATION_TTL: 900,
+    })
+    expect(first.DATABASE_URL).toBeUndefined()
+    expect(first.JWT_SECRET.length).toBeGreaterThanOrEqual(32)
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first.JWT_SECRET)
+    expect(loadConfig({ DATA_DIR: dir }).JWT_SECRET).toBe(first.JWT_SECRET)
+  })
+
+  it('in production refuses to start without a secret, or with a short or well-known one', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(/JWT_SECRET: required/)
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(
+      /JWT_SECRET: must be at least 32/,
+    )
+    const strong = 'k'.repeat(8) + 'x7Q2v9LmR4tY1pZ8wN3bC6dF0gH5jK2s'
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).JWT_SECRET).toBe(strong)
+  })
+
+  it('fails fast on invalid values, naming each variable', () => {
+    try {
+      loadConfig({
+        DATA_DIR: dataDir(),
+        PORT: 'eighty',
+        RATE_LIMIT_ENABLED: 'maybe',
+        DATABASE_URL: 'mysql://x',
+      })
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError)
+      const message = (err as Error).message
+      expect(message).toMatch(/PORT/)
+      expect(message).toMatch(/RATE_LIMIT_ENABLED/)
+      expect(message).toMatch(/DATABASE_URL/)
+    }
+  })
+
+  it('reads booleans, numbers and lists from text', () => {
+    const c = loadConfig({
+      DATA_DIR: dataDir(),
+      RATE_LIMIT_ENABLED: 'false',
+      PORT: '8080',
+      CORS_ORIGINS: 'https://a.test, https://b.test',
+    })
+    expect(c).toMatchObject({
+      RATE_LIMIT_ENABLED: false,
+      PORT: 8080,
+      CORS_ORIGINS: ['https://a.test', 'https://b.test'],
+    })
+  })
+})

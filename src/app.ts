@@ -9,6 +9,9 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
+import { eventsRoutes } from './modules/events/events.routes.js'
+import { salesRoutes } from './modules/events/sales.routes.js'
+import { sectionsRoutes } from './modules/events/sections.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
@@ -80,6 +83,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     async (api) => {
       await api.register(authRoutes)
       await api.register(usersRoutes)
+      await api.register(eventsRoutes)
+      await api.register(sectionsRoutes)
+      await api.register(salesRoutes)
     },
     { prefix: '/api/v1' },
   )

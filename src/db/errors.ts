@@ -24,3 +24,9 @@ export function uniqueViolation(err: unknown): string | undefined {
 export function pgErrorCode(err: unknown): string | undefined {
   return pgError(err)?.code
 }
+
+/** The violated constraint's name when `err` is a foreign-key violation, else undefined. */
+export function foreignKeyViolation(err: unknown): string | undefined {
+  const pg = pgError(err)
+  return pg?.code === '23503' ? (pg.constraint ?? '') : undefined
+}

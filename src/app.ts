@@ -13,6 +13,7 @@ import { eventsRoutes } from './modules/events/events.routes.js'
 import { salesRoutes } from './modules/events/sales.routes.js'
 import { sectionsRoutes } from './modules/events/sections.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
+import { searchRoutes } from './modules/search/search.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
@@ -86,6 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       await api.register(eventsRoutes)
       await api.register(sectionsRoutes)
       await api.register(salesRoutes)
+      await api.register(searchRoutes)
     },
     { prefix: '/api/v1' },
   )

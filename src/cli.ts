@@ -30,5 +30,28 @@ program
     }
   })
 
-void buildApp
+program
+  .command('tickets-sold')
+  .description('print capacity, held, sold and revenue per section of an event')
+  .argument('<event_id>', 'the event id')
+  .option('--json', 'print the report as JSON (the body of GET /events/{id}/sales)')
+  .action(async (eventId: string, options: { json?: boolean }) => {
+    const id = Number(eventId)
+    if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647)
+      program.error('event_id must be a positive integer')
+    const { salesReport } = await import('./modules/events/sales.service.js')
+    const { formatSalesTable } = await import('./modules/events/sales.table.js')
+    const app = await buildApp(loadConfig(), { logger: false })
+    try {
+      const report = await salesReport(app.ctx, id)
+      console.log(options.json ? JSON.stringify(report, null, 2) : formatSalesTable(report))
+    } catch (err) {
+      if (!(err instanceof Error && 'code' in err && err.code === 'NOT_FOUND')) throw err
+      console.error(`error: event ${id} not found`)
+      process.exitCode = 1
+    } finally {
+      await app.close()
+    }
+  })
+
 await program.parseAsync()

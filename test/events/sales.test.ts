@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { friendships } from '../../src/db/schema/index.js'
+import { salesReport } from '../../src/modules/events/sales.service.js'
+import { formatMoney, formatSalesTable } from '../../src/modules/events/sales.table.js'
 import { insertTicket, makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
@@ -169,5 +171,25 @@ describe('GET /events/{id}/friends-going', () => {
     expect(
       (await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/friends-going` })).statusCode,
     ).toBe(401)
+  })
+})
+
+describe('stagedoor tickets-sold', () => {
+  it('when run for an event, then it prints the same figures as /sales as a table', async () => {
+    const table = formatSalesTable(await salesReport(app.ctx, event.id))
+    const lines = table.split('\n')
+    expect(lines[0]).toMatch(new RegExp(`^Event ${event.id}: .* \\(AUD\\)$`))
+    expect(lines[1]).toMatch(/^section\s+capacity\s+held\s+sold\s+available\s+revenue$/)
+    expect(lines[3]).toMatch(/^General Admission\s+100\s+1\s+2\s+97\s+AUD\s90\.00$/)
+    expect(lines[4]).toMatch(/^VIP\s+4\s+0\s+1\s+3\s+AUD\s200\.00$/)
+    expect(lines[6]).toMatch(/^total\s+104\s+1\s+3\s+100\s+AUD\s290\.00$/)
+  })
+
+  it('when the currency has no minor unit, then amounts have no decimals', () => {
+    expect(formatMoney(1500, 'JPY')).toMatch(/^JPY\s1,500$/)
+  })
+
+  it('when the event does not exist, then the report fails with NOT_FOUND', async () => {
+    await expect(salesReport(app.ctx, 999999)).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 })

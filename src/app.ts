@@ -9,6 +9,7 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
+import eventsCachePlugin from './modules/events/events.cache.js'
 import { eventsRoutes } from './modules/events/events.routes.js'
 import { salesRoutes } from './modules/events/sales.routes.js'
 import { sectionsRoutes } from './modules/events/sections.routes.js'
@@ -77,6 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(authPlugin)
   await app.register(rateLimitPlugin)
   await app.register(openapiPlugin)
+  await app.register(eventsCachePlugin)
 
   // Modules.
   await app.register(healthRoutes)

@@ -53,6 +53,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Ap
     // No load shedding: on a busy shared machine the event loop lags past the 503 threshold while PGlite
     // (on the main thread) works, failing tests that are not about overload. Tests of shedding set it.
     MAX_EVENT_LOOP_DELAY: '0',
+    // Tests write to the database directly and read back at once; the cache has its own tests.
+    EVENTS_CACHE_TTL: '0',
     PUBLIC_URL: 'http://stagedoor.test',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,

@@ -30,8 +30,11 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.authenticateOptional,
     },
     async (req, reply) => {
+      if (app.eventsCache.tryServe(req, reply)) return reply
+      const generation = app.eventsCache.currentGeneration
       const page = pageParams(req.query)
-      return sendPage(req, reply, await listEvents(app.ctx, req.actor, req.query, page))
+      const result = sendPage(req, reply, await listEvents(app.ctx, req.actor, req.query, page))
+      return app.eventsCache.send(req, reply, generation, result)
     },
   )
 
@@ -64,7 +67,11 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       onRequest: app.authenticateOptional,
     },
-    async (req) => getEvent(app.ctx, req.actor, req.params.id),
+    async (req, reply) => {
+      if (app.eventsCache.tryServe(req, reply)) return reply
+      const generation = app.eventsCache.currentGeneration
+      return app.eventsCache.send(req, reply, generation, await getEvent(app.ctx, req.actor, req.params.id))
+    },
   )
 
   app.patch(

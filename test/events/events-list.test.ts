@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { events } from '../../src/db/schema/index.js'
 import { makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
@@ -59,6 +61,9 @@ beforeAll(async () => {
   }
   ids.draft = (await makeEvent(app, organizer, { title: 'Secret Draft', publish: false })).id
   ids.otherDraft = (await makeEvent(app, other, { title: 'Other Draft', publish: false })).id
+  // Cancelling belongs to the box office; here only the state it leaves matters.
+  ids.cancelled = (await makeEvent(app, other, { title: 'Called Off', starts_at: '2027-05-01T20:00:00Z' })).id
+  await app.ctx.db.update(events).set({ status: 'cancelled' }).where(eq(events.id, ids.cancelled!))
 })
 afterAll(() => app.close())
 
@@ -145,6 +150,14 @@ describe('GET /events', () => {
     expect((await titles('?status=draft', admin)).sort()).toEqual(['draft', 'otherDraft'])
     expect(await titles('?status=draft')).toEqual([])
     expect(await titles('', organizer)).not.toContain('draft')
+  })
+
+  it('when asking for cancelled events, then anyone gets them; by default they are left out', async () => {
+    expect(await titles('?status=cancelled')).toEqual(['cancelled'])
+    expect(await titles('?status=published')).not.toContain('cancelled')
+    const one = await list(`/${ids.cancelled}`)
+    expect(one.statusCode).toBe(200)
+    expect(one.json().status).toBe('cancelled')
   })
 
   it('when the list is fetched again with its ETag, then 304', async () => {

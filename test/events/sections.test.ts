@@ -198,6 +198,28 @@ describe('PATCH /events/{id}/sections/{section_id}', () => {
     ])
   })
 
+  it('when shrinking would remove a seat with only cancelled tickets, then 409 CONFLICT (history is kept)', async () => {
+    const event = await makeEvent(app, organizer, {
+      sections: [{ name: 'Box', kind: 'seated', price_cents: 100, rows: 1, seats_per_row: 2 }],
+    })
+    const section = event.sections[0]
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: section.id,
+      holderId: other.id,
+      status: 'cancelled',
+      seat: { row: 'A', number: 2 },
+    })
+    const res = await app.inject({
+      method: 'PATCH',
+      url: sectionUrl(event.id, section.id),
+      headers: organizer.auth,
+      payload: { seats_per_row: 1 },
+    })
+    expect(res.statusCode).toBe(409)
+    expect(res.json().code).toBe('CONFLICT')
+  })
+
   it('when a general section is given rows, or a seated one a mismatched capacity, then 400', async () => {
     const event = await makeEvent(app, organizer)
     const [ga, vip] = event.sections

@@ -14,17 +14,20 @@ interface Entry {
   expires: number
 }
 
-const MAX_ENTRIES = 2_000
+// A bound on memory, not a tuning knob: past it the cache starts over (a page of 100 events is ~100 KB).
+const MAX_BYTES = 32 * 1024 * 1024
 
 export class ResponseCache {
   private entries = new Map<string, Entry>()
   private generation = 0
+  private bytes = 0
   constructor(private readonly ttlMs: number) {}
 
   /** Empties the cache; answers still being computed from older reads are not stored either. */
   invalidate(): void {
     this.generation++
     this.entries.clear()
+    this.bytes = 0
   }
 
   /** Sends the cached answer for `req` when there is a fresh one; true when it did. */
@@ -34,6 +37,7 @@ export class ResponseCache {
     if (!hit) return false
     if (hit.expires <= Date.now()) {
       this.entries.delete(req.url)
+      this.bytes -= hit.body.length
       return false
     }
     reply.header('etag', hit.etag).type('application/json; charset=utf-8')
@@ -52,7 +56,11 @@ export class ResponseCache {
     const body = typeof serialized === 'string' ? serialized : JSON.stringify(value)
     const etag = `"${createHash('sha1').update(body).digest('base64url')}"`
     if (this.ttlMs > 0 && !req.actor && generation === this.generation) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear()
+      if (this.bytes + body.length > MAX_BYTES) {
+        this.entries.clear()
+        this.bytes = 0
+      }
+      this.bytes += body.length - (this.entries.get(req.url)?.body.length ?? 0)
       const link = reply.getHeader('link')
       this.entries.set(req.url, {
         body,

@@ -2,7 +2,7 @@
 import { and, count, eq, gte, inArray, max, or, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { pgErrorCode } from '../../db/errors.js'
+import { foreignKeyViolation } from '../../db/errors.js'
 import { seats, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import {
@@ -180,7 +180,7 @@ async function resizeSeats(db: Db, section: SectionRow, rows: number, perRow: nu
     await db.delete(seats).where(outside)
   } catch (err) {
     // Cancelled and expired tickets still point at their seat: that history is kept, so the seat stays.
-    if (pgErrorCode(err) === '23503') {
+    if (foreignKeyViolation(err) !== undefined) {
       throw new AppError('CONFLICT', 'Seats that were ever sold or held cannot be removed from the section')
     }
     throw err

@@ -9,7 +9,12 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
+import eventsCachePlugin from './modules/events/events.cache.js'
+import { eventsRoutes } from './modules/events/events.routes.js'
+import { salesRoutes } from './modules/events/sales.routes.js'
+import { sectionsRoutes } from './modules/events/sections.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
+import { searchRoutes } from './modules/search/search.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
@@ -79,6 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(rateLimitPlugin)
   await app.register(metricsPlugin)
   await app.register(openapiPlugin)
+  await app.register(eventsCachePlugin)
 
   // Modules.
   await app.register(healthRoutes)
@@ -86,6 +92,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     async (api) => {
       await api.register(authRoutes)
       await api.register(usersRoutes)
+      await api.register(eventsRoutes)
+      await api.register(sectionsRoutes)
+      await api.register(salesRoutes)
+      await api.register(searchRoutes)
     },
     { prefix: '/api/v1' },
   )

@@ -8,6 +8,7 @@ import type { Ctx } from './context.js'
 import { openDatabase, rowsOf } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
 import { users } from './db/schema/index.js'
+import { AppError } from './lib/errors.js'
 import { createTokenService } from './lib/tokens.js'
 import { register } from './modules/auth/auth.service.js'
 import { setRole } from './modules/users/users.service.js'
@@ -86,6 +87,29 @@ program
   .action(async () => {
     const { seed } = await import('./seed.js')
     await withContext((ctx) => seed(ctx))
+  })
+
+program
+  .command('tickets-sold')
+  .description('print capacity, held, sold and revenue per section of an event')
+  .argument('<event_id>', 'the event id')
+  .option('--json', 'print the report as JSON (the body of GET /events/{id}/sales)')
+  .action(async (eventId: string, options: { json?: boolean }) => {
+    const id = Number(eventId)
+    if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647)
+      program.error('event_id must be a positive integer')
+    const { salesReport } = await import('./modules/events/sales.service.js')
+    const { formatSalesTable } = await import('./modules/events/sales.table.js')
+    await withContext(async (ctx) => {
+      try {
+        const report = await salesReport(ctx, id)
+        console.log(options.json ? JSON.stringify(report, null, 2) : formatSalesTable(report))
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'NOT_FOUND')) throw err
+        console.error(`error: event ${id} not found`)
+        process.exitCode = 1
+      }
+    })
   })
 
 program.parseAsync().catch((err: unknown) => {

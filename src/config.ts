@@ -25,6 +25,7 @@ export const ConfigSchema = Type.Object({
   ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 900 }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 2_592_000 }),
   RESERVATION_TTL: Type.Integer({ minimum: 1, default: 900 }),
+  EVENTS_CACHE_TTL: Type.Number({ minimum: 0, maximum: 60, default: 1 }),
   RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),

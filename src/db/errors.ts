@@ -24,3 +24,12 @@ export function uniqueViolation(err: unknown): string | undefined {
 export function pgErrorCode(err: unknown): string | undefined {
   return pgError(err)?.code
 }
+
+/**
+ * The violated constraint's name when `err` is a foreign-key violation, else undefined: 23503 for NO ACTION
+ * keys, 23001 (restrict_violation) for ON DELETE RESTRICT ones.
+ */
+export function foreignKeyViolation(err: unknown): string | undefined {
+  const pg = pgError(err)
+  return pg?.code === '23503' || pg?.code === '23001' ? (pg.constraint ?? '') : undefined
+}

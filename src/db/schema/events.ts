@@ -19,6 +19,8 @@ export const events = pgTable(
       .default('draft'),
     currency: text('currency').notNull().default('AUD'),
     maxTicketsPerUser: integer('max_tickets_per_user'),
+    // The cheapest section's price, kept in step by the section service so `sort=min_price_cents` is indexed.
+    minPriceCents: integer('min_price_cents'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -26,6 +28,11 @@ export const events = pgTable(
     index('events_organizer_idx').on(t.organizerId),
     index('events_status_starts_at_idx').on(t.status, t.startsAt, t.id),
     index('events_title_trgm_idx').using('gin', sql`lower(${t.title}) gin_trgm_ops`),
+    // One index per sort of GET /events (within a status), and one per filter that the ones above miss.
+    index('events_status_created_at_idx').on(t.status, t.createdAt, t.id),
+    index('events_status_title_idx').on(t.status, sql`lower(${t.title})`, t.id),
+    index('events_status_min_price_idx').on(t.status, t.minPriceCents, t.id),
+    index('events_venue_trgm_idx').using('gin', sql`lower(${t.venue}) gin_trgm_ops`),
     check('events_status_check', sql`${t.status} in ('draft', 'published', 'cancelled')`),
     check('events_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
   ],

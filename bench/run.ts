@@ -1,0 +1,212 @@
+// The benchmark, one command (`npm run bench`): seeds PostgreSQL once, starts the server against it, and runs
+// (a) 500 buyers racing for 100 tickets, (b) uncontended reservations, (c) GET /events, (d) GET /events/{id}.
+// (a) and (b) are skipped while POST /events/{id}/reservations answers 404 (it lands with the box-office part).
+// Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/stagedoor_bench), BENCH_PORT
+// (3100), BENCH_DURATION (15 s per wrk run), BENCH_CONNECTIONS (64), BENCH_RESEED=1 to seed again,
+// BENCH_ONLY=c,d to pick scenarios, BENCH_CACHE_TTL (seconds, default 1 as in production; 0 = no cache).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import pg from 'pg'
+import { loadConfig } from '../src/config.js'
+import { buildFixtures } from './fixtures.js'
+import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
+
+const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/stagedoor_bench'
+const port = Number(process.env.BENCH_PORT ?? 3100)
+const duration = Number(process.env.BENCH_DURATION ?? 15)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
+const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','))
+const base = `http://127.0.0.1:${port}`
+const resultsDir = 'bench/results'
+
+const serverEnv = {
+  NODE_ENV: 'production',
+  DATABASE_URL: url,
+  JWT_SECRET: randomBytes(48).toString('base64url'),
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  RATE_LIMIT_ENABLED: 'false',
+  // The server is one process (server.ts does not fork); WEB_CONCURRENCY is passed for when it does.
+  WEB_CONCURRENCY: '1',
+  MIGRATE_ON_START: 'false',
+  LOG_LEVEL: 'warn',
+  ACCESS_TOKEN_TTL: '7200',
+  DATA_DIR: `${resultsDir}/data`,
+  // The production default (1 s); BENCH_CACHE_TTL=0 measures every request going to PostgreSQL.
+  EVENTS_CACHE_TTL: process.env.BENCH_CACHE_TTL ?? '1',
+}
+
+interface Row {
+  scenario: string
+  result: string
+  p50?: string
+  p99?: string
+  errors?: string
+  target: string
+}
+
+function wrk(args: string[]): { rps: number; p50: string; p99: string; non2xx: number; raw: string } {
+  const raw = execFileSync('wrk', args, { encoding: 'utf8', maxBuffer: 1 << 24 })
+  const pick = (re: RegExp) => re.exec(raw)?.[1] ?? '?'
+  return {
+    rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
+    p50: pick(/\s50%\s+(\S+)/),
+    p99: pick(/\s99%\s+(\S+)/),
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(raw)?.[1] ?? 0),
+    raw,
+  }
+}
+
+function measure(name: string, target: string, extra: string[], path: string): Row {
+  // A short warm-up at low concurrency (JIT, prepared plans, pool), then the measured run.
+  execFileSync('wrk', ['-t1', '-c4', '-d2s', ...extra, `${base}${path}`], { stdio: 'ignore' })
+  const r = wrk([
+    '-t2',
+    `-c${connections}`,
+    `-d${duration}s`,
+    '--latency',
+    '--timeout',
+    '30s',
+    ...extra,
+    `${base}${path}`,
+  ])
+  console.log(`${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50}, p99 ${r.p99}, non-2xx ${r.non2xx}`)
+  return {
+    scenario: name,
+    result: `${r.rps.toFixed(0)} req/s`,
+    p50: r.p50,
+    p99: r.p99,
+    errors: String(r.non2xx),
+    target,
+  }
+}
+
+async function waitReady(server: ChildProcess) {
+  for (let i = 0; i < 300; i++) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`)
+    try {
+      if ((await fetch(`${base}/health/ready`)).ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('server did not become ready in 30 s')
+}
+
+async function contention(
+  client: pg.Client,
+  tokens: string[],
+  eventId: number,
+  sectionId: number,
+): Promise<Row> {
+  const buyers = tokens.slice(0, 500)
+  const started = performance.now()
+  const statuses = await Promise.all(
+    buyers.map((t) =>
+      fetch(`${base}/api/v1/events/${eventId}/reservations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` },
+        body: JSON.stringify({ section_id: sectionId, quantity: 1 }),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    ),
+  )
+  const seconds = (performance.now() - started) / 1000
+  const count = (s: number) => statuses.filter((x) => x === s).length
+  const { rows } = await client.query<{ live: string; counters: number; capacity: number }>(
+    `select (select count(*) from tickets where section_id = $1 and status in ('held', 'confirmed')) live,
+            held + sold counters, capacity from sections where id = $1`,
+    [sectionId],
+  )
+  const db = rows[0]!
+  const exact = count(201) === 100 && Number(db.live) === 100 && db.counters === 100
+  const line = `${seconds.toFixed(3)} s; 201×${count(201)}, 409×${count(409)}, other×${buyers.length - count(201) - count(409)}; live tickets ${db.live}, held+sold ${db.counters}/${db.capacity}`
+  console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}`)
+  return {
+    scenario: '(a) 500 buyers race for 100',
+    result: `${seconds.toFixed(3)} s`,
+    errors: exact ? 'exactly 100 sold' : `WRONG: ${line}`,
+    target: '< 0.3 s, exactly 100',
+  }
+}
+
+function printTable(rows: Row[]) {
+  const header: (keyof Row)[] = ['scenario', 'result', 'p50', 'p99', 'errors', 'target']
+  const cells = [header as string[], ...rows.map((r) => header.map((h) => r[h] ?? ''))]
+  const widths = header.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)))
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`
+  console.log(
+    [
+      '',
+      line(cells[0]!),
+      `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+      ...cells.slice(1).map(line),
+    ].join('\n'),
+  )
+}
+
+async function main() {
+  mkdirSync(resultsDir, { recursive: true })
+  await prepareDatabase(url)
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  if (process.env.BENCH_RESEED || !(await isSeeded(client))) {
+    const t = performance.now()
+    await seed(client)
+    console.log(
+      `seeded ${SEED.users} users, ${SEED.events} events × 5 sections, ${SEED.tickets} tickets in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    )
+  }
+  const config = loadConfig({ ...serverEnv })
+  const fixtures = await buildFixtures(client, config, resultsDir, 2000)
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, ...serverEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  const rows: Row[] = []
+  try {
+    await waitReady(server)
+    const probe = await fetch(`${base}/api/v1/events/${fixtures.contention.eventId}/reservations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${fixtures.tokens[1999]}` },
+      body: JSON.stringify({ section_id: -1 }),
+    })
+    const reservations = probe.status !== 404
+    for (const s of ['a', 'b'] as const) {
+      if (only.has(s) && !reservations) {
+        const name = s === 'a' ? '(a) 500 buyers race for 100' : '(b) uncontended reservations'
+        console.log(`${name}: skipped, POST /events/{id}/reservations answers 404 (not merged yet)`)
+        rows.push({
+          scenario: name,
+          result: 'skipped: endpoint 404',
+          target: s === 'a' ? '< 0.3 s' : '≥ 1,500/s',
+        })
+      }
+    }
+    if (reservations && only.has('a')) {
+      rows.push(
+        await contention(client, fixtures.tokens, fixtures.contention.eventId, fixtures.contention.sectionId),
+      )
+    }
+    if (reservations && only.has('b')) {
+      rows.push(
+        measure('(b) uncontended reservations', '≥ 1,500/s', ['-s', 'bench/reserve.lua'], '/api/v1/events'),
+      )
+    }
+    if (only.has('c'))
+      rows.push(
+        measure('(c) GET /events?page=1&per_page=20', '≥ 4,000/s', [], '/api/v1/events?page=1&per_page=20'),
+      )
+    if (only.has('d'))
+      rows.push(measure('(d) GET /events/500', '≥ 6,000/s, p99 < 25ms', [], '/api/v1/events/500'))
+  } finally {
+    server.kill('SIGTERM')
+    await new Promise((r) => server.once('exit', r))
+    await client.end()
+  }
+  printTable(rows)
+}
+
+await main()

@@ -1,0 +1,162 @@
+// Reading events as the API shows them (one statement per page or event, sections included), and who may see them.
+import { and, eq, ne, or, type SQL, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { events, sections, users } from '../../db/schema/index.js'
+import { forbidden, notFound } from '../../lib/errors.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import type { EventT, SectionT } from './events.schemas.js'
+
+export type EventRow = typeof events.$inferSelect
+export type SectionRow = typeof sections.$inferSelect
+
+/** What json_agg gives back for each section: the section's columns under their SQL names. */
+interface SectionJson {
+  id: number
+  name: string
+  kind: 'general' | 'seated'
+  price_cents: number
+  capacity: number
+  held: number
+  sold: number
+  rows: number | null
+  seats_per_row: number | null
+}
+
+// Sections in display order, aggregated in the same statement so a page of events costs one round trip.
+const sectionsJson = sql<SectionJson[]>`coalesce((
+  select json_agg(json_build_object(
+    'id', s.id, 'name', s.name, 'kind', s.kind, 'price_cents', s.price_cents, 'capacity', s.capacity,
+    'held', s.held, 'sold', s.sold, 'rows', s.rows, 'seats_per_row', s.seats_per_row
+  ) order by s.position, s.id)
+  from ${sections} s where s.event_id = ${events.id}
+), '[]'::json)`
+
+export const eventColumns = {
+  event: events,
+  organizer: {
+    id: users.id,
+    username: users.username,
+    displayName: users.displayName,
+    bio: users.bio,
+    avatarPath: users.avatarPath,
+    createdAt: users.createdAt,
+  },
+  sections: sectionsJson,
+}
+
+export function toSection(s: SectionJson | SectionRow): SectionT {
+  const seats = 'seats_per_row' in s ? s.seats_per_row : s.seatsPerRow
+  const price = 'price_cents' in s ? s.price_cents : s.priceCents
+  return {
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    price_cents: price,
+    capacity: s.capacity,
+    sold: s.sold,
+    held: s.held,
+    available: s.capacity - s.sold - s.held,
+    ...(s.kind === 'seated' && s.rows !== null && seats !== null
+      ? { rows: s.rows, seats_per_row: seats }
+      : {}),
+  }
+}
+
+type Loaded = {
+  event: EventRow
+  organizer: Parameters<typeof toPublicUser>[1] | null
+  sections: SectionJson[]
+}
+
+export function toEvent(ctx: Ctx, row: Loaded): EventT {
+  const e = row.event
+  const list = row.sections.map(toSection)
+  let capacity = 0
+  let sold = 0
+  let min: number | null = null
+  for (const s of list) {
+    capacity += s.capacity
+    sold += s.sold
+    if (min === null || s.price_cents < min) min = s.price_cents
+  }
+  return {
+    id: e.id,
+    title: e.title,
+    description: e.description,
+    venue: e.venue,
+    starts_at: e.startsAt.toISOString(),
+    ends_at: e.endsAt ? e.endsAt.toISOString() : null,
+    status: e.status,
+    organizer: row.organizer ? toPublicUser(ctx.config, row.organizer) : null,
+    max_tickets_per_user: e.maxTicketsPerUser,
+    currency: e.currency,
+    sections: list,
+    tickets_sold: sold,
+    capacity,
+    min_price_cents: min,
+    created_at: e.createdAt.toISOString(),
+    updated_at: e.updatedAt.toISOString(),
+  }
+}
+
+/** Events `actor` may see: published and cancelled ones are public; a draft only to its organizer and admins. */
+export function visibleTo(actor: Actor | null): SQL | undefined {
+  if (actor?.role === 'admin') return undefined
+  const open = ne(events.status, 'draft')
+  return actor ? or(open, eq(events.organizerId, actor.id)) : open
+}
+
+export function canManage(actor: Actor | null, event: Pick<EventRow, 'organizerId'>): boolean {
+  return actor !== null && (actor.role === 'admin' || event.organizerId === actor.id)
+}
+
+export function canSee(actor: Actor | null, event: Pick<EventRow, 'organizerId' | 'status'>): boolean {
+  return event.status !== 'draft' || canManage(actor, event)
+}
+
+/** The whole event as the API shows it, or 404 when it does not exist or `actor` may not see it. */
+export async function loadEvent(ctx: Ctx, db: Db, actor: Actor | null, id: number): Promise<EventT> {
+  const [row] = await db
+    .select(eventColumns)
+    .from(events)
+    .leftJoin(users, eq(users.id, events.organizerId))
+    .where(and(eq(events.id, id), visibleTo(actor)))
+  if (!row) throw notFound('Event')
+  return toEvent(ctx, row)
+}
+
+/**
+ * The event row for a change by `actor`: 404 when they may not see it, 403 when they may see it but not change
+ * it. `lock` takes a row lock that does not block ticket inserts (their foreign keys take KEY SHARE).
+ */
+export async function eventForChange(
+  db: Db,
+  actor: Actor,
+  id: number,
+  lock: 'none' | 'no key update' | 'update' = 'none',
+): Promise<EventRow> {
+  const query = db.select().from(events).where(eq(events.id, id))
+  const [event] = await (lock === 'none' ? query : query.for(lock))
+  if (!event || !canSee(actor, event)) throw notFound('Event')
+  if (!canManage(actor, event)) throw forbidden('Only the organizer or an admin may change this event')
+  return event
+}
+
+/** The event row when `actor` may see it (for views that show more than the event itself). */
+export async function visibleEventRow(db: Db, actor: Actor | null, id: number): Promise<EventRow> {
+  const [event] = await db.select().from(events).where(eq(events.id, id))
+  if (!event || !canSee(actor, event)) throw notFound('Event')
+  return event
+}
+
+/** Recomputes the denormalised cheapest price after any change to the event's sections (same transaction). */
+export async function refreshMinPrice(db: Db, eventId: number): Promise<void> {
+  await db
+    .update(events)
+    .set({
+      minPriceCents: sql`(select min(${sections.priceCents}) from ${sections} where ${sections.eventId} = ${eventId})`,
+      updatedAt: new Date(),
+    })
+    .where(eq(events.id, eventId))
+}

@@ -1,0 +1,128 @@
+// Events: the public catalogue, one event, and the organizer's create, edit, publish and delete.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pageParams, sendPage } from '../../lib/pagination.js'
+import { Empty, Paginated, ProblemRef } from '../../lib/schemas.js'
+import { actorOf } from '../../plugins/auth.js'
+import { CreateEventBody, Event, EventListQuery, EventParams, UpdateEventBody } from './events.schemas.js'
+import {
+  createEvent,
+  deleteEvent,
+  getEvent,
+  listEvents,
+  publishEvent,
+  updateEvent,
+} from './events.service.js'
+
+export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'List and search events',
+        description:
+          'Published events by default. `status=cancelled` lists cancelled ones (public too); `status=draft` ' +
+          'lists your own drafts (every draft for an admin, none when anonymous). `q` matches part of the ' +
+          'title and `venue` part of the venue, case-insensitively; `from`/`to` bound `starts_at` (inclusive).',
+        tags: ['events'],
+        querystring: EventListQuery,
+        response: { 200: Paginated(Event) },
+      },
+      onRequest: app.authenticateOptional,
+    },
+    async (req, reply) => {
+      if (app.eventsCache.tryServe(req, reply)) return reply
+      const generation = app.eventsCache.currentGeneration
+      const page = pageParams(req.query)
+      const result = sendPage(req, reply, await listEvents(app.ctx, req.actor, req.query, page))
+      return app.eventsCache.send(req, reply, generation, result)
+    },
+  )
+
+  app.post(
+    '/events',
+    {
+      schema: {
+        summary: 'Create a draft event with its sections',
+        description:
+          'The caller becomes the organizer. A section is `general` (a `capacity`) or `seated` (`rows` × ' +
+          '`seats_per_row`, seats A1.. generated); `kind` defaults to seated when only rows are given.',
+        tags: ['events'],
+        body: CreateEventBody,
+        response: { 201: Event },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req, reply) => reply.code(201).send(await createEvent(app.ctx, actorOf(req), req.body)),
+  )
+
+  app.get(
+    '/events/:id',
+    {
+      schema: {
+        summary: 'One event with its sections and availability',
+        description: 'Drafts are visible only to their organizer and admins (404 to anyone else).',
+        tags: ['events'],
+        params: EventParams,
+        response: { 200: Event, 404: ProblemRef },
+      },
+      onRequest: app.authenticateOptional,
+    },
+    async (req, reply) => {
+      if (app.eventsCache.tryServe(req, reply)) return reply
+      const generation = app.eventsCache.currentGeneration
+      return app.eventsCache.send(req, reply, generation, await getEvent(app.ctx, req.actor, req.params.id))
+    },
+  )
+
+  app.patch(
+    '/events/:id',
+    {
+      schema: {
+        summary: 'Edit an event',
+        description:
+          'Organizer or admin. The currency cannot change once tickets exist (409 EVENT_HAS_SALES).',
+        tags: ['events'],
+        params: EventParams,
+        body: UpdateEventBody,
+        response: { 200: Event, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req) => updateEvent(app.ctx, actorOf(req), req.params.id, req.body),
+  )
+
+  app.delete(
+    '/events/:id',
+    {
+      schema: {
+        summary: 'Delete an event that never sold anything',
+        description: 'Once any reservation was made, 409 EVENT_HAS_SALES: cancel the event instead.',
+        tags: ['events'],
+        params: EventParams,
+        response: { 204: Empty, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req, reply) => {
+      await deleteEvent(app.ctx, actorOf(req), req.params.id)
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/events/:id/publish',
+    {
+      schema: {
+        summary: 'Publish a draft event',
+        description:
+          'Needs at least one section (409 EVENT_HAS_NO_SECTIONS). Publishing a published event is a no-op; ' +
+          'a cancelled one answers 409 CONFLICT.',
+        tags: ['events'],
+        params: EventParams,
+        response: { 200: Event, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req) => publishEvent(app.ctx, actorOf(req), req.params.id),
+  )
+}

@@ -1,0 +1,92 @@
+// The organizer's sales and attendee views, and the friends of the caller who are going.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { pageParams, sendPage } from '../../lib/pagination.js'
+import { Id, PageQuery, Paginated, ProblemRef } from '../../lib/schemas.js'
+import { actorOf } from '../../plugins/auth.js'
+import { UserPublic } from '../users/users.schemas.js'
+import { EventParams } from './events.schemas.js'
+import { friendsGoing, getEventSales, listAttendees } from './sales.service.js'
+
+const SalesLine = {
+  capacity: Type.Integer(),
+  held: Type.Integer(),
+  sold: Type.Integer(),
+  available: Type.Integer(),
+  revenue_cents: Type.Integer({ description: 'Sum of the prices of the tickets confirmed now' }),
+}
+
+const Sales = Type.Object({
+  event_id: Id,
+  title: Type.String(),
+  currency: Type.String(),
+  sections: Type.Array(
+    Type.Object({
+      id: Id,
+      name: Type.String(),
+      kind: Type.Union([Type.Literal('general'), Type.Literal('seated')]),
+      price_cents: Type.Integer(),
+      ...SalesLine,
+    }),
+  ),
+  totals: Type.Object(SalesLine),
+})
+
+const Attendee = Type.Object({
+  ...UserPublic.properties,
+  ticket_count: Type.Integer({ description: 'Confirmed tickets this person holds for the event' }),
+})
+
+export const salesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/events/:id/sales',
+    {
+      schema: {
+        summary: 'Sales per section',
+        description: 'Organizer or admin. Revenue counts confirmed tickets only (refunded ones drop out).',
+        tags: ['events'],
+        params: EventParams,
+        response: { 200: Sales, 403: ProblemRef, 404: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req) => getEventSales(app.ctx, actorOf(req), req.params.id),
+  )
+
+  app.get(
+    '/events/:id/attendees',
+    {
+      schema: {
+        summary: 'People holding confirmed tickets',
+        description: 'Organizer or admin; one row per person, by username.',
+        tags: ['events'],
+        params: EventParams,
+        querystring: Type.Object(PageQuery),
+        response: { 200: Paginated(Attendee), 403: ProblemRef, 404: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req, reply) => {
+      const page = pageParams(req.query)
+      return sendPage(req, reply, await listAttendees(app.ctx, actorOf(req), req.params.id, page))
+    },
+  )
+
+  app.get(
+    '/events/:id/friends-going',
+    {
+      schema: {
+        summary: 'Your friends holding a confirmed ticket',
+        tags: ['events'],
+        params: EventParams,
+        querystring: Type.Object(PageQuery),
+        response: { 200: Paginated(Attendee), 404: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req, reply) => {
+      const page = pageParams(req.query)
+      return sendPage(req, reply, await friendsGoing(app.ctx, actorOf(req), req.params.id, page))
+    },
+  )
+}

@@ -1,0 +1,105 @@
+// The organizer's views of an event: sales per section, attendees, and (for anyone) friends who are going.
+import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import { events, sections, tickets, users } from '../../db/schema/index.js'
+import { notFound } from '../../lib/errors.js'
+import { type PageParams, toPage } from '../../lib/pagination.js'
+import { friendIdsOf } from '../friends/friends.queries.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import { eventForChange, visibleEventRow } from './events.queries.js'
+
+export interface SalesLine {
+  capacity: number
+  held: number
+  sold: number
+  available: number
+  revenue_cents: number
+}
+
+export interface SalesReport {
+  event_id: number
+  title: string
+  currency: string
+  sections: (SalesLine & { id: number; name: string; kind: 'general' | 'seated'; price_cents: number })[]
+  totals: SalesLine
+}
+
+/**
+ * Capacity, held and sold come from the section counters (the source of truth for availability). Revenue is
+ * the sum of the prices of the tickets confirmed now: a refunded or cancelled ticket no longer counts, and a
+ * held one not yet. Used by GET /events/{id}/sales and the `tickets-sold` command alike.
+ */
+export async function salesReport(ctx: Ctx, eventId: number): Promise<SalesReport> {
+  const [event] = await ctx.db
+    .select({ id: events.id, title: events.title, currency: events.currency })
+    .from(events)
+    .where(eq(events.id, eventId))
+  if (!event) throw notFound('Event')
+  const rows = await ctx.db
+    .select({
+      id: sections.id,
+      name: sections.name,
+      kind: sections.kind,
+      price_cents: sections.priceCents,
+      capacity: sections.capacity,
+      held: sections.held,
+      sold: sections.sold,
+      revenue_cents: sql<number>`coalesce(sum(${tickets.priceCents}), 0)`.mapWith(Number),
+    })
+    .from(sections)
+    .leftJoin(tickets, and(eq(tickets.sectionId, sections.id), eq(tickets.status, 'confirmed')))
+    .where(eq(sections.eventId, eventId))
+    .groupBy(sections.id)
+    .orderBy(asc(sections.position), asc(sections.id))
+  const totals: SalesLine = { capacity: 0, held: 0, sold: 0, available: 0, revenue_cents: 0 }
+  const lines = rows.map((r) => {
+    const line = { ...r, available: r.capacity - r.held - r.sold }
+    for (const k of ['capacity', 'held', 'sold', 'available', 'revenue_cents'] as const) totals[k] += line[k]
+    return line
+  })
+  return { event_id: event.id, title: event.title, currency: event.currency, sections: lines, totals }
+}
+
+export async function getEventSales(ctx: Ctx, actor: Actor, eventId: number): Promise<SalesReport> {
+  await eventForChange(ctx.db, actor, eventId)
+  return salesReport(ctx, eventId)
+}
+
+/** People holding confirmed tickets for the event (among `among` when given), by username, with their count. */
+async function holders(ctx: Ctx, eventId: number, page: PageParams, among?: ReturnType<typeof friendIdsOf>) {
+  const where = and(
+    eq(tickets.eventId, eventId),
+    eq(tickets.status, 'confirmed'),
+    among ? inArray(tickets.holderId, among) : undefined,
+  )
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select({ user: users, ticket_count: count() })
+      .from(tickets)
+      .innerJoin(users, eq(users.id, tickets.holderId))
+      .where(where)
+      .groupBy(users.id)
+      .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
+      .limit(page.perPage)
+      .offset(page.offset),
+    ctx.db
+      .select({ n: countDistinct(tickets.holderId) })
+      .from(tickets)
+      .where(where),
+  ])
+  return toPage(
+    rows.map((r) => ({ ...toPublicUser(ctx.config, r.user), ticket_count: r.ticket_count })),
+    total?.n ?? 0,
+    page,
+  )
+}
+
+export async function listAttendees(ctx: Ctx, actor: Actor, eventId: number, page: PageParams) {
+  await eventForChange(ctx.db, actor, eventId)
+  return holders(ctx, eventId, page)
+}
+
+export async function friendsGoing(ctx: Ctx, actor: Actor, eventId: number, page: PageParams) {
+  await visibleEventRow(ctx.db, actor, eventId)
+  return holders(ctx, eventId, page, friendIdsOf(ctx.db, actor.id))
+}

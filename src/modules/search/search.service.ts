@@ -1,0 +1,85 @@
+// Search across users, events and posts: partial and case-insensitive, closest first (pg_trgm).
+import { and, asc, desc, eq, or, type SQL, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import { events, users } from '../../db/schema/index.js'
+import { AppError } from '../../lib/errors.js'
+import { containsPattern } from '../../lib/schemas.js'
+import { eventColumns, toEvent } from '../events/events.queries.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import { SEARCH_TYPES, type SearchInput, type SearchType } from './search.schemas.js'
+
+/**
+ * A row matches when `q` is a substring of the text (so "my" finds Tommy, Amy and Sammy) or when the text
+ * holds a word close to it (`<%`, word similarity ≥ pg_trgm's threshold, so "jaz fest" finds typos).
+ * Both forms use the trigram GIN index on exactly `text`. Closeness: word similarity first (how well q
+ * matches some part of the text), then whole-text similarity (shorter texts win), then the id.
+ */
+function matches(q: string, text: SQL): SQL {
+  return or(sql`${text} like ${containsPattern(q)}`, sql`${q.toLowerCase()} <% ${text}`)!
+}
+
+async function searchUsers(ctx: Ctx, q: string, limit: number) {
+  const lower = q.toLowerCase()
+  const username = sql`lower(${users.username})`
+  const displayName = sql`lower(${users.displayName})`
+  const rows = await ctx.db
+    .select()
+    .from(users)
+    .where(matches(q, sql`lower(${users.username} || ' ' || ${users.displayName})`))
+    .orderBy(
+      desc(sql`greatest(word_similarity(${lower}, ${username}), word_similarity(${lower}, ${displayName}))`),
+      desc(sql`greatest(similarity(${lower}, ${username}), similarity(${lower}, ${displayName}))`),
+      asc(users.id),
+    )
+    .limit(limit)
+  return rows.map((u) => toPublicUser(ctx.config, u))
+}
+
+async function searchEvents(ctx: Ctx, q: string, limit: number) {
+  const lower = q.toLowerCase()
+  const title = sql`lower(${events.title})`
+  const rows = await ctx.db
+    .select(eventColumns)
+    .from(events)
+    .leftJoin(users, eq(users.id, events.organizerId))
+    // Public events only: drafts never, and cancelled ones are not worth finding.
+    .where(and(eq(events.status, 'published'), matches(q, title)))
+    .orderBy(
+      desc(sql`word_similarity(${lower}, ${title})`),
+      desc(sql`similarity(${lower}, ${title})`),
+      asc(events.id),
+    )
+    .limit(limit)
+  return rows.map((r) => toEvent(ctx, r))
+}
+
+/**
+ * HOOK (posts): the posts table is built by the social module in parallel. Once it is merged, search
+ * `lower(posts.body)` here the same way as titles (a trigram GIN index on lower(body) keeps it indexed) and
+ * return the post representation from that module. Until then there is nothing to find.
+ */
+async function searchPosts(_ctx: Ctx, _actor: Actor, _q: string, _limit: number): Promise<object[]> {
+  return []
+}
+
+const SIGNED_IN_ONLY: readonly SearchType[] = ['users', 'posts']
+
+/**
+ * Anonymous callers search events only: asking for users or posts by name in `type` is 401; with no `type`,
+ * those lists come back empty.
+ */
+export async function search(ctx: Ctx, actor: Actor | null, input: SearchInput) {
+  const asked = input.type ? (input.type.split(',') as SearchType[]) : undefined
+  if (!actor && asked?.some((t) => SIGNED_IN_ONLY.includes(t))) {
+    throw new AppError('AUTHORIZATION_REQUIRED', 'Searching users and posts needs an access token')
+  }
+  const wanted = new Set(asked ?? SEARCH_TYPES)
+  const q = input.q.trim()
+  const limit = input.limit ?? 10
+  const [foundUsers, foundEvents, foundPosts] = await Promise.all([
+    actor && wanted.has('users') ? searchUsers(ctx, q, limit) : [],
+    wanted.has('events') ? searchEvents(ctx, q, limit) : [],
+    actor && wanted.has('posts') ? searchPosts(ctx, actor, q, limit) : [],
+  ])
+  return { users: foundUsers, events: foundEvents, posts: foundPosts }
+}

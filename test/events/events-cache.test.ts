@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertTicket, makeEvent } from '../factories/events.js'
+import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+
+let app: App
+let organizer: TestUser
+let fan: TestUser
+
+beforeAll(async () => {
+  // A long TTL, so only invalidation (never expiry) can refresh an answer during these tests.
+  app = await buildTestApp({ EVENTS_CACHE_TTL: '60' })
+  ;[organizer, fan] = await Promise.all([registerUser(app), registerUser(app)])
+})
+afterAll(() => app.close())
+
+const get = (url: string, who?: TestUser, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'GET', url, headers: { ...(who?.auth ?? {}), ...headers } })
+
+describe('the anonymous catalogue cache', () => {
+  it('when nothing was written through the API, then anonymous readers get the cached answer, signed-in ones a fresh one', async () => {
+    const event = await makeEvent(app, organizer)
+    const url = `/api/v1/events/${event.id}`
+    const first = await get(url)
+    // Written behind the API's back (as the expiry sweep or another process would): not seen until invalidation.
+    await insertTicket(app, { eventId: event.id, sectionId: event.sections[0].id, holderId: fan.id })
+    const cached = await get(url)
+    expect(cached.json().tickets_sold).toBe(0)
+    expect(cached.headers.etag).toBe(first.headers.etag)
+    expect((await get(url, fan)).json().tickets_sold).toBe(1)
+    expect((await get(url, undefined, { 'if-none-match': String(first.headers.etag) })).statusCode).toBe(304)
+  })
+
+  it('when any write goes through this process, then the next anonymous read is fresh', async () => {
+    const event = await makeEvent(app, organizer)
+    const url = `/api/v1/events/${event.id}`
+    await get(url)
+    await insertTicket(app, { eventId: event.id, sectionId: event.sections[0].id, holderId: fan.id })
+    // Even a write to something else (and one that fails) empties the cache.
+    await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: fan.auth, payload: { bio: 'hi' } })
+    expect((await get(url)).json().tickets_sold).toBe(1)
+  })
+
+  it('when a list page is served from the cache, then its Link header and body are the same', async () => {
+    await makeEvent(app, organizer)
+    const url = '/api/v1/events?per_page=1'
+    const first = await get(url)
+    const second = await get(url)
+    expect(second.body).toBe(first.body)
+    expect(second.headers.link).toBe(first.headers.link)
+    expect(second.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(first.headers.link).toContain('rel="next"')
+  })
+})

@@ -1,0 +1,413 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventBody, insertTicket, makeEvent } from '../factories/events.js'
+import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
+
+let app: App
+let organizer: TestUser
+let other: TestUser
+let admin: TestUser
+
+beforeAll(async () => {
+  app = await buildTestApp()
+  ;[organizer, other, admin] = await Promise.all([registerUser(app), registerUser(app), registerAdmin(app)])
+})
+afterAll(() => app.close())
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+describe('POST /events', () => {
+  it('when the body is valid, then a draft is created with its sections, seats and totals', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: organizer.auth,
+      payload: {
+        title: '  Midnight Jazz  ',
+        description: 'Late sets',
+        venue: 'Blue Note',
+        starts_at: '2027-11-21T19:30:00Z',
+        ends_at: '2027-11-21T23:00:00.000Z',
+        currency: 'EUR',
+        max_tickets_per_user: 4,
+        status: 'published',
+        organizer_id: admin.id,
+        sections: [
+          { name: 'General Admission', kind: 'general', price_cents: 4500, capacity: 200 },
+          { name: 'VIP', kind: 'seated', price_cents: 12000, rows: 2, seats_per_row: 5 },
+          { name: 'Balcony', price_cents: 3000, rows: 1, seats_per_row: 4 },
+        ],
+      },
+    })
+    expect(res.statusCode).toBe(201)
+    const body = res.json()
+    expect(body).toEqual({
+      id: expect.any(Number),
+      title: 'Midnight Jazz',
+      description: 'Late sets',
+      venue: 'Blue Note',
+      starts_at: '2027-11-21T19:30:00.000Z',
+      ends_at: '2027-11-21T23:00:00.000Z',
+      status: 'draft',
+      organizer: {
+        id: organizer.id,
+        username: organizer.username,
+        display_name: organizer.username,
+        bio: '',
+        avatar_url: null,
+        created_at: expect.stringMatching(ISO),
+      },
+      max_tickets_per_user: 4,
+      currency: 'EUR',
+      sections: [
+        {
+          id: expect.any(Number),
+          name: 'General Admission',
+          kind: 'general',
+          price_cents: 4500,
+          capacity: 200,
+          sold: 0,
+          held: 0,
+          available: 200,
+        },
+        {
+          id: expect.any(Number),
+          name: 'VIP',
+          kind: 'seated',
+          price_cents: 12000,
+          capacity: 10,
+          sold: 0,
+          held: 0,
+          available: 10,
+          rows: 2,
+          seats_per_row: 5,
+        },
+        expect.objectContaining({ name: 'Balcony', kind: 'seated', capacity: 4 }),
+      ],
+      tickets_sold: 0,
+      capacity: 214,
+      min_price_cents: 3000,
+      created_at: expect.stringMatching(ISO),
+      updated_at: expect.stringMatching(ISO),
+    })
+    const seats = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${body.id}/seats?section_id=${body.sections[1].id}`,
+      headers: organizer.auth,
+    })
+    expect(seats.json().map((s: { row: string; number: number }) => `${s.row}${s.number}`)).toEqual([
+      'A1',
+      'A2',
+      'A3',
+      'A4',
+      'A5',
+      'B1',
+      'B2',
+      'B3',
+      'B4',
+      'B5',
+    ])
+  })
+
+  it('when optional fields are left out, then defaults apply (AUD, no limit, no end)', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: organizer.auth,
+      payload: {
+        title: 'Plain',
+        venue: 'Hall',
+        starts_at: '2027-01-01T00:00:00Z',
+        sections: [{ name: 'GA', price_cents: 0, capacity: 1 }],
+      },
+    })
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({
+      currency: 'AUD',
+      max_tickets_per_user: null,
+      ends_at: null,
+      description: '',
+      min_price_cents: 0,
+    })
+  })
+
+  it('when no token is sent, then 401 AUTHORIZATION_REQUIRED', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/events', payload: eventBody() })
+    expect(res.statusCode).toBe(401)
+    expect(res.json().code).toBe('AUTHORIZATION_REQUIRED')
+  })
+
+  const invalid: [string, Record<string, unknown>, string][] = [
+    ['the title is missing', { title: undefined }, 'body.title'],
+    ['the title is blank', { title: '   ' }, 'body.title'],
+    ['starts_at is not a timestamp', { starts_at: 'tomorrow' }, 'body.starts_at'],
+    [
+      'ends_at is before starts_at',
+      { starts_at: '2027-01-02T00:00:00Z', ends_at: '2027-01-01T00:00:00Z' },
+      'body.ends_at',
+    ],
+    ['the currency is lower case', { currency: 'aud' }, 'body.currency'],
+    ['the currency is not ISO 4217', { currency: 'XYZ' }, 'body.currency'],
+    ['max_tickets_per_user is 0', { max_tickets_per_user: 0 }, 'body.max_tickets_per_user'],
+    ['there are no sections', { sections: [] }, 'body.sections'],
+    [
+      'a price is negative',
+      { sections: [{ name: 'GA', price_cents: -1, capacity: 5 }] },
+      'body.sections.0.price_cents',
+    ],
+    [
+      'a price is a fraction',
+      { sections: [{ name: 'GA', price_cents: 10.5, capacity: 5 }] },
+      'body.sections.0.price_cents',
+    ],
+    [
+      'a price is a string',
+      { sections: [{ name: 'GA', price_cents: '100', capacity: 5 }] },
+      'body.sections.0.price_cents',
+    ],
+    [
+      'a kind is unknown',
+      { sections: [{ name: 'GA', kind: 'standing', price_cents: 1, capacity: 5 }] },
+      'body.sections.0.kind',
+    ],
+    [
+      'a general section has no capacity',
+      { sections: [{ name: 'GA', kind: 'general', price_cents: 1 }] },
+      'body.sections.0.capacity',
+    ],
+    [
+      'a seated section has no rows',
+      { sections: [{ name: 'A', kind: 'seated', price_cents: 1, seats_per_row: 4 }] },
+      'body.sections.0.rows',
+    ],
+    [
+      'a seated section has no seats_per_row',
+      { sections: [{ name: 'A', kind: 'seated', price_cents: 1, rows: 4 }] },
+      'body.sections.0.seats_per_row',
+    ],
+    [
+      'a section name is empty',
+      { sections: [{ name: '', price_cents: 1, capacity: 5 }] },
+      'body.sections.0.name',
+    ],
+    [
+      'a capacity is 0',
+      { sections: [{ name: 'GA', price_cents: 1, capacity: 0 }] },
+      'body.sections.0.capacity',
+    ],
+  ]
+  for (const [what, patch, path] of invalid) {
+    it(`when ${what}, then 400 VALIDATION_FAILED naming ${path}`, async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: organizer.auth,
+        payload: { ...eventBody(), ...patch },
+      })
+      expect(res.statusCode).toBe(400)
+      const body = res.json()
+      expect(body.code).toBe('VALIDATION_FAILED')
+      expect(body.errors.map((e: { path: string }) => e.path)).toContain(path)
+    })
+  }
+})
+
+describe('GET /events/{id}', () => {
+  it('when the event is published, then anyone sees it, with an ETag that answers 304', async () => {
+    const event = await makeEvent(app, organizer)
+    const res = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual(event)
+    expect(res.headers.etag).toBeTruthy()
+    const again = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}`,
+      headers: { 'if-none-match': String(res.headers.etag) },
+    })
+    expect(again.statusCode).toBe(304)
+  })
+
+  it('when the event is a draft, then only its organizer and admins see it; others get 404', async () => {
+    const draft = await makeEvent(app, organizer, { publish: false })
+    const url = `/api/v1/events/${draft.id}`
+    expect((await app.inject({ method: 'GET', url, headers: organizer.auth })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'GET', url, headers: admin.auth })).statusCode).toBe(200)
+    const stranger = await app.inject({ method: 'GET', url, headers: other.auth })
+    expect(stranger.statusCode).toBe(404)
+    expect(stranger.json().code).toBe('NOT_FOUND')
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(404)
+  })
+
+  it('when the id does not exist or is out of range, then 404 and 400', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/events/999999' })).statusCode).toBe(404)
+    const huge = await app.inject({ method: 'GET', url: '/api/v1/events/2147483648' })
+    expect(huge.statusCode).toBe(400)
+    expect(huge.json().code).toBe('VALIDATION_FAILED')
+  })
+
+  it('when tickets are held and sold, then sections and totals show them', async () => {
+    const event = await makeEvent(app, organizer)
+    const [ga, vip] = event.sections
+    await insertTicket(app, { eventId: event.id, sectionId: ga.id, holderId: other.id })
+    await insertTicket(app, { eventId: event.id, sectionId: ga.id, holderId: other.id, status: 'held' })
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: vip.id,
+      holderId: other.id,
+      seat: { row: 'A', number: 1 },
+    })
+    const body = (await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).json()
+    expect(body.sections[0]).toMatchObject({ capacity: 100, sold: 1, held: 1, available: 98 })
+    expect(body.sections[1]).toMatchObject({ capacity: 6, sold: 1, held: 0, available: 5 })
+    expect(body).toMatchObject({ tickets_sold: 2, capacity: 106 })
+  })
+})
+
+describe('PATCH /events/{id}', () => {
+  it('when the organizer edits, then the fields change and the rest stays', async () => {
+    const event = await makeEvent(app, organizer, { max_tickets_per_user: 3 })
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${event.id}`,
+      headers: organizer.auth,
+      payload: { title: 'Renamed', ends_at: '2030-01-01T00:00:00Z', max_tickets_per_user: null },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({
+      title: 'Renamed',
+      venue: event.venue,
+      ends_at: '2030-01-01T00:00:00.000Z',
+      max_tickets_per_user: null,
+    })
+  })
+
+  it('when an admin edits, then it is allowed', async () => {
+    const event = await makeEvent(app, organizer)
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${event.id}`,
+      headers: admin.auth,
+      payload: { venue: 'Olympia' },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().venue).toBe('Olympia')
+  })
+
+  it('when another user edits a published event, then 403; a draft, then 404', async () => {
+    const published = await makeEvent(app, organizer)
+    const draft = await makeEvent(app, organizer, { publish: false })
+    const edit = (id: number) =>
+      app.inject({
+        method: 'PATCH',
+        url: `/api/v1/events/${id}`,
+        headers: other.auth,
+        payload: { title: 'X' },
+      })
+    const forbidden = await edit(published.id)
+    expect(forbidden.statusCode).toBe(403)
+    expect(forbidden.json().code).toBe('FORBIDDEN')
+    expect((await edit(draft.id)).statusCode).toBe(404)
+    expect((await edit(999999)).statusCode).toBe(404)
+  })
+
+  it('when ends_at would fall before starts_at, then 400', async () => {
+    const event = await makeEvent(app, organizer, { starts_at: '2027-06-01T20:00:00Z' })
+    const res = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${event.id}`,
+      headers: organizer.auth,
+      payload: { ends_at: '2027-06-01T19:00:00Z' },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors[0].path).toBe('body.ends_at')
+  })
+
+  it('when the currency changes after a sale, then 409 EVENT_HAS_SALES; before, it changes', async () => {
+    const event = await makeEvent(app, organizer)
+    const change = (currency: string) =>
+      app.inject({
+        method: 'PATCH',
+        url: `/api/v1/events/${event.id}`,
+        headers: organizer.auth,
+        payload: { currency },
+      })
+    expect((await change('USD')).json().currency).toBe('USD')
+    await insertTicket(app, { eventId: event.id, sectionId: event.sections[0].id, holderId: other.id })
+    const res = await change('EUR')
+    expect(res.statusCode).toBe(409)
+    expect(res.json().code).toBe('EVENT_HAS_SALES')
+  })
+})
+
+describe('POST /events/{id}/publish', () => {
+  it('when the organizer publishes a draft, then it becomes public; publishing again is a no-op', async () => {
+    const draft = await makeEvent(app, organizer, { publish: false })
+    const url = `/api/v1/events/${draft.id}/publish`
+    const res = await app.inject({ method: 'POST', url, headers: organizer.auth })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().status).toBe('published')
+    expect((await app.inject({ method: 'GET', url: `/api/v1/events/${draft.id}` })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'POST', url, headers: organizer.auth })).json().status).toBe(
+      'published',
+    )
+  })
+
+  it('when the event has no sections left, then 409 EVENT_HAS_NO_SECTIONS', async () => {
+    const draft = await makeEvent(app, organizer, { publish: false, sections: [{ capacity: 5 }] })
+    await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/events/${draft.id}/sections/${draft.sections[0].id}`,
+      headers: organizer.auth,
+    })
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${draft.id}/publish`,
+      headers: organizer.auth,
+    })
+    expect(res.statusCode).toBe(409)
+    expect(res.json().code).toBe('EVENT_HAS_NO_SECTIONS')
+  })
+
+  it('when someone else publishes, then 404 for a draft, 403 for a published event', async () => {
+    const draft = await makeEvent(app, organizer, { publish: false })
+    const published = await makeEvent(app, organizer)
+    const publish = (id: number) =>
+      app.inject({ method: 'POST', url: `/api/v1/events/${id}/publish`, headers: other.auth })
+    expect((await publish(draft.id)).statusCode).toBe(404)
+    expect((await publish(published.id)).statusCode).toBe(403)
+  })
+})
+
+describe('DELETE /events/{id}', () => {
+  it('when nothing was ever sold, then 204 and the event is gone', async () => {
+    const event = await makeEvent(app, organizer)
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/events/${event.id}`,
+      headers: organizer.auth,
+    })
+    expect(res.statusCode).toBe(204)
+    expect((await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(404)
+  })
+
+  it('when a ticket was ever sold (even if since cancelled), then 409 EVENT_HAS_SALES', async () => {
+    const event = await makeEvent(app, organizer)
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: event.sections[0].id,
+      holderId: other.id,
+      status: 'cancelled',
+    })
+    const res = await app.inject({ method: 'DELETE', url: `/api/v1/events/${event.id}`, headers: admin.auth })
+    expect(res.statusCode).toBe(409)
+    expect(res.json().code).toBe('EVENT_HAS_SALES')
+  })
+
+  it('when another user deletes, then 403 (published) or 404 (draft)', async () => {
+    const published = await makeEvent(app, organizer)
+    const draft = await makeEvent(app, organizer, { publish: false })
+    const del = (id: number) =>
+      app.inject({ method: 'DELETE', url: `/api/v1/events/${id}`, headers: other.auth })
+    expect((await del(published.id)).statusCode).toBe(403)
+    expect((await del(draft.id)).statusCode).toBe(404)
+  })
+})

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { friendships } from '../../src/db/schema/index.js'
+import { salesReport } from '../../src/modules/events/sales.service.js'
+import { formatMoney, formatSalesTable } from '../../src/modules/events/sales.table.js'
+import { insertTicket, makeEvent } from '../factories/events.js'
+import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
+
+let app: App
+let organizer: TestUser
+let amy: TestUser
+let bob: TestUser
+let cat: TestUser
+let admin: TestUser
+let event: { id: number; sections: { id: number }[] }
+
+beforeAll(async () => {
+  app = await buildTestApp()
+  ;[organizer, amy, bob, cat, admin] = await Promise.all([
+    registerUser(app),
+    registerUser(app, { username: `amy_${process.pid}` }),
+    registerUser(app, { username: `bob_${process.pid}` }),
+    registerUser(app, { username: `cat_${process.pid}` }),
+    registerAdmin(app),
+  ])
+  event = await makeEvent(app, organizer, {
+    sections: [
+      { name: 'General Admission', kind: 'general', price_cents: 5000, capacity: 100 },
+      { name: 'VIP', kind: 'seated', price_cents: 20000, rows: 1, seats_per_row: 4 },
+    ],
+  })
+  const [ga, vip] = event.sections
+  const base = { eventId: event.id }
+  await insertTicket(app, { ...base, sectionId: ga!.id, holderId: amy.id })
+  await insertTicket(app, { ...base, sectionId: ga!.id, holderId: amy.id, priceCents: 4000 })
+  await insertTicket(app, { ...base, sectionId: ga!.id, holderId: bob.id, status: 'held' })
+  await insertTicket(app, { ...base, sectionId: ga!.id, holderId: cat.id, status: 'cancelled' })
+  await insertTicket(app, { ...base, sectionId: vip!.id, holderId: bob.id, seat: { row: 'A', number: 2 } })
+  // amy and bob are friends of cat; the friendship with the organizer is still pending.
+  await app.ctx.db.insert(friendships).values([
+    { requesterId: cat.id, addresseeId: amy.id, status: 'accepted' },
+    { requesterId: bob.id, addresseeId: cat.id, status: 'accepted' },
+    { requesterId: organizer.id, addresseeId: cat.id, status: 'pending' },
+  ])
+})
+afterAll(() => app.close())
+
+describe('GET /events/{id}/sales', () => {
+  it('when the organizer asks, then each section shows capacity, held, sold and confirmed revenue', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/sales`,
+      headers: organizer.auth,
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers.etag).toBeTruthy()
+    expect(res.json()).toEqual({
+      event_id: event.id,
+      title: expect.any(String),
+      currency: 'AUD',
+      sections: [
+        {
+          id: event.sections[0]!.id,
+          name: 'General Admission',
+          kind: 'general',
+          price_cents: 5000,
+          capacity: 100,
+          held: 1,
+          sold: 2,
+          available: 97,
+          revenue_cents: 9000,
+        },
+        {
+          id: event.sections[1]!.id,
+          name: 'VIP',
+          kind: 'seated',
+          price_cents: 20000,
+          capacity: 4,
+          held: 0,
+          sold: 1,
+          available: 3,
+          revenue_cents: 20000,
+        },
+      ],
+      totals: { capacity: 104, held: 1, sold: 3, available: 100, revenue_cents: 29000 },
+    })
+  })
+
+  it('when an admin asks, then 200; another user, 403; a draft of someone else, 404', async () => {
+    const url = `/api/v1/events/${event.id}/sales`
+    expect((await app.inject({ method: 'GET', url, headers: admin.auth })).statusCode).toBe(200)
+    const forbidden = await app.inject({ method: 'GET', url, headers: amy.auth })
+    expect(forbidden.statusCode).toBe(403)
+    expect(forbidden.json().code).toBe('FORBIDDEN')
+    const draft = await makeEvent(app, organizer, { publish: false })
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/events/${draft.id}/sales`, headers: amy.auth }))
+        .statusCode,
+    ).toBe(404)
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401)
+  })
+})
+
+describe('GET /events/{id}/attendees', () => {
+  it('when the organizer asks, then holders of confirmed tickets come once each, by username, paginated', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/attendees?per_page=1`,
+      headers: organizer.auth,
+    })
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    expect(body).toMatchObject({ page: 1, per_page: 1, total: 2, total_pages: 2 })
+    expect(body.data).toEqual([
+      {
+        id: amy.id,
+        username: amy.username,
+        display_name: amy.username,
+        bio: '',
+        avatar_url: null,
+        created_at: expect.any(String),
+        ticket_count: 2,
+      },
+    ])
+    expect(res.headers.link).toContain('rel="next"')
+    const page2 = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/attendees?per_page=1&page=2`,
+      headers: admin.auth,
+    })
+    expect(
+      page2.json().data.map((u: { id: number; ticket_count: number }) => [u.id, u.ticket_count]),
+    ).toEqual([[bob.id, 1]])
+  })
+
+  it('when another user asks, then 403', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/attendees`,
+      headers: bob.auth,
+    })
+    expect(res.statusCode).toBe(403)
+  })
+})
+
+describe('GET /events/{id}/friends-going', () => {
+  it('when friends hold confirmed tickets, then they are listed; pending friends and strangers are not', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/friends-going`,
+      headers: cat.auth,
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ total: 2, page: 1 })
+    expect(res.json().data.map((u: { id: number }) => u.id)).toEqual([amy.id, bob.id])
+    const lonely = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/friends-going`,
+      headers: organizer.auth,
+    })
+    expect(lonely.json()).toMatchObject({ data: [], total: 0 })
+  })
+
+  it('when the event is a draft the caller may not see, then 404; without a token, 401', async () => {
+    const draft = await makeEvent(app, organizer, { publish: false })
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${draft.id}/friends-going`,
+      headers: cat.auth,
+    })
+    expect(res.statusCode).toBe(404)
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/friends-going` })).statusCode,
+    ).toBe(401)
+  })
+})
+
+describe('stagedoor tickets-sold', () => {
+  it('when run for an event, then it prints the same figures as /sales as a table', async () => {
+    const table = formatSalesTable(await salesReport(app.ctx, event.id))
+    const lines = table.split('\n')
+    expect(lines[0]).toMatch(new RegExp(`^Event ${event.id}: .* \\(AUD\\)$`))
+    expect(lines[1]).toMatch(/^section\s+capacity\s+held\s+sold\s+available\s+revenue$/)
+    expect(lines[3]).toMatch(/^General Admission\s+100\s+1\s+2\s+97\s+AUD\s90\.00$/)
+    expect(lines[4]).toMatch(/^VIP\s+4\s+0\s+1\s+3\s+AUD\s200\.00$/)
+    expect(lines[6]).toMatch(/^total\s+104\s+1\s+3\s+100\s+AUD\s290\.00$/)
+  })
+
+  it('when the currency has no minor unit, then amounts have no decimals', () => {
+    expect(formatMoney(1500, 'JPY')).toMatch(/^JPY\s1,500$/)
+  })
+
+  it('when the event does not exist, then the report fails with NOT_FOUND', async () => {
+    await expect(salesReport(app.ctx, 999999)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+})

@@ -9,7 +9,12 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
+import { avatarRoutes, mediaRoutes } from './modules/avatars/avatars.routes.js'
+import { friendsRoutes } from './modules/friends/friends.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
+import { messagesRoutes } from './modules/messages/messages.routes.js'
+import { commentsRoutes } from './modules/posts/comments.routes.js'
+import { postsRoutes } from './modules/posts/posts.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
@@ -76,10 +81,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
 
   // Modules.
   await app.register(healthRoutes)
+  await app.register(mediaRoutes)
   await app.register(
     async (api) => {
       await api.register(authRoutes)
       await api.register(usersRoutes)
+      await api.register(avatarRoutes)
+      await api.register(friendsRoutes)
+      await api.register(messagesRoutes)
+      await api.register(postsRoutes)
+      await api.register(commentsRoutes)
     },
     { prefix: '/api/v1' },
   )

@@ -1,7 +1,7 @@
 // Builds one migrated database template per run: a PGlite snapshot, or a PostgreSQL template database
 // when TEST_DATABASE_URL is set. Each test file then gets its own copy in well under a second.
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -51,7 +51,8 @@ export default async function setup(project: TestProject) {
       await admin.end()
     }
   }
-  const file = join(tmpdir(), `stagedoor-test-${digest}.tar.gz`)
+  // One file per run: concurrent runs (several checkouts, CI) must never read each other's half-written snapshot.
+  const file = join(tmpdir(), `stagedoor-test-${digest}-${process.pid}.tar.gz`)
   const client = await openPglite()
   const database = await openDatabase({ pglite: client })
   await runMigrations(database)
@@ -60,4 +61,5 @@ export default async function setup(project: TestProject) {
   await client.close()
   project.provide('pgliteSnapshot', file)
   project.provide('pgTemplate', '')
+  return () => rmSync(file, { force: true })
 }

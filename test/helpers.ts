@@ -51,6 +51,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Ap
     RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://stagedoor.test',
+    // Load shedding off: PGlite runs on the event loop, and a busy test machine would see 503s.
+    MAX_EVENT_LOOP_DELAY: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   })

@@ -10,6 +10,8 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
+const users = (n: number) => Promise.all(Array.from({ length: n }, () => registerUser(app)))
+
 const like = (who: TestUser, id: number, method: 'PUT' | 'DELETE' = 'PUT') =>
   app.inject({ method, url: `/api/v1/posts/${id}/like`, headers: who.auth })
 const getPost = async (who: TestUser, id: number) =>
@@ -88,9 +90,7 @@ describe('GET /feed', () => {
     app.inject({ method: 'GET', url: `/api/v1/feed${query}`, headers: who.auth })
 
   it("when friends post, then your and their posts newest first, and nobody else's", async () => {
-    const [me, friend, requested, stranger] = await Promise.all(
-      Array.from({ length: 4 }, () => registerUser(app)),
-    )
+    const [me, friend, requested, stranger] = (await users(4)) as [TestUser, TestUser, TestUser, TestUser]
     await makeFriends(app, me, friend)
     await app.inject({
       method: 'POST',
@@ -112,7 +112,7 @@ describe('GET /feed', () => {
   })
 
   it('when there are more posts than the limit, then the cursor walks them without gaps or repeats', async () => {
-    const [me, f1, f2] = await Promise.all(Array.from({ length: 3 }, () => registerUser(app)))
+    const [me, f1, f2] = (await users(3)) as [TestUser, TestUser, TestUser]
     await makeFriends(app, me, f1)
     await makeFriends(app, f2, me)
     const ids: number[] = []

@@ -52,7 +52,12 @@ export const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: 'Names are never reused, so the image is cacheable forever.',
         tags: ['users'],
         params: Type.Object({ file: Type.String({ maxLength: 100 }) }),
-        response: { 404: ProblemRef },
+        produces: ['image/webp'],
+        response: {
+          // A Buffer is sent as is; the schema only documents the answer.
+          200: Type.String({ format: 'binary', description: 'A 256×256 WebP image' }),
+          404: ProblemRef,
+        },
       },
     },
     async (req, reply) => {

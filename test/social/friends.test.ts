@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeFriends } from '../factories/social.js'
-import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+import { type App, buildTestApp, registerUser, type TestUser, usingPostgres } from '../helpers.js'
 
 let app: App
 beforeAll(async () => {
@@ -129,6 +129,22 @@ describe('POST /users/me/friend-requests', () => {
     expect(res.statusCode).toBe(201)
     expect(res.json()).toMatchObject({ status: 'accepted' })
   })
+
+  it.runIf(usingPostgres())(
+    'when two users ask each other at the same moment, then one row: one pending answer and one accepted',
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        const [a, b] = [await registerUser(app), await registerUser(app)]
+        const results = await Promise.all([sendRequest(a, b.id), sendRequest(b, a.id)])
+        expect(results.map((r) => r.statusCode)).toEqual([201, 201])
+        const bodies = results.map((r) => r.json())
+        expect(bodies[0].id).toBe(bodies[1].id)
+        expect(bodies.map((x) => x.status).sort()).toEqual(['accepted', 'pending'])
+        const friends = await app.inject({ method: 'GET', url: '/api/v1/users/me/friends', headers: a.auth })
+        expect(friends.json().total).toBe(1)
+      }
+    },
+  )
 
   it('when not signed in, then 401', async () => {
     const res = await app.inject({

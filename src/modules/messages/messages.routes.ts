@@ -48,7 +48,8 @@ export const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Send a message to a friend',
-        description: '403 NOT_FRIENDS unless you are friends; 404 for an unknown user.',
+        description:
+          '403 NOT_FRIENDS unless you are friends (you are not your own friend); 404 for an unknown user.',
         tags: ['messages'],
         params: ConversationParams,
         body: SendMessageBody,

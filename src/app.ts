@@ -9,11 +9,16 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
+import { avatarRoutes, mediaRoutes } from './modules/avatars/avatars.routes.js'
 import eventsCachePlugin from './modules/events/events.cache.js'
 import { eventsRoutes } from './modules/events/events.routes.js'
 import { salesRoutes } from './modules/events/sales.routes.js'
 import { sectionsRoutes } from './modules/events/sections.routes.js'
+import { friendsRoutes } from './modules/friends/friends.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
+import { messagesRoutes } from './modules/messages/messages.routes.js'
+import { commentsRoutes } from './modules/posts/comments.routes.js'
+import { postsRoutes } from './modules/posts/posts.routes.js'
 import { searchRoutes } from './modules/search/search.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
@@ -88,6 +93,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
 
   // Modules.
   await app.register(healthRoutes)
+  await app.register(mediaRoutes)
   await app.register(
     async (api) => {
       await api.register(authRoutes)
@@ -96,6 +102,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       await api.register(sectionsRoutes)
       await api.register(salesRoutes)
       await api.register(searchRoutes)
+      await api.register(avatarRoutes)
+      await api.register(friendsRoutes)
+      await api.register(messagesRoutes)
+      await api.register(postsRoutes)
+      await api.register(commentsRoutes)
     },
     { prefix: '/api/v1' },
   )

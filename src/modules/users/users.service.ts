@@ -8,6 +8,7 @@ import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
 import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { revokeSessions, takenError } from '../auth/auth.service.js'
+import { removeAvatarFile } from '../avatars/avatar-files.js'
 import { toOwnUser, toPublicUser } from './users.schemas.js'
 
 export async function getUserRow(ctx: Ctx, id: number) {
@@ -97,8 +98,12 @@ export async function changePassword(
 
 /** Deletes an account: sessions and social content cascade; money rows keep their history without the person. */
 export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
-  const deleted = await ctx.db.delete(users).where(eq(users.id, id)).returning({ id: users.id })
-  if (deleted.length === 0) throw notFound('User')
+  const [deleted] = await ctx.db
+    .delete(users)
+    .where(eq(users.id, id))
+    .returning({ id: users.id, avatarPath: users.avatarPath })
+  if (!deleted) throw notFound('User')
+  await removeAvatarFile(ctx.config, deleted.avatarPath)
 }
 
 export async function setRole(ctx: Ctx, id: number, role: 'user' | 'admin') {

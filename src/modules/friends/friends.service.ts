@@ -1,0 +1,198 @@
+// Friend requests (send, accept, decline, cancel), the friends list and unfriending.
+// A pair of users has at most one friendships row: pending, accepted (the friendship) or declined.
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { type friendships as FriendshipsTable, friendships, users } from '../../db/schema/index.js'
+import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
+import { type PageParams, toPage } from '../../lib/pagination.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import { friendIdsOf } from './friends.queries.js'
+import type { FriendRequestT } from './friends.schemas.js'
+
+type Friendship = typeof FriendshipsTable.$inferSelect
+
+const requester = alias(users, 'requester')
+const addressee = alias(users, 'addressee')
+
+/** Matches the row of the unordered pair {a, b} through the unique (least, greatest) index. */
+function pairIs(a: number, b: number) {
+  return and(
+    eq(sql`least(${friendships.requesterId}, ${friendships.addresseeId})`, Math.min(a, b)),
+    eq(sql`greatest(${friendships.requesterId}, ${friendships.addresseeId})`, Math.max(a, b)),
+  )
+}
+
+function selectRequests(db: Db) {
+  return db
+    .select({ f: friendships, requester, addressee })
+    .from(friendships)
+    .innerJoin(requester, eq(requester.id, friendships.requesterId))
+    .innerJoin(addressee, eq(addressee.id, friendships.addresseeId))
+    .$dynamic()
+}
+
+type RequestRow = Awaited<ReturnType<ReturnType<typeof selectRequests>['execute']>>[number]
+
+function toFriendRequest(ctx: Ctx, row: RequestRow): FriendRequestT {
+  return {
+    id: row.f.id,
+    requester: toPublicUser(ctx.config, row.requester),
+    addressee: toPublicUser(ctx.config, row.addressee),
+    status: row.f.status,
+    created_at: row.f.createdAt.toISOString(),
+    responded_at: row.f.respondedAt?.toISOString() ?? null,
+  }
+}
+
+async function loadRequest(ctx: Ctx, db: Db, id: number): Promise<FriendRequestT> {
+  const [row] = await selectRequests(db).where(eq(friendships.id, id))
+  if (!row) throw notFound('Friend request')
+  return toFriendRequest(ctx, row)
+}
+
+/** The request row, locked, when the actor is one of its two users; 404 for everybody else. */
+async function lockOwnRequest(tx: Db, actor: Actor, id: number): Promise<Friendship> {
+  const [row] = await tx.select().from(friendships).where(eq(friendships.id, id)).for('update')
+  if (!row || (row.requesterId !== actor.id && row.addresseeId !== actor.id)) {
+    throw notFound('Friend request')
+  }
+  return row
+}
+
+const alreadyFriends = () => new AppError('ALREADY_FRIENDS', 'You are already friends')
+
+/**
+ * Sends a request to `userId`. When that user already asked the actor (pending, or earlier declined by the
+ * actor), asking back accepts their request. A request the other user declined may be sent again.
+ */
+export async function sendFriendRequest(ctx: Ctx, actor: Actor, userId: number): Promise<FriendRequestT> {
+  if (userId === actor.id) throw invalid('body.user_id', 'you cannot send a friend request to yourself')
+  return ctx.db.transaction(async (tx) => {
+    const [target] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId))
+    if (!target) throw notFound('User')
+    // Two attempts: when a crossing request is inserted between our read and our insert, the second
+    // pass reads it (the unique pair index guarantees one of the two inserts loses).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [row] = await tx.select().from(friendships).where(pairIs(actor.id, userId)).for('update')
+      if (!row) {
+        const [created] = await tx
+          .insert(friendships)
+          .values({ requesterId: actor.id, addresseeId: userId })
+          .onConflictDoNothing()
+          .returning({ id: friendships.id })
+        if (created) return loadRequest(ctx, tx, created.id)
+        continue
+      }
+      if (row.status === 'accepted') throw alreadyFriends()
+      if (row.requesterId === actor.id) {
+        if (row.status === 'pending') {
+          throw new AppError('REQUEST_EXISTS', 'You already sent this user a friend request')
+        }
+        // They declined an earlier request: this is a new one.
+        await tx
+          .update(friendships)
+          .set({ status: 'pending', createdAt: new Date(), respondedAt: null })
+          .where(eq(friendships.id, row.id))
+        return loadRequest(ctx, tx, row.id)
+      }
+      // They asked the actor first: asking back accepts.
+      await tx
+        .update(friendships)
+        .set({ status: 'accepted', respondedAt: new Date() })
+        .where(eq(friendships.id, row.id))
+      return loadRequest(ctx, tx, row.id)
+    }
+    throw new AppError('CONFLICT', 'The friend request changed concurrently; try again')
+  })
+}
+
+/** The addressee accepts a pending (or earlier declined) request. */
+export async function acceptFriendRequest(ctx: Ctx, actor: Actor, id: number): Promise<FriendRequestT> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockOwnRequest(tx, actor, id)
+    if (row.addresseeId !== actor.id) throw forbidden('Only the addressee may accept a friend request')
+    if (row.status === 'accepted') throw alreadyFriends()
+    await tx
+      .update(friendships)
+      .set({ status: 'accepted', respondedAt: new Date() })
+      .where(eq(friendships.id, id))
+    return loadRequest(ctx, tx, id)
+  })
+}
+
+/** The addressee declines a pending request; declining again answers the same declined request. */
+export async function declineFriendRequest(ctx: Ctx, actor: Actor, id: number): Promise<FriendRequestT> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockOwnRequest(tx, actor, id)
+    if (row.addresseeId !== actor.id) throw forbidden('Only the addressee may decline a friend request')
+    if (row.status === 'accepted') throw alreadyFriends()
+    if (row.status === 'pending') {
+      await tx
+        .update(friendships)
+        .set({ status: 'declined', respondedAt: new Date() })
+        .where(eq(friendships.id, id))
+    }
+    return loadRequest(ctx, tx, id)
+  })
+}
+
+/** The requester withdraws a request that is not (yet) a friendship. */
+export async function cancelFriendRequest(ctx: Ctx, actor: Actor, id: number): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const row = await lockOwnRequest(tx, actor, id)
+    if (row.requesterId !== actor.id) throw forbidden('Only the requester may cancel a friend request')
+    if (row.status === 'accepted') throw alreadyFriends()
+    await tx.delete(friendships).where(eq(friendships.id, id))
+  })
+}
+
+export async function listFriendRequests(
+  ctx: Ctx,
+  actor: Actor,
+  direction: 'incoming' | 'outgoing',
+  page: PageParams,
+) {
+  const where = and(
+    eq(direction === 'incoming' ? friendships.addresseeId : friendships.requesterId, actor.id),
+    eq(friendships.status, 'pending'),
+  )
+  const [rows, [total]] = await Promise.all([
+    selectRequests(ctx.db).where(where).orderBy(desc(friendships.id)).limit(page.perPage).offset(page.offset),
+    ctx.db.select({ n: count() }).from(friendships).where(where),
+  ])
+  return toPage(
+    rows.map((r) => toFriendRequest(ctx, r)),
+    total?.n ?? 0,
+    page,
+  )
+}
+
+export async function listFriends(ctx: Ctx, actor: Actor, page: PageParams) {
+  const where = inArray(users.id, friendIdsOf(ctx.db, actor.id))
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(sql`lower(${users.username})`))
+      .limit(page.perPage)
+      .offset(page.offset),
+    ctx.db.select({ n: count() }).from(users).where(where),
+  ])
+  return toPage(
+    rows.map((u) => toPublicUser(ctx.config, u)),
+    total?.n ?? 0,
+    page,
+  )
+}
+
+/** Ends a friendship; 404 when the two are not friends. */
+export async function unfriend(ctx: Ctx, actor: Actor, userId: number): Promise<void> {
+  const deleted = await ctx.db
+    .delete(friendships)
+    .where(and(pairIs(actor.id, userId), eq(friendships.status, 'accepted')))
+    .returning({ id: friendships.id })
+  if (deleted.length === 0) throw notFound('Friendship')
+}

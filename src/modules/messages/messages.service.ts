@@ -1,0 +1,128 @@
+// Private messages between friends, the conversation list and read receipts.
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import { messages, users } from '../../db/schema/index.js'
+import { AppError, notFound } from '../../lib/errors.js'
+import { decodeCursor, encodeCursor } from '../../lib/pagination.js'
+import { areFriends } from '../friends/friends.queries.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import type { ConversationT, MessageT } from './messages.schemas.js'
+
+type MessageRow = typeof messages.$inferSelect
+
+interface CursorInput {
+  limit?: number
+  cursor?: string
+}
+
+const isIdCursor = (v: unknown[]): v is [number] => v.length === 1 && Number.isSafeInteger(v[0])
+
+function toMessage(m: MessageRow): MessageT {
+  return {
+    id: m.id,
+    sender_id: m.senderId,
+    recipient_id: m.recipientId,
+    body: m.body,
+    created_at: m.createdAt.toISOString(),
+    read_at: m.readAt?.toISOString() ?? null,
+  }
+}
+
+async function assertUserExists(ctx: Ctx, id: number): Promise<void> {
+  const [row] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.id, id))
+  if (!row) throw notFound('User')
+}
+
+/** Messages of the conversation between `a` and `b`, through the (least, greatest, id) index. */
+function conversationOf(a: number, b: number) {
+  return and(
+    eq(sql`least(${messages.senderId}, ${messages.recipientId})`, Math.min(a, b)),
+    eq(sql`greatest(${messages.senderId}, ${messages.recipientId})`, Math.max(a, b)),
+  )
+}
+
+export async function sendMessage(
+  ctx: Ctx,
+  actor: Actor,
+  partnerId: number,
+  body: string,
+): Promise<MessageT> {
+  if (!(await areFriends(ctx.db, actor.id, partnerId))) {
+    await assertUserExists(ctx, partnerId)
+    throw new AppError('NOT_FRIENDS', 'You can only message your friends')
+  }
+  const [row] = await ctx.db
+    .insert(messages)
+    .values({ senderId: actor.id, recipientId: partnerId, body })
+    .returning()
+  return toMessage(row!)
+}
+
+/** The actor's conversation with one user, newest first. Only the two participants' messages are read. */
+export async function listMessages(ctx: Ctx, actor: Actor, partnerId: number, input: CursorInput) {
+  const limit = input.limit ?? 20
+  const before = input.cursor ? decodeCursor(input.cursor, isIdCursor)[0] : undefined
+  await assertUserExists(ctx, partnerId)
+  const rows = await ctx.db
+    .select()
+    .from(messages)
+    .where(and(conversationOf(actor.id, partnerId), before ? lt(messages.id, before) : undefined))
+    .orderBy(desc(messages.id))
+    .limit(limit + 1)
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    data: page.map(toMessage),
+    next_cursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
+  }
+}
+
+/** Marks every message the partner sent the actor as read. */
+export async function markConversationRead(ctx: Ctx, actor: Actor, partnerId: number): Promise<void> {
+  await assertUserExists(ctx, partnerId)
+  await ctx.db
+    .update(messages)
+    .set({ readAt: new Date() })
+    .where(and(eq(messages.senderId, partnerId), eq(messages.recipientId, actor.id), isNull(messages.readAt)))
+}
+
+/**
+ * One row per conversation partner with the last message and the unread count, newest conversation first,
+ * in one query: the actor's messages grouped by partner, joined back to the last message and the partner.
+ */
+export async function listConversations(ctx: Ctx, actor: Actor, input: CursorInput) {
+  const limit = input.limit ?? 20
+  const before = input.cursor ? decodeCursor(input.cursor, isIdCursor)[0] : undefined
+  const me = actor.id
+  const partner = sql<number>`case when ${messages.senderId} = ${me} then ${messages.recipientId} else ${messages.senderId} end`
+  const summary = ctx.db
+    .select({
+      partnerId: partner.as('partner_id'),
+      lastId: sql<number>`max(${messages.id})`.as('last_id'),
+      unread:
+        sql<number>`(count(*) filter (where ${messages.recipientId} = ${me} and ${messages.readAt} is null))::int`.as(
+          'unread',
+        ),
+    })
+    .from(messages)
+    .where(or(eq(messages.senderId, me), eq(messages.recipientId, me)))
+    // By the output column: the CASE repeated here would carry its own parameters and not match.
+    .groupBy(sql`partner_id`)
+    .as('summary')
+  const rows = await ctx.db
+    .select({ message: messages, partner: users, unread: summary.unread, lastId: summary.lastId })
+    .from(summary)
+    .innerJoin(messages, eq(messages.id, summary.lastId))
+    .innerJoin(users, eq(users.id, summary.partnerId))
+    .where(before ? lt(summary.lastId, before) : undefined)
+    .orderBy(desc(summary.lastId))
+    .limit(limit + 1)
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  const data: ConversationT[] = page.map((r) => ({
+    user: toPublicUser(ctx.config, r.partner),
+    last_message: toMessage(r.message),
+    unread_count: Number(r.unread),
+  }))
+  return { data, next_cursor: rows.length > limit && last ? encodeCursor([last.message.id]) : null }
+}

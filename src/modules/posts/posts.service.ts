@@ -1,0 +1,168 @@
+// Posts: create, read, list, the friends feed, edit, delete, and likes.
+import { and, asc, count, desc, eq, like, or, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { pgErrorCode } from '../../db/errors.js'
+import { events, postLikes, posts } from '../../db/schema/index.js'
+import { forbidden, notFound } from '../../lib/errors.js'
+import { decodeCursor, encodeCursor, type PageParams, parseSort, toPage } from '../../lib/pagination.js'
+import { containsPattern } from '../../lib/schemas.js'
+import { selectPosts, toPost } from './posts.queries.js'
+import type { PostT } from './posts.schemas.js'
+
+/** 404 unless the event exists and the actor may see it: published, their own, or any for an admin. */
+async function assertEventVisible(db: Db, actor: Actor, eventId: number): Promise<void> {
+  const visible =
+    actor.role === 'admin' ? undefined : or(eq(events.status, 'published'), eq(events.organizerId, actor.id))
+  const [row] = await db
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.id, eventId), visible))
+  if (!row) throw notFound('Event')
+}
+
+async function postOwner(db: Db, id: number): Promise<{ authorId: number }> {
+  const [row] = await db.select({ authorId: posts.authorId }).from(posts).where(eq(posts.id, id))
+  if (!row) throw notFound('Post')
+  return row
+}
+
+export async function getPost(ctx: Ctx, actor: Actor, id: number): Promise<PostT> {
+  const [row] = await selectPosts(ctx.db, actor.id).where(eq(posts.id, id))
+  if (!row) throw notFound('Post')
+  return toPost(ctx.config, row)
+}
+
+export async function createPost(
+  ctx: Ctx,
+  actor: Actor,
+  input: { body: string; event_id?: number; shared_post_id?: number },
+): Promise<PostT> {
+  if (input.event_id !== undefined) await assertEventVisible(ctx.db, actor, input.event_id)
+  if (input.shared_post_id !== undefined) await postOwner(ctx.db, input.shared_post_id)
+  try {
+    const [row] = await ctx.db
+      .insert(posts)
+      .values({
+        authorId: actor.id,
+        body: input.body,
+        eventId: input.event_id,
+        sharedPostId: input.shared_post_id,
+      })
+      .returning({ id: posts.id })
+    return getPost(ctx, actor, row!.id)
+  } catch (err) {
+    // The event or the shared post was deleted between the check and the insert.
+    if (pgErrorCode(err) === '23503') throw notFound(input.shared_post_id ? 'Post' : 'Event')
+    throw err
+  }
+}
+
+/** The author or an admin edits the body and the event; others get 403 (every post is visible). */
+export async function updatePost(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  input: { body?: string; event_id?: number | null },
+): Promise<PostT> {
+  const { authorId } = await postOwner(ctx.db, id)
+  if (authorId !== actor.id && actor.role !== 'admin') throw forbidden('Only the author may edit this post')
+  if (input.event_id != null) await assertEventVisible(ctx.db, actor, input.event_id)
+  const updated = await ctx.db
+    .update(posts)
+    .set({ body: input.body, eventId: input.event_id, updatedAt: new Date() })
+    .where(eq(posts.id, id))
+    .returning({ id: posts.id })
+  if (updated.length === 0) throw notFound('Post')
+  return getPost(ctx, actor, id)
+}
+
+/** The author or an admin deletes; comments and likes cascade, shares keep existing with shared_post null. */
+export async function deletePost(ctx: Ctx, actor: Actor, id: number): Promise<void> {
+  const { authorId } = await postOwner(ctx.db, id)
+  if (authorId !== actor.id && actor.role !== 'admin') throw forbidden('Only the author may delete this post')
+  await ctx.db.delete(posts).where(eq(posts.id, id))
+}
+
+export async function listPosts(
+  ctx: Ctx,
+  actor: Actor,
+  query: { author_id?: number; event_id?: number; q?: string; sort?: string },
+  page: PageParams,
+) {
+  const where = and(
+    query.author_id !== undefined ? eq(posts.authorId, query.author_id) : undefined,
+    query.event_id !== undefined ? eq(posts.eventId, query.event_id) : undefined,
+    // Matches the trigram index on lower(body).
+    query.q ? like(sql`lower(${posts.body})`, containsPattern(query.q)) : undefined,
+  )
+  const { field, desc: descending } = parseSort<'created_at' | 'like_count'>(query.sort, '-created_at')
+  const dir = descending ? desc : asc
+  const order =
+    field === 'like_count' ? [dir(posts.likeCount), dir(posts.id)] : [dir(posts.createdAt), dir(posts.id)]
+  const [rows, [total]] = await Promise.all([
+    selectPosts(ctx.db, actor.id)
+      .where(where)
+      .orderBy(...order)
+      .limit(page.perPage)
+      .offset(page.offset),
+    ctx.db.select({ n: count() }).from(posts).where(where),
+  ])
+  return toPage(
+    rows.map((r) => toPost(ctx.config, r)),
+    total?.n ?? 0,
+    page,
+  )
+}
+
+const isIdCursor = (v: unknown[]): v is [number] => v.length === 1 && Number.isSafeInteger(v[0])
+
+/**
+ * The actor's and their friends' posts, newest first (by id, which follows creation order).
+ * For each author the (author_id, id) index yields at most `limit + 1` newer-than-cursor posts, and the
+ * merge keeps the best `limit + 1`: the cost grows with the number of friends, never with the table.
+ */
+export async function feed(ctx: Ctx, actor: Actor, input: { limit?: number; cursor?: string }) {
+  const limit = input.limit ?? 20
+  const before = input.cursor ? decodeCursor(input.cursor, isIdCursor)[0] : undefined
+  const me = actor.id
+  const take = limit + 1
+  const authors = sql`(select ${me}::int as uid
+    union all
+    select case when requester_id = ${me}::int then addressee_id else requester_id end
+      from friendships
+     where status = 'accepted' and (requester_id = ${me}::int or addressee_id = ${me}::int))`
+  const ids = sql`select lp.id from ${authors} a
+    cross join lateral (
+      select id from posts
+       where author_id = a.uid ${before !== undefined ? sql`and id < ${before}::int` : sql``}
+       order by id desc limit ${take}
+    ) lp
+    order by lp.id desc limit ${take}`
+  const rows = await selectPosts(ctx.db, me)
+    .where(sql`${posts.id} in (${ids})`)
+    .orderBy(desc(posts.id))
+    .limit(take)
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    data: page.map((r) => toPost(ctx.config, r)),
+    next_cursor: rows.length > limit && last ? encodeCursor([last.post.id]) : null,
+  }
+}
+
+/** Likes a post; liking it again changes nothing. The like_count trigger adds one atomically. */
+export async function likePost(ctx: Ctx, actor: Actor, postId: number): Promise<void> {
+  await postOwner(ctx.db, postId)
+  try {
+    await ctx.db.insert(postLikes).values({ userId: actor.id, postId }).onConflictDoNothing()
+  } catch (err) {
+    if (pgErrorCode(err) === '23503') throw notFound('Post')
+    throw err
+  }
+}
+
+export async function unlikePost(ctx: Ctx, actor: Actor, postId: number): Promise<void> {
+  await postOwner(ctx.db, postId)
+  await ctx.db.delete(postLikes).where(and(eq(postLikes.userId, actor.id), eq(postLikes.postId, postId)))
+}

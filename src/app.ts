@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { accountEmailRoutes } from './modules/auth/account-email.routes.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
@@ -15,6 +16,7 @@ import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
+import jobsPlugin from './plugins/jobs.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 
@@ -69,6 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   // Our plugins, in dependency order.
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { config, pglite: deps.pglite })
+  await app.register(jobsPlugin, { config })
   await app.register(contextPlugin, { config })
   await app.register(authPlugin)
   await app.register(rateLimitPlugin)
@@ -79,6 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(
     async (api) => {
       await api.register(authRoutes)
+      await api.register(accountEmailRoutes)
       await api.register(usersRoutes)
     },
     { prefix: '/api/v1' },

@@ -2,8 +2,9 @@
 import { Command } from 'commander'
 import { buildApp } from './app.js'
 import { loadConfig, loadDotEnv } from './config.js'
-import { openDatabase } from './db/client.js'
+import { type Database, openDatabase } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
+import { listFailedJobs, retryFailedJob } from './jobs/admin.js'
 
 loadDotEnv()
 const program = new Command('stagedoor').description('Stagedoor event ticketing and social API')
@@ -29,6 +30,56 @@ program
       await database.close()
     }
   })
+
+program
+  .command('worker')
+  .description('run the job workers (e-mail, scheduled jobs) without the HTTP server')
+  .action(async () => {
+    const { runWorker } = await import('./worker.js')
+    await runWorker(loadConfig())
+  })
+
+const jobs = program.command('jobs').description('inspect the job queue')
+
+jobs
+  .command('failed')
+  .description('list dead-lettered jobs: those that failed every retry')
+  .option('-n, --limit <n>', 'how many, newest first', '100')
+  .action(async (opts: { limit: string }) => {
+    await withDatabase(async (database) => {
+      const failed = await listFailedJobs(database, Math.max(1, Number(opts.limit) || 100))
+      if (failed.length === 0) console.log('no failed jobs')
+      for (const j of failed) {
+        const kind = j.kind ? ` ${j.kind}` : ''
+        const when = j.failedOn?.toISOString() ?? '?'
+        console.log(`${j.id}  ${j.queue}${kind}  attempts=${j.attempts}  failed=${when}  ${j.error ?? ''}`)
+      }
+    })
+  })
+
+jobs
+  .command('retry <id>')
+  .description('give a failed job one more attempt')
+  .action(async (id: string) => {
+    await withDatabase(async (database) => {
+      if (!(await retryFailedJob(database, id))) {
+        console.error(`no failed job with id ${id}`)
+        process.exitCode = 1
+        return
+      }
+      console.log(`job ${id} queued for another attempt`)
+    })
+  })
+
+async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
+  const config = loadConfig()
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
+  try {
+    await run(database)
+  } finally {
+    await database.close()
+  }
+}
 
 void buildApp
 await program.parseAsync()

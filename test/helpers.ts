@@ -51,6 +51,11 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Ap
     RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://stagedoor.test',
+    // Job workers only where a test asks for them (WORKERS_IN_PROCESS: 'true'); then they poll quickly.
+    WORKERS_IN_PROCESS: 'false',
+    JOBS_SCHEDULES_ENABLED: 'false',
+    JOBS_POLL_INTERVAL: '0.5',
+    JOBS_MAINTENANCE_INTERVAL: '1',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   })

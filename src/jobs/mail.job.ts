@@ -1,6 +1,6 @@
 // The `mail` job: compose, render and send one message, exactly once per job however often it is delivered.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../context.js'
 import type { Db } from '../db/client.js'
 import { mailDeliveries } from '../db/schema/index.js'
@@ -44,17 +44,26 @@ export async function deliverMailJob(deps: MailWorkerDeps, job: MailJobInput): P
     if (claim === 'busy') throw new Error(`mail job ${job.id} is being sent by another worker`)
   }
 
-  const composed = await composeMail(ctx, job.data)
-  if (!composed) {
-    if (dedupe) await finishDelivery(ctx.db, job.id, { status: 'skipped' })
-    return 'skipped'
-  }
-  const rendered = renderMail(composed.template, composed.subject, composed.vars, ctx.config.PUBLIC_URL)
-  const messageId = `<${job.id}.${job.data.kind}@${new URL(ctx.config.PUBLIC_URL).hostname}>`
+  let sent = false
+  try {
+    const composed = await composeMail(ctx, job.data)
+    if (!composed) {
+      if (dedupe) await finishDelivery(ctx.db, job.id, { status: 'skipped' })
+      return 'skipped'
+    }
+    const rendered = renderMail(composed.template, composed.subject, composed.vars, ctx.config.PUBLIC_URL)
+    const messageId = `<${job.id}.${job.data.kind}@${new URL(ctx.config.PUBLIC_URL).hostname}>`
 
-  await testPause(ctx, 'before-send')
-  await mailer.send({ to: composed.to, cause: job.id, messageId, ...rendered })
-  if (dedupe) await finishDelivery(ctx.db, job.id, { status: 'sent', recipient: composed.to, messageId })
+    await testPause(ctx, 'before-send')
+    await mailer.send({ to: composed.to, cause: job.id, messageId, ...rendered })
+    sent = true
+    if (dedupe) await finishDelivery(ctx.db, job.id, { status: 'sent', recipient: composed.to, messageId })
+  } catch (err) {
+    // Not sent (SMTP refused, template error …): give the claim up so pg-boss's retry can send at once.
+    // After a successful send the claim stays, and a retry waits for it rather than risk a second copy.
+    if (dedupe && !sent) await releaseClaim(ctx.db, job.id).catch(() => {})
+    throw err
+  }
   await testPause(ctx, 'after-send')
   return 'sent'
 }
@@ -92,6 +101,13 @@ async function finishDelivery(
     .update(mailDeliveries)
     .set({ ...outcome, finishedAt: new Date() })
     .where(eq(mailDeliveries.cause, cause))
+}
+
+async function releaseClaim(db: Db, cause: string): Promise<void> {
+  await db
+    .update(mailDeliveries)
+    .set({ claimedUntil: sql`now()` })
+    .where(and(eq(mailDeliveries.cause, cause), eq(mailDeliveries.status, 'sending')))
 }
 
 /** Test-only fault injection (TEST_MAIL_PAUSE, honoured with NODE_ENV=test): a window to kill the worker in. */

@@ -42,9 +42,11 @@ export default fp<JobsPluginOptions>(
       })
     }
 
-    // Runs before the database closes (hooks close in reverse order): a running job may finish first.
-    app.addHook('onClose', async () => {
-      await boss.stop({ graceful: true, timeout: config.SHUTDOWN_TIMEOUT * 1000, wait: true })
+    // preClose: before any onClose hook can close the database (tests close their PGlite in one). Workers
+    // take no new job and a running one may finish, leaving the shutdown budget some room for HTTP.
+    app.addHook('preClose', async () => {
+      const timeout = Math.max(1000, config.SHUTDOWN_TIMEOUT * 1000 - 2000)
+      await boss.stop({ graceful: true, timeout, wait: true })
       await db.drain()
       mailer?.close()
     })

@@ -5,6 +5,7 @@ import { loadConfig, loadDotEnv } from './config.js'
 import { type Database, openDatabase } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
 import { listFailedJobs, retryFailedJob } from './jobs/admin.js'
+import { installJobQueueSchema } from './jobs/boss.js'
 
 loadDotEnv()
 const program = new Command('stagedoor').description('Stagedoor event ticketing and social API')
@@ -25,6 +26,7 @@ program
     const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
     try {
       await runMigrations(database)
+      await installJobQueueSchema(database)
       console.log(`migrations applied (${database.kind})`)
     } finally {
       await database.close()
@@ -35,8 +37,14 @@ program
   .command('worker')
   .description('run the job workers (e-mail, scheduled jobs) without the HTTP server')
   .action(async () => {
-    const { runWorker } = await import('./worker.js')
-    await runWorker(loadConfig())
+    const { runWorker, WorkerConfigError } = await import('./worker.js')
+    try {
+      await runWorker(loadConfig())
+    } catch (err) {
+      if (!(err instanceof WorkerConfigError)) throw err
+      console.error(err.message)
+      process.exitCode = 1
+    }
   })
 
 const jobs = program.command('jobs').description('inspect the job queue')

@@ -18,10 +18,12 @@ export async function buildWorker(config: Config) {
   return app
 }
 
+export class WorkerConfigError extends Error {}
+
 export async function runWorker(config: Config): Promise<void> {
   if (!config.DATABASE_URL) {
     // PGlite is one process's database: a second process cannot open DATA_DIR beside the server.
-    throw new Error(
+    throw new WorkerConfigError(
       'stagedoor worker needs DATABASE_URL; the embedded database runs its workers in the server',
     )
   }

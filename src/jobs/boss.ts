@@ -150,9 +150,9 @@ export async function prepareQueues(boss: PgBoss): Promise<void> {
 }
 
 /**
- * Creates or upgrades pg-boss's own schema and our queues. pg-boss would do it on its first start too,
- * but each queue is a partition with its indexes, DDL that costs about a second on PGlite: done with the
- * migrations, it stays out of the first request's way and is part of migrated test templates.
+ * Creates or upgrades pg-boss's own schema and our queues (`stagedoor migrate`, test templates). pg-boss
+ * does the same on any first start, but each queue is a partition with its indexes: DDL that costs seconds
+ * on PGlite, better paid once in a migrated template than by every test app.
  */
 export async function installJobQueueSchema(database: Database): Promise<void> {
   const db = bossDbFor(database)

@@ -6,9 +6,10 @@ import { brand } from './brand.js'
 // Next to this file in src/ (tsx) and in dist/ (the build script copies the folder).
 const views = fileURLToPath(new URL('./templates', import.meta.url))
 // The HTML engine escapes every `<%= %>` by default; the plain-text twin must not, or a name like
-// "Tom & Jerry" would read "Tom &amp; Jerry".
+// "Tom & Jerry" would read "Tom &amp; Jerry". In plain text every newline counts, so nothing is trimmed
+// there; `tidyText` folds the blank lines that control tags leave behind.
 const htmlEngine = new Eta({ views, autoEscape: true, cache: true })
-const textEngine = new Eta({ views, autoEscape: false, cache: true })
+const textEngine = new Eta({ views, autoEscape: false, autoTrim: false, cache: true })
 
 export const TEMPLATES = [
   'verify-email',

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { accountEmailRoutes } from './modules/auth/account-email.routes.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { avatarRoutes, mediaRoutes } from './modules/avatars/avatars.routes.js'
 import eventsCachePlugin from './modules/events/events.cache.js'
@@ -25,6 +26,7 @@ import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
+import jobsPlugin from './plugins/jobs.js'
 import metricsPlugin from './plugins/metrics.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
@@ -83,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   // Our plugins, in dependency order.
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { config, pglite: deps.pglite })
+  await app.register(jobsPlugin, { config })
   await app.register(contextPlugin, { config })
   await app.register(redisPlugin)
   await app.register(authPlugin)
@@ -97,6 +100,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(
     async (api) => {
       await api.register(authRoutes)
+      await api.register(accountEmailRoutes)
       await api.register(usersRoutes)
       await api.register(eventsRoutes)
       await api.register(sectionsRoutes)

@@ -2,25 +2,37 @@
 import { randomBytes } from 'node:crypto'
 import { Command } from 'commander'
 import { eq, sql } from 'drizzle-orm'
-import pino from 'pino'
-import { type Config, loadConfig, loadDotEnv } from './config.js'
+import { buildApp } from './app.js'
+import { loadConfig, loadDotEnv } from './config.js'
 import type { Ctx } from './context.js'
-import { openDatabase, rowsOf } from './db/client.js'
+import { type Database, openDatabase, rowsOf } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
 import { users } from './db/schema/index.js'
+import { listFailedJobs, retryFailedJob } from './jobs/admin.js'
+import { installJobQueueSchema } from './jobs/boss.js'
 import { AppError } from './lib/errors.js'
-import { createTokenService } from './lib/tokens.js'
 import { register } from './modules/auth/auth.service.js'
 import { setRole } from './modules/users/users.service.js'
 
-/** Opens the database (migrated), runs `work` with a service context, and closes everything. */
-async function withContext<T>(work: (ctx: Ctx, config: Config) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with the same service context the server uses (database, job queue, tokens), from an app
+ * that never listens and runs no job workers. On the embedded database the server must be stopped.
+ */
+async function withContext<T>(work: (ctx: Ctx) => Promise<T>): Promise<T> {
+  const app = await buildApp(loadConfig({ ...process.env, WORKERS_IN_PROCESS: 'false' }), { logger: false })
+  try {
+    await app.ready()
+    return await work(app.ctx)
+  } finally {
+    await app.close()
+  }
+}
+
+async function withDatabase(run: (database: Database) => Promise<void>): Promise<void> {
   const config = loadConfig()
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
   try {
-    await runMigrations(database)
-    const log = pino({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL })
-    return await work({ db: database.db, config, tokens: createTokenService(config), log }, config)
+    await run(database)
   } finally {
     await database.close()
   }
@@ -39,14 +51,62 @@ program
 
 program
   .command('migrate')
-  .description('apply pending database migrations')
+  .description('apply pending database migrations (and install the job queue schema)')
   .action(async () => {
-    await withContext(async (ctx) => {
+    await withDatabase(async (database) => {
+      await runMigrations(database)
+      await installJobQueueSchema(database)
       const [row] = await rowsOf<{ n: number }>(
-        ctx.db,
+        database.db,
         sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
       )
-      console.log(`migrations applied: ${row?.n ?? 0}`)
+      console.log(`migrations applied: ${row?.n ?? 0} (${database.kind})`)
+    })
+  })
+
+program
+  .command('worker')
+  .description('run the job workers (e-mail, scheduled jobs) without the HTTP server')
+  .action(async () => {
+    const { runWorker, WorkerConfigError } = await import('./worker.js')
+    try {
+      await runWorker(loadConfig())
+    } catch (err) {
+      if (!(err instanceof WorkerConfigError)) throw err
+      console.error(err.message)
+      process.exitCode = 1
+    }
+  })
+
+const jobs = program.command('jobs').description('inspect the job queue')
+
+jobs
+  .command('failed')
+  .description('list dead-lettered jobs: those that failed every retry')
+  .option('-n, --limit <n>', 'how many, newest first', '100')
+  .action(async (opts: { limit: string }) => {
+    await withDatabase(async (database) => {
+      const failed = await listFailedJobs(database, Math.max(1, Number(opts.limit) || 100))
+      if (failed.length === 0) console.log('no failed jobs')
+      for (const j of failed) {
+        const kind = j.kind ? ` ${j.kind}` : ''
+        const when = j.failedOn?.toISOString() ?? '?'
+        console.log(`${j.id}  ${j.queue}${kind}  attempts=${j.attempts}  failed=${when}  ${j.error ?? ''}`)
+      }
+    })
+  })
+
+jobs
+  .command('retry <id>')
+  .description('give a failed job one more attempt')
+  .action(async (id: string) => {
+    await withDatabase(async (database) => {
+      if (!(await retryFailedJob(database, id))) {
+        console.error(`no failed job with id ${id}`)
+        process.exitCode = 1
+        return
+      }
+      console.log(`job ${id} queued for another attempt`)
     })
   })
 

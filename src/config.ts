@@ -42,6 +42,18 @@ export const ConfigSchema = Type.Object({
   REQUEST_TIMEOUT: Type.Integer({ minimum: 1, default: 30 }),
   SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, default: 10 }),
   MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 1000 }),
+  // Job queue (pg-boss). Durations in seconds.
+  JOBS_POLL_INTERVAL: Type.Number({ minimum: 0.5, default: 2 }),
+  JOBS_MAINTENANCE_INTERVAL: Type.Integer({ minimum: 1, default: 60 }),
+  JOBS_EXPIRE: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
+  JOBS_RETRY_LIMIT: Type.Integer({ minimum: 0, default: 6 }),
+  JOBS_RETRY_DELAY: Type.Integer({ minimum: 0, default: 30 }),
+  JOBS_SCHEDULES_ENABLED: Type.Boolean({ default: true }),
+  EMAIL_VERIFY_TTL: Type.Integer({ minimum: 60, default: 172_800 }),
+  // Test-only fault injection, ignored unless NODE_ENV=test: pause a mail job `before-send:MS` or
+  // `after-send:MS` (after the sent-log is written), and turn the sent-log dedupe off (the control run).
+  TEST_MAIL_PAUSE: Type.Optional(Type.String({ pattern: '^(before|after)-send:\\d+$' })),
+  TEST_MAIL_DEDUPE_OFF: Type.Boolean({ default: false }),
 })
 
 type Env = Static<typeof ConfigSchema>

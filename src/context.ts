@@ -2,6 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './db/client.js'
+import type { JobQueue } from './jobs/queue.js'
 import type { TokenService } from './lib/tokens.js'
 
 export interface Ctx {
@@ -9,6 +10,8 @@ export interface Ctx {
   config: Config
   tokens: TokenService
   log: FastifyBaseLogger
+  /** Enqueue jobs (e-mail) inside the caller's transaction: `ctx.jobs.send(tx, …)`. */
+  jobs: JobQueue
 }
 
 /** The authenticated caller, as services see it. `role` is read from the database on every request. */

@@ -59,6 +59,11 @@ export async function buildTestApp(
     // Tests write to the database directly and read back at once; the cache has its own tests.
     EVENTS_CACHE_TTL: '0',
     PUBLIC_URL: 'http://stagedoor.test',
+    // Job workers only where a test asks for them (WORKERS_IN_PROCESS: 'true'); then they poll quickly.
+    WORKERS_IN_PROCESS: 'false',
+    JOBS_SCHEDULES_ENABLED: 'false',
+    JOBS_POLL_INTERVAL: '0.5',
+    JOBS_MAINTENANCE_INTERVAL: '1',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,

@@ -1,4 +1,4 @@
-// Builds the service context (database, configuration, token service, logger) that routes hand to services.
+// Builds the service context (database, configuration, token service, logger, job queue) that routes hand to services.
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { Ctx } from '../context.js'
@@ -19,7 +19,8 @@ export default fp<{ config: Config }>(
       config,
       tokens: createTokenService(config),
       log: app.log,
+      jobs: app.jobs,
     })
   },
-  { name: 'context', dependencies: ['db'] },
+  { name: 'context', dependencies: ['db', 'jobs'] },
 )

@@ -7,6 +7,7 @@ import { refreshTokens, revokedTokens, sessions, type User, users } from '../../
 import { AppError } from '../../lib/errors.js'
 import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
 import { hashOpaqueToken, newOpaqueToken } from '../../lib/tokens.js'
+import { queueVerifyEmail } from '../../mail/queue.js'
 import { toOwnUser, type UserOwnT } from '../users/users.schemas.js'
 
 export interface TokenPairResult {
@@ -43,6 +44,8 @@ export async function register(
           displayName: input.display_name ?? input.username,
         })
         .returning()
+      // In the same transaction: a registration that rolls back sends nothing, one that commits always sends.
+      await queueVerifyEmail(tx, ctx, { userId: user!.id, email: user!.email, welcome: true })
       return openSession(tx, ctx, user!, true)
     })
   } catch (err) {

@@ -7,6 +7,7 @@ import { AppError, notFound } from '../../lib/errors.js'
 import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
 import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
 import { containsPattern } from '../../lib/schemas.js'
+import { queueVerifyEmail } from '../../mail/queue.js'
 import { revokeSessions, takenError } from '../auth/auth.service.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
 import { toOwnUser, toPublicUser } from './users.schemas.js'
@@ -61,18 +62,23 @@ export async function updateOwnProfile(
     throw new AppError('FRESH_TOKEN_REQUIRED', 'Changing the email address needs a fresh token: log in again')
   }
   try {
-    const [user] = await ctx.db
-      .update(users)
-      .set({
-        displayName: input.display_name,
-        bio: input.bio,
-        username: input.username,
-        ...(emailChanges ? { email: input.email!.trim(), emailVerifiedAt: null } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(users.id, actor.id))
-      .returning()
-    return toOwnUser(ctx.config, user!)
+    const user = await ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(users)
+        .set({
+          displayName: input.display_name,
+          bio: input.bio,
+          username: input.username,
+          ...(emailChanges ? { email: input.email!.trim(), emailVerifiedAt: null } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(users.id, actor.id))
+        .returning()
+      if (emailChanges)
+        await queueVerifyEmail(tx, ctx, { userId: row!.id, email: row!.email, welcome: false })
+      return row!
+    })
+    return toOwnUser(ctx.config, user)
   } catch (err) {
     throw takenError(uniqueViolation(err)) ?? err
   }

@@ -1,0 +1,164 @@
+// pg-boss on Stagedoor's own database: the adapters that let it share PGlite's single connection or the
+// PostgreSQL pool, and the executor that makes a job insert part of the caller's drizzle transaction.
+import { type SQL, sql } from 'drizzle-orm'
+import PgBoss from 'pg-boss'
+import type { Config } from '../config.js'
+import type { Database, Db } from '../db/client.js'
+import { SCHEDULED_JOBS } from './schedules.js'
+
+export const BOSS_SCHEMA = 'pgboss'
+export const MAIL_QUEUE = 'mail'
+/** pg-boss's internal queue through which its cron clock sends scheduled jobs. */
+const CRON_QUEUE = '__pgboss__send-it'
+
+/** What pg-boss needs from a database: one statement (or a `BEGIN; …; COMMIT;` script) at a time. */
+export interface BossDb extends PgBoss.Db {
+  /** Resolves once every statement already handed over has finished (before the pool closes). */
+  drain(): Promise<void>
+}
+
+// pg-boss sends its maintenance as one `BEGIN; …; COMMIT;` script without parameters. When a statement
+// in it fails, the session is left inside an aborted transaction, so the script's connection must roll
+// back before anyone else uses it.
+const ROLLBACK_AFTER_FAILED_SCRIPT = /^\s*BEGIN\b/i
+
+function tracked(run: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>): BossDb {
+  const pending = new Set<Promise<unknown>>()
+  return {
+    executeSql(text, values) {
+      const p = run(text, values)
+      pending.add(p)
+      const forget = () => pending.delete(p)
+      p.then(forget, forget)
+      return p as Promise<{ rows: never[] }>
+    },
+    async drain() {
+      await Promise.allSettled([...pending])
+    },
+  }
+}
+
+/**
+ * Embedded mode: PGlite is one connection and queues every `query`/`exec` behind an open transaction,
+ * so pg-boss's polling simply waits its turn behind drizzle. (A job sent from *inside* a drizzle
+ * transaction must not come here: it would wait for its own transaction. See `executorFor`.)
+ */
+function pgliteBossDb(database: Database): BossDb {
+  const pglite = database.pglite!
+  return tracked(async (text, values) => {
+    if (values && values.length > 0) return pglite.query(text, values)
+    try {
+      const results = await pglite.exec(text)
+      return results.at(-1) ?? { rows: [] }
+    } catch (err) {
+      if (ROLLBACK_AFTER_FAILED_SCRIPT.test(text)) await pglite.exec('ROLLBACK').catch(() => {})
+      throw err
+    }
+  })
+}
+
+/** PostgreSQL: the app's own pool (one set of limits and timeouts), scripts on a connection of their own. */
+function poolBossDb(database: Database): BossDb {
+  const pool = database.pool!
+  return tracked(async (text, values) => {
+    if (values && values.length > 0) return pool.query(text, values)
+    const client = await pool.connect()
+    try {
+      return await client.query(text)
+    } catch (err) {
+      if (ROLLBACK_AFTER_FAILED_SCRIPT.test(text)) await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  })
+}
+
+/**
+ * Turns pg-boss's positional SQL (`$1 … $n`) into a drizzle query on `db`, so that when `db` is a
+ * transaction the job row is written, committed or rolled back together with the change that caused it.
+ * pg-boss's insert statements contain no `$n` inside string literals, so a plain split is exact.
+ */
+export function executorFor(db: Db): PgBoss.Db {
+  return {
+    async executeSql(text, values = []) {
+      const query: SQL = sql.empty()
+      text.split(/\$(\d+)/).forEach((part, i) => {
+        if (i % 2 === 0) query.append(sql.raw(part))
+        else query.append(sql`${toParam(values[Number(part) - 1])}`)
+      })
+      const result = (await db.execute(query)) as unknown as { rows: unknown[] }
+      return { rows: result.rows }
+    },
+  }
+}
+
+// A jsonb parameter goes as JSON text, which both drivers pass through unchanged; arrays stay arrays
+// (pg-boss sends id lists as uuid[] parameters).
+function toParam(value: unknown): unknown {
+  if (value === undefined) return null
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date))
+    return JSON.stringify(value)
+  return value
+}
+
+export interface BossOptions {
+  /** Run maintenance (expiry of stuck jobs, archiving) and the cron clock: true where workers run. */
+  workers: boolean
+}
+
+export function bossDbFor(database: Database): BossDb {
+  return database.kind === 'pglite' ? pgliteBossDb(database) : poolBossDb(database)
+}
+
+export function createBoss(
+  database: Database,
+  config: Config,
+  opts: BossOptions,
+): { boss: PgBoss; db: BossDb } {
+  const db = bossDbFor(database)
+  const boss = new PgBoss({
+    db,
+    schema: BOSS_SCHEMA,
+    migrate: true,
+    supervise: opts.workers,
+    schedule: opts.workers && config.JOBS_SCHEDULES_ENABLED,
+    maintenanceIntervalSeconds: config.JOBS_MAINTENANCE_INTERVAL,
+    // Dead-lettered (failed) jobs stay in the job table, where `stagedoor jobs failed/retry` find them.
+    archiveFailedAfterSeconds: 30 * 24 * 3600,
+    retentionDays: 30,
+  })
+  return { boss, db }
+}
+
+/**
+ * Creates the queues; a no-op for those that exist. Mail jobs carry their retry policy themselves (see
+ * `createJobQueue`); the cron-fed queues get theirs from here.
+ */
+export async function prepareQueues(boss: PgBoss): Promise<void> {
+  const existing = new Set((await boss.getQueues()).map((q) => q.name))
+  const create = async (name: string, options: Omit<PgBoss.Queue, 'name'> = {}) => {
+    if (!existing.has(name)) await boss.createQueue(name, { name, ...options })
+  }
+  await create(MAIL_QUEUE)
+  // pg-boss's cron clock makes this one on its first start otherwise.
+  await create(CRON_QUEUE)
+  for (const job of SCHEDULED_JOBS) {
+    // singleton: a slow run is never overlapped by the next tick.
+    await create(job.name, { policy: 'singleton', retryLimit: 2, expireInSeconds: 600 })
+  }
+}
+
+/**
+ * Creates or upgrades pg-boss's own schema and our queues (`stagedoor migrate`, test templates). pg-boss
+ * does the same on any first start, but each queue is a partition with its indexes: DDL that costs seconds
+ * on PGlite, better paid once in a migrated template than by every test app.
+ */
+export async function installJobQueueSchema(database: Database): Promise<void> {
+  const db = bossDbFor(database)
+  const boss = new PgBoss({ db, schema: BOSS_SCHEMA, migrate: true, supervise: false, schedule: false })
+  await boss.start()
+  await prepareQueues(boss)
+  await boss.stop({ graceful: false, wait: true })
+  await db.drain()
+}

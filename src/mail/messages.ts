@@ -1,0 +1,250 @@
+// Every e-mail Stagedoor sends: the data its job carries, and how a worker turns that into a message.
+// Tokens are minted by the worker at send time, so a job row never holds a usable secret.
+import { eq, sql } from 'drizzle-orm'
+import type { Ctx } from '../context.js'
+import { users } from '../db/schema/index.js'
+import { issueUserToken, RESET_TOKEN_TTL } from '../modules/auth/user-tokens.js'
+import { duration, money, plural, when } from './format.js'
+import type { TemplateName } from './render.js'
+
+export interface VerifyEmailMail {
+  userId: number
+  /** The address to confirm; if the account's address changed since, this message is dropped. */
+  email: string
+  /** true on registration (welcome + verify), false after an address change. */
+  welcome: boolean
+}
+
+export interface PasswordResetMail {
+  /** As typed into the form: unknown addresses are accepted and silently send nothing. */
+  email: string
+}
+
+export interface InvoiceIssuedMail {
+  /** The payer. */
+  userId: number
+  invoiceId: number
+  number: string
+  eventTitle: string
+  currency: string
+  amountCents: number
+  dueAt: string
+  lines: { description: string; amountCents: number }[]
+}
+
+export interface TicketLine {
+  section: string
+  /** e.g. "Row B, seat 7"; null in general admission. */
+  seat: string | null
+}
+
+export interface EventSummary {
+  id: number
+  title: string
+  venue: string
+  startsAt: string
+}
+
+export interface PaymentReceiptMail {
+  userId: number
+  invoiceId: number
+  number: string
+  currency: string
+  amountCents: number
+  paidAt: string
+  event: EventSummary
+  tickets: TicketLine[]
+}
+
+export interface ReservationExpiredMail {
+  /** The booker. */
+  userId: number
+  reservationId: number
+  event: EventSummary
+  ticketCount: number
+}
+
+export interface TicketTransferredMail {
+  /** The new holder. */
+  userId: number
+  fromName: string
+  event: EventSummary
+  ticket: TicketLine
+}
+
+export interface EventCancelledMail {
+  /** One message per holder. */
+  userId: number
+  event: EventSummary
+  ticketCount: number
+  currency: string
+  /** What this holder gets back; 0 when nothing was paid. */
+  refundCents: number
+}
+
+export type MailJob =
+  | ({ kind: 'verify-email' } & VerifyEmailMail)
+  | ({ kind: 'password-reset' } & PasswordResetMail)
+  | ({ kind: 'invoice-issued' } & InvoiceIssuedMail)
+  | ({ kind: 'payment-receipt' } & PaymentReceiptMail)
+  | ({ kind: 'reservation-expired' } & ReservationExpiredMail)
+  | ({ kind: 'ticket-transferred' } & TicketTransferredMail)
+  | ({ kind: 'event-cancelled' } & EventCancelledMail)
+
+export type MailKind = MailJob['kind']
+
+/** A message ready to render; `prepare` may mint a token, so it runs only once a worker holds the claim. */
+export interface ComposedMail {
+  to: string
+  template: TemplateName
+  subject: string
+  vars: Record<string, unknown>
+}
+
+interface Recipient {
+  id: number
+  email: string
+  name: string
+}
+
+async function recipientById(ctx: Ctx, id: number): Promise<Recipient | undefined> {
+  const [row] = await ctx.db
+    .select({ id: users.id, email: users.email, name: users.displayName })
+    .from(users)
+    .where(eq(users.id, id))
+  return row
+}
+
+/** Builds the message for a job, or null when there is no one to send it to (deleted account, unknown address). */
+export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail | null> {
+  const url = (path: string) => new URL(path, ctx.config.PUBLIC_URL).toString()
+  if (job.kind === 'password-reset') {
+    const [user] = await ctx.db
+      .select({ id: users.id, email: users.email, name: users.displayName })
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, job.email.trim().toLowerCase()))
+    if (!user) return null
+    const token = await issueUserToken(ctx.db, {
+      userId: user.id,
+      purpose: 'reset_password',
+      email: user.email,
+      ttlSeconds: RESET_TOKEN_TTL,
+    })
+    return {
+      to: user.email,
+      template: 'password-reset',
+      subject: 'Reset your Stagedoor password',
+      vars: {
+        name: user.name,
+        link: url(`/reset-password?token=${token}`),
+        validFor: duration(RESET_TOKEN_TTL),
+      },
+    }
+  }
+
+  const user = await recipientById(ctx, job.userId)
+  if (!user) return null
+  const base = { to: user.email }
+  switch (job.kind) {
+    case 'verify-email': {
+      if (user.email.toLowerCase() !== job.email.toLowerCase()) return null
+      const ttl = ctx.config.EMAIL_VERIFY_TTL
+      const token = await issueUserToken(ctx.db, {
+        userId: user.id,
+        purpose: 'verify_email',
+        email: user.email,
+        ttlSeconds: ttl,
+      })
+      return {
+        ...base,
+        template: 'verify-email',
+        subject: job.welcome
+          ? 'Welcome to Stagedoor: confirm your address'
+          : 'Confirm your new e-mail address',
+        vars: {
+          name: user.name,
+          welcome: job.welcome,
+          link: url(`/verify-email?token=${token}`),
+          validFor: duration(ttl),
+        },
+      }
+    }
+    case 'invoice-issued':
+      return {
+        ...base,
+        template: 'invoice-issued',
+        subject: `Invoice ${job.number} for ${job.eventTitle}`,
+        vars: {
+          name: user.name,
+          number: job.number,
+          eventTitle: job.eventTitle,
+          lines: job.lines.map((l) => ({
+            description: l.description,
+            amount: money(l.amountCents, job.currency),
+          })),
+          total: money(job.amountCents, job.currency),
+          due: when(job.dueAt),
+          link: url(`/invoices/${job.invoiceId}`),
+        },
+      }
+    case 'payment-receipt':
+      return {
+        ...base,
+        template: 'payment-receipt',
+        subject: `Your tickets for ${job.event.title}`,
+        vars: {
+          name: user.name,
+          number: job.number,
+          total: money(job.amountCents, job.currency),
+          paidAt: when(job.paidAt),
+          eventTitle: job.event.title,
+          venue: job.event.venue,
+          startsAt: when(job.event.startsAt),
+          tickets: job.tickets.map((t) => ({ section: t.section, seat: t.seat ?? 'General admission' })),
+          link: url('/tickets'),
+        },
+      }
+    case 'reservation-expired':
+      return {
+        ...base,
+        template: 'reservation-expired',
+        subject: `Your reservation for ${job.event.title} expired`,
+        vars: {
+          name: user.name,
+          tickets: plural(job.ticketCount, 'ticket'),
+          eventTitle: job.event.title,
+          startsAt: when(job.event.startsAt),
+          link: url(`/events/${job.event.id}`),
+        },
+      }
+    case 'ticket-transferred':
+      return {
+        ...base,
+        template: 'ticket-transferred',
+        subject: `${job.fromName} sent you a ticket for ${job.event.title}`,
+        vars: {
+          name: user.name,
+          fromName: job.fromName,
+          eventTitle: job.event.title,
+          venue: job.event.venue,
+          startsAt: when(job.event.startsAt),
+          section: job.ticket.section,
+          seat: job.ticket.seat ?? 'General admission',
+          link: url('/tickets'),
+        },
+      }
+    case 'event-cancelled':
+      return {
+        ...base,
+        template: 'event-cancelled',
+        subject: `Cancelled: ${job.event.title}`,
+        vars: {
+          name: user.name,
+          eventTitle: job.event.title,
+          startsAt: when(job.event.startsAt),
+          ticketCount: job.ticketCount,
+          refund: job.refundCents > 0 ? money(job.refundCents, job.currency) : null,
+        },
+      }
+  }
+}

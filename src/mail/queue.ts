@@ -1,0 +1,44 @@
+// Typed "send this e-mail" calls. Pass the transaction of the change that causes the message: the job is
+// written in it, so a rollback sends nothing and a commit always sends (once; see jobs/mail.job.ts).
+import type { Ctx } from '../context.js'
+import type { Db } from '../db/client.js'
+import type {
+  EventCancelledMail,
+  InvoiceIssuedMail,
+  MailJob,
+  PasswordResetMail,
+  PaymentReceiptMail,
+  ReservationExpiredMail,
+  TicketTransferredMail,
+  VerifyEmailMail,
+} from './messages.js'
+
+const queueMail = (db: Db, ctx: Ctx, job: MailJob) => ctx.jobs.send(db, 'mail', job)
+
+/** Welcome + verify (on registration, `welcome: true`) or re-verify after an address change. */
+export const queueVerifyEmail = (db: Db, ctx: Ctx, data: VerifyEmailMail) =>
+  queueMail(db, ctx, { kind: 'verify-email', ...data })
+
+/** Enqueued for every request, known address or not, so both cost the same; the worker sends or drops it. */
+export const queuePasswordReset = (db: Db, ctx: Ctx, data: PasswordResetMail) =>
+  queueMail(db, ctx, { kind: 'password-reset', ...data })
+
+/** To each payer when their invoice is issued: amount, lines, due time. */
+export const queueInvoiceIssued = (db: Db, ctx: Ctx, data: InvoiceIssuedMail) =>
+  queueMail(db, ctx, { kind: 'invoice-issued', ...data })
+
+/** To the payer when an invoice is paid, with the tickets it bought. */
+export const queuePaymentReceipt = (db: Db, ctx: Ctx, data: PaymentReceiptMail) =>
+  queueMail(db, ctx, { kind: 'payment-receipt', ...data })
+
+/** To the booker when an unpaid reservation runs out and its seats go back on sale. */
+export const queueReservationExpired = (db: Db, ctx: Ctx, data: ReservationExpiredMail) =>
+  queueMail(db, ctx, { kind: 'reservation-expired', ...data })
+
+/** To the new holder of a transferred ticket. */
+export const queueTicketTransferred = (db: Db, ctx: Ctx, data: TicketTransferredMail) =>
+  queueMail(db, ctx, { kind: 'ticket-transferred', ...data })
+
+/** To every holder of a cancelled event, with what they get back. */
+export const queueEventCancelled = (db: Db, ctx: Ctx, data: EventCancelledMail) =>
+  queueMail(db, ctx, { kind: 'event-cancelled', ...data })

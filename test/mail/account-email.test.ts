@@ -1,0 +1,151 @@
+// Verification and password reset end to end over real SMTP: the token comes out of the received message.
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { userTokens } from '../../src/db/schema/index.js'
+import { type App, buildTestApp, login, PASSWORD, problem, registerUser } from '../helpers.js'
+import { type Inbox, startInbox, tokenFrom } from './inbox.js'
+
+let app: App
+let inbox: Inbox
+beforeAll(async () => {
+  inbox = await startInbox()
+  app = await buildTestApp({ WORKERS_IN_PROCESS: 'true', SMTP_URL: inbox.url })
+})
+afterAll(async () => {
+  await app?.close()
+  await inbox?.close()
+})
+
+const to = (email: string) => (m: { to: string[] }) => m.to.includes(email)
+const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers })
+
+describe('POST /auth/email/verify', () => {
+  it('registration mails a welcome with a link whose token verifies the address, once', async () => {
+    const user = await registerUser(app)
+    const [mail] = await inbox.waitFor(1, to(user.email))
+    expect(mail!.subject).toBe('Welcome to Stagedoor: confirm your address')
+    expect(mail!.messageId).toMatch(/^<[0-9a-f-]{36}\.verify-email@stagedoor\.test>$/)
+    expect(mail!.html).toContain('http://stagedoor.test/verify-email?token=')
+    const token = tokenFrom(mail!, '/verify-email')
+
+    const before = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })
+    expect(before.json().email_verified).toBe(false)
+    expect((await post('/auth/email/verify', { token })).statusCode).toBe(204)
+    const after = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })
+    expect(after.json().email_verified).toBe(true)
+
+    const again = await post('/auth/email/verify', { token })
+    expect(again.statusCode).toBe(400)
+    expect(problem(again).code).toBe('TOKEN_INVALID')
+  })
+
+  it('a forged token gets 400 TOKEN_INVALID; the token is stored only as a hash', async () => {
+    const res = await post('/auth/email/verify', { token: 'not-a-real-token' })
+    expect(res.statusCode).toBe(400)
+    expect(problem(res)).toMatchObject({ status: 400, code: 'TOKEN_INVALID' })
+
+    const user = await registerUser(app)
+    const token = tokenFrom((await inbox.waitFor(1, to(user.email)))[0]!, '/verify-email')
+    const rows = await app.ctx.db.select().from(userTokens).where(eq(userTokens.userId, user.id))
+    expect(rows).toHaveLength(1)
+    expect(rows[0]!.tokenHash).not.toContain(token)
+    expect(JSON.stringify(rows)).not.toContain(token)
+  })
+
+  it('changing the address mails the new one; the old link no longer verifies anything', async () => {
+    const user = await registerUser(app)
+    const oldToken = tokenFrom((await inbox.waitFor(1, to(user.email)))[0]!, '/verify-email')
+    const newEmail = `new_${user.email}`
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: user.auth,
+      payload: { email: newEmail },
+    })
+    expect(patch.statusCode).toBe(200)
+    const [mail] = await inbox.waitFor(1, to(newEmail))
+    expect(mail!.subject).toBe('Confirm your new e-mail address')
+
+    expect(problem(await post('/auth/email/verify', { token: oldToken })).code).toBe('TOKEN_INVALID')
+    expect((await post('/auth/email/verify', { token: tokenFrom(mail!, '/verify-email') })).statusCode).toBe(
+      204,
+    )
+    const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })
+    expect(me.json()).toMatchObject({ email: newEmail, email_verified: true })
+  })
+})
+
+describe('POST /auth/password/forgot and /auth/password/reset', () => {
+  it('mails a reset link; the token sets a new password once and signs out every session', async () => {
+    const user = await registerUser(app)
+    const other = await login(app, user)
+    const res = await post('/auth/password/forgot', { email: user.email.toUpperCase() })
+    expect(res.statusCode).toBe(202)
+    expect(res.body).toBe('')
+    const [mail] = await inbox.waitFor(1, (m) => to(user.email)(m) && m.subject.includes('Reset'))
+    expect(mail!.text).toContain('30 minutes')
+    const token = tokenFrom(mail!, '/reset-password')
+
+    const weak = await post('/auth/password/reset', { token, password: 'password' })
+    expect(weak.statusCode).toBe(400)
+    expect(problem(weak).code).toBe('WEAK_PASSWORD')
+
+    const newPassword = 'Another-strong-Pass-2'
+    expect((await post('/auth/password/reset', { token, password: newPassword })).statusCode).toBe(204)
+    for (const session of [user, other]) {
+      const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: session.auth })
+      expect(me.statusCode).toBe(401)
+      const refreshed = await post('/auth/refresh', { refresh_token: session.refreshToken })
+      expect(refreshed.statusCode).toBe(401)
+    }
+    await expect(login(app, user)).rejects.toThrow(/401/)
+    await login(app, { email: user.email, password: newPassword })
+
+    const reused = await post('/auth/password/reset', { token, password: 'Yet-another-Pass-3' })
+    expect(reused.statusCode).toBe(400)
+    expect(problem(reused).code).toBe('TOKEN_INVALID')
+  })
+
+  it('an expired or forged token gets 400 TOKEN_INVALID', async () => {
+    const user = await registerUser(app)
+    await post('/auth/password/forgot', { email: user.email })
+    const [mail] = await inbox.waitFor(1, (m) => to(user.email)(m) && m.subject.includes('Reset'))
+    await app.ctx.db
+      .update(userTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(userTokens.userId, user.id))
+    const expired = await post('/auth/password/reset', {
+      token: tokenFrom(mail!, '/reset-password'),
+      password: 'Another-strong-Pass-2',
+    })
+    expect(expired.statusCode).toBe(400)
+    expect(problem(expired).code).toBe('TOKEN_INVALID')
+    const forged = await post('/auth/password/reset', {
+      token: 'x'.repeat(43),
+      password: 'Another-strong-Pass-2',
+    })
+    expect(problem(forged)).toMatchObject({ status: 400, code: 'TOKEN_INVALID' })
+    await login(app, { email: user.email, password: PASSWORD })
+  })
+
+  it('an unknown address gets the same 202 and no message', async () => {
+    const known = await registerUser(app)
+    await inbox.waitFor(1, to(known.email))
+    const unknown = await post('/auth/password/forgot', { email: 'nobody-here@example.com' })
+    expect(unknown.statusCode).toBe(202)
+    expect(unknown.body).toBe('')
+    // A known address queued after it arrives; by then the unknown one has been handled and dropped.
+    await post('/auth/password/forgot', { email: known.email })
+    await inbox.waitFor(1, (m) => to(known.email)(m) && m.subject.includes('Reset'))
+    await new Promise((r) => setTimeout(r, 500))
+    expect(inbox.messages.filter(to('nobody-here@example.com'))).toHaveLength(0)
+  })
+
+  it('validates bodies: a missing or malformed email is 400 VALIDATION_FAILED', async () => {
+    expect(problem(await post('/auth/password/forgot', {})).code).toBe('VALIDATION_FAILED')
+    expect(problem(await post('/auth/password/forgot', { email: 'nope' })).code).toBe('VALIDATION_FAILED')
+    expect(problem(await post('/auth/password/reset', { token: 'x' })).code).toBe('VALIDATION_FAILED')
+    expect(problem(await post('/auth/email/verify', {})).code).toBe('VALIDATION_FAILED')
+  })
+})

@@ -10,11 +10,17 @@ import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
+import { cancellationRoutes } from './modules/invoices/cancellation.routes.js'
+import { invoicesRoutes } from './modules/invoices/invoices.routes.js'
+import { reservationsRoutes } from './modules/reservations/reservations.routes.js'
+import { ticketsRoutes } from './modules/tickets/tickets.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
+import holdSweepPlugin from './plugins/hold-sweep.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 
@@ -73,6 +79,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(authPlugin)
   await app.register(rateLimitPlugin)
   await app.register(openapiPlugin)
+  await app.register(idempotencyPlugin)
+  await app.register(holdSweepPlugin)
 
   // Modules.
   await app.register(healthRoutes)
@@ -80,6 +88,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     async (api) => {
       await api.register(authRoutes)
       await api.register(usersRoutes)
+      await api.register(reservationsRoutes)
+      await api.register(ticketsRoutes)
+      await api.register(invoicesRoutes)
+      await api.register(cancellationRoutes)
     },
     { prefix: '/api/v1' },
   )

@@ -2,4 +2,5 @@
 export * from './accounts.js'
 export * from './boxoffice.js'
 export * from './events.js'
+export * from './payments.js'
 export * from './social.js'

@@ -170,3 +170,50 @@ export async function quickUsers(app: App, n: number): Promise<TestUser[]> {
     }
   })
 }
+
+/** A user made an admin in the database (the role is read from there on every request). */
+export async function quickAdmin(app: App): Promise<TestUser> {
+  const [admin] = await quickUsers(app, 1)
+  await app.ctx.db.update(users).set({ role: 'admin' }).where(eq(users.id, admin!.id))
+  return admin!
+}
+
+type Headers = Record<string, string>
+
+/** POST /events/{id}/reservations as `user`. */
+export function reserveAs(
+  app: App,
+  user: { auth: Headers },
+  eventId: number,
+  body: object,
+  headers: Headers = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/reservations`,
+    headers: { ...user.auth, ...headers },
+    payload: body,
+  })
+}
+
+/** POST /invoices/{id}/pay as `user`. */
+export function payAs(
+  app: App,
+  user: { auth: Headers },
+  invoiceId: number,
+  paymentMethod = 'test_ok',
+  headers: Headers = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/invoices/${invoiceId}/pay`,
+    headers: { ...user.auth, ...headers },
+    payload: { payment_method: paymentMethod },
+  })
+}
+
+/** GET `url` as `user`, parsed. */
+export async function getAs(app: App, user: { auth: Headers }, url: string) {
+  const res = await app.inject({ method: 'GET', url: `/api/v1${url}`, headers: user.auth })
+  return { status: res.statusCode, body: res.json() }
+}

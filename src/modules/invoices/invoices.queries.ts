@@ -37,7 +37,20 @@ export async function loadInvoices(
       ),
     )
     .orderBy(asc(invoiceLines.id))
-  return rows.map(({ invoice: i, status, payer }) => ({
+  return rows.map((r) => toInvoice(config, r, lines))
+}
+
+type InvoiceRow = typeof invoices.$inferSelect
+type LineRow = typeof invoiceLines.$inferSelect
+type UserRow = typeof users.$inferSelect
+
+/** An invoice row, its shown status, its payer and (among `lines`) its lines, as the API shows it. */
+export function toInvoice(
+  config: Config,
+  { invoice: i, status, payer }: { invoice: InvoiceRow; status: InvoiceT['status']; payer: UserRow | null },
+  lines: LineRow[],
+): InvoiceT {
+  return {
     id: i.id,
     number: i.number,
     payer: payer ? toPublicUser(config, payer) : null,
@@ -58,7 +71,7 @@ export async function loadInvoices(
         amount_cents: l.amountCents,
         refunded_at: l.refundedAt?.toISOString() ?? null,
       })),
-  }))
+  }
 }
 
 export async function loadInvoice(db: Db, config: Config, id: number): Promise<InvoiceT> {
@@ -67,33 +80,27 @@ export async function loadInvoice(db: Db, config: Config, id: number): Promise<I
   return invoice
 }
 
+/** The lines one payer pays for; a reservation has at most one draft per payer. */
 export interface InvoiceDraft {
   payerId: number
   lines: { ticketId: number; description: string; amountCents: number }[]
 }
 
 /**
- * Issues one invoice per draft, numbered INV-<year>-<6 digits> from invoice_number_seq (a sequence never
- * hands out a number twice, even to concurrent transactions; a rolled-back reservation leaves a gap,
- * which is normal for invoice numbering by sequence).
+ * Issues one invoice per draft, numbered INV-<year>-<6 digits> from invoice_number_seq inside the INSERT (a
+ * sequence never hands out a number twice, even to concurrent transactions; a rolled-back reservation
+ * leaves a gap, which is normal for numbering by sequence). Returns the rows written, oldest first.
  */
 export async function issueInvoices(
   tx: Db,
   input: { reservationId: number; eventId: number; currency: string; dueAt: Date; drafts: InvoiceDraft[] },
-): Promise<void> {
-  const numbers = await tx
-    .select({ n: sql<string>`nextval('invoice_number_seq')::text` })
-    .from(sql`generate_series(1, ${input.drafts.length})`)
+): Promise<{ invoices: InvoiceRow[]; lines: LineRow[] }> {
   const year = new Date().getUTCFullYear()
-  const numbered = input.drafts.map((d, i) => ({
-    ...d,
-    number: `INV-${year}-${numbers[i]!.n.padStart(6, '0')}`,
-  }))
   const created = await tx
     .insert(invoices)
     .values(
-      numbered.map((d) => ({
-        number: d.number,
+      input.drafts.map((d) => ({
+        number: sql`${`INV-${year}-`} || lpad(nextval('invoice_number_seq')::text, 6, '0')`,
         reservationId: input.reservationId,
         eventId: input.eventId,
         payerId: d.payerId,
@@ -102,9 +109,13 @@ export async function issueInvoices(
         dueAt: input.dueAt,
       })),
     )
-    .returning({ id: invoices.id, number: invoices.number })
-  const idOf = new Map(created.map((c) => [c.number, c.id]))
-  await tx
+    .returning()
+  created.sort((a, b) => a.id - b.id)
+  // One invoice per payer in a reservation, so the payer tells which row belongs to which draft.
+  const idOf = new Map(created.map((c) => [c.payerId, c.id]))
+  const lines = await tx
     .insert(invoiceLines)
-    .values(numbered.flatMap((d) => d.lines.map((l) => ({ ...l, invoiceId: idOf.get(d.number)! }))))
+    .values(input.drafts.flatMap((d) => d.lines.map((l) => ({ ...l, invoiceId: idOf.get(d.payerId)! }))))
+    .returning()
+  return { invoices: created, lines }
 }

@@ -7,7 +7,13 @@ import { UserPublic } from '../users/users.schemas.js'
 const Person = Type.Object(UserPublic.properties, { description: 'A public profile (UserPublic)' })
 
 export const InvoiceStatus = Type.Union(
-  ['open', 'paid', 'expired', 'void', 'refunded'].map((s) => Type.Literal(s)),
+  [
+    Type.Literal('open'),
+    Type.Literal('paid'),
+    Type.Literal('expired'),
+    Type.Literal('void'),
+    Type.Literal('refunded'),
+  ],
   { description: 'An open invoice past `due_at` is reported as `expired`, swept or not' },
 )
 

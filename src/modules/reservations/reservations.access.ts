@@ -2,11 +2,12 @@
 import { and, count, eq, or, sql } from 'drizzle-orm'
 import type { Actor } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, reservations, tickets } from '../../db/schema/index.js'
+import { events, reservations, sections, tickets } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { areFriends } from '../friends/friends.queries.js'
 
 type EventRow = typeof events.$inferSelect
+type SectionRow = typeof sections.$inferSelect
 
 /** The organizer or an admin (role read from the database for this request). */
 export function isStaff(actor: Actor, organizerId: number | null): boolean {
@@ -19,8 +20,20 @@ export function isStaff(actor: Actor, organizerId: number | null): boolean {
  * A draft is invisible (404) to everyone but its organizer and admins; anything not published, or already
  * started, is not on sale.
  */
-export async function eventOnSale(tx: Db, actor: Actor, eventId: number): Promise<EventRow> {
-  const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('share')
+export async function eventOnSale(
+  tx: Db,
+  actor: Actor,
+  eventId: number,
+  sectionId: number,
+): Promise<{ event: EventRow; section: SectionRow | null }> {
+  // One round trip for both; only the event row is locked (`of events`).
+  const [row] = await tx
+    .select({ event: events, section: sections })
+    .from(events)
+    .leftJoin(sections, and(eq(sections.id, sectionId), eq(sections.eventId, events.id)))
+    .where(eq(events.id, eventId))
+    .for('share', { of: events })
+  const event = row?.event
   if (!event || (event.status === 'draft' && !isStaff(actor, event.organizerId))) throw notFound('Event')
   if (event.status !== 'published') {
     throw new AppError('EVENT_NOT_ON_SALE', `This event is ${event.status}, not on sale`)
@@ -28,7 +41,7 @@ export async function eventOnSale(tx: Db, actor: Actor, eventId: number): Promis
   if (event.startsAt.getTime() <= Date.now()) {
     throw new AppError('EVENT_NOT_ON_SALE', 'This event has already started')
   }
-  return event
+  return { event, section: row.section }
 }
 
 /** 403 NOT_FRIENDS unless every id is a friend of the actor. */

@@ -25,7 +25,7 @@ export async function claimCapacity(
   section: { id: number; capacity: number },
   n: number,
 ): Promise<void> {
-  if (ctx.config.UNSAFE_DISABLE_CAPACITY_GUARD && ctx.config.NODE_ENV === 'test') {
+  if (unguarded(ctx)) {
     const [row] = await tx
       .select({ live: count() })
       .from(tickets)
@@ -46,7 +46,11 @@ export async function claimCapacity(
   if (claimed.length === 0) throw soldOut()
 }
 
-const soldOut = () => new AppError('SOLD_OUT', 'Not enough tickets left in this section')
+/** The test-only switch of the control test; never honoured outside NODE_ENV=test. */
+export const unguarded = (ctx: Ctx): boolean =>
+  ctx.config.UNSAFE_DISABLE_CAPACITY_GUARD && ctx.config.NODE_ENV === 'test'
+
+export const soldOut = () => new AppError('SOLD_OUT', 'Not enough tickets left in this section')
 
 export interface CounterChange {
   sectionId: number

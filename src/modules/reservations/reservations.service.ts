@@ -1,16 +1,16 @@
 // Reserving tickets: the one transaction that checks the event, the limits and the capacity, picks seats,
 // and writes the reservation, its tickets and its invoices.
-import { and, eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
-import { events, invoices, reservations, sections, tickets } from '../../db/schema/index.js'
+import { events, invoices, reservations, tickets, users } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
-import { type InvoiceDraft, issueInvoices, loadInvoices } from '../invoices/invoices.queries.js'
-import { loadTickets } from '../tickets/tickets.queries.js'
+import { type InvoiceDraft, issueInvoices, loadInvoices, toInvoice } from '../invoices/invoices.queries.js'
+import { loadTickets, toTicket } from '../tickets/tickets.queries.js'
 import { assertFriends, enforceTicketLimit, eventOnSale, isStaff } from './reservations.access.js'
-import { claimCapacity } from './reservations.capacity.js'
+import { claimCapacity, soldOut, unguarded } from './reservations.capacity.js'
 import { expireSectionHolds } from './reservations.expiry.js'
 import type { ReservationT, ReserveInput } from './reservations.schemas.js'
 import { bestAdjacentBlock, bestSeats, exactSeats, type SeatState, seatStates } from './reservations.seats.js'
@@ -54,11 +54,7 @@ export async function reserve(
   const plan = planOf(actor, input)
   try {
     return await ctx.db.transaction(async (tx) => {
-      const event = await eventOnSale(tx, actor, eventId)
-      const [section] = await tx
-        .select()
-        .from(sections)
-        .where(and(eq(sections.id, input.section_id), eq(sections.eventId, event.id)))
+      const { event, section } = await eventOnSale(tx, actor, eventId, input.section_id)
       if (!section) throw notFound('Section')
       if (input.seat_ids && section.kind !== 'seated') {
         throw invalid('body.seat_ids', 'this is a general-admission section: send quantity instead')
@@ -70,12 +66,25 @@ export async function reserve(
       await enforceTicketLimit(tx, event, adding)
 
       // Lapsed holds first, so that they never count against the capacity being claimed.
-      await expireSectionHolds(tx, section.id)
-      // From here the section row is locked until commit: every reservation of this section waits here,
-      // so the seats read below cannot be picked by anyone else meanwhile.
-      await claimCapacity(ctx, tx, section, plan.quantity)
-      const chosen =
-        section.kind === 'seated' ? await chooseSeats(tx, section, input, plan.quantity) : undefined
+      const released = await expireSectionHolds(tx, section.id)
+      // Fast refusal from the section row read above (not a guard: the claim below is). Once a section is
+      // full, the crowd still arriving is turned away without writing anything.
+      if (
+        released === 0 &&
+        !unguarded(ctx) &&
+        section.held + section.sold + plan.quantity > section.capacity
+      ) {
+        throw soldOut()
+      }
+      // Claiming capacity locks the section row until commit, so every reservation of the section queues
+      // there. A seated section claims first: the seats are then read and picked under that lock, and no one
+      // else can pick them meanwhile. A general section has nothing to pick, so it writes everything first
+      // and claims last: the lock is then held only for the claim and the commit, not for ten statements.
+      // (The test-only unguarded control counts first, then writes: the naive order it stands for.)
+      const seated = section.kind === 'seated'
+      const claimFirst = seated || unguarded(ctx)
+      if (claimFirst) await claimCapacity(ctx, tx, section, plan.quantity)
+      const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : undefined
 
       const expiresAt = new Date(Date.now() + ctx.config.RESERVATION_TTL * 1000)
       const [reservation] = await tx
@@ -95,7 +104,8 @@ export async function reserve(
             priceCents: section.priceCents,
           })),
         )
-        .returning({ id: tickets.id, holderId: tickets.holderId, seatId: tickets.seatId })
+        .returning()
+      created.sort((a, b) => a.id - b.id)
 
       // Prices come from the section row read in this transaction, never from the request.
       const seatOf = new Map(chosen?.map((s) => [s.id, s]))
@@ -114,7 +124,7 @@ export async function reserve(
             lines: created.filter((t) => t.holderId === payerId).map(lineOf),
           }))
         : [{ payerId: actor.id, lines: created.map(lineOf) }]
-      await issueInvoices(tx, {
+      const issued = await issueInvoices(tx, {
         reservationId: reservation!.id,
         eventId: event.id,
         currency: event.currency,
@@ -122,8 +132,37 @@ export async function reserve(
         drafts,
       })
 
-      const body = await loadReservation(tx, ctx, reservation!.id)
+      // The answer is built from the rows just written (one more query, for the people's profiles):
+      // every statement here runs while other buyers may be queueing for this section.
+      const people = await tx
+        .select()
+        .from(users)
+        .where(inArray(users.id, [actor.id, ...plan.attendees]))
+      const personOf = (id: number | null) => people.find((p) => p.id === id) ?? null
+      const body: ReservationT = {
+        id: reservation!.id,
+        event_id: event.id,
+        expires_at: expiresAt.toISOString(),
+        created_at: reservation!.createdAt.toISOString(),
+        tickets: created.map((t) =>
+          toTicket(ctx.config, {
+            ticket: t,
+            status: 'held',
+            expiresAt,
+            event: { id: event.id, title: event.title, startsAt: event.startsAt, currency: event.currency },
+            sectionName: section.name,
+            seat: t.seatId ? seatView(seatOf.get(t.seatId)!) : null,
+            holder: personOf(t.holderId),
+            booker: personOf(t.bookerId),
+            invoiceId: issued.lines.find((l) => l.ticketId === t.id)!.invoiceId,
+          }),
+        ),
+        invoices: issued.invoices.map((i) =>
+          toInvoice(ctx.config, { invoice: i, status: 'open', payer: personOf(i.payerId) }, issued.lines),
+        ),
+      }
       await idempotency?.complete(tx, 201, body)
+      if (!claimFirst) await claimCapacity(ctx, tx, section, plan.quantity)
       return body
     })
   } catch (err) {
@@ -134,6 +173,8 @@ export async function reserve(
     throw err
   }
 }
+
+const seatView = (s: SeatState) => ({ id: s.id, row: s.rowLabel, number: s.number })
 
 async function chooseSeats(
   tx: Db,

@@ -38,9 +38,10 @@ function ticketQuery(db: Db) {
     .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
 }
 
-type TicketRow = Awaited<ReturnType<ReturnType<typeof ticketQuery>['execute']>>[number]
+/** What a ticket is shown from: the ticket row with its event, section, seat, people and invoice. */
+export type TicketRow = Awaited<ReturnType<ReturnType<typeof ticketQuery>['execute']>>[number]
 
-function toTicket(config: Config, r: TicketRow): TicketT {
+export function toTicket(config: Config, r: TicketRow): TicketT {
   return {
     id: r.ticket.id,
     status: r.status,

@@ -7,7 +7,7 @@ import { UserPublic } from '../users/users.schemas.js'
 const Person = Type.Object(UserPublic.properties, { description: 'A public profile (UserPublic)' })
 
 export const TicketStatus = Type.Union(
-  ['held', 'confirmed', 'cancelled', 'expired'].map((s) => Type.Literal(s)),
+  [Type.Literal('held'), Type.Literal('confirmed'), Type.Literal('cancelled'), Type.Literal('expired')],
   { description: 'A held ticket whose reservation has lapsed is reported as `expired`, swept or not' },
 )
 

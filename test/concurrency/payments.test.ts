@@ -98,6 +98,54 @@ describe('POST /invoices/{id}/pay racing the expiry sweep', () => {
   )
 })
 
+describe('DELETE /tickets/{id} racing the payment of its invoice', () => {
+  onPostgres(
+    'when a ticket is given back while its invoice is paid, then the charge, refunds and counters agree',
+    async () => {
+      const [organizer, ...people] = await quickUsers(app, 16)
+      const { event, sections } = await makeEvent(app, {
+        organizerId: organizer!.id,
+        sections: [{ capacity: 40 }],
+      })
+      const section = sections[0]!
+      const made = []
+      for (const p of people)
+        made.push({ p, r: (await reserve(p, event.id, { section_id: section.id, quantity: 2 })).json() })
+      await Promise.all(
+        made.flatMap(({ p, r }) => [
+          pay(p, r.invoices[0].id),
+          app.inject({ method: 'DELETE', url: `/api/v1/tickets/${r.tickets[0].id}`, headers: p.auth }),
+        ]),
+      )
+      let sold = 0
+      for (const { r } of made) {
+        const [invoice] = await app.ctx.db.select().from(invoices).where(eq(invoices.id, r.invoices[0].id))
+        const moves = await app.ctx.db.select().from(payments).where(eq(payments.invoiceId, invoice!.id))
+        const charged = moves.filter((m) => m.kind === 'charge').reduce((n, m) => n + m.amountCents, 0)
+        const refunded = moves.filter((m) => m.kind === 'refund').reduce((n, m) => n + m.amountCents, 0)
+        const states = (await app.ctx.db.select().from(tickets).where(eq(tickets.reservationId, r.id))).map(
+          (t) => t.status,
+        )
+        // Paid first: both confirmed, then one refunded. Released first: one line left, charged for it alone.
+        expect([invoice!.status, states.sort(), charged, refunded, invoice!.refundedCents]).toEqual([
+          'paid',
+          ['cancelled', 'confirmed'],
+          invoice!.amountCents,
+          invoice!.amountCents - 4500,
+          invoice!.amountCents - 4500,
+        ])
+        sold += 1
+      }
+      expect(await sectionCounts(app, section.id)).toEqual({
+        held: 0,
+        sold,
+        heldTickets: 0,
+        confirmedTickets: sold,
+      })
+    },
+  )
+})
+
 describe('POST /events/{id}/reservations: the per-user limit under concurrency', () => {
   onPostgres(
     'when one user sends 10 reservations at once with a limit of 4, then exactly 4 succeed',

@@ -1,6 +1,6 @@
 // Reserving tickets: the one transaction that checks the event, the limits and the capacity, picks seats,
 // and writes the reservation, its tickets and its invoices.
-import { eq, inArray } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
@@ -86,11 +86,16 @@ export async function reserve(
       if (claimFirst) await claimCapacity(ctx, tx, section, plan.quantity)
       const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : undefined
 
-      const expiresAt = new Date(Date.now() + ctx.config.RESERVATION_TTL * 1000)
+      // The database's clock, the one every expiry check (lazy, sweep, payment) compares against.
       const [reservation] = await tx
         .insert(reservations)
-        .values({ eventId: event.id, bookerId: actor.id, expiresAt })
+        .values({
+          eventId: event.id,
+          bookerId: actor.id,
+          expiresAt: sql`now() + make_interval(secs => ${ctx.config.RESERVATION_TTL})`,
+        })
         .returning()
+      const expiresAt = reservation!.expiresAt
       const created = await tx
         .insert(tickets)
         .values(

@@ -4,7 +4,7 @@ import { Id, Timestamp } from '../../lib/schemas.js'
 import { Invoice } from '../invoices/invoices.schemas.js'
 import { Ticket } from '../tickets/tickets.schemas.js'
 
-export const MAX_TICKETS_PER_RESERVATION = 50
+export const MAX_TICKETS_PER_RESERVATION = 100
 
 export const ReserveBody = Type.Object({
   section_id: Id,

@@ -17,15 +17,21 @@ import { salesRoutes } from './modules/events/sales.routes.js'
 import { sectionsRoutes } from './modules/events/sections.routes.js'
 import { friendsRoutes } from './modules/friends/friends.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
+import { cancellationRoutes } from './modules/invoices/cancellation.routes.js'
+import { invoicesRoutes } from './modules/invoices/invoices.routes.js'
 import { messagesRoutes } from './modules/messages/messages.routes.js'
 import { commentsRoutes } from './modules/posts/comments.routes.js'
 import { postsRoutes } from './modules/posts/posts.routes.js'
+import { reservationsRoutes } from './modules/reservations/reservations.routes.js'
 import { searchRoutes } from './modules/search/search.routes.js'
+import { ticketsRoutes } from './modules/tickets/tickets.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
+import holdSweepPlugin from './plugins/hold-sweep.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import jobsPlugin from './plugins/jobs.js'
 import metricsPlugin from './plugins/metrics.js'
 import openapiPlugin from './plugins/openapi.js'
@@ -93,6 +99,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(metricsPlugin)
   await app.register(openapiPlugin)
   await app.register(eventsCachePlugin)
+  await app.register(idempotencyPlugin)
+  await app.register(holdSweepPlugin)
 
   // Modules.
   await app.register(healthRoutes)
@@ -111,6 +119,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       await api.register(messagesRoutes)
       await api.register(postsRoutes)
       await api.register(commentsRoutes)
+      await api.register(reservationsRoutes)
+      await api.register(ticketsRoutes)
+      await api.register(invoicesRoutes)
+      await api.register(cancellationRoutes)
     },
     { prefix: '/api/v1' },
   )

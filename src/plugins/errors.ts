@@ -104,9 +104,14 @@ export default fp(
     // in a body never takes effect. Bodies are type-strict; query strings and params are coerced from text.
     const bodyAjv = addFormats.default(new Ajv.default({ ...shared, coerceTypes: false }))
     const textAjv = addFormats.default(new Ajv.default({ ...shared, coerceTypes: 'array' }))
-    for (const ajv of [bodyAjv, textAjv]) ajv.addSchema(Problem)
+    // Headers are validated in place on the raw request: stripping "unknown" ones would delete
+    // Authorization, Content-Type and every other header a route's schema does not list.
+    const headerAjv = addFormats.default(
+      new Ajv.default({ ...shared, removeAdditional: false, coerceTypes: 'array' }),
+    )
+    for (const ajv of [bodyAjv, textAjv, headerAjv]) ajv.addSchema(Problem)
     app.setValidatorCompiler(({ schema, httpPart }) =>
-      (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
+      (httpPart === 'body' ? bodyAjv : httpPart === 'headers' ? headerAjv : textAjv).compile(schema),
     )
 
     // Only JSON bodies (multipart where a route registers it): text/plain gets 415, not a string body.

@@ -1,0 +1,101 @@
+// Cancelling an event: no more sales, open invoices voided, paid ones refunded, every live ticket cancelled.
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { events, invoices, sections, tickets, users } from '../../db/schema/index.js'
+import { forbidden, notFound } from '../../lib/errors.js'
+import { isStaff } from '../reservations/reservations.access.js'
+import { moveCounters } from '../reservations/reservations.capacity.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import type { CancelledEventT } from './cancellation.schemas.js'
+import { refundLines } from './refunds.js'
+
+/**
+ * Cancels an event in one transaction. Lock order: the event row (FOR UPDATE: reservations in flight hold
+ * it FOR SHARE, so they finish first and none starts after), then every open or paid invoice of the event
+ * in id order, then tickets, then sections in id order — the order payment, expiry and ticket cancellation
+ * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing and answers 200.
+ * (Notification e-mails to holders come with the job queue.)
+ */
+export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<CancelledEventT> {
+  return ctx.db.transaction(async (tx) => {
+    const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update')
+    const staff = event ? isStaff(actor, event.organizerId) : false
+    if (!event || (event.status === 'draft' && !staff)) throw notFound('Event')
+    if (!staff) throw forbidden('Only the organizer or an admin can cancel this event')
+    if (event.status === 'cancelled') return describeEvent(tx, ctx, eventId)
+
+    await tx.update(events).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(events.id, eventId))
+    const billed = await tx
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.eventId, eventId), inArray(invoices.status, ['open', 'paid'])))
+      .orderBy(asc(invoices.id))
+      .for('update')
+    const open = billed.filter((i) => i.status === 'open').map((i) => i.id)
+    if (open.length > 0) {
+      await tx
+        .update(invoices)
+        .set({ status: 'void', updatedAt: new Date() })
+        .where(inArray(invoices.id, open))
+    }
+    for (const paid of billed.filter((i) => i.status === 'paid')) await refundLines(ctx, tx, paid)
+
+    const cancel = (from: 'held' | 'confirmed') =>
+      tx
+        .update(tickets)
+        .set({ status: 'cancelled', updatedAt: new Date() })
+        .where(and(eq(tickets.eventId, eventId), eq(tickets.status, from)))
+        .returning({ sectionId: tickets.sectionId })
+    const wasHeld = await cancel('held')
+    const wasConfirmed = await cancel('confirmed')
+    await moveCounters(tx, [
+      ...wasHeld.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 0 })),
+      ...wasConfirmed.map((t) => ({ sectionId: t.sectionId, held: 0, sold: -1 })),
+    ])
+    return describeEvent(tx, ctx, eventId)
+  })
+}
+
+/** The event as API.md describes it. Part A's events module has the canonical serializer; this mirrors it. */
+async function describeEvent(db: Db, ctx: Ctx, eventId: number): Promise<CancelledEventT> {
+  const [row] = await db
+    .select({ event: events, organizer: users })
+    .from(events)
+    .leftJoin(users, eq(users.id, events.organizerId))
+    .where(eq(events.id, eventId))
+  const { event, organizer } = row!
+  const list = await db
+    .select()
+    .from(sections)
+    .where(eq(sections.eventId, eventId))
+    .orderBy(asc(sections.position), asc(sections.id))
+  return {
+    id: event.id,
+    title: event.title,
+    description: event.description,
+    venue: event.venue,
+    starts_at: event.startsAt.toISOString(),
+    ends_at: event.endsAt?.toISOString() ?? null,
+    status: event.status,
+    organizer: organizer ? toPublicUser(ctx.config, organizer) : null,
+    max_tickets_per_user: event.maxTicketsPerUser,
+    currency: event.currency,
+    sections: list.map((s) => ({
+      id: s.id,
+      name: s.name,
+      kind: s.kind,
+      price_cents: s.priceCents,
+      capacity: s.capacity,
+      sold: s.sold,
+      held: s.held,
+      available: s.capacity - s.sold - s.held,
+      ...(s.kind === 'seated' ? { rows: s.rows!, seats_per_row: s.seatsPerRow! } : {}),
+    })),
+    tickets_sold: list.reduce((n, s) => n + s.sold, 0),
+    capacity: list.reduce((n, s) => n + s.capacity, 0),
+    min_price_cents: list.length > 0 ? Math.min(...list.map((s) => s.priceCents)) : null,
+    created_at: event.createdAt.toISOString(),
+    updated_at: event.updatedAt.toISOString(),
+  }
+}

@@ -1,0 +1,111 @@
+// Expiry of unpaid holds: an open invoice past its due_at becomes `expired`, its held tickets give their place back.
+import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+import type { Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { invoiceLines, invoices, tickets } from '../../db/schema/index.js'
+import { moveCounters } from './reservations.capacity.js'
+
+const SWEEP_BATCH = 500
+
+/**
+ * Expires the given invoices if they are still open and past due, with their held tickets and counters.
+ *
+ * Each invoice row is locked (FOR UPDATE SKIP LOCKED) before anything changes: the payment of an invoice
+ * locks the same row, so a payment and an expiry of one invoice run one after the other and the second
+ * sees the first's outcome (the payment re-reads the status under its lock and answers INVOICE_NOT_OPEN;
+ * the expiry's `status = 'open'` condition no longer matches a paid invoice). SKIP LOCKED lets a sweep pass
+ * over an invoice that is being paid right now instead of queueing behind it: that payment holds the lock
+ * and already checked, under it, that the invoice was not yet due. Capacity comes back exactly once
+ * because only the transaction whose conditional UPDATE moved a row from open/held counts it.
+ */
+async function expireLocked(tx: Db, invoiceIds: number[]): Promise<number> {
+  if (invoiceIds.length === 0) return 0
+  const expired = await tx
+    .update(invoices)
+    .set({ status: 'expired', updatedAt: new Date() })
+    .where(
+      and(inArray(invoices.id, invoiceIds), eq(invoices.status, 'open'), lte(invoices.dueAt, sql`now()`)),
+    )
+    .returning({ id: invoices.id })
+  if (expired.length === 0) return 0
+  const lapsed = await tx
+    .update(tickets)
+    .set({ status: 'expired', updatedAt: new Date() })
+    .where(
+      and(
+        eq(tickets.status, 'held'),
+        inArray(
+          tickets.id,
+          tx
+            .select({ id: invoiceLines.ticketId })
+            .from(invoiceLines)
+            .where(
+              inArray(
+                invoiceLines.invoiceId,
+                expired.map((e) => e.id),
+              ),
+            ),
+        ),
+      ),
+    )
+    .returning({ sectionId: tickets.sectionId })
+  await moveCounters(
+    tx,
+    lapsed.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 0 })),
+  )
+  return expired.length
+}
+
+/** Lazy expiry inside a reserving transaction: the section's lapsed holds are released before its capacity is checked. */
+export async function expireSectionHolds(tx: Db, sectionId: number): Promise<number> {
+  const stale = await tx
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.status, 'open'),
+        lte(invoices.dueAt, sql`now()`),
+        inArray(
+          invoices.reservationId,
+          tx
+            .select({ id: tickets.reservationId })
+            .from(tickets)
+            .where(and(eq(tickets.sectionId, sectionId), eq(tickets.status, 'held'))),
+        ),
+      ),
+    )
+    .orderBy(invoices.id)
+    .for('update', { skipLocked: true })
+  return expireLocked(
+    tx,
+    stale.map((s) => s.id),
+  )
+}
+
+/**
+ * The periodic sweep: expires every open invoice past its due date, in batches of one short transaction
+ * each. Returns how many invoices it expired. Safe to run in any number of processes at once.
+ */
+export async function expireStaleHolds(ctx: Ctx): Promise<number> {
+  let total = 0
+  for (;;) {
+    const done = await ctx.db.transaction(async (tx) => {
+      const stale = await tx
+        .select({ id: invoices.id })
+        .from(invoices)
+        .where(and(eq(invoices.status, 'open'), lte(invoices.dueAt, sql`now()`)))
+        .orderBy(invoices.dueAt)
+        .limit(SWEEP_BATCH)
+        .for('update', { skipLocked: true })
+      return {
+        found: stale.length,
+        expired: await expireLocked(
+          tx,
+          stale.map((s) => s.id),
+        ),
+      }
+    })
+    total += done.expired
+    if (done.found < SWEEP_BATCH) return total
+  }
+}

@@ -1,0 +1,98 @@
+// Seat choice for a seated section: exact seats, the best adjacent block, or the best single seats.
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.js'
+import { seats, tickets } from '../../db/schema/index.js'
+import { AppError, invalid } from '../../lib/errors.js'
+
+export interface SeatState {
+  id: number
+  rowIndex: number
+  rowLabel: string
+  number: number
+  taken: boolean
+}
+
+/** Every seat of a section with whether a live ticket holds it, front row first, left to right. */
+export async function seatStates(tx: Db, sectionId: number): Promise<SeatState[]> {
+  return tx
+    .select({
+      id: seats.id,
+      rowIndex: seats.rowIndex,
+      rowLabel: seats.rowLabel,
+      number: seats.number,
+      taken: sql<boolean>`${tickets.id} is not null`,
+    })
+    .from(seats)
+    .leftJoin(tickets, and(eq(tickets.seatId, seats.id), inArray(tickets.status, ['held', 'confirmed'])))
+    .where(eq(seats.sectionId, sectionId))
+    .orderBy(asc(seats.rowIndex), asc(seats.number))
+}
+
+/** The requested seats, all of this section and none taken; 400 for a seat of another section, else SEAT_TAKEN. */
+export function exactSeats(all: SeatState[], seatIds: number[]): SeatState[] {
+  const byId = new Map(all.map((s) => [s.id, s]))
+  const chosen = seatIds.map((id) => byId.get(id))
+  const foreign = seatIds.filter((_, i) => !chosen[i])
+  if (foreign.length > 0)
+    throw invalid('body.seat_ids', `seats ${foreign.join(', ')} are not in this section`)
+  const taken = chosen.filter((s) => s!.taken).map((s) => s!.id)
+  if (taken.length > 0) throw new AppError('SEAT_TAKEN', `Seats ${taken.join(', ')} are already taken`)
+  return chosen as SeatState[]
+}
+
+/**
+ * The best block of `n` adjacent free seats: front rows first, and in a row the block whose middle is
+ * closest to the row's middle (the left one on a tie). Null when no row has `n` free seats side by side.
+ */
+export function bestAdjacentBlock(all: SeatState[], n: number, seatsPerRow: number): SeatState[] | null {
+  const middle = (seatsPerRow + 1) / 2
+  for (const row of rowsOf(all)) {
+    let best: { start: number; distance: number } | null = null
+    let runStart = 0
+    for (let i = 0; i < row.length; i++) {
+      const seat = row[i]!
+      const previous = row[i - 1]
+      // A run of free seats breaks at a taken seat or a gap in the numbering.
+      if (seat.taken) {
+        runStart = i + 1
+        continue
+      }
+      if (previous && (previous.taken || previous.number !== seat.number - 1)) runStart = i
+      const start = i - n + 1
+      if (start < runStart) continue
+      const distance = Math.abs((row[start]!.number + seat.number) / 2 - middle)
+      if (!best || distance < best.distance) best = { start, distance }
+    }
+    if (best) return row.slice(best.start, best.start + n)
+  }
+  return null
+}
+
+/**
+ * Best available without `together`: one adjacent block when there is one (a group prefers to sit
+ * together), else the best single seats: front rows first, then closest to the middle of the row.
+ */
+export function bestSeats(all: SeatState[], n: number, seatsPerRow: number): SeatState[] | null {
+  const block = bestAdjacentBlock(all, n, seatsPerRow)
+  if (block) return block
+  const middle = (seatsPerRow + 1) / 2
+  const free = all.filter((s) => !s.taken)
+  if (free.length < n) return null
+  free.sort(
+    (a, b) =>
+      a.rowIndex - b.rowIndex ||
+      Math.abs(a.number - middle) - Math.abs(b.number - middle) ||
+      a.number - b.number,
+  )
+  return free.slice(0, n).sort((a, b) => a.rowIndex - b.rowIndex || a.number - b.number)
+}
+
+function rowsOf(all: SeatState[]): SeatState[][] {
+  const rows: SeatState[][] = []
+  for (const seat of all) {
+    const last = rows.at(-1)
+    if (last && last[0]!.rowIndex === seat.rowIndex) last.push(seat)
+    else rows.push([seat])
+  }
+  return rows
+}

@@ -1,8 +1,16 @@
-// Demo data for a newcomer: people who are friends, events with the usual sections, posts about them.
+// Demo data for a newcomer: people who are friends, events with the usual sections, a group booking
+// paid in two invoices, posts with comments and likes. Everything goes through the services the API uses.
 import { eq, sql } from 'drizzle-orm'
-import type { Ctx } from './context.js'
-import { friendships, users } from './db/schema/index.js'
+import type { Actor, Ctx } from './context.js'
+import { users } from './db/schema/index.js'
 import { register } from './modules/auth/auth.service.js'
+import { createEvent, publishEvent } from './modules/events/events.service.js'
+import { acceptFriendRequest, sendFriendRequest } from './modules/friends/friends.service.js'
+import { payInvoice } from './modules/invoices/invoices.service.js'
+import { sendMessage } from './modules/messages/messages.service.js'
+import { createComment } from './modules/posts/comments.service.js'
+import { createPost, likePost } from './modules/posts/posts.service.js'
+import { reserve } from './modules/reservations/reservations.service.js'
 import { setRole } from './modules/users/users.service.js'
 
 export const DEMO_PASSWORD = 'stagedoor-demo-2026'
@@ -15,14 +23,26 @@ const PEOPLE = [
   ['amy', 'Amy Adams'],
   ['sammy', 'Sammy Singh'],
 ] as const
+type Person = (typeof PEOPLE)[number][0]
 
-const FRIENDS = [
+const FRIENDS: [Person, Person][] = [
   ['alice', 'bob'],
   ['alice', 'carol'],
   ['bob', 'carol'],
   ['tommy', 'amy'],
   ['alice', 'tommy'],
-] as const
+]
+
+/** The usual sections, front (VIP) to back (General Admission). */
+const USUAL_SECTIONS = [
+  { name: 'VIP', kind: 'seated' as const, rows: 2, seats_per_row: 10, price_cents: 25_000 },
+  { name: 'A', kind: 'seated' as const, rows: 5, seats_per_row: 20, price_cents: 12_000 },
+  { name: 'B', kind: 'seated' as const, rows: 8, seats_per_row: 20, price_cents: 8_500 },
+  { name: 'C', kind: 'seated' as const, rows: 10, seats_per_row: 24, price_cents: 6_000 },
+  { name: 'General Admission', kind: 'general' as const, capacity: 500, price_cents: 4_500 },
+]
+
+const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString()
 
 export async function seed(ctx: Ctx): Promise<void> {
   const [existing] = await ctx.db
@@ -33,7 +53,9 @@ export async function seed(ctx: Ctx): Promise<void> {
     console.log('demo data is already there (user alice exists); nothing to do')
     return
   }
-  const ids = new Map<string, number>()
+
+  // Services take an actor as the auth plugin would build it; the seed acts as each person in turn.
+  const people = new Map<Person, Actor>()
   for (const [username, displayName] of PEOPLE) {
     const { user } = await register(ctx, {
       email: `${username}@example.com`,
@@ -41,18 +63,67 @@ export async function seed(ctx: Ctx): Promise<void> {
       password: DEMO_PASSWORD,
       display_name: displayName,
     })
-    ids.set(username, user.id)
+    people.set(username, { id: user.id, role: 'user', sessionId: 'seed', jti: 'seed', fresh: true, exp: 0 })
   }
-  await setRole(ctx, ids.get('alice')!, 'admin')
-  await ctx.db.insert(friendships).values(
-    FRIENDS.map(([a, b]) => ({
-      requesterId: ids.get(a)!,
-      addresseeId: ids.get(b)!,
-      status: 'accepted' as const,
-      respondedAt: new Date(),
-    })),
-  )
+  const as = (p: Person) => people.get(p)!
+  await setRole(ctx, as('alice').id, 'admin')
+  as('alice').role = 'admin'
+
+  for (const [from, to] of FRIENDS) {
+    const request = await sendFriendRequest(ctx, as(from), as(to).id)
+    await acceptFriendRequest(ctx, as(to), request.id)
+  }
+
+  const orchestra = await createEvent(ctx, as('alice'), {
+    title: 'Midnight Orchestra: Film Scores Live',
+    description: 'A full orchestra plays the great film scores under the city lights.',
+    venue: 'Town Hall',
+    starts_at: days(30),
+    ends_at: days(30.1),
+    currency: 'AUD',
+    max_tickets_per_user: 8,
+    sections: USUAL_SECTIONS,
+  })
+  await publishEvent(ctx, as('alice'), orchestra.id)
+  const indie = await createEvent(ctx, as('tommy'), {
+    title: 'Indie Night at the Warehouse',
+    venue: 'The Warehouse',
+    starts_at: days(12),
+    currency: 'AUD',
+    sections: [{ name: 'General Admission', kind: 'general', capacity: 300, price_cents: 3_500 }],
+  })
+  await publishEvent(ctx, as('tommy'), indie.id)
+  await createEvent(ctx, as('tommy'), {
+    title: 'Secret Rooftop Session (draft)',
+    venue: 'Rooftop',
+    starts_at: days(60),
+    sections: [{ name: 'General Admission', kind: 'general', capacity: 80, price_cents: 2_000 }],
+  })
+
+  // Bob books two adjacent A seats for himself and Carol; each pays their own invoice. Bob pays now.
+  const sectionA = orchestra.sections.find((s) => s.name === 'A')!
+  const booking = await reserve(ctx, as('bob'), orchestra.id, {
+    section_id: sectionA.id,
+    quantity: 2,
+    together: true,
+    attendee_ids: [as('carol').id],
+    split_payment: true,
+  })
+  const bobsInvoice = booking.invoices.find((i) => i.payer?.id === as('bob').id)
+  if (bobsInvoice) await payInvoice(ctx, as('bob'), bobsInvoice.id, { payment_method: 'test_ok' })
+
+  const post = await createPost(ctx, as('alice'), {
+    body: 'Tickets for Midnight Orchestra are on sale: VIP rows are right at the stage!',
+    event_id: orchestra.id,
+  })
+  await createComment(ctx, as('bob'), post.id, 'Carol and I got seats together in A. Can not wait!')
+  for (const p of ['bob', 'carol', 'tommy'] as const) await likePost(ctx, as(p), post.id)
+  await createPost(ctx, as('carol'), { body: 'Sharing this one with everyone.', shared_post_id: post.id })
+  await createPost(ctx, as('tommy'), { body: 'Indie Night is back. Who is coming?', event_id: indie.id })
+  await sendMessage(ctx, as('bob'), as('carol').id, 'I paid my ticket; yours is waiting in your invoices.')
+
   console.log(
-    `seeded ${PEOPLE.length} users (password "${DEMO_PASSWORD}"; alice is an admin), ${FRIENDS.length} friendships`,
+    `seeded ${PEOPLE.length} users (password "${DEMO_PASSWORD}"; alice is an admin), ${FRIENDS.length} friendships, ` +
+      '3 events (one draft), a split-payment booking, posts, a comment, likes and a message',
   )
 }

@@ -45,7 +45,7 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   REQUEST_TIMEOUT: Type.Integer({ minimum: 1, default: 30 }),
   SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, default: 10 }),
-  MAX_EVENT_LOOP_DELAY: Type.Integer({ minimum: 0, default: 1000 }),
+  MAX_EVENT_LOOP_DELAY: Type.Optional(Type.Integer({ minimum: 0 })),
   // Job queue (pg-boss). Durations in seconds.
   JOBS_POLL_INTERVAL: Type.Number({ minimum: 0.5, default: 2 }),
   JOBS_MAINTENANCE_INTERVAL: Type.Integer({ minimum: 1, default: 60 }),
@@ -62,9 +62,10 @@ export const ConfigSchema = Type.Object({
 
 type Env = Static<typeof ConfigSchema>
 
-export interface Config extends Omit<Env, 'JWT_SECRET' | 'CORS_ORIGINS'> {
+export interface Config extends Omit<Env, 'JWT_SECRET' | 'CORS_ORIGINS' | 'MAX_EVENT_LOOP_DELAY'> {
   JWT_SECRET: string
   CORS_ORIGINS: string[]
+  MAX_EVENT_LOOP_DELAY: number
 }
 
 export class ConfigError extends Error {
@@ -103,6 +104,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...parsed,
     DATA_DIR: dataDir,
     JWT_SECRET: resolveSecret(parsed, dataDir),
+    // Load shedding protects a server whose database is elsewhere. The embedded database runs on this
+    // event loop, so its own work would read as overload and turn ordinary requests into 503s: off there.
+    MAX_EVENT_LOOP_DELAY: parsed.MAX_EVENT_LOOP_DELAY ?? (parsed.DATABASE_URL ? 1000 : 0),
     CORS_ORIGINS: parsed.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),

@@ -49,6 +49,14 @@ describe('configuration', () => {
     }
   })
 
+  it('sheds load by default only when the database is elsewhere (the embedded one runs on the event loop)', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).MAX_EVENT_LOOP_DELAY).toBe(0)
+    expect(loadConfig({ DATA_DIR: dataDir(), DATABASE_URL: 'postgres://x@h/db' }).MAX_EVENT_LOOP_DELAY).toBe(
+      1000,
+    )
+    expect(loadConfig({ DATA_DIR: dataDir(), MAX_EVENT_LOOP_DELAY: '250' }).MAX_EVENT_LOOP_DELAY).toBe(250)
+  })
+
   it('reads booleans, numbers and lists from text', () => {
     const c = loadConfig({
       DATA_DIR: dataDir(),

@@ -2,10 +2,21 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, invoices, sections, tickets, users } from '../../db/schema/index.js'
+import {
+  events,
+  invoiceLines,
+  invoices,
+  reservations,
+  sections,
+  tickets,
+  users,
+} from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
+import { queueEventCancelled } from '../../mail/queue.js'
 import { isStaff } from '../reservations/reservations.access.js'
 import { moveCounters } from '../reservations/reservations.capacity.js'
+import { eventSummary } from '../tickets/tickets.mail.js'
+import { effectiveTicketStatus } from '../tickets/tickets.queries.js'
 import { toPublicUser } from '../users/users.schemas.js'
 import type { CancelledEventT } from './cancellation.schemas.js'
 import { refundLines } from './refunds.js'
@@ -14,8 +25,8 @@ import { refundLines } from './refunds.js'
  * Cancels an event in one transaction. Lock order: the event row (FOR UPDATE: reservations in flight hold
  * it FOR SHARE, so they finish first and none starts after), then every open or paid invoice of the event
  * in id order, then tickets, then sections in id order — the order payment, expiry and ticket cancellation
- * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing and answers 200.
- * (Notification e-mails to holders come with the job queue.)
+ * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing (and tells no one
+ * again) and answers 200. Everyone concerned gets one e-mail, enqueued in this transaction.
  */
 export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<CancelledEventT> {
   return ctx.db.transaction(async (tx) => {
@@ -32,6 +43,7 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
       .where(and(eq(invoices.eventId, eventId), inArray(invoices.status, ['open', 'paid'])))
       .orderBy(asc(invoices.id))
       .for('update')
+    const told = await peopleToTell(tx, eventId)
     const open = billed.filter((i) => i.status === 'open').map((i) => i.id)
     if (open.length > 0) {
       await tx
@@ -39,7 +51,11 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
         .set({ status: 'void', updatedAt: new Date() })
         .where(inArray(invoices.id, open))
     }
-    for (const paid of billed.filter((i) => i.status === 'paid')) await refundLines(ctx, tx, paid)
+    for (const paid of billed.filter((i) => i.status === 'paid')) {
+      const refunded = await refundLines(ctx, tx, paid)
+      const payer = paid.payerId === null ? undefined : told.get(paid.payerId)
+      if (payer) payer.refundCents += refunded
+    }
 
     const cancel = (from: 'held' | 'confirmed') =>
       tx
@@ -53,8 +69,50 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
       ...wasHeld.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 0 })),
       ...wasConfirmed.map((t) => ({ sectionId: t.sectionId, held: 0, sold: -1 })),
     ])
+    for (const [userId, person] of told) {
+      await queueEventCancelled(tx, ctx, {
+        userId,
+        event: eventSummary(event),
+        ticketCount: person.tickets.size,
+        currency: event.currency,
+        refundCents: person.refundCents,
+      })
+    }
     return describeEvent(tx, ctx, eventId)
   })
+}
+
+interface Told {
+  /** The live tickets they hold or pay for. */
+  tickets: Set<number>
+  /** What this cancellation refunds to them. */
+  refundCents: number
+}
+
+/**
+ * Everyone a cancellation concerns, once each: the holder of every live ticket and the payer of its invoice
+ * (with split payment these are the same people; otherwise the booker paid for friends who hold). A hold
+ * that has lapsed unswept is no one's ticket any more, and its booker has been told it expired.
+ */
+async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>> {
+  const live = await tx
+    .select({ id: tickets.id, holderId: tickets.holderId, payerId: invoices.payerId })
+    .from(tickets)
+    .innerJoin(reservations, eq(reservations.id, tickets.reservationId))
+    .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
+    .leftJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
+    .where(and(eq(tickets.eventId, eventId), inArray(effectiveTicketStatus, ['held', 'confirmed'])))
+  const told = new Map<number, Told>()
+  for (const t of live) {
+    for (const userId of [t.holderId, t.payerId]) {
+      // A deleted account (set null) has no one to tell.
+      if (userId === null) continue
+      const person = told.get(userId) ?? { tickets: new Set<number>(), refundCents: 0 }
+      person.tickets.add(t.id)
+      told.set(userId, person)
+    }
+  }
+  return told
 }
 
 /** The event as API.md describes it. Part A's events module has the canonical serializer; this mirrors it. */

@@ -2,23 +2,15 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import {
-  events,
-  invoiceLines,
-  invoices,
-  reservations,
-  sections,
-  tickets,
-  users,
-} from '../../db/schema/index.js'
+import { events, invoiceLines, invoices, reservations, tickets } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { queueEventCancelled } from '../../mail/queue.js'
+import { loadEvent } from '../events/events.queries.js'
+import type { EventT } from '../events/events.schemas.js'
 import { isStaff } from '../reservations/reservations.access.js'
 import { moveCounters } from '../reservations/reservations.capacity.js'
 import { eventSummary } from '../tickets/tickets.mail.js'
 import { effectiveTicketStatus } from '../tickets/tickets.queries.js'
-import { toPublicUser } from '../users/users.schemas.js'
-import type { CancelledEventT } from './cancellation.schemas.js'
 import { refundLines } from './refunds.js'
 
 /**
@@ -28,13 +20,13 @@ import { refundLines } from './refunds.js'
  * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing (and tells no one
  * again) and answers 200. Everyone concerned gets one e-mail, enqueued in this transaction.
  */
-export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<CancelledEventT> {
+export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<EventT> {
   return ctx.db.transaction(async (tx) => {
     const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update')
     const staff = event ? isStaff(actor, event.organizerId) : false
     if (!event || (event.status === 'draft' && !staff)) throw notFound('Event')
     if (!staff) throw forbidden('Only the organizer or an admin can cancel this event')
-    if (event.status === 'cancelled') return describeEvent(tx, ctx, eventId)
+    if (event.status === 'cancelled') return loadEvent(ctx, tx, actor, eventId)
 
     await tx.update(events).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(events.id, eventId))
     const billed = await tx
@@ -78,7 +70,7 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
         refundCents: person.refundCents,
       })
     }
-    return describeEvent(tx, ctx, eventId)
+    return loadEvent(ctx, tx, actor, eventId)
   })
 }
 
@@ -113,47 +105,4 @@ async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>>
     }
   }
   return told
-}
-
-/** The event as API.md describes it. Part A's events module has the canonical serializer; this mirrors it. */
-async function describeEvent(db: Db, ctx: Ctx, eventId: number): Promise<CancelledEventT> {
-  const [row] = await db
-    .select({ event: events, organizer: users })
-    .from(events)
-    .leftJoin(users, eq(users.id, events.organizerId))
-    .where(eq(events.id, eventId))
-  const { event, organizer } = row!
-  const list = await db
-    .select()
-    .from(sections)
-    .where(eq(sections.eventId, eventId))
-    .orderBy(asc(sections.position), asc(sections.id))
-  return {
-    id: event.id,
-    title: event.title,
-    description: event.description,
-    venue: event.venue,
-    starts_at: event.startsAt.toISOString(),
-    ends_at: event.endsAt?.toISOString() ?? null,
-    status: event.status,
-    organizer: organizer ? toPublicUser(ctx.config, organizer) : null,
-    max_tickets_per_user: event.maxTicketsPerUser,
-    currency: event.currency,
-    sections: list.map((s) => ({
-      id: s.id,
-      name: s.name,
-      kind: s.kind,
-      price_cents: s.priceCents,
-      capacity: s.capacity,
-      sold: s.sold,
-      held: s.held,
-      available: s.capacity - s.sold - s.held,
-      ...(s.kind === 'seated' ? { rows: s.rows!, seats_per_row: s.seatsPerRow! } : {}),
-    })),
-    tickets_sold: list.reduce((n, s) => n + s.sold, 0),
-    capacity: list.reduce((n, s) => n + s.capacity, 0),
-    min_price_cents: list.length > 0 ? Math.min(...list.map((s) => s.priceCents)) : null,
-    created_at: event.createdAt.toISOString(),
-    updated_at: event.updatedAt.toISOString(),
-  }
 }

@@ -5,7 +5,7 @@ import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { events, invoiceLines, invoices, reservations, tickets } from '../../db/schema/index.js'
 import { queueReservationExpired } from '../../mail/queue.js'
-import { eventSummary } from '../tickets/tickets.mail.js'
+import { eventSummary, eventSummaryColumns } from '../tickets/tickets.mail.js'
 import { moveCounters } from './reservations.capacity.js'
 
 const SWEEP_BATCH = 500
@@ -75,7 +75,7 @@ async function tellBookers(ctx: Ctx, tx: Db, lapsed: { reservationId: number }[]
     .select({
       id: reservations.id,
       bookerId: reservations.bookerId,
-      event: { id: events.id, title: events.title, venue: events.venue, startsAt: events.startsAt },
+      event: eventSummaryColumns,
     })
     .from(reservations)
     .innerJoin(events, eq(events.id, reservations.eventId))

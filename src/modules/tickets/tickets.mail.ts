@@ -4,6 +4,14 @@ import type { Db } from '../../db/client.js'
 import { events, seats, sections, tickets } from '../../db/schema/index.js'
 import type { EventSummary, TicketLine } from '../../mail/messages.js'
 
+/** The event columns a message's EventSummary is made from (select them, then pass the row to eventSummary). */
+export const eventSummaryColumns = {
+  id: events.id,
+  title: events.title,
+  venue: events.venue,
+  startsAt: events.startsAt,
+}
+
 export function eventSummary(e: { id: number; title: string; venue: string; startsAt: Date }): EventSummary {
   return { id: e.id, title: e.title, venue: e.venue, startsAt: e.startsAt.toISOString() }
 }
@@ -23,7 +31,7 @@ export async function ticketsForMail(
   if (ticketIds.length === 0) return null
   const rows = await db
     .select({
-      event: { id: events.id, title: events.title, venue: events.venue, startsAt: events.startsAt },
+      event: eventSummaryColumns,
       section: sections.name,
       row: seats.rowLabel,
       number: seats.number,

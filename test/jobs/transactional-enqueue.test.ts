@@ -6,7 +6,7 @@ import { deliverMailJob } from '../../src/jobs/mail.job.js'
 import { queueVerifyEmail } from '../../src/mail/queue.js'
 import { createMailer } from '../../src/mail/transport.js'
 import { type App, buildTestApp, PASSWORD, registerUser } from '../helpers.js'
-import { type Inbox, startInbox } from '../mail/inbox.js'
+import { type Inbox, startInbox, waitUntil } from '../mail/inbox.js'
 import { mailJobs } from './helpers.js'
 
 let app: App
@@ -65,7 +65,11 @@ describe('enqueueing inside a transaction', () => {
     })
     const [mail] = await inbox.waitFor(1, (m) => m.messageId.startsWith(`<${jobId}.`))
     expect(mail!.to).toEqual([user.email])
-    const [log] = await app.ctx.db.select().from(mailDeliveries).where(eq(mailDeliveries.cause, jobId))
+    // The worker writes the sent-log just after the SMTP server accepted the message: wait for it.
+    const log = await waitUntil(async () => {
+      const [row] = await app.ctx.db.select().from(mailDeliveries).where(eq(mailDeliveries.cause, jobId))
+      return row?.status === 'sent' ? row : undefined
+    })
     expect(log).toMatchObject({ status: 'sent', recipient: user.email, kind: 'verify-email' })
   })
 })

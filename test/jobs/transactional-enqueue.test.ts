@@ -22,6 +22,13 @@ afterAll(async () => {
 
 const settle = () => new Promise((r) => setTimeout(r, 1500))
 
+/** The worker writes the sent-log just after the SMTP server accepted the message: waits for that row. */
+const sentLog = (jobId: string) =>
+  waitUntil(async () => {
+    const [row] = await app.ctx.db.select().from(mailDeliveries).where(eq(mailDeliveries.cause, jobId))
+    return row?.status === 'sent' ? row : undefined
+  })
+
 describe('enqueueing inside a transaction', () => {
   it('a transaction that fails after enqueueing leaves no job and sends nothing', async () => {
     const user = await registerUser(app)
@@ -65,11 +72,7 @@ describe('enqueueing inside a transaction', () => {
     })
     const [mail] = await inbox.waitFor(1, (m) => m.messageId.startsWith(`<${jobId}.`))
     expect(mail!.to).toEqual([user.email])
-    // The worker writes the sent-log just after the SMTP server accepted the message: wait for it.
-    const log = await waitUntil(async () => {
-      const [row] = await app.ctx.db.select().from(mailDeliveries).where(eq(mailDeliveries.cause, jobId))
-      return row?.status === 'sent' ? row : undefined
-    })
+    const log = await sentLog(jobId)
     expect(log).toMatchObject({ status: 'sent', recipient: user.email, kind: 'verify-email' })
   })
 })
@@ -79,6 +82,7 @@ describe('delivering the same job twice', () => {
     const user = await registerUser(app)
     const [first] = await inbox.waitFor(1, (m) => m.to.includes(user.email))
     const jobId = /^<([0-9a-f-]{36})\./.exec(first!.messageId)![1]!
+    await sentLog(jobId)
     const mailer = createMailer(app.config, app.log)
     const outcome = await deliverMailJob(
       { ctx: app.ctx, mailer },

@@ -30,7 +30,6 @@ import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
-import holdSweepPlugin from './plugins/hold-sweep.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import jobsPlugin from './plugins/jobs.js'
 import metricsPlugin from './plugins/metrics.js'
@@ -100,7 +99,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
   await app.register(openapiPlugin)
   await app.register(eventsCachePlugin)
   await app.register(idempotencyPlugin)
-  await app.register(holdSweepPlugin)
 
   // Modules.
   await app.register(healthRoutes)

@@ -26,8 +26,6 @@ export const ConfigSchema = Type.Object({
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 2_592_000 }),
   RESERVATION_TTL: Type.Integer({ minimum: 1, default: 900 }),
   EVENTS_CACHE_TTL: Type.Number({ minimum: 0, maximum: 60, default: 1 }),
-  // Seconds between sweeps that expire unpaid reservations; 0 turns the timer off. Unset: 30, or off when NODE_ENV=test.
-  HOLD_SWEEP_INTERVAL: Type.Optional(Type.Integer({ minimum: 0 })),
   // Test-only control for the overselling test: honoured only when NODE_ENV=test (see reservations.capacity.ts).
   UNSAFE_DISABLE_CAPACITY_GUARD: Type.Boolean({ default: false }),
   RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),

@@ -1,14 +1,8 @@
 // Purges of rows that have outlived their use. Each returns how many rows it removed.
 import { and, inArray, lt, sql } from 'drizzle-orm'
 import type { Ctx } from '../context.js'
-import {
-  idempotencyKeys,
-  mailDeliveries,
-  refreshTokens,
-  revokedTokens,
-  sessions,
-  userTokens,
-} from '../db/schema/index.js'
+import { mailDeliveries, refreshTokens, revokedTokens, sessions, userTokens } from '../db/schema/index.js'
+import { purgeIdempotencyKeys as purgeExpiredKeys } from '../lib/idempotency.js'
 
 /**
  * Revoked access-token ids past their expiry (the token is refused by its `exp` anyway), sessions past
@@ -37,13 +31,7 @@ export async function purgeExpiredTokens(ctx: Ctx): Promise<number> {
 }
 
 /** Idempotency keys answer replays for 24 hours (API.md); older ones only take space. */
-export async function purgeIdempotencyKeys(ctx: Ctx): Promise<number> {
-  const deleted = await ctx.db
-    .delete(idempotencyKeys)
-    .where(lt(idempotencyKeys.createdAt, sql`now() - interval '24 hours'`))
-    .returning({ key: idempotencyKeys.key })
-  return deleted.length
-}
+export const purgeIdempotencyKeys = (ctx: Ctx): Promise<number> => purgeExpiredKeys(ctx.db)
 
 /**
  * Finished sent-log rows once their job can no longer come back: a completed job is never redelivered,

@@ -174,6 +174,54 @@ describe('GET /events/{id}/friends-going', () => {
   })
 })
 
+describe('lapsed holds in the seat map and the sales view', () => {
+  it('when a hold has lapsed but no sweep has run, then its seat is available and /sales does not count it held', async () => {
+    const show = await makeEvent(app, organizer, {
+      sections: [{ name: 'Stalls', kind: 'seated', price_cents: 1000, rows: 1, seats_per_row: 4 }],
+    })
+    const stalls = show.sections[0]!.id
+    const base = { eventId: show.id, sectionId: stalls }
+    const past = new Date(Date.now() - 60_000)
+    await insertTicket(app, {
+      ...base,
+      holderId: amy.id,
+      status: 'held',
+      seat: { row: 'A', number: 1 },
+      expiresAt: past,
+    })
+    await insertTicket(app, { ...base, holderId: bob.id, status: 'held', seat: { row: 'A', number: 2 } })
+    await insertTicket(app, { ...base, holderId: cat.id, seat: { row: 'A', number: 3 } })
+
+    const seats = await app.inject({ method: 'GET', url: `/api/v1/events/${show.id}/seats` })
+    expect(
+      seats
+        .json()
+        .map((s: { row: string; number: number; status: string }) => [`${s.row}${s.number}`, s.status]),
+    ).toEqual([
+      ['A1', 'available'],
+      ['A2', 'held'],
+      ['A3', 'sold'],
+      ['A4', 'available'],
+    ])
+    const sales = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${show.id}/sales`,
+      headers: organizer.auth,
+    })
+    expect(sales.json().sections).toEqual([
+      expect.objectContaining({
+        id: stalls,
+        capacity: 4,
+        held: 1,
+        sold: 1,
+        available: 2,
+        revenue_cents: 1000,
+      }),
+    ])
+    expect(sales.json().totals).toEqual({ capacity: 4, held: 1, sold: 1, available: 2, revenue_cents: 1000 })
+  })
+})
+
 describe('stagedoor tickets-sold', () => {
   it('when run for an event, then it prints the same figures as /sales as a table', async () => {
     const table = formatSalesTable(await salesReport(app.ctx, event.id))

@@ -118,6 +118,24 @@ describe('POST /events/{id}/cancel', () => {
     expect((await payAs(app, buyer, open.invoices[0].id)).json().code).toBe('INVOICE_NOT_OPEN')
   })
 
+  it('when an event is cancelled, then the answer is exactly what GET /events/{id} answers', async () => {
+    const { event, sections } = await makeEvent(app, {
+      organizerId: organizer.id,
+      sections: [{ capacity: 5 }, { rows: 1, seatsPerRow: 2, name: 'Box' }],
+    })
+    const paid = (await reserveAs(app, buyer, event.id, { section_id: sections[1]!.id })).json()
+    await payAs(app, buyer, paid.invoices[0].id)
+    const res = await cancel(organizer, event.id)
+    expect(res.statusCode).toBe(200)
+    for (const who of [organizer, stranger]) {
+      const shown = await getAs(app, who, `/events/${event.id}`)
+      expect(shown.status).toBe(200)
+      expect(res.json()).toEqual(shown.body)
+    }
+    const again = await cancel(organizer, event.id)
+    expect(again.json()).toEqual(res.json())
+  })
+
   it('when an admin cancels, then 200; cancelling again changes nothing and answers 200', async () => {
     const admin = await quickAdmin(app)
     const { event, sections } = await makeEvent(app, { organizerId: organizer.id })

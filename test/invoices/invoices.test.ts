@@ -133,9 +133,26 @@ describe('POST /invoices/{id}/pay', () => {
     expect(charges!.n).toBe(0)
   })
 
-  it('when an unknown payment method is sent, then the test provider declines it with 402', async () => {
+  it('when a payment method the provider does not take is sent, then 400 VALIDATION_FAILED and nothing changes', async () => {
     const made = await reservation()
-    expect((await payAs(app, buyer, made.invoices[0].id, 'visa')).json().code).toBe('PAYMENT_DECLINED')
+    const invoiceId = made.invoices[0].id
+    for (const method of ['visa', 'TEST_OK', 'test_ok ']) {
+      const res = await payAs(app, buyer, invoiceId, method)
+      expect(res.statusCode, method).toBe(400)
+      expect(res.json()).toMatchObject({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: 'body.payment_method', message: expect.any(String) }],
+      })
+    }
+    expect((await getAs(app, buyer, `/invoices/${invoiceId}`)).body.status).toBe('open')
+    const [charges] = await app.ctx.db
+      .select({ n: count() })
+      .from(payments)
+      .where(eq(payments.invoiceId, invoiceId))
+    expect(charges!.n).toBe(0)
+    expect((await payAs(app, buyer, invoiceId, 'test_declined')).statusCode).toBe(402)
+    expect((await payAs(app, buyer, invoiceId, 'test_ok')).statusCode).toBe(200)
   })
 
   it('when the invoice is already paid, then 409 INVOICE_NOT_OPEN', async () => {

@@ -6,7 +6,7 @@ import { deliverMailJob } from '../../src/jobs/mail.job.js'
 import { queueVerifyEmail } from '../../src/mail/queue.js'
 import { createMailer } from '../../src/mail/transport.js'
 import { type App, buildTestApp, PASSWORD, registerUser } from '../helpers.js'
-import { type Inbox, startInbox } from '../mail/inbox.js'
+import { type Inbox, startInbox, waitUntil } from '../mail/inbox.js'
 import { mailJobs } from './helpers.js'
 
 let app: App
@@ -21,6 +21,13 @@ afterAll(async () => {
 })
 
 const settle = () => new Promise((r) => setTimeout(r, 1500))
+
+/** The worker writes the sent-log just after the SMTP server accepted the message: waits for that row. */
+const sentLog = (jobId: string) =>
+  waitUntil(async () => {
+    const [row] = await app.ctx.db.select().from(mailDeliveries).where(eq(mailDeliveries.cause, jobId))
+    return row?.status === 'sent' ? row : undefined
+  })
 
 describe('enqueueing inside a transaction', () => {
   it('a transaction that fails after enqueueing leaves no job and sends nothing', async () => {
@@ -65,23 +72,10 @@ describe('enqueueing inside a transaction', () => {
     })
     const [mail] = await inbox.waitFor(1, (m) => m.messageId.startsWith(`<${jobId}.`))
     expect(mail!.to).toEqual([user.email])
-    expect(await sentLog(jobId)).toMatchObject({
-      status: 'sent',
-      recipient: user.email,
-      kind: 'verify-email',
-    })
+    const log = await sentLog(jobId)
+    expect(log).toMatchObject({ status: 'sent', recipient: user.email, kind: 'verify-email' })
   })
 })
-
-/** The sent-log row of a job once the worker has written it: the inbox sees a message a moment before. */
-async function sentLog(jobId: string) {
-  for (let i = 0; i < 100; i++) {
-    const [log] = await app.ctx.db.select().from(mailDeliveries).where(eq(mailDeliveries.cause, jobId))
-    if (log?.status === 'sent') return log
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`job ${jobId} never reached the sent-log`)
-}
 
 describe('delivering the same job twice', () => {
   it('sends once: the second delivery finds the sent-log and sends nothing', async () => {

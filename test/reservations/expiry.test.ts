@@ -1,6 +1,9 @@
 import { eq } from 'drizzle-orm'
+import PgBoss from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { invoices, tickets } from '../../src/db/schema/index.js'
+import { BOSS_SCHEMA, bossDbFor } from '../../src/jobs/boss.js'
+import { SCHEDULED_JOBS } from '../../src/jobs/schedules.js'
 import { expireStaleHolds } from '../../src/modules/reservations/reservations.expiry.js'
 import {
   buildBoxOfficeApp,
@@ -78,24 +81,38 @@ describe('expireStaleHolds (the sweep)', () => {
   })
 })
 
-describe('the hold-sweep timer (HOLD_SWEEP_INTERVAL)', () => {
-  it('when the interval is set, then lapsed holds expire without any request', async () => {
-    const timed = await buildBoxOfficeApp({ HOLD_SWEEP_INTERVAL: '1' })
+describe('the expire_stale_holds scheduled job', () => {
+  it('is on the job schedule every minute and runs the sweep', () => {
+    expect(SCHEDULED_JOBS.find((j) => j.name === 'expire_stale_holds')).toEqual({
+      name: 'expire_stale_holds',
+      cron: '* * * * *',
+      run: expireStaleHolds,
+    })
+  })
+
+  it('when a worker runs the job, then lapsed holds expire without any request', async () => {
+    const worked = await buildBoxOfficeApp({ WORKERS_IN_PROCESS: 'true' })
     try {
-      const [org, user] = await quickUsers(timed, 2)
-      const { event, sections } = await makeEvent(timed, { organizerId: org!.id })
-      const made = (await reserveAs(timed, user!, event.id, { section_id: sections[0]!.id })).json()
-      await lapseReservation(timed, made.id)
+      const [org, user] = await quickUsers(worked, 2)
+      const { event, sections } = await makeEvent(worked, { organizerId: org!.id })
+      const made = (await reserveAs(worked, user!, event.id, { section_id: sections[0]!.id })).json()
+      await lapseReservation(worked, made.id)
+      // What pg-boss's cron clock does each minute: put one job on the queue for a worker to take.
+      const boss = new PgBoss({ db: bossDbFor(worked.database), schema: BOSS_SCHEMA })
+      expect(await boss.send('expire_stale_holds', {})).toEqual(expect.any(String))
       await expect
-        .poll(async () => (await sectionCounts(timed, sections[0]!.id)).held, {
-          timeout: 5000,
+        .poll(async () => (await sectionCounts(worked, sections[0]!.id)).held, {
+          timeout: 10_000,
           interval: 200,
         })
         .toBe(0)
-      const [invoice] = await timed.ctx.db.select().from(invoices).where(eq(invoices.id, made.invoices[0].id))
+      const [invoice] = await worked.ctx.db
+        .select()
+        .from(invoices)
+        .where(eq(invoices.id, made.invoices[0].id))
       expect(invoice!.status).toBe('expired')
     } finally {
-      await timed.close()
+      await worked.close()
     }
   })
 })

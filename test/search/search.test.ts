@@ -95,3 +95,67 @@ describe('GET /search', () => {
     expect((await search('?q=%25', amy)).json()).toEqual({ users: [], events: [], posts: [] })
   })
 })
+
+describe('GET /search: posts', () => {
+  const ids: Record<string, number> = {}
+  beforeAll(async () => {
+    const write = async (who: TestUser, body: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: who.auth,
+        payload: { body },
+      })
+      expect(res.statusCode).toBe(201)
+      ids[body] = res.json().id
+    }
+    await write(bob, 'Who else is going to the JAZZ festival this weekend?')
+    await write(tommy, 'Jazz tonight at the Town Hall')
+    await write(amy, 'jazz')
+    await write(amy, 'Rock parade was loud')
+    const liked = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/posts/${ids['Jazz tonight at the Town Hall']}/like`,
+      headers: amy.auth,
+    })
+    expect(liked.statusCode).toBe(204)
+  })
+
+  it('when a signed-in caller searches, then matching posts come closest first, as GET /posts/{id} shows them', async () => {
+    const res = await search('?q=Jaz&type=posts', amy)
+    expect(res.statusCode).toBe(200)
+    const found = res.json().posts
+    expect(found.map((p: { id: number }) => p.id)).toEqual([
+      ids.jazz,
+      ids['Jazz tonight at the Town Hall'],
+      ids['Who else is going to the JAZZ festival this weekend?'],
+    ])
+    for (const post of found) {
+      const one = await app.inject({ method: 'GET', url: `/api/v1/posts/${post.id}`, headers: amy.auth })
+      expect(post).toEqual(one.json())
+    }
+    expect(found[1]).toMatchObject({
+      author: { id: tommy.id, username: 'Tommy' },
+      like_count: 1,
+      liked_by_me: true,
+    })
+    // liked_by_me is the caller's own.
+    const asTommy = (await search('?q=jazz%20tonight&type=posts', tommy)).json().posts
+    expect(asTommy[0]).toMatchObject({ id: ids['Jazz tonight at the Town Hall'], liked_by_me: false })
+  })
+
+  it('when the query has a typo, then posts with a close word still match; limit caps them', async () => {
+    const typo = (await search('?q=festivl&type=posts', tommy)).json().posts
+    expect(typo.map((p: { id: number }) => p.id)).toEqual([
+      ids['Who else is going to the JAZZ festival this weekend?'],
+    ])
+    expect((await search('?q=jazz&type=posts&limit=2', tommy)).json().posts).toHaveLength(2)
+  })
+
+  it('when the caller is anonymous, then posts stay hidden even though they match', async () => {
+    expect((await search('?q=jazz')).json().posts).toEqual([])
+    const named = await search('?q=jazz&type=posts')
+    expect(named.statusCode).toBe(401)
+    expect(named.json().code).toBe('AUTHORIZATION_REQUIRED')
+  })
+})

@@ -1,10 +1,11 @@
 // The organizer's views of an event: sales per section, attendees, and (for anyone) friends who are going.
 import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { events, sections, tickets, users } from '../../db/schema/index.js'
+import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
 import { friendIdsOf } from '../friends/friends.queries.js'
+import { effectiveTicketStatus } from '../tickets/tickets.queries.js'
 import { toPublicUser } from '../users/users.schemas.js'
 import { eventForChange, visibleEventRow } from './events.queries.js'
 
@@ -25,9 +26,11 @@ export interface SalesReport {
 }
 
 /**
- * Capacity, held and sold come from the section counters (the source of truth for availability). Revenue is
- * the sum of the prices of the tickets confirmed now: a refunded or cancelled ticket no longer counts, and a
- * held one not yet. Used by GET /events/{id}/sales and the `tickets-sold` command alike.
+ * Capacity and sold come from the section counters (the source of truth for availability). Held counts the
+ * holds still running, as the seat map and every ticket show them: a hold past its expiry is not held any
+ * more, though its place only returns to the counter when the sweep (or the next reservation) expires it.
+ * Revenue is the sum of the prices of the tickets confirmed now: a refunded or cancelled ticket no longer
+ * counts, and a held one not yet. Used by GET /events/{id}/sales and the `tickets-sold` command alike.
  */
 export async function salesReport(ctx: Ctx, eventId: number): Promise<SalesReport> {
   const [event] = await ctx.db
@@ -42,12 +45,19 @@ export async function salesReport(ctx: Ctx, eventId: number): Promise<SalesRepor
       kind: sections.kind,
       price_cents: sections.priceCents,
       capacity: sections.capacity,
-      held: sections.held,
+      held: sql<number>`count(*) filter (where ${effectiveTicketStatus} = 'held')`.mapWith(Number),
       sold: sections.sold,
-      revenue_cents: sql<number>`coalesce(sum(${tickets.priceCents}), 0)`.mapWith(Number),
+      revenue_cents:
+        sql<number>`coalesce(sum(${tickets.priceCents}) filter (where ${tickets.status} = 'confirmed'), 0)`.mapWith(
+          Number,
+        ),
     })
     .from(sections)
-    .leftJoin(tickets, and(eq(tickets.sectionId, sections.id), eq(tickets.status, 'confirmed')))
+    .leftJoin(
+      tickets,
+      and(eq(tickets.sectionId, sections.id), inArray(tickets.status, ['held', 'confirmed'])),
+    )
+    .leftJoin(reservations, eq(reservations.id, tickets.reservationId))
     .where(eq(sections.eventId, eventId))
     .groupBy(sections.id)
     .orderBy(asc(sections.position), asc(sections.id))

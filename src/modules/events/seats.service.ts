@@ -3,6 +3,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { reservations, seats, sections, tickets } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
+import { effectiveTicketStatus } from '../tickets/tickets.queries.js'
 import { visibleEventRow } from './events.queries.js'
 
 export type SeatStatus = 'available' | 'held' | 'sold'
@@ -28,10 +29,8 @@ export async function seatMap(ctx: Ctx, actor: Actor | null, eventId: number, se
       section_id: seats.sectionId,
       row: seats.rowLabel,
       number: seats.number,
-      status: sql<SeatStatus>`case
-        when ${tickets.status} = 'confirmed' then 'sold'
-        when ${tickets.status} = 'held' and ${reservations.expiresAt} > now() then 'held'
-        else 'available' end`,
+      status: sql<SeatStatus>`case ${effectiveTicketStatus}
+        when 'confirmed' then 'sold' when 'held' then 'held' else 'available' end`,
     })
     .from(seats)
     .leftJoin(tickets, and(eq(tickets.seatId, seats.id), inArray(tickets.status, ['held', 'confirmed'])))

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
-import { CancelledEvent } from './cancellation.schemas.js'
+import { Event } from '../events/events.schemas.js'
 import { cancelEvent } from './cancellation.service.js'
 
 export const cancellationRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -14,10 +14,10 @@ export const cancellationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Organizer or admin. The event becomes `cancelled`; open invoices are voided, paid ones refunded in ' +
           'full, every held or confirmed ticket cancelled and its place given back. Cancelling a cancelled ' +
-          'event changes nothing. Answers the event.',
+          'event changes nothing. Answers the event as GET /events/{id} shows it.',
         tags: ['events'],
         params: IdParams,
-        response: { 200: CancelledEvent, 403: ProblemRef, 404: ProblemRef },
+        response: { 200: Event, 403: ProblemRef, 404: ProblemRef },
       },
       onRequest: app.authenticate,
     },

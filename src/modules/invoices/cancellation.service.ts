@@ -2,28 +2,31 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, invoices, sections, tickets, users } from '../../db/schema/index.js'
+import { events, invoiceLines, invoices, reservations, tickets } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
+import { queueEventCancelled } from '../../mail/queue.js'
+import { loadEvent } from '../events/events.queries.js'
+import type { EventT } from '../events/events.schemas.js'
 import { isStaff } from '../reservations/reservations.access.js'
 import { moveCounters } from '../reservations/reservations.capacity.js'
-import { toPublicUser } from '../users/users.schemas.js'
-import type { CancelledEventT } from './cancellation.schemas.js'
+import { eventSummary } from '../tickets/tickets.mail.js'
+import { effectiveTicketStatus } from '../tickets/tickets.queries.js'
 import { refundLines } from './refunds.js'
 
 /**
  * Cancels an event in one transaction. Lock order: the event row (FOR UPDATE: reservations in flight hold
  * it FOR SHARE, so they finish first and none starts after), then every open or paid invoice of the event
  * in id order, then tickets, then sections in id order — the order payment, expiry and ticket cancellation
- * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing and answers 200.
- * (Notification e-mails to holders come with the job queue.)
+ * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing (and tells no one
+ * again) and answers 200. Everyone concerned gets one e-mail, enqueued in this transaction.
  */
-export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<CancelledEventT> {
+export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<EventT> {
   return ctx.db.transaction(async (tx) => {
     const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update')
     const staff = event ? isStaff(actor, event.organizerId) : false
     if (!event || (event.status === 'draft' && !staff)) throw notFound('Event')
     if (!staff) throw forbidden('Only the organizer or an admin can cancel this event')
-    if (event.status === 'cancelled') return describeEvent(tx, ctx, eventId)
+    if (event.status === 'cancelled') return loadEvent(ctx, tx, actor, eventId)
 
     await tx.update(events).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(events.id, eventId))
     const billed = await tx
@@ -32,6 +35,7 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
       .where(and(eq(invoices.eventId, eventId), inArray(invoices.status, ['open', 'paid'])))
       .orderBy(asc(invoices.id))
       .for('update')
+    const told = await peopleToTell(tx, eventId)
     const open = billed.filter((i) => i.status === 'open').map((i) => i.id)
     if (open.length > 0) {
       await tx
@@ -39,7 +43,11 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
         .set({ status: 'void', updatedAt: new Date() })
         .where(inArray(invoices.id, open))
     }
-    for (const paid of billed.filter((i) => i.status === 'paid')) await refundLines(ctx, tx, paid)
+    for (const paid of billed.filter((i) => i.status === 'paid')) {
+      const refunded = await refundLines(ctx, tx, paid)
+      const payer = paid.payerId === null ? undefined : told.get(paid.payerId)
+      if (payer) payer.refundCents += refunded
+    }
 
     const cancel = (from: 'held' | 'confirmed') =>
       tx
@@ -53,49 +61,48 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
       ...wasHeld.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 0 })),
       ...wasConfirmed.map((t) => ({ sectionId: t.sectionId, held: 0, sold: -1 })),
     ])
-    return describeEvent(tx, ctx, eventId)
+    for (const [userId, person] of told) {
+      await queueEventCancelled(tx, ctx, {
+        userId,
+        event: eventSummary(event),
+        ticketCount: person.tickets.size,
+        currency: event.currency,
+        refundCents: person.refundCents,
+      })
+    }
+    return loadEvent(ctx, tx, actor, eventId)
   })
 }
 
-/** The event as API.md describes it. Part A's events module has the canonical serializer; this mirrors it. */
-async function describeEvent(db: Db, ctx: Ctx, eventId: number): Promise<CancelledEventT> {
-  const [row] = await db
-    .select({ event: events, organizer: users })
-    .from(events)
-    .leftJoin(users, eq(users.id, events.organizerId))
-    .where(eq(events.id, eventId))
-  const { event, organizer } = row!
-  const list = await db
-    .select()
-    .from(sections)
-    .where(eq(sections.eventId, eventId))
-    .orderBy(asc(sections.position), asc(sections.id))
-  return {
-    id: event.id,
-    title: event.title,
-    description: event.description,
-    venue: event.venue,
-    starts_at: event.startsAt.toISOString(),
-    ends_at: event.endsAt?.toISOString() ?? null,
-    status: event.status,
-    organizer: organizer ? toPublicUser(ctx.config, organizer) : null,
-    max_tickets_per_user: event.maxTicketsPerUser,
-    currency: event.currency,
-    sections: list.map((s) => ({
-      id: s.id,
-      name: s.name,
-      kind: s.kind,
-      price_cents: s.priceCents,
-      capacity: s.capacity,
-      sold: s.sold,
-      held: s.held,
-      available: s.capacity - s.sold - s.held,
-      ...(s.kind === 'seated' ? { rows: s.rows!, seats_per_row: s.seatsPerRow! } : {}),
-    })),
-    tickets_sold: list.reduce((n, s) => n + s.sold, 0),
-    capacity: list.reduce((n, s) => n + s.capacity, 0),
-    min_price_cents: list.length > 0 ? Math.min(...list.map((s) => s.priceCents)) : null,
-    created_at: event.createdAt.toISOString(),
-    updated_at: event.updatedAt.toISOString(),
+interface Told {
+  /** The live tickets they hold or pay for. */
+  tickets: Set<number>
+  /** What this cancellation refunds to them. */
+  refundCents: number
+}
+
+/**
+ * Everyone a cancellation concerns, once each: the holder of every live ticket and the payer of its invoice
+ * (with split payment these are the same people; otherwise the booker paid for friends who hold). A hold
+ * that has lapsed unswept is no one's ticket any more, and its booker has been told it expired.
+ */
+async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>> {
+  const live = await tx
+    .select({ id: tickets.id, holderId: tickets.holderId, payerId: invoices.payerId })
+    .from(tickets)
+    .innerJoin(reservations, eq(reservations.id, tickets.reservationId))
+    .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
+    .leftJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
+    .where(and(eq(tickets.eventId, eventId), inArray(effectiveTicketStatus, ['held', 'confirmed'])))
+  const told = new Map<number, Told>()
+  for (const t of live) {
+    for (const userId of [t.holderId, t.payerId]) {
+      // A deleted account (set null) has no one to tell.
+      if (userId === null) continue
+      const person = told.get(userId) ?? { tickets: new Set<number>(), refundCents: 0 }
+      person.tickets.add(t.id)
+      told.set(userId, person)
+    }
   }
+  return told
 }

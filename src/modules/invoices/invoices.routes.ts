@@ -4,8 +4,9 @@ import { pageParams, sendPage } from '../../lib/pagination.js'
 import { IdParams, Paginated, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
 import { IdempotencyHeaders } from '../../plugins/idempotency.js'
-import { Invoice, InvoiceListQuery, PayBody } from './invoices.schemas.js'
+import { Invoice, InvoiceListQuery, payBody } from './invoices.schemas.js'
 import { getInvoice, listMyInvoices, payInvoice } from './invoices.service.js'
+import { paymentProviderFor } from './payment-provider.js'
 
 export const invoicesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -49,14 +50,16 @@ export const invoicesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Pay an invoice',
         description:
           'Payer only (the organizer and admins get 403). Charges through the payment provider and confirms ' +
-          'the invoice tickets at once. 402 PAYMENT_DECLINED leaves the invoice open; 409 INVOICE_NOT_OPEN ' +
+          'the invoice tickets at once. A payment_method the provider does not take is 400 VALIDATION_FAILED; ' +
+          '402 PAYMENT_DECLINED leaves the invoice open; 409 INVOICE_NOT_OPEN ' +
           'when it is paid, expired (or past due), void or refunded.',
         tags: ['invoices'],
         params: IdParams,
         headers: IdempotencyHeaders,
-        body: PayBody,
+        body: payBody(paymentProviderFor(app.ctx).methods),
         response: {
           200: Invoice,
+          400: ProblemRef,
           402: ProblemRef,
           403: ProblemRef,
           404: ProblemRef,

@@ -51,10 +51,11 @@ export const InvoiceListQuery = Type.Object({
   status: Type.Optional(InvoiceStatus),
 })
 
-export const PayBody = Type.Object({
-  payment_method: Type.String({
-    minLength: 1,
-    maxLength: 100,
-    description: 'With the built-in test provider: "test_ok" succeeds, "test_declined" is declined',
-  }),
-})
+/** The pay body for a provider: `payment_method` must be one of the methods it takes (else 400). */
+export const payBody = (methods: readonly string[]) =>
+  Type.Object({
+    payment_method: Type.Enum([...methods], {
+      description:
+        'A method the payment provider takes; the built-in test provider: "test_ok" succeeds, "test_declined" is declined',
+    }),
+  })

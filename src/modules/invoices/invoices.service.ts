@@ -5,8 +5,10 @@ import { events, invoiceLines, invoices, payments, tickets } from '../../db/sche
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
+import { queuePaymentReceipt } from '../../mail/queue.js'
 import { isStaff } from '../reservations/reservations.access.js'
 import { moveCounters } from '../reservations/reservations.capacity.js'
+import { ticketsForMail } from '../tickets/tickets.mail.js'
 import { effectiveInvoiceStatus, loadInvoice, loadInvoices } from './invoices.queries.js'
 import type { InvoiceT } from './invoices.schemas.js'
 import { paymentProviderFor } from './payment-provider.js'
@@ -100,7 +102,7 @@ export async function payInvoice(
           ),
         ),
       )
-      .returning({ sectionId: tickets.sectionId })
+      .returning({ id: tickets.id, sectionId: tickets.sectionId })
     await moveCounters(
       tx,
       confirmed.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 1 })),
@@ -115,6 +117,22 @@ export async function payInvoice(
       reference: charge.reference,
     })
     const body = await loadInvoice(tx, ctx.config, row.id)
+    // An open invoice always has held tickets (releasing the last one voids it), so there is a receipt to send.
+    const bought = await ticketsForMail(
+      tx,
+      confirmed.map((t) => t.id),
+    )
+    if (bought) {
+      await queuePaymentReceipt(tx, ctx, {
+        userId: actor.id,
+        invoiceId: row.id,
+        number: row.number,
+        currency: row.currency,
+        amountCents: row.amountCents,
+        paidAt: body.paid_at!,
+        ...bought,
+      })
+    }
     await idempotency?.complete(tx, 200, body)
     return body
   })

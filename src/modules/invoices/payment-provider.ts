@@ -6,6 +6,8 @@ export type ChargeResult = { ok: true; reference: string } | { ok: false; reason
 
 export interface PaymentProvider {
   readonly name: string
+  /** The `payment_method` values it takes; POST /invoices/{id}/pay refuses any other with 400. */
+  readonly methods: readonly string[]
   /**
    * Charges `amountCents`. `idempotencyKey` is unique per invoice, so a provider that honours it never
    * charges one invoice twice even when a charge is retried after a lost answer.
@@ -25,9 +27,13 @@ export interface PaymentProvider {
   }): Promise<{ reference: string }>
 }
 
-/** Accepts `test_ok`, declines `test_declined` and anything else; refunds always succeed. Never leaves the process. */
+/**
+ * Accepts `test_ok` and declines `test_declined` (and, should a caller skip the validation, anything else);
+ * refunds always succeed. Never leaves the process.
+ */
 export const testPaymentProvider: PaymentProvider = {
   name: 'test',
+  methods: ['test_ok', 'test_declined'],
   async charge({ paymentMethod }) {
     if (paymentMethod === 'test_ok') return { ok: true, reference: `test_ch_${randomUUID()}` }
     if (paymentMethod === 'test_declined') return { ok: false, reason: 'The card was declined' }

@@ -1,8 +1,11 @@
-// Expiry of unpaid holds: an open invoice past its due_at becomes `expired`, its held tickets give their place back.
-import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+// Expiry of unpaid holds: an open invoice past its due_at becomes `expired`, its held tickets give their place
+// back, and the booker is told.
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { invoiceLines, invoices, tickets } from '../../db/schema/index.js'
+import { events, invoiceLines, invoices, reservations, tickets } from '../../db/schema/index.js'
+import { queueReservationExpired } from '../../mail/queue.js'
+import { eventSummary, eventSummaryColumns } from '../tickets/tickets.mail.js'
 import { moveCounters } from './reservations.capacity.js'
 
 const SWEEP_BATCH = 500
@@ -16,9 +19,10 @@ const SWEEP_BATCH = 500
  * the expiry's `status = 'open'` condition no longer matches a paid invoice). SKIP LOCKED lets a sweep pass
  * over an invoice that is being paid right now instead of queueing behind it: that payment holds the lock
  * and already checked, under it, that the invoice was not yet due. Capacity comes back exactly once
- * because only the transaction whose conditional UPDATE moved a row from open/held counts it.
+ * because only the transaction whose conditional UPDATE moved a row from open/held counts it; for the same
+ * reason that transaction alone tells the booker.
  */
-async function expireLocked(tx: Db, invoiceIds: number[]): Promise<number> {
+async function expireLocked(ctx: Ctx, tx: Db, invoiceIds: number[]): Promise<number> {
   if (invoiceIds.length === 0) return 0
   const expired = await tx
     .update(invoices)
@@ -48,16 +52,49 @@ async function expireLocked(tx: Db, invoiceIds: number[]): Promise<number> {
         ),
       ),
     )
-    .returning({ sectionId: tickets.sectionId })
+    .returning({ sectionId: tickets.sectionId, reservationId: tickets.reservationId })
   await moveCounters(
     tx,
     lapsed.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 0 })),
   )
+  await tellBookers(ctx, tx, lapsed)
   return expired.length
 }
 
+/**
+ * One "reservation expired" message per reservation whose tickets lapsed in this transaction, to its booker
+ * (enqueued in the transaction, so a rolled-back expiry tells no one). A reservation's invoices share one
+ * due time and are expired together, so this is one message per reservation; only an invoice skipped because
+ * a payment attempt held its lock at that moment is expired, and told about, in a later transaction.
+ */
+async function tellBookers(ctx: Ctx, tx: Db, lapsed: { reservationId: number }[]): Promise<void> {
+  const count = new Map<number, number>()
+  for (const t of lapsed) count.set(t.reservationId, (count.get(t.reservationId) ?? 0) + 1)
+  if (count.size === 0) return
+  const rows = await tx
+    .select({
+      id: reservations.id,
+      bookerId: reservations.bookerId,
+      event: eventSummaryColumns,
+    })
+    .from(reservations)
+    .innerJoin(events, eq(events.id, reservations.eventId))
+    .where(inArray(reservations.id, [...count.keys()]))
+    .orderBy(asc(reservations.id))
+  for (const r of rows) {
+    // A deleted booker (set null) has no one to tell.
+    if (r.bookerId === null) continue
+    await queueReservationExpired(tx, ctx, {
+      userId: r.bookerId,
+      reservationId: r.id,
+      event: eventSummary(r.event),
+      ticketCount: count.get(r.id)!,
+    })
+  }
+}
+
 /** Lazy expiry inside a reserving transaction: the section's lapsed holds are released before its capacity is checked. */
-export async function expireSectionHolds(tx: Db, sectionId: number): Promise<number> {
+export async function expireSectionHolds(ctx: Ctx, tx: Db, sectionId: number): Promise<number> {
   const stale = await tx
     .select({ id: invoices.id })
     .from(invoices)
@@ -77,6 +114,7 @@ export async function expireSectionHolds(tx: Db, sectionId: number): Promise<num
     .orderBy(invoices.id)
     .for('update', { skipLocked: true })
   return expireLocked(
+    ctx,
     tx,
     stale.map((s) => s.id),
   )
@@ -100,6 +138,7 @@ export async function expireStaleHolds(ctx: Ctx): Promise<number> {
       return {
         found: stale.length,
         expired: await expireLocked(
+          ctx,
           tx,
           stale.map((s) => s.id),
         ),

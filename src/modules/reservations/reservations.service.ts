@@ -7,6 +7,7 @@ import { uniqueViolation } from '../../db/errors.js'
 import { events, invoices, reservations, tickets, users } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
+import { queueInvoiceIssued } from '../../mail/queue.js'
 import { type InvoiceDraft, issueInvoices, loadInvoices, toInvoice } from '../invoices/invoices.queries.js'
 import { loadTickets, toTicket } from '../tickets/tickets.queries.js'
 import { assertFriends, enforceTicketLimit, eventOnSale, isStaff } from './reservations.access.js'
@@ -66,7 +67,7 @@ export async function reserve(
       await enforceTicketLimit(tx, event, adding)
 
       // Lapsed holds first, so that they never count against the capacity being claimed.
-      const released = await expireSectionHolds(tx, section.id)
+      const released = await expireSectionHolds(ctx, tx, section.id)
       // Fast refusal from the section row read above (not a guard: the claim below is). Once a section is
       // full, the crowd still arriving is turned away without writing anything.
       if (
@@ -136,6 +137,21 @@ export async function reserve(
         dueAt: expiresAt,
         drafts,
       })
+      for (const invoice of issued.invoices) {
+        await queueInvoiceIssued(tx, ctx, {
+          // Written from the drafts just above: never null here.
+          userId: invoice.payerId!,
+          invoiceId: invoice.id,
+          number: invoice.number,
+          eventTitle: event.title,
+          currency: invoice.currency,
+          amountCents: invoice.amountCents,
+          dueAt: expiresAt.toISOString(),
+          lines: issued.lines
+            .filter((l) => l.invoiceId === invoice.id)
+            .map((l) => ({ description: l.description, amountCents: l.amountCents })),
+        })
+      }
 
       // The answer is built from the rows just written (one more query, for the people's profiles):
       // every statement here runs while other buyers may be queueing for this section.

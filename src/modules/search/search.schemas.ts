@@ -1,6 +1,7 @@
 // GET /search: one query string, results per kind ranked by trigram closeness.
 import { type Static, Type } from 'typebox'
 import { Event } from '../events/events.schemas.js'
+import { Post } from '../posts/posts.schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
 export const SEARCH_TYPES = ['users', 'events', 'posts'] as const
@@ -28,5 +29,5 @@ export const SearchResults = Type.Object({
   // A copy without the $id: Event already embeds UserPublic, and one schema may define an $id only once.
   users: Type.Array(Type.Object(UserPublic.properties)),
   events: Type.Array(Event),
-  posts: Type.Array(Type.Object({}, { additionalProperties: true, description: 'Post representation' })),
+  posts: Type.Array(Post),
 })

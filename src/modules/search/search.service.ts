@@ -1,10 +1,12 @@
 // Search across users, events and posts: partial and case-insensitive, closest first (pg_trgm).
-import { and, asc, desc, eq, or, type SQL, sql } from 'drizzle-orm'
+import { type AnyColumn, and, asc, desc, eq, or, type SQL, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { events, users } from '../../db/schema/index.js'
+import { events, posts, users } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { eventColumns, toEvent } from '../events/events.queries.js'
+import { selectPosts, toPost } from '../posts/posts.queries.js'
+import type { PostT } from '../posts/posts.schemas.js'
 import { toPublicUser } from '../users/users.schemas.js'
 import { SEARCH_TYPES, type SearchInput, type SearchType } from './search.schemas.js'
 
@@ -16,6 +18,12 @@ import { SEARCH_TYPES, type SearchInput, type SearchType } from './search.schema
  */
 function matches(q: string, text: SQL): SQL {
   return or(sql`${text} like ${containsPattern(q)}`, sql`${q.toLowerCase()} <% ${text}`)!
+}
+
+/** Closest first, for a row matched on one `text`: word similarity, then whole-text similarity, then the id. */
+function closest(q: string, text: SQL, id: AnyColumn): SQL[] {
+  const lower = q.toLowerCase()
+  return [desc(sql`word_similarity(${lower}, ${text})`), desc(sql`similarity(${lower}, ${text})`), asc(id)]
 }
 
 async function searchUsers(ctx: Ctx, q: string, limit: number) {
@@ -36,7 +44,6 @@ async function searchUsers(ctx: Ctx, q: string, limit: number) {
 }
 
 async function searchEvents(ctx: Ctx, q: string, limit: number) {
-  const lower = q.toLowerCase()
   const title = sql`lower(${events.title})`
   const rows = await ctx.db
     .select(eventColumns)
@@ -44,22 +51,19 @@ async function searchEvents(ctx: Ctx, q: string, limit: number) {
     .leftJoin(users, eq(users.id, events.organizerId))
     // Public events only: drafts never, and cancelled ones are not worth finding.
     .where(and(eq(events.status, 'published'), matches(q, title)))
-    .orderBy(
-      desc(sql`word_similarity(${lower}, ${title})`),
-      desc(sql`similarity(${lower}, ${title})`),
-      asc(events.id),
-    )
+    .orderBy(...closest(q, title, events.id))
     .limit(limit)
   return rows.map((r) => toEvent(ctx, r))
 }
 
-/**
- * HOOK (posts): the posts table is built by the social module in parallel. Once it is merged, search
- * `lower(posts.body)` here the same way as titles (a trigram GIN index on lower(body) keeps it indexed) and
- * return the post representation from that module. Until then there is nothing to find.
- */
-async function searchPosts(_ctx: Ctx, _actor: Actor, _q: string, _limit: number): Promise<object[]> {
-  return []
+/** Posts by any part of their body, shown as GET /posts shows them (author, counts, liked_by_me): one query. */
+async function searchPosts(ctx: Ctx, actor: Actor, q: string, limit: number): Promise<PostT[]> {
+  const body = sql`lower(${posts.body})`
+  const rows = await selectPosts(ctx.db, actor.id)
+    .where(matches(q, body))
+    .orderBy(...closest(q, body, posts.id))
+    .limit(limit)
+  return rows.map((r) => toPost(ctx.config, r))
 }
 
 const SIGNED_IN_ONLY: readonly SearchType[] = ['users', 'posts']

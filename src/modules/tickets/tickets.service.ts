@@ -5,9 +5,11 @@ import type { Db } from '../../db/client.js'
 import { events, invoiceLines, invoices, reservations, tickets, users } from '../../db/schema/index.js'
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
+import { queueTicketTransferred } from '../../mail/queue.js'
 import { refundLines } from '../invoices/refunds.js'
 import { assertFriends, enforceTicketLimit, isStaff } from '../reservations/reservations.access.js'
 import { moveCounters } from '../reservations/reservations.capacity.js'
+import { eventSummary, ticketLine } from './tickets.mail.js'
 import { effectiveTicketStatus, loadTickets } from './tickets.queries.js'
 import type { TicketT } from './tickets.schemas.js'
 
@@ -129,6 +131,14 @@ export async function transferTicket(ctx: Ctx, actor: Actor, id: number, toUserI
       .where(inArray(events.id, [ticket.eventId]))
     await enforceTicketLimit(tx, event!, new Map([[toUserId, 1]]))
     await tx.update(tickets).set({ holderId: toUserId, updatedAt: new Date() }).where(eq(tickets.id, id))
-    return loadTicket(tx, ctx, id)
+    const moved = await loadTicket(tx, ctx, id)
+    const [from] = await tx.select({ name: users.displayName }).from(users).where(eq(users.id, actor.id))
+    await queueTicketTransferred(tx, ctx, {
+      userId: toUserId,
+      fromName: from?.name ?? 'A friend',
+      event: eventSummary(event!),
+      ticket: ticketLine(moved.section.name, moved.seat),
+    })
+    return moved
   })
 }

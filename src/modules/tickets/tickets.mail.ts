@@ -1,0 +1,53 @@
+// What the box-office e-mails say about an event and its tickets, built inside the transaction that sends them.
+import { asc, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../../db/client.js'
+import { events, seats, sections, tickets } from '../../db/schema/index.js'
+import type { EventSummary, TicketLine } from '../../mail/messages.js'
+
+/** The event columns a message's EventSummary is made from (select them, then pass the row to eventSummary). */
+export const eventSummaryColumns = {
+  id: events.id,
+  title: events.title,
+  venue: events.venue,
+  startsAt: events.startsAt,
+}
+
+export function eventSummary(e: { id: number; title: string; venue: string; startsAt: Date }): EventSummary {
+  return { id: e.id, title: e.title, venue: e.venue, startsAt: e.startsAt.toISOString() }
+}
+
+/** A ticket as a message names it: its section, and its seat as "Row B, seat 7" (null in general admission). */
+export function ticketLine(section: string, seat: { row: string; number: number } | null): TicketLine {
+  return { section, seat: seat ? `Row ${seat.row}, seat ${seat.number}` : null }
+}
+
+/**
+ * The event and the lines of some tickets of one event, in one query; null when `ticketIds` names no ticket.
+ */
+export async function ticketsForMail(
+  db: Db,
+  ticketIds: number[],
+): Promise<{ event: EventSummary; tickets: TicketLine[] } | null> {
+  if (ticketIds.length === 0) return null
+  const rows = await db
+    .select({
+      event: eventSummaryColumns,
+      section: sections.name,
+      row: seats.rowLabel,
+      number: seats.number,
+    })
+    .from(tickets)
+    .innerJoin(events, eq(events.id, tickets.eventId))
+    .innerJoin(sections, eq(sections.id, tickets.sectionId))
+    .leftJoin(seats, eq(seats.id, tickets.seatId))
+    .where(inArray(tickets.id, ticketIds))
+    .orderBy(asc(tickets.id))
+  const first = rows[0]
+  if (!first) return null
+  return {
+    event: eventSummary(first.event),
+    tickets: rows.map((r) =>
+      ticketLine(r.section, r.row !== null && r.number !== null ? { row: r.row, number: r.number } : null),
+    ),
+  }
+}

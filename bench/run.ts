@@ -1,12 +1,16 @@
 // The benchmark, one command (`npm run bench`): seeds PostgreSQL once, starts the server against it, and runs
-// (a) 500 buyers racing for 100 tickets, (b) uncontended reservations, (c) GET /events, (d) GET /events/{id}.
-// (a) and (b) are skipped while POST /events/{id}/reservations answers 404 (it lands with the box-office part).
+// (a) 500 buyers racing for 100 tickets, (b) uncontended reservations, (c) GET /events, (d) GET /events/{id},
+// and (h) GET /health/live, the framework's ceiling on this machine.
+// (a) and (b) are skipped while POST /events/{id}/reservations answers 404.
 // Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/stagedoor_bench), BENCH_PORT
 // (3100), BENCH_DURATION (15 s per wrk run), BENCH_CONNECTIONS (64), BENCH_RESEED=1 to seed again,
-// BENCH_ONLY=c,d to pick scenarios, BENCH_CACHE_TTL (seconds, default 1 as in production; 0 = no cache).
+// BENCH_ONLY=c,d to pick scenarios, BENCH_CACHE_TTL (seconds, default 1 as in production; 0 = no cache),
+// BENCH_WEB_CONCURRENCY (server processes, default 2), BENCH_PROFILE=1 (--cpu-prof of the server into
+// bench/results/profiles).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import net from 'node:net'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
@@ -16,7 +20,10 @@ const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:543
 const port = Number(process.env.BENCH_PORT ?? 3100)
 const duration = Number(process.env.BENCH_DURATION ?? 15)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
-const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','))
+const only = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,h').split(','))
+// Two processes did best on this 2-core machine for every scenario (bench/README.md), wrk and PostgreSQL included.
+const processes = process.env.BENCH_WEB_CONCURRENCY ?? '2'
+const profile = process.env.BENCH_PROFILE === '1'
 const base = `http://127.0.0.1:${port}`
 const resultsDir = 'bench/results'
 
@@ -27,8 +34,8 @@ const serverEnv = {
   PORT: String(port),
   HOST: '127.0.0.1',
   RATE_LIMIT_ENABLED: 'false',
-  // The server is one process (server.ts does not fork); WEB_CONCURRENCY is passed for when it does.
-  WEB_CONCURRENCY: '1',
+  // node:cluster workers sharing the port (server.ts).
+  WEB_CONCURRENCY: processes,
   MIGRATE_ON_START: 'false',
   LOG_LEVEL: 'warn',
   ACCESS_TOKEN_TTL: '7200',
@@ -43,14 +50,57 @@ interface Row {
   p50?: string
   p99?: string
   errors?: string
+  /** CPU per request of the server processes and of PostgreSQL (all its processes), µs. */
+  cpu?: string
   target: string
 }
 
-function wrk(args: string[]): { rps: number; p50: string; p99: string; non2xx: number; raw: string } {
+// CPU time from /proc (Linux), in clock ticks of 10 ms: how the machine's two cores were shared.
+function ticks(pid: number | string, fields: number[]): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields after "pid (comm)" start at field 3.
+    return fields.reduce((sum, f) => sum + Number(rest[f - 3]), 0)
+  } catch {
+    return 0
+  }
+}
+
+function processesNamed(name: string): number[] {
+  if (!existsSync('/proc')) return []
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+let serverPids: () => number[] = () => []
+
+function cpuSample() {
+  const sum = (pids: number[]) => pids.reduce((t, p) => t + ticks(p, [14, 15]), 0)
+  return { server: sum(serverPids()), pg: sum(processesNamed('postgres')) }
+}
+
+function wrk(args: string[]): {
+  rps: number
+  requests: number
+  p50: string
+  p99: string
+  non2xx: number
+  raw: string
+} {
   const raw = execFileSync('wrk', args, { encoding: 'utf8', maxBuffer: 1 << 24 })
   const pick = (re: RegExp) => re.exec(raw)?.[1] ?? '?'
   return {
     rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
+    requests: Number(pick(/(\d+) requests in/)),
     p50: pick(/\s50%\s+(\S+)/),
     p99: pick(/\s99%\s+(\S+)/),
     non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(raw)?.[1] ?? 0),
@@ -61,6 +111,7 @@ function wrk(args: string[]): { rps: number; p50: string; p99: string; non2xx: n
 function measure(name: string, target: string, extra: string[], path: string): Row {
   // A short warm-up at low concurrency (JIT, prepared plans, pool), then the measured run.
   execFileSync('wrk', ['-t1', '-c4', '-d2s', ...extra, `${base}${path}`], { stdio: 'ignore' })
+  const before = cpuSample()
   const r = wrk([
     '-t2',
     `-c${connections}`,
@@ -71,13 +122,19 @@ function measure(name: string, target: string, extra: string[], path: string): R
     ...extra,
     `${base}${path}`,
   ])
-  console.log(`${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50}, p99 ${r.p99}, non-2xx ${r.non2xx}`)
+  const after = cpuSample()
+  const perRequest = (t: number) => (r.requests > 0 ? ((t * 10_000) / r.requests).toFixed(0) : '?')
+  const cpu = `${perRequest(after.server - before.server)} / ${perRequest(after.pg - before.pg)}`
+  console.log(
+    `${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50}, p99 ${r.p99}, non-2xx ${r.non2xx}, CPU µs/req server/pg ${cpu}`,
+  )
   return {
     scenario: name,
     result: `${r.rps.toFixed(0)} req/s`,
     p50: r.p50,
     p99: r.p99,
     errors: String(r.non2xx),
+    cpu,
     target,
   }
 }
@@ -93,27 +150,61 @@ async function waitReady(server: ChildProcess) {
   throw new Error('server did not become ready in 30 s')
 }
 
+/**
+ * Sends each raw HTTP request on its own connection, all opened before the first is sent (as the Flask
+ * peer's contention.py does behind a barrier), and times until the last status line arrives: the figure is
+ * the server's, not connection setup or a client library's.
+ */
+async function raceRequests(requests: string[]): Promise<{ statuses: number[]; seconds: number }> {
+  const sockets = await Promise.all(
+    requests.map(
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
+          socket.once('error', reject)
+        }),
+    ),
+  )
+  const started = performance.now()
+  let last = started
+  const statuses = await Promise.all(
+    sockets.map(
+      (socket, i) =>
+        new Promise<number>((resolve) => {
+          let head = ''
+          socket.setEncoding('latin1')
+          socket.on('data', (chunk: string) => {
+            head += chunk
+            if (!head.includes('\r\n')) return
+            last = performance.now()
+            resolve(Number(head.slice(9, 12)))
+            socket.destroy()
+          })
+          socket.once('error', () => resolve(0))
+          socket.once('close', () => resolve(0))
+          socket.write(requests[i]!)
+        }),
+    ),
+  )
+  return { statuses, seconds: (last - started) / 1000 }
+}
+
 async function contention(
   client: pg.Client,
   tokens: string[],
   eventId: number,
   sectionId: number,
 ): Promise<Row> {
-  const buyers = tokens.slice(0, 500)
-  const started = performance.now()
-  const statuses = await Promise.all(
-    buyers.map((t) =>
-      fetch(`${base}/api/v1/events/${eventId}/reservations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` },
-        body: JSON.stringify({ section_id: sectionId, quantity: 1 }),
-      }).then(
-        (r) => r.status,
-        () => 0,
-      ),
-    ),
-  )
-  const seconds = (performance.now() - started) / 1000
+  const body = JSON.stringify({ section_id: sectionId, quantity: 1 })
+  const requests = tokens
+    .slice(0, 500)
+    .map(
+      (t) =>
+        `POST /api/v1/events/${eventId}/reservations HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        `Content-Type: application/json\r\nAuthorization: Bearer ${t}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  const { statuses, seconds } = await raceRequests(requests)
   const count = (s: number) => statuses.filter((x) => x === s).length
   const { rows } = await client.query<{ live: string; counters: number; capacity: number }>(
     `select (select count(*) from tickets where section_id = $1 and status in ('held', 'confirmed')) live,
@@ -122,7 +213,7 @@ async function contention(
   )
   const db = rows[0]!
   const exact = count(201) === 100 && Number(db.live) === 100 && db.counters === 100
-  const line = `${seconds.toFixed(3)} s; 201×${count(201)}, 409×${count(409)}, other×${buyers.length - count(201) - count(409)}; live tickets ${db.live}, held+sold ${db.counters}/${db.capacity}`
+  const line = `${seconds.toFixed(3)} s; 201×${count(201)}, 409×${count(409)}, other×${requests.length - count(201) - count(409)}; live tickets ${db.live}, held+sold ${db.counters}/${db.capacity}`
   console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}`)
   return {
     scenario: '(a) 500 buyers race for 100',
@@ -133,7 +224,7 @@ async function contention(
 }
 
 function printTable(rows: Row[]) {
-  const header: (keyof Row)[] = ['scenario', 'result', 'p50', 'p99', 'errors', 'target']
+  const header: (keyof Row)[] = ['scenario', 'result', 'p50', 'p99', 'errors', 'cpu', 'target']
   const cells = [header as string[], ...rows.map((r) => header.map((h) => r[h] ?? ''))]
   const widths = header.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)))
   const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`
@@ -161,10 +252,19 @@ async function main() {
   }
   const config = loadConfig({ ...serverEnv })
   const fixtures = await buildFixtures(client, config, resultsDir, 2000)
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const profiles = `${resultsDir}/profiles`
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []
+  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, ...serverEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
+  // The server process and, with WEB_CONCURRENCY > 1, its cluster workers.
+  serverPids = () => {
+    const pid = server.pid
+    if (pid === undefined) return []
+    const children = processesNamed('node').filter((p) => ticks(p, [4]) === pid)
+    return [pid, ...children]
+  }
   const rows: Row[] = []
   try {
     await waitReady(server)
@@ -201,12 +301,17 @@ async function main() {
       )
     if (only.has('d'))
       rows.push(measure('(d) GET /events/500', '≥ 6,000/s, p99 < 25ms', [], '/api/v1/events/500'))
+    if (only.has('h')) rows.push(measure('(h) GET /health/live (ceiling)', '-', [], '/health/live'))
   } finally {
     server.kill('SIGTERM')
     await new Promise((r) => server.once('exit', r))
     await client.end()
   }
   printTable(rows)
+  console.log(
+    `server: WEB_CONCURRENCY=${processes}, EVENTS_CACHE_TTL=${serverEnv.EVENTS_CACHE_TTL}; cpu = server / PostgreSQL CPU µs per request`,
+  )
+  if (profile) console.log(`CPU profiles in ${profiles}`)
 }
 
 await main()

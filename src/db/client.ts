@@ -87,6 +87,29 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
 }
 
+const statements = new WeakMap<Db, Map<string, unknown>>()
+
+/**
+ * A hot statement built once per database handle and named `name`: drizzle's query building (a large share of
+ * a simple read's CPU) runs once instead of per call, and PostgreSQL parses and plans it once per connection
+ * (a named prepared statement; it still switches to custom plans when the generic one looks worse). Values go
+ * in through `sql.placeholder(...)`. Call it with the pool handle (`ctx.db`), not a transaction: a
+ * transaction handle would cache for that one transaction only. Each `name` must always build the same text.
+ */
+export function preparedOnce<T>(db: Db, name: string, build: (db: Db, name: string) => T): T {
+  let byName = statements.get(db)
+  if (!byName) {
+    byName = new Map()
+    statements.set(db, byName)
+  }
+  let statement = byName.get(name) as T | undefined
+  if (statement === undefined) {
+    statement = build(db, name)
+    byName.set(name, statement)
+  }
+  return statement
+}
+
 /** Runs raw SQL and returns its rows, typed by the caller (pg and PGlite both answer `{ rows }`). */
 export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] }

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Actor } from '../context.js'
+import { preparedOnce } from '../db/client.js'
 import { revokedTokens, sessions, users } from '../db/schema/index.js'
 import { AppError } from '../lib/errors.js'
 import { ProblemRef } from '../lib/schemas.js'
@@ -31,6 +32,27 @@ export default fp(
   async (app) => {
     app.decorateRequest('actor', null)
 
+    // One round trip per authenticated request: the user (current role), the session (not revoked) and the
+    // token's own revocation. Prepared once: drizzle no longer builds it per request, and PostgreSQL plans it
+    // once per connection (unprepared, planning took ~70 µs against ~40 µs of execution in the bench's log).
+    const actorStatement = () =>
+      preparedOnce(app.ctx.db, 'auth_actor', (db, name) =>
+        db
+          .select({
+            role: users.role,
+            sessionRevoked: sql<boolean>`${sessions.id} is null or ${sessions.revokedAt} is not null`,
+            tokenRevoked: sql<boolean>`${revokedTokens.jti} is not null`,
+          })
+          .from(users)
+          .leftJoin(
+            sessions,
+            and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.userId, users.id)),
+          )
+          .leftJoin(revokedTokens, eq(revokedTokens.jti, sql.placeholder('jti')))
+          .where(eq(users.id, sql.placeholder('userId')))
+          .prepare(name),
+      )
+
     async function resolveActor(req: FastifyRequest): Promise<Actor> {
       const header = req.headers.authorization
       const match = header ? BEARER.exec(header) : null
@@ -39,17 +61,7 @@ export default fp(
       }
       const claims = app.ctx.tokens.verifyAccess(match[1])
       const userId = Number(claims.sub)
-      // One round trip: the user (current role), the session (not revoked) and the token's own revocation.
-      const [row] = await app.ctx.db
-        .select({
-          role: users.role,
-          sessionRevoked: sql<boolean>`${sessions.id} is null or ${sessions.revokedAt} is not null`,
-          tokenRevoked: sql<boolean>`${revokedTokens.jti} is not null`,
-        })
-        .from(users)
-        .leftJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
-        .leftJoin(revokedTokens, eq(revokedTokens.jti, claims.jti))
-        .where(eq(users.id, userId))
+      const [row] = await actorStatement().execute({ userId, sessionId: claims.sid, jti: claims.jti })
       if (!row || row.sessionRevoked || row.tokenRevoked) {
         throw new AppError('TOKEN_REVOKED', 'The access token has been revoked')
       }

@@ -3,7 +3,7 @@
 // stale; writes by other processes (more workers, more hosts) or outside HTTP (the expiry sweep, the CLI) show
 // after at most EVENTS_CACHE_TTL seconds. Availability shown there is advisory: a reservation always checks the
 // section counters under a lock, so a stale "available" never oversells.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -54,7 +54,7 @@ export class ResponseCache {
     const serialized = reply.serialize(value)
     // The JSON serializer (fast-json-stringify from the route's response schema) always returns a string.
     const body = typeof serialized === 'string' ? serialized : JSON.stringify(value)
-    const etag = `"${createHash('sha1').update(body).digest('base64url')}"`
+    const etag = `"${hash('sha1', body, 'base64url')}"`
     if (this.ttlMs > 0 && !req.actor && generation === this.generation) {
       if (this.bytes + body.length > MAX_BYTES) {
         this.entries.clear()

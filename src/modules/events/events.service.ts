@@ -1,6 +1,7 @@
 // Events: creating drafts with their sections, the public catalogue, editing, publishing and deleting.
 import { type AnyColumn, and, asc, count, desc, eq, gte, like, lte, type SQL, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { type Db, preparedOnce } from '../../db/client.js'
 import { foreignKeyViolation } from '../../db/errors.js'
 import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
 import { AppError, invalid } from '../../lib/errors.js'
@@ -62,13 +63,15 @@ export function getEvent(ctx: Ctx, actor: Actor | null, id: number): Promise<Eve
 
 /**
  * Which statuses a list shows: published by default; cancelled events stay public; drafts only to their
- * organizer (an admin sees every draft, an anonymous caller none).
+ * organizer (an admin sees every draft, an anonymous caller none). `kind` names the statement's shape; the
+ * values are placeholders (`status`, `actor`) so one prepared statement serves every caller of that shape.
  */
-function statusFilter(actor: Actor | null, status: EventListInput['status']): SQL {
-  if (status !== 'draft') return eq(events.status, status ?? 'published')
-  if (!actor) return sql`false`
+function statusFilter(actor: Actor | null, status: EventListInput['status']): { kind: string; where: SQL } {
+  if (status !== 'draft') return { kind: 'status', where: eq(events.status, sql.placeholder('status')) }
+  if (!actor) return { kind: 'none', where: sql`false` }
   const drafts = eq(events.status, 'draft')
-  return actor.role === 'admin' ? drafts : and(drafts, eq(events.organizerId, actor.id))!
+  if (actor.role === 'admin') return { kind: 'drafts', where: drafts }
+  return { kind: 'own-drafts', where: and(drafts, eq(events.organizerId, sql.placeholder('actor')))! }
 }
 
 const SORT_KEYS: Record<EventSort, SQL | AnyColumn> = {
@@ -78,33 +81,66 @@ const SORT_KEYS: Record<EventSort, SQL | AnyColumn> = {
   min_price_cents: events.minPriceCents,
 }
 
-export async function listEvents(ctx: Ctx, actor: Actor | null, query: EventListInput, page: PageParams) {
-  const where = and(
-    statusFilter(actor, query.status),
-    query.q ? like(sql`lower(${events.title})`, containsPattern(query.q)) : undefined,
-    query.venue ? like(sql`lower(${events.venue})`, containsPattern(query.venue)) : undefined,
-    query.from ? gte(events.startsAt, new Date(query.from)) : undefined,
-    query.to ? lte(events.startsAt, new Date(query.to)) : undefined,
-    query.organizer_id ? eq(events.organizerId, query.organizer_id) : undefined,
+/** The list statement for one shape (status kind, which filters are present, sort), values as placeholders. */
+function listStatement(
+  db: Db,
+  status: { kind: string; where: SQL },
+  query: EventListInput,
+  field: EventSort,
+  descending: boolean,
+) {
+  const has = [query.q, query.venue, query.from, query.to, query.organizer_id].map((v) =>
+    v === undefined ? 0 : 1,
   )
+  const shape = `events_list:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
+  return preparedOnce(db, shape, (d, name) => {
+    const where = and(
+      status.where,
+      query.q !== undefined ? like(sql`lower(${events.title})`, sql.placeholder('q')) : undefined,
+      query.venue !== undefined ? like(sql`lower(${events.venue})`, sql.placeholder('venue')) : undefined,
+      query.from !== undefined ? gte(events.startsAt, sql.placeholder('from')) : undefined,
+      query.to !== undefined ? lte(events.startsAt, sql.placeholder('to')) : undefined,
+      query.organizer_id !== undefined ? eq(events.organizerId, sql.placeholder('organizer')) : undefined,
+    )
+    const dir = descending ? desc : asc
+    return {
+      // The total rides along as an uncorrelated subquery (computed once), so a page is one round trip.
+      page: d
+        .select({
+          ...eventColumns,
+          total: sql<number>`(select count(*) from ${events} where ${where ?? sql`true`})`.mapWith(Number),
+        })
+        .from(events)
+        .leftJoin(users, eq(users.id, events.organizerId))
+        .where(where)
+        .orderBy(dir(SORT_KEYS[field]), dir(events.id))
+        .limit(sql.placeholder('limit'))
+        .offset(sql.placeholder('offset'))
+        .prepare(name),
+      // Past the last page there is no row to carry the total.
+      total: d.select({ n: count() }).from(events).where(where).prepare(`${name}:total`),
+    }
+  })
+}
+
+export async function listEvents(ctx: Ctx, actor: Actor | null, query: EventListInput, page: PageParams) {
   const { field, desc: descending } = parseSort<EventSort>(query.sort, 'starts_at')
-  const dir = descending ? desc : asc
-  // The total rides along as an uncorrelated subquery (computed once), so a page is one round trip.
-  const rows = await ctx.db
-    .select({
-      ...eventColumns,
-      total: sql<number>`(select count(*) from ${events} where ${where ?? sql`true`})`.mapWith(Number),
-    })
-    .from(events)
-    .leftJoin(users, eq(users.id, events.organizerId))
-    .where(where)
-    .orderBy(dir(SORT_KEYS[field]), dir(events.id))
-    .limit(page.perPage)
-    .offset(page.offset)
+  const statement = listStatement(ctx.db, statusFilter(actor, query.status), query, field, descending)
+  const values = {
+    status: query.status ?? 'published',
+    actor: actor?.id,
+    q: query.q === undefined ? undefined : containsPattern(query.q),
+    venue: query.venue === undefined ? undefined : containsPattern(query.venue),
+    from: query.from === undefined ? undefined : new Date(query.from),
+    to: query.to === undefined ? undefined : new Date(query.to),
+    organizer: query.organizer_id,
+    limit: page.perPage,
+    offset: page.offset,
+  }
+  const rows = await statement.page.execute(values)
   let total = rows[0]?.total
   if (total === undefined) {
-    // Past the last page there is no row to carry the total.
-    const [counted] = await ctx.db.select({ n: count() }).from(events).where(where)
+    const [counted] = await statement.total.execute(values)
     total = counted?.n ?? 0
   }
   return toPage(

@@ -174,8 +174,8 @@ describe('GET /events/{id}/friends-going', () => {
   })
 })
 
-describe('lapsed holds in the seat map and the sales view', () => {
-  it('when a hold has lapsed but no sweep has run, then its seat is available and /sales does not count it held', async () => {
+describe('lapsed holds in the seat map, the sales view and the event itself', () => {
+  it('when a hold has lapsed but no sweep has run, then its seat is available and neither /sales nor the event counts it held', async () => {
     const show = await makeEvent(app, organizer, {
       sections: [{ name: 'Stalls', kind: 'seated', price_cents: 1000, rows: 1, seats_per_row: 4 }],
     })
@@ -219,6 +219,19 @@ describe('lapsed holds in the seat map and the sales view', () => {
       }),
     ])
     expect(sales.json().totals).toEqual({ capacity: 4, held: 1, sold: 1, available: 2, revenue_cents: 1000 })
+    const detail = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${show.id}`,
+      headers: organizer.auth,
+    })
+    expect(detail.json().sections[0]).toMatchObject({ held: 1, sold: 1, available: 2 })
+    const list = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events?organizer_id=${organizer.id}&per_page=100`,
+      headers: organizer.auth,
+    })
+    const listed = list.json().data.find((e: { id: number }) => e.id === show.id)
+    expect(listed.sections[0]).toMatchObject({ held: 1, sold: 1, available: 2 })
   })
 })
 

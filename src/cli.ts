@@ -9,7 +9,6 @@ import { type Database, openDatabase, rowsOf } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
 import { users } from './db/schema/index.js'
 import { listFailedJobs, retryFailedJob } from './jobs/admin.js'
-import { installJobQueueSchema } from './jobs/boss.js'
 import { AppError } from './lib/errors.js'
 import { register } from './modules/auth/auth.service.js'
 import { setRole } from './modules/users/users.service.js'
@@ -55,7 +54,6 @@ program
   .action(async () => {
     await withDatabase(async (database) => {
       await runMigrations(database)
-      await installJobQueueSchema(database)
       const [row] = await rowsOf<{ n: number }>(
         database.db,
         sql`select count(*)::int as n from drizzle.__drizzle_migrations`,

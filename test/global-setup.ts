@@ -8,7 +8,6 @@ import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 import { openDatabase, openPglite } from '../src/db/client.js'
 import { migrationsFolder, runMigrations } from '../src/db/migrate.js'
-import { installJobQueueSchema } from '../src/jobs/boss.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,7 +38,6 @@ export default async function setup(project: TestProject) {
     target.pathname = `/${template}`
     const database = await openDatabase({ databaseUrl: target.toString() })
     await runMigrations(database)
-    await installJobQueueSchema(database)
     await database.close()
     project.provide('pgTemplate', template)
     project.provide('pgliteSnapshot', '')
@@ -57,9 +55,8 @@ export default async function setup(project: TestProject) {
   const file = join(tmpdir(), `stagedoor-test-${digest}-${process.pid}.tar.gz`)
   const client = await openPglite()
   const database = await openDatabase({ pglite: client })
+  // With pg-boss's schema and queues, so that no test app pays for their DDL.
   await runMigrations(database)
-  // pg-boss's schema and queues, so that no test app pays for their DDL.
-  await installJobQueueSchema(database)
   const dump = await client.dumpDataDir('gzip')
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()))
   await client.close()

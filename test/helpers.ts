@@ -39,6 +39,19 @@ async function freshDatabase(): Promise<{
 
 export const usingPostgres = () => Boolean(process.env.TEST_DATABASE_URL)
 
+/** A new, empty PostgreSQL database (no migrations), named after the template so the teardown drops it. */
+export async function emptyPostgresDatabase(): Promise<string> {
+  const url = process.env.TEST_DATABASE_URL!
+  const name = `${inject('pgTemplate')}_e${process.pid}_${++databases}`
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const target = new URL(url)
+  target.pathname = `/${name}`
+  return target.toString()
+}
+
 /** Builds an app on a fresh migrated database. `env` overrides the test configuration. */
 export async function buildTestApp(
   env: Record<string, string> = {},

@@ -115,3 +115,28 @@ export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] }
   return result.rows
 }
+
+/** A statement whose text never changes, run as a named prepared statement (see `runStatement`). */
+export interface Statement {
+  /** Unique per text: PostgreSQL keeps the parsed, planned statement under this name per connection. */
+  name: string
+  /** SQL with positional parameters `$1 … $n`. */
+  text: string
+}
+
+/**
+ * Runs `statement` on `db` — the pool or a transaction's own connection — as a named prepared statement,
+ * and returns its rows. For the few hot statements that are written as SQL (a data-modifying CTE, pg-boss's
+ * job insert), where `preparedOnce` cannot help: that one binds a query to the pool handle, this one works
+ * inside a transaction too. PGlite runs the text as it is.
+ */
+export async function runStatement<T>(db: Db, statement: Statement, values: unknown[]): Promise<T[]> {
+  const prepared = db._.session.prepareQuery(
+    { sql: statement.text, params: values },
+    undefined,
+    statement.name,
+    false,
+  )
+  const result = (await prepared.execute()) as { rows: T[] }
+  return result.rows
+}

@@ -1,9 +1,10 @@
 // pg-boss on Stagedoor's own database: the adapters that let it share PGlite's single connection or the
 // PostgreSQL pool, and the executor that makes a job insert part of the caller's drizzle transaction.
-import { type SQL, sql } from 'drizzle-orm'
+import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import PgBoss from 'pg-boss'
 import type { Config } from '../config.js'
-import type { Database, Db } from '../db/client.js'
+import { type Database, type Db, runStatement, type Statement } from '../db/client.js'
 import { SCHEDULED_JOBS } from './schedules.js'
 
 export const BOSS_SCHEMA = 'pgboss'
@@ -75,22 +76,28 @@ function poolBossDb(database: Database): BossDb {
 }
 
 /**
- * Turns pg-boss's positional SQL (`$1 … $n`) into a drizzle query on `db`, so that when `db` is a
- * transaction the job row is written, committed or rolled back together with the change that caused it.
- * pg-boss's insert statements contain no `$n` inside string literals, so a plain split is exact.
+ * Runs pg-boss's statements on `db`, so that when `db` is a transaction the job row is written, committed
+ * or rolled back together with the change that caused it. pg-boss's insert is the same text every time:
+ * it runs as a named prepared statement (named after its text), parsed and planned once per connection.
  */
 export function executorFor(db: Db): PgBoss.Db {
   return {
     async executeSql(text, values = []) {
-      const query: SQL = sql.empty()
-      text.split(/\$(\d+)/).forEach((part, i) => {
-        if (i % 2 === 0) query.append(sql.raw(part))
-        else query.append(sql`${toParam(values[Number(part) - 1])}`)
-      })
-      const result = (await db.execute(query)) as unknown as { rows: unknown[] }
-      return { rows: result.rows }
+      const rows = await runStatement(db, statementFor(text), values.map(toParam))
+      return { rows }
     },
   }
+}
+
+const statements = new Map<string, Statement>()
+
+function statementFor(text: string): Statement {
+  let statement = statements.get(text)
+  if (!statement) {
+    statement = { name: `pgboss_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`, text }
+    statements.set(text, statement)
+  }
+  return statement
 }
 
 // A jsonb parameter goes as JSON text, which both drivers pass through unchanged; arrays stay arrays
@@ -100,6 +107,28 @@ function toParam(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date))
     return JSON.stringify(value)
   return value
+}
+
+// pg-boss's statement texts (its own module; the package has no typings for it).
+const plans = createRequire(import.meta.url)('pg-boss/src/plans.js') as {
+  insertJobs(schema: string): string
+}
+
+/**
+ * pg-boss's job insert — the statement behind `boss.insert()` — for use as a CTE inside another statement,
+ * so that a hot write and the jobs it causes are one statement: `jobs` is an SQL expression giving the jobs
+ * as a json array of pg-boss's insert fields (`name`, `data`, `retryLimit`, `retryDelay`, `retryBackoff`,
+ * `expireInSeconds` ...). pg-boss's own defaults (its `$2`…`$6`) are left to the queue and to each job.
+ * Throws at start-up if an upgrade of pg-boss changed the statement's shape, rather than misbehave.
+ */
+export function jobInsertSql(jobs: string): string {
+  const text = plans.insertJobs(BOSS_SCHEMA)
+  const parts = text.split('json_to_recordset($1)')
+  const params = text.match(/\$\d+/g) ?? []
+  if (parts.length !== 2 || params.some((p) => !/^\$[1-6]$/.test(p)) || new Set(params).size !== 6) {
+    throw new Error('pg-boss insertJobs statement changed shape: review jobInsertSql')
+  }
+  return parts.join(`json_to_recordset(${jobs})`).replace(/\$[2-6]\b/g, 'null')
 }
 
 export interface BossOptions {

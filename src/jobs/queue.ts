@@ -24,7 +24,7 @@ export interface JobQueue {
 }
 
 /** Retries with exponential backoff; after the last one the job stays `failed`: the dead letters. */
-function retryPolicy(config: Config) {
+export function retryPolicy(config: Config) {
   return {
     retryLimit: config.JOBS_RETRY_LIMIT,
     retryDelay: config.JOBS_RETRY_DELAY,

@@ -163,7 +163,7 @@ describe('expiry: reservation expired', () => {
     expect(toBooker![1]!.text).toContain(`http://stagedoor.test/events/${event.id}`)
   })
 
-  it('when a reservation expires a lapsed hold to make room, then that booker is told once; a rolled-back one tells no one', async () => {
+  it('when a reservation expires a lapsed hold to make room, then that booker is told once; the failed reservation tells no one', async () => {
     const [first, greedy, second] = (await quickUsers(app, 3)) as [TestUser, TestUser, TestUser]
     const { event, sections } = await makeEvent(app, {
       organizerId: organizer.id,
@@ -173,11 +173,10 @@ describe('expiry: reservation expired', () => {
     const section_id = sections[0]!.id
     const lapsed = (await reserveAs(app, first, event.id, { section_id })).json()
     await lapseReservation(app, lapsed.id)
-    // Asking for more than the section holds: the hold is expired, then the claim fails and all rolls back.
-    await expectNoNewJobs(async () => {
-      const res = await reserveAs(app, greedy, event.id, { section_id, quantity: 2 })
-      expect(res.json().code).toBe('SOLD_OUT')
-    })
+    // Asking for more than the section holds: the lapsed hold is expired on the way (whoever finds a lapsed
+    // hold expires it for good, as the sweep would), then the claim still fails and writes nothing.
+    const res = await reserveAs(app, greedy, event.id, { section_id, quantity: 2 })
+    expect(res.json().code).toBe('SOLD_OUT')
     expect((await reserveAs(app, second, event.id, { section_id })).statusCode).toBe(201)
     expect(await expireStaleHolds(app.ctx)).toBe(0)
 

@@ -1,9 +1,9 @@
-// Reading invoices with their payer and lines, and issuing new ones for a reservation.
+// Reading invoices with their payer and lines (new ones are written with their reservation: reservations.write.ts).
 import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { invoiceLines, invoices, users } from '../../db/schema/index.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { type ProfileRow, toPublicUser } from '../users/users.schemas.js'
 import type { InvoiceT } from './invoices.schemas.js'
 
 /** The status a client sees: an open invoice past its due date is expired even before the sweep gets to it. */
@@ -42,12 +42,15 @@ export async function loadInvoices(
 
 type InvoiceRow = typeof invoices.$inferSelect
 type LineRow = typeof invoiceLines.$inferSelect
-type UserRow = typeof users.$inferSelect
 
 /** An invoice row, its shown status, its payer and (among `lines`) its lines, as the API shows it. */
 export function toInvoice(
   config: Config,
-  { invoice: i, status, payer }: { invoice: InvoiceRow; status: InvoiceT['status']; payer: UserRow | null },
+  {
+    invoice: i,
+    status,
+    payer,
+  }: { invoice: InvoiceRow; status: InvoiceT['status']; payer: ProfileRow | null },
   lines: LineRow[],
 ): InvoiceT {
   return {
@@ -78,44 +81,4 @@ export async function loadInvoice(db: Db, config: Config, id: number): Promise<I
   const [invoice] = await loadInvoices(db, config, eq(invoices.id, id))
   if (!invoice) throw new Error(`invoice ${id} vanished inside its own transaction`)
   return invoice
-}
-
-/** The lines one payer pays for; a reservation has at most one draft per payer. */
-export interface InvoiceDraft {
-  payerId: number
-  lines: { ticketId: number; description: string; amountCents: number }[]
-}
-
-/**
- * Issues one invoice per draft, numbered INV-<year>-<6 digits> from invoice_number_seq inside the INSERT (a
- * sequence never hands out a number twice, even to concurrent transactions; a rolled-back reservation
- * leaves a gap, which is normal for numbering by sequence). Returns the rows written, oldest first.
- */
-export async function issueInvoices(
-  tx: Db,
-  input: { reservationId: number; eventId: number; currency: string; dueAt: Date; drafts: InvoiceDraft[] },
-): Promise<{ invoices: InvoiceRow[]; lines: LineRow[] }> {
-  const year = new Date().getUTCFullYear()
-  const created = await tx
-    .insert(invoices)
-    .values(
-      input.drafts.map((d) => ({
-        number: sql`${`INV-${year}-`} || lpad(nextval('invoice_number_seq')::text, 6, '0')`,
-        reservationId: input.reservationId,
-        eventId: input.eventId,
-        payerId: d.payerId,
-        amountCents: d.lines.reduce((sum, l) => sum + l.amountCents, 0),
-        currency: input.currency,
-        dueAt: input.dueAt,
-      })),
-    )
-    .returning()
-  created.sort((a, b) => a.id - b.id)
-  // One invoice per payer in a reservation, so the payer tells which row belongs to which draft.
-  const idOf = new Map(created.map((c) => [c.payerId, c.id]))
-  const lines = await tx
-    .insert(invoiceLines)
-    .values(input.drafts.flatMap((d) => d.lines.map((l) => ({ ...l, invoiceId: idOf.get(d.payerId)! }))))
-    .returning()
-  return { invoices: created, lines }
 }

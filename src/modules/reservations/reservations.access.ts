@@ -2,46 +2,15 @@
 import { and, count, eq, or, sql } from 'drizzle-orm'
 import type { Actor } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, reservations, sections, tickets } from '../../db/schema/index.js'
-import { AppError, notFound } from '../../lib/errors.js'
+import { type events, reservations, tickets } from '../../db/schema/index.js'
+import { AppError } from '../../lib/errors.js'
 import { areFriends } from '../friends/friends.queries.js'
 
 type EventRow = typeof events.$inferSelect
-type SectionRow = typeof sections.$inferSelect
 
 /** The organizer or an admin (role read from the database for this request). */
 export function isStaff(actor: Actor, organizerId: number | null): boolean {
   return actor.role === 'admin' || (organizerId !== null && organizerId === actor.id)
-}
-
-/**
- * Loads the event a reservation is for, locked FOR SHARE until the reservation commits: a cancellation
- * (which updates the row) waits for reservations in flight and they cannot add tickets after it.
- * A draft is invisible (404) to everyone but its organizer and admins; anything not published, or already
- * started, is not on sale.
- */
-export async function eventOnSale(
-  tx: Db,
-  actor: Actor,
-  eventId: number,
-  sectionId: number,
-): Promise<{ event: EventRow; section: SectionRow | null }> {
-  // One round trip for both; only the event row is locked (`of events`).
-  const [row] = await tx
-    .select({ event: events, section: sections })
-    .from(events)
-    .leftJoin(sections, and(eq(sections.id, sectionId), eq(sections.eventId, events.id)))
-    .where(eq(events.id, eventId))
-    .for('share', { of: events })
-  const event = row?.event
-  if (!event || (event.status === 'draft' && !isStaff(actor, event.organizerId))) throw notFound('Event')
-  if (event.status !== 'published') {
-    throw new AppError('EVENT_NOT_ON_SALE', `This event is ${event.status}, not on sale`)
-  }
-  if (event.startsAt.getTime() <= Date.now()) {
-    throw new AppError('EVENT_NOT_ON_SALE', 'This event has already started')
-  }
-  return { event, section: row.section }
 }
 
 /** 403 NOT_FRIENDS unless every id is a friend of the actor. */
@@ -82,7 +51,7 @@ export async function liveTicketsOf(tx: Db, eventId: number, userId: number): Pr
  */
 export async function enforceTicketLimit(
   tx: Db,
-  event: EventRow,
+  event: Pick<EventRow, 'id' | 'maxTicketsPerUser'>,
   adding: Map<number, number>,
 ): Promise<void> {
   const max = event.maxTicketsPerUser

@@ -1,20 +1,21 @@
-// Reserving tickets: the one transaction that checks the event, the limits and the capacity, picks seats,
-// and writes the reservation, its tickets and its invoices.
-import { eq, inArray, sql } from 'drizzle-orm'
+// Reserving tickets: a prepared read that turns away what cannot succeed, then the write: in the common case
+// (a general section, no per-user limit, no Idempotency-Key) one statement that claims and writes everything,
+// else a short transaction that also takes the per-user lock, picks seats or stores the idempotent answer.
+import { and, eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedOnce } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
-import { events, invoices, reservations, tickets, users } from '../../db/schema/index.js'
+import { events, invoices, reservations, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
-import { queueInvoiceIssued } from '../../mail/queue.js'
-import { type InvoiceDraft, issueInvoices, loadInvoices, toInvoice } from '../invoices/invoices.queries.js'
-import { loadTickets, toTicket } from '../tickets/tickets.queries.js'
-import { assertFriends, enforceTicketLimit, eventOnSale, isStaff } from './reservations.access.js'
+import { loadInvoices } from '../invoices/invoices.queries.js'
+import { loadTickets } from '../tickets/tickets.queries.js'
+import { assertFriends, enforceTicketLimit, isStaff } from './reservations.access.js'
 import { claimCapacity, soldOut, unguarded } from './reservations.capacity.js'
 import { expireSectionHolds } from './reservations.expiry.js'
 import type { ReservationT, ReserveInput } from './reservations.schemas.js'
 import { bestAdjacentBlock, bestSeats, exactSeats, type SeatState, seatStates } from './reservations.seats.js'
+import { lockEventOnSale, type WriteOutcome, writeReservation } from './reservations.write.js'
 
 interface Plan {
   quantity: number
@@ -45,6 +46,41 @@ function planOf(actor: Actor, input: ReserveInput): Plan {
   return { quantity: counted, holders, attendees }
 }
 
+/**
+ * What a reservation checks before it starts a transaction, in one prepared read: the event and the section,
+ * and whether the section is full (its counters leave no room for `quantity` and no open invoice of the event
+ * is past due: a lapsed hold the sweep has not reached would still count in the counters).
+ */
+function readTarget(db: Db) {
+  return preparedOnce(db, 'reserve_target', (d, name) =>
+    d
+      .select({
+        event: {
+          id: events.id,
+          status: events.status,
+          organizerId: events.organizerId,
+          maxTicketsPerUser: events.maxTicketsPerUser,
+          started: sql<boolean>`${events.startsAt} <= now()`,
+        },
+        section: {
+          id: sections.id,
+          kind: sections.kind,
+          capacity: sections.capacity,
+          seatsPerRow: sections.seatsPerRow,
+        },
+        full: sql<
+          boolean | null
+        >`${sections.held} + ${sections.sold} + ${sql.placeholder('quantity')}::int > ${sections.capacity}
+          and not exists (select 1 from ${invoices} where ${invoices.status} = 'open'
+            and ${invoices.dueAt} <= now() and ${invoices.eventId} = ${events.id})`,
+      })
+      .from(events)
+      .leftJoin(sections, and(eq(sections.id, sql.placeholder('sectionId')), eq(sections.eventId, events.id)))
+      .where(eq(events.id, sql.placeholder('eventId')))
+      .prepare(name),
+  )
+}
+
 export async function reserve(
   ctx: Ctx,
   actor: Actor,
@@ -53,138 +89,78 @@ export async function reserve(
   idempotency: IdempotencyClaim | null = null,
 ): Promise<ReservationT> {
   const plan = planOf(actor, input)
-  try {
-    return await ctx.db.transaction(async (tx) => {
-      const { event, section } = await eventOnSale(tx, actor, eventId, input.section_id)
-      if (!section) throw notFound('Section')
-      if (input.seat_ids && section.kind !== 'seated') {
-        throw invalid('body.seat_ids', 'this is a general-admission section: send quantity instead')
-      }
-      await assertFriends(tx, actor.id, plan.attendees)
+  const [target] = await readTarget(ctx.db).execute({
+    eventId,
+    sectionId: input.section_id,
+    quantity: plan.quantity,
+  })
+  const event = target?.event
+  if (!event || (event.status === 'draft' && !isStaff(actor, event.organizerId))) throw notFound('Event')
+  if (event.status !== 'published') {
+    throw new AppError('EVENT_NOT_ON_SALE', `This event is ${event.status}, not on sale`)
+  }
+  if (event.started) throw new AppError('EVENT_NOT_ON_SALE', 'This event has already started')
+  const section = target.section
+  if (!section) throw notFound('Section')
+  const seated = section.kind === 'seated'
+  if (input.seat_ids && !seated) {
+    throw invalid('body.seat_ids', 'this is a general-admission section: send quantity instead')
+  }
+  // Fast refusal (not the guard: the claim is). Once a section is full, the crowd still arriving is turned
+  // away without a transaction.
+  if (target.full && !unguarded(ctx)) throw soldOut()
+  await assertFriends(ctx.db, actor.id, plan.attendees)
 
+  const write = (db: Db, claim: boolean, seats: SeatState[] = []) =>
+    writeReservation(db, ctx.config, {
+      eventId,
+      sectionId: section.id,
+      bookerId: actor.id,
+      holders: plan.holders,
+      seats,
+      split: input.split_payment ?? false,
+      ttlSeconds: ctx.config.RESERVATION_TTL,
+      claim,
+    })
+  // A general section has nothing to pick: one statement claims and writes. Only when the counters are full
+  // does it look for lapsed holds of the section, release them, and try once more.
+  const writeGeneral = async (db: Db, releaseLapsed: () => Promise<number>) => {
+    const outcome = await write(db, true)
+    if (outcome.kind === 'no-capacity' && outcome.lapsedHolds && (await releaseLapsed()) > 0) {
+      return write(db, true)
+    }
+    return outcome
+  }
+
+  try {
+    if (!seated && !unguarded(ctx) && event.maxTicketsPerUser === null && !idempotency) {
+      // The common case needs no transaction of its own: that one statement commits by itself.
+      return answer(
+        await writeGeneral(ctx.db, () => ctx.db.transaction((tx) => expireSectionHolds(ctx, tx, section.id))),
+      )
+    }
+    return await ctx.db.transaction(async (tx) => {
       const adding = new Map<number, number>([[actor.id, plan.quantity]])
       for (const a of plan.attendees) adding.set(a, 1)
-      await enforceTicketLimit(tx, event, adding)
+      await enforceTicketLimit(tx, { id: eventId, maxTicketsPerUser: event.maxTicketsPerUser }, adding)
 
-      // Lapsed holds first, so that they never count against the capacity being claimed.
-      const released = await expireSectionHolds(ctx, tx, section.id)
-      // Fast refusal from the section row read above (not a guard: the claim below is). Once a section is
-      // full, the crowd still arriving is turned away without writing anything.
-      if (
-        released === 0 &&
-        !unguarded(ctx) &&
-        section.held + section.sold + plan.quantity > section.capacity
-      ) {
-        throw soldOut()
+      let outcome: WriteOutcome
+      if (!seated && !unguarded(ctx)) {
+        outcome = await writeGeneral(tx, () => expireSectionHolds(ctx, tx, section.id))
+      } else if (!(await lockEventOnSale(tx, eventId))) {
+        outcome = { kind: 'not-on-sale' }
+      } else {
+        // Seats are picked under the section's row lock, which the claim takes: no one else can pick them
+        // meanwhile. Lapsed holds go first, so that their seats are free to pick. (The test-only control
+        // comes this way too: its claim is the naive count, without the guard.)
+        await expireSectionHolds(ctx, tx, section.id)
+        await claimCapacity(ctx, tx, section, plan.quantity)
+        const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : []
+        outcome = await write(tx, false, chosen)
       }
-      // Claiming capacity locks the section row until commit, so every reservation of the section queues
-      // there. A seated section claims first: the seats are then read and picked under that lock, and no one
-      // else can pick them meanwhile. A general section has nothing to pick, so it writes everything first
-      // and claims last: the lock is then held only for the claim and the commit, not for ten statements.
-      // (The test-only unguarded control counts first, then writes: the naive order it stands for.)
-      const seated = section.kind === 'seated'
-      const claimFirst = seated || unguarded(ctx)
-      if (claimFirst) await claimCapacity(ctx, tx, section, plan.quantity)
-      const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : undefined
-
-      // The database's clock, the one every expiry check (lazy, sweep, payment) compares against.
-      const [reservation] = await tx
-        .insert(reservations)
-        .values({
-          eventId: event.id,
-          bookerId: actor.id,
-          expiresAt: sql`now() + make_interval(secs => ${ctx.config.RESERVATION_TTL})`,
-        })
-        .returning()
-      const expiresAt = reservation!.expiresAt
-      const created = await tx
-        .insert(tickets)
-        .values(
-          plan.holders.map((holderId, i) => ({
-            reservationId: reservation!.id,
-            eventId: event.id,
-            sectionId: section.id,
-            seatId: chosen?.[i]?.id ?? null,
-            holderId,
-            bookerId: actor.id,
-            priceCents: section.priceCents,
-          })),
-        )
-        .returning()
-      created.sort((a, b) => a.id - b.id)
-
-      // Prices come from the section row read in this transaction, never from the request.
-      const seatOf = new Map(chosen?.map((s) => [s.id, s]))
-      const lineOf = (t: (typeof created)[number]) => {
-        const seat = t.seatId ? seatOf.get(t.seatId) : undefined
-        const where = seat ? `, row ${seat.rowLabel} seat ${seat.number}` : ''
-        return {
-          ticketId: t.id,
-          description: `${event.title}: ${section.name}${where}`,
-          amountCents: section.priceCents,
-        }
-      }
-      const drafts: InvoiceDraft[] = input.split_payment
-        ? [...new Set(plan.holders)].map((payerId) => ({
-            payerId,
-            lines: created.filter((t) => t.holderId === payerId).map(lineOf),
-          }))
-        : [{ payerId: actor.id, lines: created.map(lineOf) }]
-      const issued = await issueInvoices(tx, {
-        reservationId: reservation!.id,
-        eventId: event.id,
-        currency: event.currency,
-        dueAt: expiresAt,
-        drafts,
-      })
-      for (const invoice of issued.invoices) {
-        await queueInvoiceIssued(tx, ctx, {
-          // Written from the drafts just above: never null here.
-          userId: invoice.payerId!,
-          invoiceId: invoice.id,
-          number: invoice.number,
-          eventTitle: event.title,
-          currency: invoice.currency,
-          amountCents: invoice.amountCents,
-          dueAt: expiresAt.toISOString(),
-          lines: issued.lines
-            .filter((l) => l.invoiceId === invoice.id)
-            .map((l) => ({ description: l.description, amountCents: l.amountCents })),
-        })
-      }
-
-      // The answer is built from the rows just written (one more query, for the people's profiles):
-      // every statement here runs while other buyers may be queueing for this section.
-      const people = await tx
-        .select()
-        .from(users)
-        .where(inArray(users.id, [actor.id, ...plan.attendees]))
-      const personOf = (id: number | null) => people.find((p) => p.id === id) ?? null
-      const body: ReservationT = {
-        id: reservation!.id,
-        event_id: event.id,
-        expires_at: expiresAt.toISOString(),
-        created_at: reservation!.createdAt.toISOString(),
-        tickets: created.map((t) =>
-          toTicket(ctx.config, {
-            ticket: t,
-            status: 'held',
-            expiresAt,
-            event: { id: event.id, title: event.title, startsAt: event.startsAt, currency: event.currency },
-            sectionName: section.name,
-            seat: t.seatId ? seatView(seatOf.get(t.seatId)!) : null,
-            holder: personOf(t.holderId),
-            booker: personOf(t.bookerId),
-            invoiceId: issued.lines.find((l) => l.ticketId === t.id)!.invoiceId,
-          }),
-        ),
-        invoices: issued.invoices.map((i) =>
-          toInvoice(ctx.config, { invoice: i, status: 'open', payer: personOf(i.payerId) }, issued.lines),
-        ),
-      }
-      await idempotency?.complete(tx, 201, body)
-      if (!claimFirst) await claimCapacity(ctx, tx, section, plan.quantity)
-      return body
+      const reservation = answer(outcome)
+      await idempotency?.complete(tx, 201, reservation)
+      return reservation
     })
   } catch (err) {
     // The partial unique index on live seats is the backstop behind the section lock.
@@ -195,7 +171,13 @@ export async function reserve(
   }
 }
 
-const seatView = (s: SeatState) => ({ id: s.id, row: s.rowLabel, number: s.number })
+/** The reservation written, or the error that says why nothing was. */
+function answer(outcome: WriteOutcome): ReservationT {
+  if (outcome.kind === 'not-on-sale')
+    throw new AppError('EVENT_NOT_ON_SALE', 'This event is no longer on sale')
+  if (outcome.kind === 'no-capacity') throw soldOut()
+  return outcome.reservation
+}
 
 async function chooseSeats(
   tx: Db,

@@ -4,7 +4,7 @@ import { alias } from 'drizzle-orm/pg-core'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { events, invoiceLines, reservations, seats, sections, tickets, users } from '../../db/schema/index.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { type ProfileRow, toPublicUser } from '../users/users.schemas.js'
 import type { TicketT } from './tickets.schemas.js'
 
 const holder = alias(users, 'holder')
@@ -38,8 +38,13 @@ function ticketQuery(db: Db) {
     .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
 }
 
+type TicketQueryRow = Awaited<ReturnType<ReturnType<typeof ticketQuery>['execute']>>[number]
+
 /** What a ticket is shown from: the ticket row with its event, section, seat, people and invoice. */
-export type TicketRow = Awaited<ReturnType<ReturnType<typeof ticketQuery>['execute']>>[number]
+export type TicketRow = Omit<TicketQueryRow, 'holder' | 'booker'> & {
+  holder: ProfileRow | null
+  booker: ProfileRow | null
+}
 
 export function toTicket(config: Config, r: TicketRow): TicketT {
   return {

@@ -39,7 +39,8 @@ export const UserOwn = Type.Object(
 export type UserPublicT = Static<typeof UserPublic>
 export type UserOwnT = Static<typeof UserOwn>
 
-type ProfileRow = Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 'avatarPath' | 'createdAt'>
+/** The columns a public profile is shown from. */
+export type ProfileRow = Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 'avatarPath' | 'createdAt'>
 
 export function avatarUrl(config: Config, path: string | null): string | null {
   return path ? `${config.PUBLIC_URL}/media/avatars/${path}` : null

@@ -46,6 +46,8 @@ export const ConfigSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY: Type.Optional(Type.Integer({ minimum: 0 })),
   // Job queue (pg-boss). Durations in seconds.
   JOBS_POLL_INTERVAL: Type.Number({ minimum: 0.5, default: 2 }),
+  // E-mails each worker fetches and sends at once; a full batch fetches the next at once, without waiting.
+  JOBS_MAIL_BATCH: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   JOBS_MAINTENANCE_INTERVAL: Type.Integer({ minimum: 1, default: 60 }),
   JOBS_EXPIRE: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
   JOBS_RETRY_LIMIT: Type.Integer({ minimum: 0, default: 6 }),

@@ -9,6 +9,8 @@ import { SCHEDULED_JOBS } from './schedules.js'
 
 export const BOSS_SCHEMA = 'pgboss'
 export const MAIL_QUEUE = 'mail'
+/** How long pg-boss keeps a job that has not run (its `keep_until`). */
+const RETENTION_DAYS = 30
 /** pg-boss's internal queue through which its cron clock sends scheduled jobs. */
 const CRON_QUEUE = '__pgboss__send-it'
 
@@ -118,7 +120,8 @@ const plans = createRequire(import.meta.url)('pg-boss/src/plans.js') as {
  * pg-boss's job insert — the statement behind `boss.insert()` — for use as a CTE inside another statement,
  * so that a hot write and the jobs it causes are one statement: `jobs` is an SQL expression giving the jobs
  * as a json array of pg-boss's insert fields (`name`, `data`, `retryLimit`, `retryDelay`, `retryBackoff`,
- * `expireInSeconds` ...). pg-boss's own defaults (its `$2`…`$6`) are left to the queue and to each job.
+ * `expireInSeconds` ...). Of pg-boss's defaults (its `$2`…`$6`) only the retention is ours; the rest are
+ * left to the queue and to each job, as `send()` with our retry policy does.
  * Throws at start-up if an upgrade of pg-boss changed the statement's shape, rather than misbehave.
  */
 export function jobInsertSql(jobs: string): string {
@@ -128,7 +131,11 @@ export function jobInsertSql(jobs: string): string {
   if (parts.length !== 2 || params.some((p) => !/^\$[1-6]$/.test(p)) || new Set(params).size !== 6) {
     throw new Error('pg-boss insertJobs statement changed shape: review jobInsertSql')
   }
-  return parts.join(`json_to_recordset(${jobs})`).replace(/\$[2-6]\b/g, 'null')
+  // $3 is the boss's retention (createBoss); the others are per job or the queue's.
+  return parts
+    .join(`json_to_recordset(${jobs})`)
+    .replace(/\$3\b/, `'${RETENTION_DAYS} days'`)
+    .replace(/\$[2-6]\b/g, 'null')
 }
 
 export interface BossOptions {
@@ -155,7 +162,7 @@ export function createBoss(
     maintenanceIntervalSeconds: config.JOBS_MAINTENANCE_INTERVAL,
     // Dead-lettered (failed) jobs stay in the job table, where `stagedoor jobs failed/retry` find them.
     archiveFailedAfterSeconds: 30 * 24 * 3600,
-    retentionDays: 30,
+    retentionDays: RETENTION_DAYS,
   })
   return { boss, db }
 }

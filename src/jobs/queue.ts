@@ -54,13 +54,26 @@ export interface WorkerOptions {
 export async function startWorkers(boss: PgBoss, config: Config, opts: WorkerOptions): Promise<void> {
   const { ctx } = opts
   const polling = { pollingIntervalSeconds: config.JOBS_POLL_INTERVAL, batchSize: 1 }
-  await boss.work<MailJob>(MAIL_QUEUE, polling, async ([job]) => {
-    if (!job) return
-    const outcome = await deliverMailJob(
-      { ctx, mailer: opts.mailer },
-      { id: job.id, data: job.data, expireInSeconds: expireSeconds(job, config) },
-    )
-    return { outcome }
+  // E-mails go in batches, sent one after the other in queue order, each job completed or failed (and so
+  // retried) on its own. After a full batch the next is fetched at once: a queue that fills faster than one
+  // batch per polling interval (a sale opening) drains as fast as the mail server takes it.
+  const batchSize = config.JOBS_MAIL_BATCH
+  const options = { ...polling, batchSize, includeMetadata: true as const }
+  const mailWorker = await boss.work<MailJob>(MAIL_QUEUE, options, async (jobs) => {
+    // pg-boss picks a batch oldest first but hands it over in no particular order.
+    const inQueueOrder = jobs.toSorted((a, b) => a.createdOn.getTime() - b.createdOn.getTime())
+    for (const job of inQueueOrder) {
+      try {
+        const outcome = await deliverMailJob(
+          { ctx, mailer: opts.mailer },
+          { id: job.id, data: job.data, expireInSeconds: expireSeconds(job, config) },
+        )
+        await boss.complete(MAIL_QUEUE, job.id, { outcome })
+      } catch (err) {
+        await boss.fail(MAIL_QUEUE, job.id, err instanceof Error ? err : { value: String(err) })
+      }
+    }
+    if (jobs.length === batchSize) boss.notifyWorker(mailWorker)
   })
   for (const scheduled of SCHEDULED_JOBS) {
     await boss.work(scheduled.name, polling, async () => {

@@ -23,7 +23,11 @@ export const queueVerifyEmail = (db: Db, ctx: Ctx, data: VerifyEmailMail) =>
 export const queuePasswordReset = (db: Db, ctx: Ctx, data: PasswordResetMail) =>
   queueMail(db, ctx, { kind: 'password-reset', ...data })
 
-/** To each payer when their invoice is issued: amount, lines, due time. */
+/**
+ * To each payer when their invoice is issued: amount, lines, due time. A reservation writes this job in its
+ * own statement (reservations.write.ts builds the same payload in SQL; test/jobs/job-policy.test.ts keeps the
+ * two equal).
+ */
 export const queueInvoiceIssued = (db: Db, ctx: Ctx, data: InvoiceIssuedMail) =>
   queueMail(db, ctx, { kind: 'invoice-issued', ...data })
 

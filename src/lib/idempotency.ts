@@ -123,6 +123,45 @@ export async function releaseKey(db: Db, userId: number, key: string): Promise<v
   await db.delete(k).where(and(eq(k.userId, userId), eq(k.key, key), isNull(k.completedAt)))
 }
 
+/**
+ * Test-only stand-in for `claimKey` (UNSAFE_DISABLE_GUARDS=idempotency): the naive look-up that the control
+ * tests must catch. It replays a stored answer but marks nothing as running, so concurrent repeats of one
+ * request all find no answer and all do the work; `storeKeyUnguarded` then keeps whichever answer comes last.
+ */
+export async function lookUpKeyUnguarded(
+  db: Db,
+  userId: number,
+  key: string,
+  hash: string,
+): Promise<ClaimResult> {
+  const k = idempotencyKeys
+  const [row] = await db
+    .select()
+    .from(k)
+    .where(and(eq(k.userId, userId), eq(k.key, key)))
+  if (!row || row.completedAt === null || row.responseStatus === null) return { kind: 'claimed' }
+  if (row.requestHash !== hash) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request')
+  }
+  return { kind: 'replay', response: { status: row.responseStatus, body: row.responseBody } }
+}
+
+/** Test-only stand-in for `completeKey` beside `lookUpKeyUnguarded`: stores the answer unconditionally. */
+export async function storeKeyUnguarded(
+  db: Db,
+  userId: number,
+  key: string,
+  hash: string,
+  response: StoredResponse,
+): Promise<void> {
+  const k = idempotencyKeys
+  const answer = { responseStatus: response.status, responseBody: response.body, completedAt: sql`now()` }
+  await db
+    .insert(k)
+    .values({ userId, key, requestHash: hash, ...answer })
+    .onConflictDoUpdate({ target: [k.userId, k.key], set: { requestHash: hash, ...answer } })
+}
+
 /** Deletes keys past their 24 hours. */
 export async function purgeIdempotencyKeys(db: Db): Promise<number> {
   const k = idempotencyKeys

@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import type { Ctx } from '../context.js'
+import { markTransactions } from '../lib/guards.js'
 import { createTokenService } from '../lib/tokens.js'
 
 declare module 'fastify' {
@@ -14,6 +15,8 @@ declare module 'fastify' {
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     app.decorate('config', config)
+    // Test-only: lets guard code that is handed only a transaction see UNSAFE_DISABLE_GUARDS (lib/guards.ts).
+    markTransactions(app.database.db, config)
     app.decorate('ctx', {
       db: app.database.db,
       config,

@@ -139,7 +139,7 @@ describe('control: the capacity race test with the guard disabled', () => {
   let app: App
   beforeAll(async () => {
     if (usingPostgres()) {
-      app = await buildBoxOfficeApp({ DATABASE_POOL_MAX: '20', UNSAFE_DISABLE_CAPACITY_GUARD: 'true' })
+      app = await buildBoxOfficeApp({ DATABASE_POOL_MAX: '20', UNSAFE_DISABLE_GUARDS: 'capacity' })
     }
   })
   afterAll(() => app?.close())

@@ -1,6 +1,7 @@
 // Box-office fixtures written straight to the database (POST /events belongs to another module):
 // events with sections and seats, and friendships. Assertions still go through HTTP.
 import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll } from 'vitest'
 import {
   events,
   friendships,
@@ -13,7 +14,7 @@ import {
   users,
 } from '../../src/db/schema/index.js'
 import { seatGrid } from '../../src/modules/events/seating.js'
-import { type App, buildTestApp, type TestUser } from '../helpers.js'
+import { type App, buildTestApp, type TestUser, usingPostgres } from '../helpers.js'
 
 export interface SectionSpec {
   name?: string
@@ -121,6 +122,21 @@ export async function lapseReservation(app: App, reservationId: number): Promise
  */
 export function buildBoxOfficeApp(env: Record<string, string> = {}): Promise<App> {
   return buildTestApp({ MAX_EVENT_LOOP_DELAY: '0', ...env })
+}
+
+/**
+ * For the concurrency tests, which run on PostgreSQL only: a box-office app for the enclosing suite (built in
+ * its beforeAll, closed in its afterAll), with the guards named in `guards` switched off for a control test.
+ */
+export function raceApp(guards = '', poolMax = 20): () => App {
+  let app: App | undefined
+  beforeAll(async () => {
+    if (usingPostgres()) {
+      app = await buildBoxOfficeApp({ DATABASE_POOL_MAX: String(poolMax), UNSAFE_DISABLE_GUARDS: guards })
+    }
+  })
+  afterAll(() => app?.close())
+  return () => app!
 }
 
 let quick = 0

@@ -4,6 +4,7 @@ import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { sections, tickets } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
+import { guardDisabled } from '../../lib/guards.js'
 
 /**
  * Takes `n` places in a section for held tickets, or throws SOLD_OUT.
@@ -47,8 +48,7 @@ export async function claimCapacity(
 }
 
 /** The test-only switch of the control test; never honoured outside NODE_ENV=test. */
-export const unguarded = (ctx: Ctx): boolean =>
-  ctx.config.UNSAFE_DISABLE_CAPACITY_GUARD && ctx.config.NODE_ENV === 'test'
+export const unguarded = (ctx: Ctx): boolean => guardDisabled(ctx.config, 'capacity')
 
 export const soldOut = () => new AppError('SOLD_OUT', 'Not enough tickets left in this section')
 

@@ -4,7 +4,8 @@ import { eq, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { invoices, payments, tickets } from '../../src/db/schema/index.js'
 import { expireStaleHolds } from '../../src/modules/reservations/reservations.expiry.js'
-import { makeEvent, payAs, quickUsers, raceApp, reserveAs, sectionCounts } from '../factories/boxoffice.js'
+import { payAs, quickUsers, raceApp, reserveAs, sectionCounts } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import { type App, usingPostgres } from '../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -15,20 +16,21 @@ const onPostgres = it.skipIf(!usingPostgres())
  */
 async function cancelWhileSelling(app: App) {
   const [organizer, ...people] = await quickUsers(app, 41)
-  const { event, sections } = await makeEvent(app, {
-    organizerId: organizer!.id,
-    sections: [{ capacity: 60 }, { rows: 4, seatsPerRow: 10 }],
+  const event = await makeEvent(app, organizer!, {
+    sections: [{ capacity: 60 }, { rows: 4, seats_per_row: 10 }],
   })
   const payers = people.slice(0, 20)
   const late = people.slice(20)
   const made = []
   for (const [i, p] of payers.entries()) {
-    const res = await reserveAs(app, p, event.id, { section_id: sections[i % 2]!.id, quantity: 2 })
+    const res = await reserveAs(app, p, event.id, { section_id: event.sections[i % 2]!.id, quantity: 2 })
     made.push({ person: p, invoiceId: res.json().invoices[0].id as number })
   }
   const answers = await Promise.all([
     ...made.map((m) => payAs(app, m.person, m.invoiceId)),
-    ...late.map((p, i) => reserveAs(app, p, event.id, { section_id: sections[i % 2]!.id, quantity: 1 })),
+    ...late.map((p, i) =>
+      reserveAs(app, p, event.id, { section_id: event.sections[i % 2]!.id, quantity: 1 }),
+    ),
     app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/cancel`, headers: organizer!.auth }),
     expireStaleHolds(app.ctx).then(() => ({ statusCode: 0 })),
   ])
@@ -38,7 +40,7 @@ async function cancelWhileSelling(app: App) {
     .from(tickets)
     .where(sql`${tickets.eventId} = ${event.id} and ${tickets.status} in ('held', 'confirmed')`)
   const counts = []
-  for (const s of sections) counts.push(await sectionCounts(app, s.id))
+  for (const s of event.sections) counts.push(await sectionCounts(app, s.id))
   const bills = []
   for (const bill of await app.ctx.db.select().from(invoices).where(eq(invoices.eventId, event.id))) {
     const moves = await app.ctx.db.select().from(payments).where(eq(payments.invoiceId, bill.id))

@@ -6,7 +6,8 @@ import { describe, expect, it, vi } from 'vitest'
 import { invoices, payments, reservations, tickets } from '../../src/db/schema/index.js'
 import { testPaymentProvider } from '../../src/modules/invoices/payment-provider.js'
 import { expireStaleHolds } from '../../src/modules/reservations/reservations.expiry.js'
-import { makeEvent, payAs, quickUsers, raceApp, reserveAs, sectionCounts } from '../factories/boxoffice.js'
+import { payAs, quickUsers, raceApp, reserveAs, sectionCounts } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import { type App, usingPostgres } from '../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -40,11 +41,10 @@ async function countingCharges<T>(work: () => Promise<T>): Promise<{ result: T; 
  */
 async function payWhileSweeping(app: App) {
   const [organizer, ...people] = await quickUsers(app, 31)
-  const { event, sections } = await makeEvent(app, {
-    organizerId: organizer!.id,
+  const event = await makeEvent(app, organizer!, {
     sections: [{ capacity: 40 }],
   })
-  const section = sections[0]!
+  const section = event.sections[0]!
   const made = []
   for (const p of people) {
     const res = await reserve(app, p, event.id, { section_id: section.id, quantity: 1 })
@@ -98,11 +98,10 @@ async function payWhileSweeping(app: App) {
  */
 async function giveBackWhilePaying(app: App) {
   const [organizer, ...people] = await quickUsers(app, 16)
-  const { event, sections } = await makeEvent(app, {
-    organizerId: organizer!.id,
+  const event = await makeEvent(app, organizer!, {
     sections: [{ capacity: 40 }],
   })
-  const section = sections[0]!
+  const section = event.sections[0]!
   const made = []
   for (const p of people)
     made.push({ p, r: (await reserve(app, p, event.id, { section_id: section.id, quantity: 2 })).json() })
@@ -129,14 +128,15 @@ async function giveBackWhilePaying(app: App) {
 /** One user sends 10 one-ticket reservations at once, across two sections, for an event with a limit of 4. */
 async function tenAtOnceWithLimitOfFour(app: App) {
   const [organizer, buyer] = await quickUsers(app, 2)
-  const { event, sections } = await makeEvent(app, {
-    organizerId: organizer!.id,
-    maxTicketsPerUser: 4,
+  const event = await makeEvent(app, organizer!, {
+    max_tickets_per_user: 4,
     sections: [{ capacity: 50 }, { capacity: 50, name: 'Balcony' }],
   })
   // Two sections, so that the section's row lock cannot be what serialises them.
   const answers = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => reserve(app, buyer!, event.id, { section_id: sections[i % 2]!.id })),
+    Array.from({ length: 10 }, (_, i) =>
+      reserve(app, buyer!, event.id, { section_id: event.sections[i % 2]!.id }),
+    ),
   )
   const [held] = await app.ctx.db
     .select({ n: count() })
@@ -148,11 +148,10 @@ async function tenAtOnceWithLimitOfFour(app: App) {
 /** The same reservation of two tickets sent 5 times at once with one Idempotency-Key. */
 async function reserveFiveTimesWithOneKey(app: App) {
   const [organizer, buyer] = await quickUsers(app, 2)
-  const { event, sections } = await makeEvent(app, {
-    organizerId: organizer!.id,
+  const event = await makeEvent(app, organizer!, {
     sections: [{ capacity: 10 }],
   })
-  const body = { section_id: sections[0]!.id, quantity: 2 }
+  const body = { section_id: event.sections[0]!.id, quantity: 2 }
   const answers = await Promise.all(
     Array.from({ length: 5 }, () => reserve(app, buyer!, event.id, body, 'same-key')),
   )
@@ -160,15 +159,15 @@ async function reserveFiveTimesWithOneKey(app: App) {
     .select({ n: count() })
     .from(reservations)
     .where(eq(reservations.bookerId, buyer!.id))
-  return { answers, reservations: rows!.n, counts: await sectionCounts(app, sections[0]!.id) }
+  return { answers, reservations: rows!.n, counts: await sectionCounts(app, event.sections[0]!.id) }
 }
 
 /** One invoice paid 5 times at once, with one Idempotency-Key or (`key` undefined) without. */
 async function payFiveTimes(app: App, key: string | undefined) {
   const [organizer, buyer] = await quickUsers(app, 2)
-  const { event, sections } = await makeEvent(app, { organizerId: organizer!.id })
-  const invoiceId = (await reserve(app, buyer!, event.id, { section_id: sections[0]!.id })).json().invoices[0]
-    .id
+  const event = await makeEvent(app, organizer!)
+  const invoiceId = (await reserve(app, buyer!, event.id, { section_id: event.sections[0]!.id })).json()
+    .invoices[0].id
   const answers = await Promise.all(Array.from({ length: 5 }, () => pay(app, buyer!, invoiceId, key)))
   const moves = await app.ctx.db
     .select()
@@ -179,7 +178,7 @@ async function payFiveTimes(app: App, key: string | undefined) {
     /** Payment rows of the invoice: charges, and refunds should there be any. */
     moves: moves.length,
     charges: moves.filter((m) => m.kind === 'charge').length,
-    counts: await sectionCounts(app, sections[0]!.id),
+    counts: await sectionCounts(app, event.sections[0]!.id),
   }
 }
 

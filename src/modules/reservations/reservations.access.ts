@@ -90,9 +90,11 @@ export async function enforceTicketLimit(
   if (max === null) return
   const userIds = [...adding.keys()].sort((a, b) => a - b)
   // Test-only control (UNSAFE_DISABLE_GUARDS=ticket-limit): no lock, the naive count-then-insert in which
-  // concurrent requests of one user all count the same tickets. The switch comes through the transaction
-  // handle because this function is given no configuration (lib/guards.ts).
-  if (!guardDisabledIn(tx, 'ticket-limit')) {
+  // concurrent requests of one user all count the same tickets, with a pause after the count (a test-only
+  // widening) so that they do even on a loaded machine. The switch comes through the transaction handle
+  // because this function is given no configuration (lib/guards.ts).
+  const unlocked = guardDisabledIn(tx, 'ticket-limit')
+  if (!unlocked) {
     for (const userId of userIds) {
       await tx.execute(
         sql`select pg_advisory_xact_lock(hashtextextended(${`stagedoor:ticket-limit:${event.id}:${userId}`}, 0))`,
@@ -108,4 +110,5 @@ export async function enforceTicketLimit(
       )
     }
   }
+  if (unlocked) await tx.execute(sql`select pg_sleep(0.2)`)
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
+import { GUARD_NAMES, type GuardName } from './lib/guards.js'
 
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
@@ -26,8 +27,9 @@ export const ConfigSchema = Type.Object({
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 2_592_000 }),
   RESERVATION_TTL: Type.Integer({ minimum: 1, default: 900 }),
   EVENTS_CACHE_TTL: Type.Number({ minimum: 0, maximum: 60, default: 1 }),
-  // Test-only control for the overselling test: honoured only when NODE_ENV=test (see reservations.capacity.ts).
-  UNSAFE_DISABLE_CAPACITY_GUARD: Type.Boolean({ default: false }),
+  // Test-only: comma-separated guards to switch off for the control tests of the race tests (lib/guards.ts).
+  // Only known names are accepted; honoured only when NODE_ENV=test, ignored otherwise.
+  UNSAFE_DISABLE_GUARDS: Type.String({ default: '' }),
   RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
@@ -62,10 +64,12 @@ export const ConfigSchema = Type.Object({
 
 type Env = Static<typeof ConfigSchema>
 
-export interface Config extends Omit<Env, 'JWT_SECRET' | 'CORS_ORIGINS' | 'MAX_EVENT_LOOP_DELAY'> {
+export interface Config
+  extends Omit<Env, 'JWT_SECRET' | 'CORS_ORIGINS' | 'MAX_EVENT_LOOP_DELAY' | 'UNSAFE_DISABLE_GUARDS'> {
   JWT_SECRET: string
   CORS_ORIGINS: string[]
   MAX_EVENT_LOOP_DELAY: number
+  UNSAFE_DISABLE_GUARDS: GuardName[]
 }
 
 export class ConfigError extends Error {
@@ -107,10 +111,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Load shedding protects a server whose database is elsewhere. The embedded database runs on this
     // event loop, so its own work would read as overload and turn ordinary requests into 503s: off there.
     MAX_EVENT_LOOP_DELAY: parsed.MAX_EVENT_LOOP_DELAY ?? (parsed.DATABASE_URL ? 1000 : 0),
-    CORS_ORIGINS: parsed.CORS_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    CORS_ORIGINS: listOf(parsed.CORS_ORIGINS),
+    UNSAFE_DISABLE_GUARDS: guardNames(parsed.UNSAFE_DISABLE_GUARDS),
   }
+}
+
+const listOf = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+
+function guardNames(text: string): GuardName[] {
+  const names = listOf(text)
+  const unknown = names.filter((name) => !(GUARD_NAMES as readonly string[]).includes(name))
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `UNSAFE_DISABLE_GUARDS: unknown guard ${unknown.join(', ')} (known: ${GUARD_NAMES.join(', ')})`,
+    )
+  }
+  return names as GuardName[]
 }
 
 function resolveSecret(env: Env, dataDir: string): string {

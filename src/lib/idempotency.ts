@@ -18,6 +18,7 @@
 // completed with the work, so the retry is replayed. Should a slow first attempt outlive its lease and a
 // retry take over, both may run but only the first to complete commits (step 2); the other rolls back.
 import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { idempotencyKeys } from '../db/schema/index.js'
@@ -121,6 +122,52 @@ export async function completeKey(
 export async function releaseKey(db: Db, userId: number, key: string): Promise<void> {
   const k = idempotencyKeys
   await db.delete(k).where(and(eq(k.userId, userId), eq(k.key, key), isNull(k.completedAt)))
+}
+
+const UNGUARDED_LOOK_UP_PAUSE_MS = 200
+
+/**
+ * Test-only stand-in for `claimKey` (UNSAFE_DISABLE_GUARDS=idempotency): the naive look-up that the control
+ * tests must catch. It replays a stored answer but marks nothing as running, so concurrent repeats of one
+ * request all find no answer and all do the work; `storeKeyUnguarded` then keeps whichever answer comes last.
+ */
+export async function lookUpKeyUnguarded(
+  db: Db,
+  userId: number,
+  key: string,
+  hash: string,
+): Promise<ClaimResult> {
+  const k = idempotencyKeys
+  const [row] = await db
+    .select()
+    .from(k)
+    .where(and(eq(k.userId, userId), eq(k.key, key)))
+  if (!row || row.completedAt === null || row.responseStatus === null) {
+    // Test-only widening of the window between the look-up and the store: repeats sent at once then look
+    // up before the first has stored its answer even when a loaded machine runs them one after another.
+    await sleep(UNGUARDED_LOOK_UP_PAUSE_MS)
+    return { kind: 'claimed' }
+  }
+  if (row.requestHash !== hash) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request')
+  }
+  return { kind: 'replay', response: { status: row.responseStatus, body: row.responseBody } }
+}
+
+/** Test-only stand-in for `completeKey` beside `lookUpKeyUnguarded`: stores the answer unconditionally. */
+export async function storeKeyUnguarded(
+  db: Db,
+  userId: number,
+  key: string,
+  hash: string,
+  response: StoredResponse,
+): Promise<void> {
+  const k = idempotencyKeys
+  const answer = { responseStatus: response.status, responseBody: response.body, completedAt: sql`now()` }
+  await db
+    .insert(k)
+    .values({ userId, key, requestHash: hash, ...answer })
+    .onConflictDoUpdate({ target: [k.userId, k.key], set: { requestHash: hash, ...answer } })
 }
 
 /** Deletes keys past their 24 hours. */

@@ -4,7 +4,17 @@ import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import type { Db } from '../db/client.js'
 import { AppError } from '../lib/errors.js'
-import { claimKey, completeKey, type IdempotencyClaim, releaseKey, requestHash } from '../lib/idempotency.js'
+import { guardDisabled } from '../lib/guards.js'
+import {
+  claimKey,
+  completeKey,
+  type IdempotencyClaim,
+  lookUpKeyUnguarded,
+  releaseKey,
+  requestHash,
+  type StoredResponse,
+  storeKeyUnguarded,
+} from '../lib/idempotency.js'
 import { actorOf } from './auth.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
@@ -27,6 +37,8 @@ export const IdempotencyHeaders = Type.Object({
 interface RequestClaim extends IdempotencyClaim {
   userId: number
   key: string
+  /** Stores the answer of this key (inside the work's transaction, or afterwards for a 4xx). */
+  store(db: Db, response: StoredResponse): Promise<void>
   /** Set once the service stored its answer inside its own transaction. */
   completedInWork: boolean
 }
@@ -46,6 +58,10 @@ export default fp(
   async (app) => {
     app.decorateRequest('idempotency', null)
     const db: Db = app.ctx.db
+    // Test-only control (UNSAFE_DISABLE_GUARDS=idempotency): a plain look-up instead of the claim and an
+    // unconditional store instead of the at-most-once completion, so that concurrent repeats all run.
+    const unguarded = guardDisabled(app.ctx.config, 'idempotency')
+    const claimOrLookUp = unguarded ? lookUpKeyUnguarded : claimKey
 
     app.decorate('idempotent', async (req: FastifyRequest, reply: FastifyReply) => {
       const key = req.headers[IDEMPOTENCY_HEADER]
@@ -63,7 +79,7 @@ export default fp(
         params: req.params,
         body: req.body,
       })
-      const result = await claimKey(db, userId, key, hash)
+      const result = await claimOrLookUp(db, userId, key, hash)
       if (result.kind === 'replay') {
         const { status, body } = result.response
         reply.header('idempotent-replayed', 'true')
@@ -74,8 +90,12 @@ export default fp(
         userId,
         key,
         completedInWork: false,
+        store: (on, response) =>
+          unguarded
+            ? storeKeyUnguarded(on, userId, key, hash, response)
+            : completeKey(on, userId, key, response),
         async complete(tx, status, body) {
-          await completeKey(tx, userId, key, { status, body })
+          await claim.store(tx, { status, body })
           claim.completedInWork = true
         },
       }
@@ -91,10 +111,7 @@ export default fp(
         if (reply.statusCode >= 500 || typeof payload !== 'string') {
           await releaseKey(db, claim.userId, claim.key)
         } else {
-          await completeKey(db, claim.userId, claim.key, {
-            status: reply.statusCode,
-            body: JSON.parse(payload),
-          })
+          await claim.store(db, { status: reply.statusCode, body: JSON.parse(payload) })
         }
       } catch (err) {
         // Another attempt completed the key first, or the body was not JSON: nothing to store.

@@ -3,7 +3,8 @@
 import { count, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tickets } from '../../src/db/schema/index.js'
-import { buildBoxOfficeApp, makeEvent, quickUsers, sectionCounts } from '../factories/boxoffice.js'
+import { buildBoxOfficeApp, quickUsers, sectionCounts } from '../factories/boxoffice.js'
+import { makeEvent, seatsOf } from '../factories/events.js'
 import { type App, registerUser, usingPostgres } from '../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -13,11 +14,10 @@ const buyers = quickUsers
 /** 50 buyers at once for 10 general-admission tickets; returns the status codes and what the database holds. */
 async function raceForTen(app: App) {
   const organizer = await registerUser(app)
-  const { event, sections } = await makeEvent(app, {
-    organizerId: organizer.id,
+  const event = await makeEvent(app, organizer, {
     sections: [{ capacity: 10 }],
   })
-  const section = sections[0]!
+  const section = event.sections[0]!
   const people = await buyers(app, 50)
   const responses = await Promise.all(
     people.map((p) =>
@@ -65,12 +65,11 @@ describe('POST /events/{id}/reservations under concurrency', () => {
     'when 20 buyers race for one seat, then exactly 1 gets it and 19 get 409 SEAT_TAKEN',
     async () => {
       const organizer = await registerUser(app)
-      const { event, sections } = await makeEvent(app, {
-        organizerId: organizer.id,
-        sections: [{ rows: 2, seatsPerRow: 5 }],
+      const event = await makeEvent(app, organizer, {
+        sections: [{ rows: 2, seats_per_row: 5 }],
       })
-      const section = sections[0]!
-      const seat = section.seats[2]!
+      const section = event.sections[0]!
+      const seat = (await seatsOf(app, event, section.id))[2]!
       const people = await buyers(app, 20)
       const responses = await Promise.all(
         people.map((p) =>
@@ -101,11 +100,10 @@ describe('POST /events/{id}/reservations under concurrency', () => {
     'when 30 buyers race for best seats, then no seat is sold twice and counters match',
     async () => {
       const organizer = await registerUser(app)
-      const { event, sections } = await makeEvent(app, {
-        organizerId: organizer.id,
-        sections: [{ rows: 4, seatsPerRow: 5 }],
+      const event = await makeEvent(app, organizer, {
+        sections: [{ rows: 4, seats_per_row: 5 }],
       })
-      const section = sections[0]!
+      const section = event.sections[0]!
       const people = await buyers(app, 30)
       const responses = await Promise.all(
         people.map((p, i) =>
@@ -139,7 +137,7 @@ describe('control: the capacity race test with the guard disabled', () => {
   let app: App
   beforeAll(async () => {
     if (usingPostgres()) {
-      app = await buildBoxOfficeApp({ DATABASE_POOL_MAX: '20', UNSAFE_DISABLE_CAPACITY_GUARD: 'true' })
+      app = await buildBoxOfficeApp({ DATABASE_POOL_MAX: '20', UNSAFE_DISABLE_GUARDS: 'capacity' })
     }
   })
   afterAll(() => app?.close())

@@ -1,6 +1,4 @@
-import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { events } from '../../src/db/schema/index.js'
 import { makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
@@ -59,11 +57,15 @@ beforeAll(async () => {
     })
     ids[s.key] = event.id
   }
-  ids.draft = (await makeEvent(app, organizer, { title: 'Secret Draft', publish: false })).id
-  ids.otherDraft = (await makeEvent(app, other, { title: 'Other Draft', publish: false })).id
-  // Cancelling belongs to the box office; here only the state it leaves matters.
-  ids.cancelled = (await makeEvent(app, other, { title: 'Called Off', starts_at: '2027-05-01T20:00:00Z' })).id
-  await app.ctx.db.update(events).set({ status: 'cancelled' }).where(eq(events.id, ids.cancelled!))
+  ids.draft = (await makeEvent(app, organizer, { title: 'Secret Draft', status: 'draft' })).id
+  ids.otherDraft = (await makeEvent(app, other, { title: 'Other Draft', status: 'draft' })).id
+  ids.cancelled = (
+    await makeEvent(app, other, {
+      title: 'Called Off',
+      starts_at: '2027-05-01T20:00:00Z',
+      status: 'cancelled',
+    })
+  ).id
 })
 afterAll(() => app.close())
 

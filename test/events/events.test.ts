@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventBody, insertTicket, makeEvent } from '../factories/events.js'
+import { eventBody, GENERAL_AND_VIP, insertTicket, makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
 let app: App
@@ -227,7 +227,7 @@ describe('GET /events/{id}', () => {
   })
 
   it('when the event is a draft, then only its organizer and admins see it; others get 404', async () => {
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const url = `/api/v1/events/${draft.id}`
     expect((await app.inject({ method: 'GET', url, headers: organizer.auth })).statusCode).toBe(200)
     expect((await app.inject({ method: 'GET', url, headers: admin.auth })).statusCode).toBe(200)
@@ -245,7 +245,7 @@ describe('GET /events/{id}', () => {
   })
 
   it('when tickets are held and sold, then sections and totals show them', async () => {
-    const event = await makeEvent(app, organizer)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
     const [ga, vip] = event.sections
     await insertTicket(app, { eventId: event.id, sectionId: ga.id, holderId: other.id })
     await insertTicket(app, { eventId: event.id, sectionId: ga.id, holderId: other.id, status: 'held' })
@@ -294,7 +294,7 @@ describe('PATCH /events/{id}', () => {
 
   it('when another user edits a published event, then 403; a draft, then 404', async () => {
     const published = await makeEvent(app, organizer)
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const edit = (id: number) =>
       app.inject({
         method: 'PATCH',
@@ -340,7 +340,7 @@ describe('PATCH /events/{id}', () => {
 
 describe('POST /events/{id}/publish', () => {
   it('when the organizer publishes a draft, then it becomes public; publishing again is a no-op', async () => {
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const url = `/api/v1/events/${draft.id}/publish`
     const res = await app.inject({ method: 'POST', url, headers: organizer.auth })
     expect(res.statusCode).toBe(200)
@@ -352,7 +352,7 @@ describe('POST /events/{id}/publish', () => {
   })
 
   it('when the event has no sections left, then 409 EVENT_HAS_NO_SECTIONS', async () => {
-    const draft = await makeEvent(app, organizer, { publish: false, sections: [{ capacity: 5 }] })
+    const draft = await makeEvent(app, organizer, { status: 'draft', sections: [{ capacity: 5 }] })
     await app.inject({
       method: 'DELETE',
       url: `/api/v1/events/${draft.id}/sections/${draft.sections[0].id}`,
@@ -368,7 +368,7 @@ describe('POST /events/{id}/publish', () => {
   })
 
   it('when someone else publishes, then 404 for a draft, 403 for a published event', async () => {
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const published = await makeEvent(app, organizer)
     const publish = (id: number) =>
       app.inject({ method: 'POST', url: `/api/v1/events/${id}/publish`, headers: other.auth })
@@ -404,7 +404,7 @@ describe('DELETE /events/{id}', () => {
 
   it('when another user deletes, then 403 (published) or 404 (draft)', async () => {
     const published = await makeEvent(app, organizer)
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const del = (id: number) =>
       app.inject({ method: 'DELETE', url: `/api/v1/events/${id}`, headers: other.auth })
     expect((await del(published.id)).statusCode).toBe(403)

@@ -91,7 +91,7 @@ describe('GET /events/{id}/sales', () => {
     const forbidden = await app.inject({ method: 'GET', url, headers: amy.auth })
     expect(forbidden.statusCode).toBe(403)
     expect(forbidden.json().code).toBe('FORBIDDEN')
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     expect(
       (await app.inject({ method: 'GET', url: `/api/v1/events/${draft.id}/sales`, headers: amy.auth }))
         .statusCode,
@@ -161,7 +161,7 @@ describe('GET /events/{id}/friends-going', () => {
   })
 
   it('when the event is a draft the caller may not see, then 404; without a token, 401', async () => {
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const res = await app.inject({
       method: 'GET',
       url: `/api/v1/events/${draft.id}/friends-going`,

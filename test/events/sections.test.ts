@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { reservations } from '../../src/db/schema/index.js'
-import { insertTicket, makeEvent } from '../factories/events.js'
+import { GENERAL_AND_VIP, insertTicket, makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
 let app: App
@@ -85,7 +85,7 @@ describe('POST /events/{id}/sections', () => {
 
   it('when someone else adds a section, then 403 (published) or 404 (draft)', async () => {
     const published = await makeEvent(app, organizer)
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
     const add = (id: number) =>
       app.inject({
         method: 'POST',
@@ -98,9 +98,7 @@ describe('POST /events/{id}/sections', () => {
   })
 
   it('when the event is cancelled, then 409 CONFLICT', async () => {
-    const event = await makeEvent(app, organizer)
-    const { events } = await import('../../src/db/schema/index.js')
-    await app.ctx.db.update(events).set({ status: 'cancelled' }).where(eq(events.id, event.id))
+    const event = await makeEvent(app, organizer, { status: 'cancelled' })
     const res = await app.inject({
       method: 'POST',
       url: sectionUrl(event.id),
@@ -221,7 +219,7 @@ describe('PATCH /events/{id}/sections/{section_id}', () => {
   })
 
   it('when a general section is given rows, or a seated one a mismatched capacity, then 400', async () => {
-    const event = await makeEvent(app, organizer)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
     const [ga, vip] = event.sections
     const patch = (id: number, payload: object) =>
       app.inject({ method: 'PATCH', url: sectionUrl(event.id, id), headers: organizer.auth, payload })
@@ -270,7 +268,7 @@ describe('DELETE /events/{id}/sections/{section_id}', () => {
   })
 
   it('when the section has or had tickets, then 409 SECTION_NOT_EMPTY', async () => {
-    const event = await makeEvent(app, organizer)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
     const [ga, vip] = event.sections
     await insertTicket(app, { eventId: event.id, sectionId: ga.id, holderId: other.id, status: 'held' })
     await insertTicket(app, { eventId: event.id, sectionId: vip.id, holderId: other.id, status: 'expired' })
@@ -364,7 +362,7 @@ describe('GET /events/{id}/seats', () => {
   })
 
   it('when no section is named, then every seat of the event comes; a general section has none', async () => {
-    const event = await makeEvent(app, organizer)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
     const all = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/seats` })
     expect(all.json()).toHaveLength(6)
     const general = await app.inject({
@@ -375,7 +373,7 @@ describe('GET /events/{id}/seats', () => {
   })
 
   it('when the event is a draft of someone else, or the section is of another event, then 404', async () => {
-    const draft = await makeEvent(app, organizer, { publish: false })
+    const draft = await makeEvent(app, organizer, { status: 'draft', sections: GENERAL_AND_VIP })
     const published = await makeEvent(app, organizer)
     expect(
       (await app.inject({ method: 'GET', url: `/api/v1/events/${draft.id}/seats`, headers: other.auth }))

@@ -1,87 +1,19 @@
-// Box-office fixtures written straight to the database (POST /events belongs to another module):
-// events with sections and seats, and friendships. Assertions still go through HTTP.
+// Box-office test helpers: the app, buyers written straight to the database (registering dozens through the
+// API would spend argon2 time the tests are not about), accepted friendships, a lapsed hold (the API cannot
+// move time), the section counters, and the reservation and payment calls. Events and their sections come
+// from factories/events.ts, through the API.
 import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll } from 'vitest'
 import {
-  events,
   friendships,
   invoices,
   reservations,
-  seats,
   sections,
   sessions,
   tickets,
   users,
 } from '../../src/db/schema/index.js'
-import { seatGrid } from '../../src/modules/events/seating.js'
-import { type App, buildTestApp, type TestUser } from '../helpers.js'
-
-export interface SectionSpec {
-  name?: string
-  kind?: 'general' | 'seated'
-  capacity?: number
-  rows?: number
-  seatsPerRow?: number
-  priceCents?: number
-}
-
-export interface EventSpec {
-  organizerId: number
-  title?: string
-  status?: 'draft' | 'published' | 'cancelled'
-  startsAt?: Date
-  currency?: string
-  maxTicketsPerUser?: number | null
-  sections?: SectionSpec[]
-}
-
-export type SeatRow = typeof seats.$inferSelect
-export type MadeSection = typeof sections.$inferSelect & { seats: SeatRow[] }
-
-let made = 0
-
-/** A published event next month with one general section of 10 at 45.00 unless told otherwise. */
-export async function makeEvent(app: App, spec: EventSpec) {
-  const db = app.ctx.db
-  const [event] = await db
-    .insert(events)
-    .values({
-      organizerId: spec.organizerId,
-      title: spec.title ?? `Concert ${++made}`,
-      venue: 'Town Hall',
-      startsAt: spec.startsAt ?? new Date(Date.now() + 30 * 86_400_000),
-      status: spec.status ?? 'published',
-      currency: spec.currency ?? 'AUD',
-      maxTicketsPerUser: spec.maxTicketsPerUser ?? null,
-    })
-    .returning()
-  const made_: MadeSection[] = []
-  for (const [position, s] of (spec.sections ?? [{}]).entries()) {
-    const kind = s.kind ?? (s.rows ? 'seated' : 'general')
-    const capacity = kind === 'seated' ? s.rows! * s.seatsPerRow! : (s.capacity ?? 10)
-    const [section] = await db
-      .insert(sections)
-      .values({
-        eventId: event!.id,
-        name: s.name ?? (kind === 'seated' ? 'A Reserve' : 'General Admission'),
-        kind,
-        priceCents: s.priceCents ?? 4500,
-        capacity,
-        rows: kind === 'seated' ? s.rows! : null,
-        seatsPerRow: kind === 'seated' ? s.seatsPerRow! : null,
-        position,
-      })
-      .returning()
-    const sectionSeats =
-      kind === 'seated'
-        ? await db
-            .insert(seats)
-            .values(seatGrid(section!.id, s.rows!, s.seatsPerRow!))
-            .returning()
-        : []
-    made_.push({ ...section!, seats: sectionSeats })
-  }
-  return { event: event!, sections: made_ }
-}
+import { type App, buildTestApp, type TestUser, usingPostgres } from '../helpers.js'
 
 /** An accepted friendship between two users. */
 export async function befriend(app: App, a: { id: number }, b: { id: number }): Promise<void> {
@@ -121,6 +53,21 @@ export async function lapseReservation(app: App, reservationId: number): Promise
  */
 export function buildBoxOfficeApp(env: Record<string, string> = {}): Promise<App> {
   return buildTestApp({ MAX_EVENT_LOOP_DELAY: '0', ...env })
+}
+
+/**
+ * For the concurrency tests, which run on PostgreSQL only: a box-office app for the enclosing suite (built in
+ * its beforeAll, closed in its afterAll), with the guards named in `guards` switched off for a control test.
+ */
+export function raceApp(guards = '', poolMax = 20): () => App {
+  let app: App | undefined
+  beforeAll(async () => {
+    if (usingPostgres()) {
+      app = await buildBoxOfficeApp({ DATABASE_POOL_MAX: String(poolMax), UNSAFE_DISABLE_GUARDS: guards })
+    }
+  })
+  afterAll(() => app?.close())
+  return () => app!
 }
 
 let quick = 0

@@ -1,7 +1,10 @@
-// Event factories: events through the HTTP API, and tickets written straight to the database (reservations
-// belong to another module; these tests only need the state a sale leaves behind).
+// Event factories: events with their sections, created (and published, or cancelled) through the HTTP API,
+// their seat maps, and tickets written straight to the database for tests that only need the state a sale
+// leaves behind.
 import { and, eq, sql } from 'drizzle-orm'
+import type { Static } from 'typebox'
 import { reservations, seats, sections, tickets } from '../../src/db/schema/index.js'
+import type { EventT, Seat } from '../../src/modules/events/events.schemas.js'
 import type { App, TestUser } from '../helpers.js'
 
 export interface SectionSpec {
@@ -22,52 +25,74 @@ export interface EventSpec {
   currency?: string
   max_tickets_per_user?: number | null
   sections?: SectionSpec[]
-  publish?: boolean
+  /** Default published. */
+  status?: EventT['status']
 }
 
 let made = 0
 
-export const DEFAULT_SECTIONS: SectionSpec[] = [
+/** A general section of 100 and a small seated VIP block, for tests about an event with both kinds. */
+export const GENERAL_AND_VIP: SectionSpec[] = [
   { name: 'General Admission', kind: 'general', price_cents: 4900, capacity: 100 },
   { name: 'VIP', kind: 'seated', price_cents: 29900, rows: 2, seats_per_row: 3 },
 ]
 
-/** The body of POST /events with defaults filled in. */
+/**
+ * The body of POST /events with defaults filled in: a month from now (each event a minute after the one
+ * before), at the Town Hall, with one general section of 10 at 45.00. A section without a name is called
+ * "General Admission" or, seated, "A Reserve"; without a price it costs 45.00; a general one holds 10.
+ */
 export function eventBody(spec: EventSpec = {}) {
   made++
-  const { publish: _publish, sections: given, ...rest } = spec
+  const { status: _status, sections: given, ...rest } = spec
   return {
     title: `Event ${made}`,
-    venue: 'Royal Hall',
-    starts_at: new Date(Date.UTC(2027, 0, 1 + made, 19, 30)).toISOString(),
+    venue: 'Town Hall',
+    starts_at: new Date(Date.now() + 30 * 86_400_000 + made * 60_000).toISOString(),
     ...rest,
-    sections: (given ?? DEFAULT_SECTIONS).map((s, i) => ({
-      name: `Section ${i + 1}`,
-      price_cents: 1000,
-      ...(s.rows === undefined && s.capacity === undefined ? { capacity: 10 } : {}),
-      ...s,
-    })),
+    sections: (given ?? [{}]).map((s) => {
+      // The kind the API infers when none is sent.
+      const seated =
+        (s.kind ?? (s.capacity === undefined && s.rows !== undefined ? 'seated' : 'general')) === 'seated'
+      return {
+        name: seated ? 'A Reserve' : 'General Admission',
+        price_cents: 4500,
+        ...(!seated && s.capacity === undefined ? { capacity: 10 } : {}),
+        ...s,
+      }
+    }),
   }
 }
 
-/** Creates an event as `organizer` through the API (and publishes it unless `publish: false`). */
+/** POST as the organizer; the event the API answers, parsed but untyped like every `res.json()` in the tests. */
+async function postAs(app: App, organizer: TestUser, url: string, payload?: object) {
+  const res = await app.inject({ method: 'POST', url: `/api/v1${url}`, headers: organizer.auth, payload })
+  if (res.statusCode >= 300) throw new Error(`POST ${url} failed: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+/**
+ * Creates an event as `organizer` through the API (POST /events) and brings it to `spec.status`: published
+ * by default, left a draft, or published and then cancelled. Returns the event as the API last answered it.
+ */
 export async function makeEvent(app: App, organizer: TestUser, spec: EventSpec = {}) {
+  const draft = await postAs(app, organizer, '/events', eventBody(spec))
+  if (spec.status === 'draft') return draft
+  const published = await postAs(app, organizer, `/events/${draft.id}/publish`)
+  if (spec.status !== 'cancelled') return published
+  return postAs(app, organizer, `/events/${draft.id}/cancel`)
+}
+
+export type SeatT = Static<typeof Seat>
+
+/** The seats of one section as GET /events/{id}/seats lists them: front row first, left to right. */
+export async function seatsOf(app: App, event: { id: number }, sectionId: number): Promise<SeatT[]> {
   const res = await app.inject({
-    method: 'POST',
-    url: '/api/v1/events',
-    headers: organizer.auth,
-    payload: eventBody(spec),
+    method: 'GET',
+    url: `/api/v1/events/${event.id}/seats?section_id=${sectionId}`,
   })
-  if (res.statusCode !== 201) throw new Error(`create event failed: ${res.statusCode} ${res.body}`)
-  if (spec.publish === false) return res.json()
-  const published = await app.inject({
-    method: 'POST',
-    url: `/api/v1/events/${res.json().id}/publish`,
-    headers: organizer.auth,
-  })
-  if (published.statusCode !== 200)
-    throw new Error(`publish failed: ${published.statusCode} ${published.body}`)
-  return published.json()
+  if (res.statusCode !== 200) throw new Error(`seat map failed: ${res.statusCode} ${res.body}`)
+  return res.json()
 }
 
 export interface TicketSpec {

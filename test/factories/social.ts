@@ -1,6 +1,5 @@
-// Factories for the social tests: friendships, posts, events and multipart uploads.
+// Factories for the social tests: friendships, posts, comments, likes and multipart uploads.
 import { randomBytes } from 'node:crypto'
-import { events } from '../../src/db/schema/index.js'
 import type { App, TestUser } from '../helpers.js'
 
 /** Makes `a` and `b` friends through the API (a asks, b accepts). */
@@ -50,28 +49,6 @@ export async function makeComment(app: App, author: TestUser, postId: number, bo
 export async function likePost(app: App, user: TestUser, postId: number) {
   const res = await app.inject({ method: 'PUT', url: `/api/v1/posts/${postId}/like`, headers: user.auth })
   if (res.statusCode !== 204) throw new Error(`like failed: ${res.statusCode} ${res.body}`)
-}
-
-/**
- * An event row written directly (the events API belongs to the box office): posts only need its id,
- * title, status and organizer.
- */
-export async function makeEvent(
-  app: App,
-  organizer: TestUser,
-  overrides: Partial<{ title: string; status: 'draft' | 'published' | 'cancelled' }> = {},
-) {
-  const [row] = await app.ctx.db
-    .insert(events)
-    .values({
-      organizerId: organizer.id,
-      title: overrides.title ?? 'Opening night',
-      venue: 'Town Hall',
-      startsAt: new Date(Date.now() + 86_400_000),
-      status: overrides.status ?? 'published',
-    })
-    .returning({ id: events.id, title: events.title })
-  return row!
 }
 
 export interface Part {

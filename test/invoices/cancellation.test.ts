@@ -4,13 +4,13 @@ import { payments } from '../../src/db/schema/index.js'
 import {
   buildBoxOfficeApp,
   getAs,
-  makeEvent,
   payAs,
   quickAdmin,
   quickUsers,
   reserveAs,
   sectionCounts,
 } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -28,15 +28,14 @@ const cancel = (user: TestUser, eventId: number) =>
 
 describe('POST /events/{id}/cancel', () => {
   it('when the organizer cancels, then open invoices are void, paid ones refunded, every live ticket cancelled', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       title: 'Summer Gala',
       sections: [
-        { capacity: 10, priceCents: 3000 },
-        { rows: 2, seatsPerRow: 3, priceCents: 8000, name: 'VIP' },
+        { capacity: 10, price_cents: 3000 },
+        { rows: 2, seats_per_row: 3, price_cents: 8000, name: 'VIP' },
       ],
     })
-    const [general, vip] = sections as [(typeof sections)[0], (typeof sections)[0]]
+    const [general, vip] = event.sections
     const open = (await reserveAs(app, buyer, event.id, { section_id: general.id, quantity: 2 })).json()
     const paid = (await reserveAs(app, buyer, event.id, { section_id: vip.id, quantity: 2 })).json()
     await payAs(app, buyer, paid.invoices[0].id)
@@ -55,7 +54,7 @@ describe('POST /events/{id}/cancel', () => {
       title: 'Summer Gala',
       description: '',
       venue: 'Town Hall',
-      starts_at: event.startsAt.toISOString(),
+      starts_at: event.starts_at,
       ends_at: null,
       status: 'cancelled',
       organizer: expect.objectContaining({ id: organizer.id }),
@@ -119,11 +118,10 @@ describe('POST /events/{id}/cancel', () => {
   })
 
   it('when an event is cancelled, then the answer is exactly what GET /events/{id} answers', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ capacity: 5 }, { rows: 1, seatsPerRow: 2, name: 'Box' }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ capacity: 5 }, { rows: 1, seats_per_row: 2, name: 'Box' }],
     })
-    const paid = (await reserveAs(app, buyer, event.id, { section_id: sections[1]!.id })).json()
+    const paid = (await reserveAs(app, buyer, event.id, { section_id: event.sections[1]!.id })).json()
     await payAs(app, buyer, paid.invoices[0].id)
     const res = await cancel(organizer, event.id)
     expect(res.statusCode).toBe(200)
@@ -138,8 +136,8 @@ describe('POST /events/{id}/cancel', () => {
 
   it('when an admin cancels, then 200; cancelling again changes nothing and answers 200', async () => {
     const admin = await quickAdmin(app)
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const paid = (await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })).json()
+    const event = await makeEvent(app, organizer)
+    const paid = (await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })).json()
     await payAs(app, buyer, paid.invoices[0].id)
     expect((await cancel(admin, event.id)).json().status).toBe('cancelled')
     const again = await cancel(organizer, event.id)
@@ -152,13 +150,13 @@ describe('POST /events/{id}/cancel', () => {
   })
 
   it('when someone else tries, then 403 for a published event and 404 for a draft or unknown event', async () => {
-    const published = await makeEvent(app, { organizerId: organizer.id })
-    const draft = await makeEvent(app, { organizerId: organizer.id, status: 'draft' })
-    const res = await cancel(stranger, published.event.id)
+    const published = await makeEvent(app, organizer)
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
+    const res = await cancel(stranger, published.id)
     expect(res.statusCode).toBe(403)
     expect(res.json().code).toBe('FORBIDDEN')
-    expect((await cancel(stranger, draft.event.id)).statusCode).toBe(404)
+    expect((await cancel(stranger, draft.id)).statusCode).toBe(404)
     expect((await cancel(stranger, 2_000_000)).statusCode).toBe(404)
-    expect((await cancel(organizer, draft.event.id)).json().status).toBe('cancelled')
+    expect((await cancel(organizer, draft.id)).json().status).toBe('cancelled')
   })
 })

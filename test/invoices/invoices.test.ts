@@ -6,13 +6,13 @@ import {
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
-  makeEvent,
   payAs,
   quickAdmin,
   quickUsers,
   reserveAs,
   sectionCounts,
 } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -28,10 +28,10 @@ beforeAll(async () => {
 afterAll(() => app.close())
 
 async function reservation(user = buyer, body: object = {}, spec = {}) {
-  const { event, sections } = await makeEvent(app, { organizerId: organizer.id, ...spec })
-  const res = await reserveAs(app, user, event.id, { section_id: sections[0]!.id, ...body })
+  const event = await makeEvent(app, organizer, spec)
+  const res = await reserveAs(app, user, event.id, { section_id: event.sections[0]!.id, ...body })
   expect(res.statusCode).toBe(201)
-  return { event, section: sections[0]!, ...res.json() }
+  return { event, section: event.sections[0]!, ...res.json() }
 }
 
 describe('GET /users/me/invoices', () => {

@@ -8,11 +8,11 @@ import {
   befriend,
   buildBoxOfficeApp,
   lapseReservation,
-  makeEvent,
   payAs,
   quickUsers,
   reserveAs,
 } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 import { mailJobs } from '../jobs/helpers.js'
 import { type Inbox, type ReceivedMail, startInbox } from './inbox.js'
@@ -55,20 +55,19 @@ describe('reservation: invoice issued', () => {
   it('when a reservation splits payment, then each payer gets one message for their own invoice; SOLD_OUT sends nothing', async () => {
     const [booker, friend, late] = (await quickUsers(app, 3)) as [TestUser, TestUser, TestUser]
     await befriend(app, booker, friend)
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       title: 'Split Gala',
-      sections: [{ capacity: 2, priceCents: 4500 }],
+      sections: [{ capacity: 2, price_cents: 4500 }],
     })
     const res = await reserveAs(app, booker, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       attendee_ids: [friend.id],
       split_payment: true,
     })
     expect(res.statusCode).toBe(201)
     const [mine, theirs] = res.json().invoices
     await expectNoNewJobs(async () => {
-      const sold = await reserveAs(app, late, event.id, { section_id: sections[0]!.id })
+      const sold = await reserveAs(app, late, event.id, { section_id: event.sections[0]!.id })
       expect(sold.json().code).toBe('SOLD_OUT')
     })
 
@@ -93,12 +92,13 @@ describe('reservation: invoice issued', () => {
 describe('payment: receipt', () => {
   it('when an invoice is paid, then the payer gets a receipt naming each seat; a declined payment sends nothing', async () => {
     const [buyer] = (await quickUsers(app, 1)) as [TestUser]
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       title: 'Receipt Recital',
-      sections: [{ name: 'Stalls', rows: 1, seatsPerRow: 5, priceCents: 3000 }],
+      sections: [{ name: 'Stalls', rows: 1, seats_per_row: 5, price_cents: 3000 }],
     })
-    const made = (await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, quantity: 2 })).json()
+    const made = (
+      await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, quantity: 2 })
+    ).json()
     const invoiceId = made.invoices[0].id
     await expectNoNewJobs(async () => {
       expect((await payAs(app, buyer, invoiceId, 'test_declined')).json().code).toBe('PAYMENT_DECLINED')
@@ -123,8 +123,8 @@ describe('transfer: ticket transferred', () => {
   it('when a holder transfers a ticket, then the new holder (only) is told who sent it', async () => {
     const [holder, friend] = (await quickUsers(app, 2)) as [TestUser, TestUser]
     await befriend(app, holder, friend)
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id, title: 'Gift Gig' })
-    const made = (await reserveAs(app, holder, event.id, { section_id: sections[0]!.id })).json()
+    const event = await makeEvent(app, organizer, { title: 'Gift Gig' })
+    const made = (await reserveAs(app, holder, event.id, { section_id: event.sections[0]!.id })).json()
     await payAs(app, holder, made.invoices[0].id)
     const res = await app.inject({
       method: 'POST',
@@ -148,8 +148,10 @@ describe('transfer: ticket transferred', () => {
 describe('expiry: reservation expired', () => {
   it('when the sweep expires a reservation, then its booker is told once, however often the sweep runs', async () => {
     const [booker] = (await quickUsers(app, 1)) as [TestUser]
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id, title: 'Lapse Live' })
-    const made = (await reserveAs(app, booker, event.id, { section_id: sections[0]!.id, quantity: 2 })).json()
+    const event = await makeEvent(app, organizer, { title: 'Lapse Live' })
+    const made = (
+      await reserveAs(app, booker, event.id, { section_id: event.sections[0]!.id, quantity: 2 })
+    ).json()
     await lapseReservation(app, made.id)
     expect(await expireStaleHolds(app.ctx)).toBeGreaterThanOrEqual(1)
     expect(await expireStaleHolds(app.ctx)).toBe(0)
@@ -165,12 +167,11 @@ describe('expiry: reservation expired', () => {
 
   it('when a reservation expires a lapsed hold to make room, then that booker is told once; the failed reservation tells no one', async () => {
     const [first, greedy, second] = (await quickUsers(app, 3)) as [TestUser, TestUser, TestUser]
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       title: 'Lazy Lounge',
       sections: [{ capacity: 1 }],
     })
-    const section_id = sections[0]!.id
+    const section_id = event.sections[0]!.id
     const lapsed = (await reserveAs(app, first, event.id, { section_id })).json()
     await lapseReservation(app, lapsed.id)
     // Asking for more than the section holds: the lapsed hold is expired on the way (whoever finds a lapsed
@@ -203,12 +204,11 @@ describe('cancellation: event cancelled', () => {
       TestUser,
     ]
     await befriend(app, payer, friend)
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       title: 'Doomed Disco',
-      sections: [{ capacity: 10, priceCents: 4500 }],
+      sections: [{ capacity: 10, price_cents: 4500 }],
     })
-    const section_id = sections[0]!.id
+    const section_id = event.sections[0]!.id
     const paid = (await reserveAs(app, payer, event.id, { section_id, attendee_ids: [friend.id] })).json()
     await payAs(app, payer, paid.invoices[0].id)
     await reserveAs(app, unpaid, event.id, { section_id })

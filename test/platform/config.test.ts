@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
+import { guardDisabled } from '../../src/lib/guards.js'
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'stagedoor-config-'))
+const STRONG_SECRET = `${'k'.repeat(8)}x7Q2v9LmR4tY1pZ8wN3bC6dF0gH5jK2s`
 
 describe('configuration', () => {
   it('works with nothing set: embedded database, defaults, a secret generated once and kept', () => {
@@ -27,8 +29,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(
       /JWT_SECRET: must be at least 32/,
     )
-    const strong = 'k'.repeat(8) + 'x7Q2v9LmR4tY1pZ8wN3bC6dF0gH5jK2s'
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).JWT_SECRET).toBe(strong)
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).JWT_SECRET).toBe(STRONG_SECRET)
   })
 
   it('fails fast on invalid values, naming each variable', () => {
@@ -69,5 +70,26 @@ describe('configuration', () => {
       PORT: 8080,
       CORS_ORIGINS: ['https://a.test', 'https://b.test'],
     })
+  })
+
+  it('switches guards off only for the test suite, and only guards it knows', () => {
+    const env = { DATA_DIR: dataDir(), UNSAFE_DISABLE_GUARDS: 'capacity, idempotency' }
+    const test = loadConfig({ ...env, NODE_ENV: 'test' })
+    expect(test.UNSAFE_DISABLE_GUARDS).toEqual(['capacity', 'idempotency'])
+    expect(guardDisabled(test, 'capacity')).toBe(true)
+    expect(guardDisabled(test, 'idempotency')).toBe(true)
+    expect(guardDisabled(test, 'invoice-lock')).toBe(false)
+    expect(guardDisabled(loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'test' }), 'capacity')).toBe(false)
+    // Outside NODE_ENV=test the switch is ignored, whatever it says.
+    for (const other of [
+      loadConfig(env),
+      loadConfig({ ...env, NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }),
+    ]) {
+      expect(guardDisabled(other, 'capacity')).toBe(false)
+      expect(guardDisabled(other, 'idempotency')).toBe(false)
+    }
+    expect(() =>
+      loadConfig({ ...env, NODE_ENV: 'test', UNSAFE_DISABLE_GUARDS: 'capacity,seat-lock' }),
+    ).toThrow(/UNSAFE_DISABLE_GUARDS: unknown guard seat-lock/)
   })
 })

@@ -9,12 +9,12 @@ import {
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
-  makeEvent,
   payAs,
   quickUsers,
   reserveAs,
   sectionCounts,
 } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -37,11 +37,10 @@ async function statusesOf(reservation: { id: number; invoices: { id: number }[] 
 
 describe('expireStaleHolds (the sweep)', () => {
   it('when a reservation lapsed unpaid, then its invoice and tickets expire and the seats come back exactly once', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 1, seatsPerRow: 4 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 1, seats_per_row: 4 }],
     })
-    const section = sections[0]!
+    const section = event.sections[0]!
     const lapsed = (await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 2 })).json()
     const paid = (await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 1 })).json()
     expect((await payAs(app, buyer, paid.invoices[0].id)).statusCode).toBe(200)
@@ -69,8 +68,8 @@ describe('expireStaleHolds (the sweep)', () => {
   })
 
   it('when a lapsed hold is not swept yet, then the API already shows it as expired', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const made = (await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })).json()
+    const event = await makeEvent(app, organizer)
+    const made = (await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })).json()
     await lapseReservation(app, made.id)
     const ticket = await getAs(app, buyer, `/tickets/${made.tickets[0].id}`)
     expect(ticket.body).toMatchObject({ status: 'expired', expires_at: null })
@@ -94,14 +93,14 @@ describe('the expire_stale_holds scheduled job', () => {
     const worked = await buildBoxOfficeApp({ WORKERS_IN_PROCESS: 'true' })
     try {
       const [org, user] = await quickUsers(worked, 2)
-      const { event, sections } = await makeEvent(worked, { organizerId: org!.id })
-      const made = (await reserveAs(worked, user!, event.id, { section_id: sections[0]!.id })).json()
+      const event = await makeEvent(worked, org!)
+      const made = (await reserveAs(worked, user!, event.id, { section_id: event.sections[0]!.id })).json()
       await lapseReservation(worked, made.id)
       // What pg-boss's cron clock does each minute: put one job on the queue for a worker to take.
       const boss = new PgBoss({ db: bossDbFor(worked.database), schema: BOSS_SCHEMA })
       expect(await boss.send('expire_stale_holds', {})).toEqual(expect.any(String))
       await expect
-        .poll(async () => (await sectionCounts(worked, sections[0]!.id)).held, {
+        .poll(async () => (await sectionCounts(worked, event.sections[0]!.id)).held, {
           timeout: 10_000,
           interval: 200,
         })

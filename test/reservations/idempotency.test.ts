@@ -2,7 +2,8 @@ import { and, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { idempotencyKeys, payments, reservations } from '../../src/db/schema/index.js'
 import { requestHash } from '../../src/lib/idempotency.js'
-import { buildBoxOfficeApp, makeEvent, payAs, quickUsers, reserveAs } from '../factories/boxoffice.js'
+import { buildBoxOfficeApp, payAs, quickUsers, reserveAs } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -26,8 +27,8 @@ async function reservationsOf(user: TestUser) {
 
 describe('Idempotency-Key on POST /events/{id}/reservations', () => {
   it('when the same request is repeated with the key, then the stored answer is replayed and nothing new is reserved', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const body = { section_id: sections[0]!.id, quantity: 2 }
+    const event = await makeEvent(app, organizer)
+    const body = { section_id: event.sections[0]!.id, quantity: 2 }
     const before = await reservationsOf(buyer)
     const first = await reserveAs(app, buyer, event.id, body, key('replay-1'))
     // Same body with keys in another order and an unknown field: still the same request.
@@ -35,7 +36,7 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
       app,
       buyer,
       event.id,
-      { quantity: 2, section_id: sections[0]!.id, note: 'x' },
+      { quantity: 2, section_id: event.sections[0]!.id, note: 'x' },
       key('replay-1'),
     )
     expect(first.statusCode).toBe(201)
@@ -46,13 +47,13 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
   })
 
   it('when the key is reused with a different body, then 422 IDEMPOTENCY_KEY_REUSED', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, quantity: 1 }, key('reuse-1'))
+    const event = await makeEvent(app, organizer)
+    await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, quantity: 1 }, key('reuse-1'))
     const res = await reserveAs(
       app,
       buyer,
       event.id,
-      { section_id: sections[0]!.id, quantity: 2 },
+      { section_id: event.sections[0]!.id, quantity: 2 },
       key('reuse-1'),
     )
     expect(res.statusCode).toBe(422)
@@ -60,16 +61,16 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
   })
 
   it('when the key is reused on another event (other path parameters), then 422', async () => {
-    const a = await makeEvent(app, { organizerId: organizer.id })
-    const b = await makeEvent(app, { organizerId: organizer.id })
-    await reserveAs(app, buyer, a.event.id, { section_id: a.sections[0]!.id }, key('reuse-2'))
-    const res = await reserveAs(app, buyer, b.event.id, { section_id: a.sections[0]!.id }, key('reuse-2'))
+    const a = await makeEvent(app, organizer)
+    const b = await makeEvent(app, organizer)
+    await reserveAs(app, buyer, a.id, { section_id: a.sections[0]!.id }, key('reuse-2'))
+    const res = await reserveAs(app, buyer, b.id, { section_id: a.sections[0]!.id }, key('reuse-2'))
     expect(res.json().code).toBe('IDEMPOTENCY_KEY_REUSED')
   })
 
   it('when another user sends the same key, then it is their own key and a new reservation', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const body = { section_id: sections[0]!.id }
+    const event = await makeEvent(app, organizer)
+    const body = { section_id: event.sections[0]!.id }
     const mine = await reserveAs(app, buyer, event.id, body, key('shared-key'))
     const theirs = await reserveAs(app, other, event.id, body, key('shared-key'))
     expect(theirs.statusCode).toBe(201)
@@ -78,8 +79,8 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
   })
 
   it('when the first request with the key is still running, then 409 IDEMPOTENCY_KEY_IN_USE; once its lease lapsed, the retry runs', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const body = { section_id: sections[0]!.id }
+    const event = await makeEvent(app, organizer)
+    const body = { section_id: event.sections[0]!.id }
     const hash = requestHash({
       method: 'POST',
       route: '/api/v1/events/:id/reservations',
@@ -100,8 +101,8 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
   })
 
   it('when a stored answer is older than 24 hours, then the key starts afresh', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const body = { section_id: sections[0]!.id }
+    const event = await makeEvent(app, organizer)
+    const body = { section_id: event.sections[0]!.id }
     const first = await reserveAs(app, buyer, event.id, body, key('old-key'))
     await app.ctx.db
       .update(idempotencyKeys)
@@ -113,11 +114,10 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
   })
 
   it('when the first answer was an error (SOLD_OUT), then the repeat replays it, while a new key tries again', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       sections: [{ capacity: 1 }],
     })
-    const body = { section_id: sections[0]!.id }
+    const body = { section_id: event.sections[0]!.id }
     const taken = await reserveAs(app, other, event.id, body)
     const first = await reserveAs(app, buyer, event.id, body, key('sold-out'))
     expect(first.json().code).toBe('SOLD_OUT')
@@ -137,23 +137,29 @@ describe('Idempotency-Key on POST /events/{id}/reservations', () => {
     ['longer than 255 characters', 'k'.repeat(256)],
     ['empty', ''],
   ])('when the key is %s, then 400 VALIDATION_FAILED', async (_name, value) => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id }, key(value))
+    const event = await makeEvent(app, organizer)
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id }, key(value))
     expect(res.statusCode).toBe(400)
     expect(res.json().code).toBe('VALIDATION_FAILED')
   })
 
   it('when the key is exactly 255 characters, then it is accepted', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id }, key('k'.repeat(255)))
+    const event = await makeEvent(app, organizer)
+    const res = await reserveAs(
+      app,
+      buyer,
+      event.id,
+      { section_id: event.sections[0]!.id },
+      key('k'.repeat(255)),
+    )
     expect(res.statusCode).toBe(201)
   })
 })
 
 describe('Idempotency-Key on POST /invoices/{id}/pay', () => {
   it('when a payment is repeated with the key, then the answer is replayed and the invoice charged once', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const invoiceId = (await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })).json()
+    const event = await makeEvent(app, organizer)
+    const invoiceId = (await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })).json()
       .invoices[0].id
     const first = await payAs(app, buyer, invoiceId, 'test_ok', key('pay-1'))
     const again = await payAs(app, buyer, invoiceId, 'test_ok', key('pay-1'))
@@ -170,8 +176,8 @@ describe('Idempotency-Key on POST /invoices/{id}/pay', () => {
   })
 
   it('when a declined payment is repeated with the key, then the decline is replayed; another body with it is 422', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const invoiceId = (await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })).json()
+    const event = await makeEvent(app, organizer)
+    const invoiceId = (await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })).json()
       .invoices[0].id
     const declined = await payAs(app, buyer, invoiceId, 'test_declined', key('pay-2'))
     expect(declined.statusCode).toBe(402)

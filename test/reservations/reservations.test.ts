@@ -1,17 +1,15 @@
-import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { events, sections as sectionsTable } from '../../src/db/schema/index.js'
 import {
   befriend,
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
-  makeEvent,
   quickAdmin,
   quickUsers,
   reserveAs,
   sectionCounts,
 } from '../factories/boxoffice.js'
+import { makeEvent, seatsOf } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -37,12 +35,11 @@ const person = (u: TestUser) => ({
 
 describe('POST /events/{id}/reservations', () => {
   it('when a buyer reserves 2 general tickets, then 201 with held tickets and one open invoice priced by the server', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       title: 'Night Market',
-      sections: [{ capacity: 10, priceCents: 4500, name: 'General Admission' }],
+      sections: [{ capacity: 10, price_cents: 4500, name: 'General Admission' }],
     })
-    const section = sections[0]!
+    const section = event.sections[0]!
     const before = Date.now()
     const res = await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 2, price_cents: 1 })
     expect(res.statusCode).toBe(201)
@@ -53,7 +50,7 @@ describe('POST /events/{id}/reservations', () => {
     const ticket = (id: number) => ({
       id,
       status: 'held',
-      event: { id: event.id, title: 'Night Market', starts_at: event.startsAt.toISOString() },
+      event: { id: event.id, title: 'Night Market', starts_at: event.starts_at },
       section: { id: section.id, name: 'General Admission' },
       seat: null,
       holder: person(buyer),
@@ -103,20 +100,19 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when no quantity is sent, then one ticket is reserved', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })
+    const event = await makeEvent(app, organizer)
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })
     expect(res.statusCode).toBe(201)
     expect(res.json().tickets).toHaveLength(1)
   })
 
   it('when exact seat_ids are sent, then those seats are held, in the order given', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 3, seatsPerRow: 4 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 3, seats_per_row: 4 }],
     })
-    const seats = sections[0]!.seats
+    const seats = await seatsOf(app, event, event.sections[0]!.id)
     const res = await reserveAs(app, buyer, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       seat_ids: [seats[5]!.id, seats[0]!.id],
     })
     expect(res.statusCode).toBe(201)
@@ -128,13 +124,12 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when together: true, then the most central block of the front row with room is chosen', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 3, seatsPerRow: 8 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 3, seats_per_row: 8 }],
     })
-    const section = sections[0]!
+    const section = event.sections[0]!
     // Row A has only 2 free seats side by side (1-2); row B is empty.
-    const rowA = section.seats.filter((s) => s.rowLabel === 'A')
+    const rowA = (await seatsOf(app, event, section.id)).filter((s) => s.row === 'A')
     await reserveAs(app, stranger, event.id, {
       section_id: section.id,
       seat_ids: rowA.slice(2).map((s) => s.id),
@@ -149,11 +144,10 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when quantity is sent for a seated section without together, then the best seats are chosen, adjacent when possible', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 2, seatsPerRow: 5 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 2, seats_per_row: 5 }],
     })
-    const section = sections[0]!
+    const section = event.sections[0]!
     const first = await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 2 })
     expect(first.json().tickets.map((t: { seat: { number: number } }) => `A${t.seat.number}`)).toEqual([
       'A2',
@@ -162,7 +156,7 @@ describe('POST /events/{id}/reservations', () => {
     // Row A now has 1 | 4 5 free and row B is full: 3 seats can only be found apart.
     await reserveAs(app, stranger, event.id, {
       section_id: section.id,
-      seat_ids: section.seats.slice(5).map((s) => s.id),
+      seat_ids: (await seatsOf(app, event, section.id)).slice(5).map((s) => s.id),
     })
     const apart = await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 3 })
     expect(apart.statusCode).toBe(201)
@@ -173,12 +167,11 @@ describe('POST /events/{id}/reservations', () => {
     const [friend1, friend2] = await quickUsers(app, 2)
     await befriend(app, buyer, friend1!)
     await befriend(app, friend2!, buyer)
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 2, seatsPerRow: 6 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 2, seats_per_row: 6 }],
     })
     const res = await reserveAs(app, buyer, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       together: true,
       attendee_ids: [friend1!.id, friend2!.id],
     })
@@ -198,12 +191,11 @@ describe('POST /events/{id}/reservations', () => {
   it('when split_payment: true, then every holder gets an invoice for their own ticket', async () => {
     const [friend] = await quickUsers(app, 1)
     await befriend(app, buyer, friend!)
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ capacity: 5, priceCents: 2500 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ capacity: 5, price_cents: 2500 }],
     })
     const res = await reserveAs(app, buyer, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       quantity: 2,
       attendee_ids: [friend!.id],
       split_payment: true,
@@ -236,12 +228,11 @@ describe('POST /events/{id}/reservations', () => {
     ['quantity is 0', () => ({ quantity: 0 }), 'body.quantity'],
     ['quantity is a string', () => ({ quantity: '2' }), 'body.quantity'],
   ])('when %s, then 400 VALIDATION_FAILED', async (_name, body, path) => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 2, seatsPerRow: 3 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 2, seats_per_row: 3 }],
     })
-    const seatIds = sections[0]!.seats.map((s) => s.id)
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, ...body(seatIds) })
+    const seatIds = (await seatsOf(app, event, event.sections[0]!.id)).map((s) => s.id)
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, ...body(seatIds) })
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({
       code: 'VALIDATION_FAILED',
@@ -250,23 +241,23 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when seat_ids are sent for a general section, then 400', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, seat_ids: [1] })
+    const event = await makeEvent(app, organizer)
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, seat_ids: [1] })
     expect(res.statusCode).toBe(400)
   })
 
   it('when the section is full, then 409 SOLD_OUT and nothing is held', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       sections: [{ capacity: 3 }],
     })
     expect(
-      (await reserveAs(app, stranger, event.id, { section_id: sections[0]!.id, quantity: 2 })).statusCode,
+      (await reserveAs(app, stranger, event.id, { section_id: event.sections[0]!.id, quantity: 2 }))
+        .statusCode,
     ).toBe(201)
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, quantity: 2 })
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, quantity: 2 })
     expect(res.statusCode).toBe(409)
     expect(res.json()).toMatchObject({ status: 409, code: 'SOLD_OUT' })
-    expect(await sectionCounts(app, sections[0]!.id)).toEqual({
+    expect(await sectionCounts(app, event.sections[0]!.id)).toEqual({
       held: 2,
       sold: 0,
       heldTickets: 2,
@@ -275,15 +266,14 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when an expired hold fills the section, then it is released and the new reservation succeeds', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
+    const event = await makeEvent(app, organizer, {
       sections: [{ capacity: 2 }],
     })
-    const old = await reserveAs(app, stranger, event.id, { section_id: sections[0]!.id, quantity: 2 })
+    const old = await reserveAs(app, stranger, event.id, { section_id: event.sections[0]!.id, quantity: 2 })
     await lapseReservation(app, old.json().id)
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, quantity: 2 })
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, quantity: 2 })
     expect(res.statusCode).toBe(201)
-    expect(await sectionCounts(app, sections[0]!.id)).toEqual({
+    expect(await sectionCounts(app, event.sections[0]!.id)).toEqual({
       held: 2,
       sold: 0,
       heldTickets: 2,
@@ -294,14 +284,13 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when a requested seat is held, then 409 SEAT_TAKEN', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 1, seatsPerRow: 4 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 1, seats_per_row: 4 }],
     })
-    const [a, b] = sections[0]!.seats
-    await reserveAs(app, stranger, event.id, { section_id: sections[0]!.id, seat_ids: [b!.id] })
+    const [a, b] = await seatsOf(app, event, event.sections[0]!.id)
+    await reserveAs(app, stranger, event.id, { section_id: event.sections[0]!.id, seat_ids: [b!.id] })
     const res = await reserveAs(app, buyer, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       seat_ids: [a!.id, b!.id],
     })
     expect(res.statusCode).toBe(409)
@@ -309,14 +298,15 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when no row has enough adjacent seats, then 409 NO_ADJACENT_SEATS', async () => {
-    const { event, sections } = await makeEvent(app, {
-      organizerId: organizer.id,
-      sections: [{ rows: 2, seatsPerRow: 3 }],
+    const event = await makeEvent(app, organizer, {
+      sections: [{ rows: 2, seats_per_row: 3 }],
     })
-    const middle = sections[0]!.seats.filter((s) => s.number === 2).map((s) => s.id)
-    await reserveAs(app, stranger, event.id, { section_id: sections[0]!.id, seat_ids: middle })
+    const middle = (await seatsOf(app, event, event.sections[0]!.id))
+      .filter((s) => s.number === 2)
+      .map((s) => s.id)
+    await reserveAs(app, stranger, event.id, { section_id: event.sections[0]!.id, seat_ids: middle })
     const res = await reserveAs(app, buyer, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       quantity: 2,
       together: true,
     })
@@ -327,8 +317,8 @@ describe('POST /events/{id}/reservations', () => {
   it('when the per-user limit would be passed, counting tickets booked and held across reservations, then 409 TICKET_LIMIT_EXCEEDED', async () => {
     const [friend] = await quickUsers(app, 1)
     await befriend(app, buyer, friend!)
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id, maxTicketsPerUser: 3 })
-    const section = sections[0]!.id
+    const event = await makeEvent(app, organizer, { max_tickets_per_user: 3 })
+    const section = event.sections[0]!.id
     expect(
       (await reserveAs(app, buyer, event.id, { section_id: section, attendee_ids: [friend!.id] })).statusCode,
     ).toBe(201)
@@ -342,9 +332,9 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when attendees are not friends of the caller, then 403 NOT_FRIENDS', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
+    const event = await makeEvent(app, organizer)
     const res = await reserveAs(app, buyer, event.id, {
-      section_id: sections[0]!.id,
+      section_id: event.sections[0]!.id,
       attendee_ids: [stranger.id],
     })
     expect(res.statusCode).toBe(403)
@@ -353,26 +343,28 @@ describe('POST /events/{id}/reservations', () => {
 
   it.each([
     ['cancelled', { status: 'cancelled' as const }],
-    ['already started', { startsAt: new Date(Date.now() - 3_600_000) }],
+    ['already started', { starts_at: new Date(Date.now() - 3_600_000).toISOString() }],
   ])('when the event is %s, then 409 EVENT_NOT_ON_SALE', async (_name, spec) => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id, ...spec })
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })
+    const event = await makeEvent(app, organizer, spec)
+    const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })
     expect(res.statusCode).toBe(409)
     expect(res.json().code).toBe('EVENT_NOT_ON_SALE')
   })
 
   it('when the event is a draft, then its organizer gets 409 EVENT_NOT_ON_SALE and anyone else 404', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id, status: 'draft' })
-    const own = await reserveAs(app, organizer, event.id, { section_id: sections[0]!.id })
+    const event = await makeEvent(app, organizer, { status: 'draft' })
+    const own = await reserveAs(app, organizer, event.id, { section_id: event.sections[0]!.id })
     expect(own.json().code).toBe('EVENT_NOT_ON_SALE')
-    const other = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })
+    const other = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })
     expect(other.statusCode).toBe(404)
   })
 
   it('when the event or the section does not exist (or the section is of another event), then 404', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const { sections: others } = await makeEvent(app, { organizerId: organizer.id })
-    expect((await reserveAs(app, buyer, 2_000_000, { section_id: sections[0]!.id })).statusCode).toBe(404)
+    const event = await makeEvent(app, organizer)
+    const others = (await makeEvent(app, organizer)).sections
+    expect((await reserveAs(app, buyer, 2_000_000, { section_id: event.sections[0]!.id })).statusCode).toBe(
+      404,
+    )
     expect((await reserveAs(app, buyer, event.id, { section_id: others[0]!.id })).statusCode).toBe(404)
   })
 
@@ -382,10 +374,15 @@ describe('POST /events/{id}/reservations', () => {
   })
 
   it('when the section price changes after the reservation, then the invoice keeps the price it was issued with', async () => {
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })
-    await app.ctx.db.update(sectionsTable).set({ priceCents: 1 }).where(eq(sectionsTable.id, sections[0]!.id))
-    await app.ctx.db.update(events).set({ title: 'Renamed' }).where(eq(events.id, event.id))
+    const event = await makeEvent(app, organizer)
+    const section = event.sections[0]!
+    const res = await reserveAs(app, buyer, event.id, { section_id: section.id })
+    const patch = (url: string, payload: object) =>
+      app.inject({ method: 'PATCH', url: `/api/v1${url}`, headers: organizer.auth, payload })
+    expect((await patch(`/events/${event.id}/sections/${section.id}`, { price_cents: 1 })).statusCode).toBe(
+      200,
+    )
+    expect((await patch(`/events/${event.id}`, { title: 'Renamed' })).statusCode).toBe(200)
     const invoice = await getAs(app, buyer, `/invoices/${res.json().invoices[0].id}`)
     expect(invoice.body.amount_cents).toBe(4500)
   })
@@ -394,8 +391,8 @@ describe('POST /events/{id}/reservations', () => {
 describe('GET /reservations/{id}', () => {
   it('when the booker, the organizer or an admin asks, then 200 with the reservation; anyone else gets 404', async () => {
     const admin = await quickAdmin(app)
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
-    const made = (await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id })).json()
+    const event = await makeEvent(app, organizer)
+    const made = (await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })).json()
     for (const who of [buyer, organizer, admin]) {
       const res = await getAs(app, who, `/reservations/${made.id}`)
       expect(res).toEqual({ status: 200, body: made })

@@ -17,7 +17,7 @@ beforeAll(async () => {
   bob = await registerUser(app, { username: 'bob', display_name: 'Bob Myers' })
   await makeEvent(app, bob, { title: 'Midnight Jazz Festival' })
   await makeEvent(app, bob, { title: 'Jazz' })
-  await makeEvent(app, bob, { title: 'Jazz Brunch Draft', publish: false })
+  await makeEvent(app, bob, { title: 'Jazz Brunch Draft', status: 'draft' })
   await makeEvent(app, bob, { title: 'Rock Parade' })
 })
 afterAll(() => app.close())

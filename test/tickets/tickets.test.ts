@@ -4,13 +4,13 @@ import {
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
-  makeEvent,
   payAs,
   quickAdmin,
   quickUsers,
   reserveAs,
   sectionCounts,
 } from '../factories/boxoffice.js'
+import { makeEvent } from '../factories/events.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -33,10 +33,10 @@ beforeAll(async () => {
 afterAll(() => app.close())
 
 async function reservation(body: object = {}, spec = {}) {
-  const { event, sections } = await makeEvent(app, { organizerId: organizer.id, ...spec })
-  const res = await reserveAs(app, buyer, event.id, { section_id: sections[0]!.id, ...body })
+  const event = await makeEvent(app, organizer, spec)
+  const res = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, ...body })
   expect(res.statusCode).toBe(201)
-  return { event, section: sections[0]!, ...res.json() }
+  return { event, section: event.sections[0]!, ...res.json() }
 }
 const del = (user: TestUser, id: number) =>
   app.inject({ method: 'DELETE', url: `/api/v1/tickets/${id}`, headers: user.auth })
@@ -52,11 +52,14 @@ describe('GET /users/me/tickets', () => {
   it('when the caller holds or booked tickets, then both are listed newest first, with status filter and pages', async () => {
     const [booker, holder] = await quickUsers(app, 2)
     await befriend(app, booker!, holder!)
-    const { event, sections } = await makeEvent(app, { organizerId: organizer.id })
+    const event = await makeEvent(app, organizer)
     const first = (
-      await reserveAs(app, booker!, event.id, { section_id: sections[0]!.id, attendee_ids: [holder!.id] })
+      await reserveAs(app, booker!, event.id, {
+        section_id: event.sections[0]!.id,
+        attendee_ids: [holder!.id],
+      })
     ).json()
-    const second = (await reserveAs(app, booker!, event.id, { section_id: sections[0]!.id })).json()
+    const second = (await reserveAs(app, booker!, event.id, { section_id: event.sections[0]!.id })).json()
     await payAs(app, booker!, second.invoices[0].id)
 
     const mine = await app.inject({
@@ -202,7 +205,7 @@ describe('POST /tickets/{id}/transfer', () => {
   })
 
   it('when the friend already has the most tickets allowed, then 409 TICKET_LIMIT_EXCEEDED', async () => {
-    const made = await reservation({ quantity: 1 }, { maxTicketsPerUser: 1 })
+    const made = await reservation({ quantity: 1 }, { max_tickets_per_user: 1 })
     await payAs(app, buyer, made.invoices[0].id)
     expect((await reserveAs(app, friend, made.event.id, { section_id: made.section.id })).statusCode).toBe(
       201,

@@ -4,22 +4,21 @@ import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { sections, tickets } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
+import { guardDisabled } from '../../lib/guards.js'
 
 /**
- * Takes `n` places in a section for held tickets, or throws SOLD_OUT.
+ * Locks a section's row before seats are picked in it, and turns the reservation away when `n` places are
+ * no longer free. The guard itself is the conditional UPDATE in reservations.write.ts (`held + sold + n <=
+ * capacity`, as alf.io does it), which then runs under this lock; the lock serialises seat picking in the
+ * section, so no one else can pick the same seats meanwhile. The CHECK `held + sold <= capacity` stays as a
+ * backstop.
  *
- * The guard is one conditional UPDATE (`held + sold + n <= capacity`), as alf.io does it: PostgreSQL
- * serialises concurrent updates of the row and re-checks the condition against the newest committed
- * version, so the check and the write cannot be split by another buyer, whatever the number of processes.
- * The row lock it leaves is held until the transaction ends, which also serialises seat picking in the
- * section (see reservations.service.ts). The CHECK `held + sold <= capacity` stays as a backstop.
- *
- * `UNSAFE_DISABLE_CAPACITY_GUARD` (honoured only when NODE_ENV=test) swaps in the naive read-then-write
- * that the control test must catch: count the live tickets, then insert. It leaves the counters alone
- * on purpose: the guarded counter update is the guard, and even an unconditional `held = held + n` would
- * be stopped by the CHECK backstop and turn the oversell into errors instead of showing the race.
+ * `UNSAFE_DISABLE_GUARDS=capacity` (honoured only when NODE_ENV=test) swaps in the naive read-then-write
+ * that the control test must catch: count the live tickets without a lock, then insert without the guarded
+ * claim. It leaves the counters alone on purpose: even an unconditional `held = held + n` would be stopped
+ * by the CHECK backstop and turn the oversell into errors instead of showing the race.
  */
-export async function claimCapacity(
+export async function lockSection(
   ctx: Ctx,
   tx: Db,
   section: { id: number; capacity: number },
@@ -33,22 +32,16 @@ export async function claimCapacity(
     if ((row?.live ?? 0) + n > section.capacity) throw soldOut()
     return
   }
-  const claimed = await tx
-    .update(sections)
-    .set({ held: sql`${sections.held} + ${n}`, updatedAt: new Date() })
-    .where(
-      and(
-        eq(sections.id, section.id),
-        sql`${sections.held} + ${sections.sold} + ${n} <= ${sections.capacity}`,
-      ),
-    )
-    .returning({ id: sections.id })
-  if (claimed.length === 0) throw soldOut()
+  const [row] = await tx
+    .select({ free: sql<number>`${sections.capacity} - ${sections.held} - ${sections.sold}` })
+    .from(sections)
+    .where(eq(sections.id, section.id))
+    .for('update')
+  if (!row || row.free < n) throw soldOut()
 }
 
 /** The test-only switch of the control test; never honoured outside NODE_ENV=test. */
-export const unguarded = (ctx: Ctx): boolean =>
-  ctx.config.UNSAFE_DISABLE_CAPACITY_GUARD && ctx.config.NODE_ENV === 'test'
+export const unguarded = (ctx: Ctx): boolean => guardDisabled(ctx.config, 'capacity')
 
 export const soldOut = () => new AppError('SOLD_OUT', 'Not enough tickets left in this section')
 

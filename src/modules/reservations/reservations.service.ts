@@ -11,7 +11,7 @@ import type { IdempotencyClaim } from '../../lib/idempotency.js'
 import { loadInvoices } from '../invoices/invoices.queries.js'
 import { loadTickets } from '../tickets/tickets.queries.js'
 import { assertFriends, enforceTicketLimit, isStaff } from './reservations.access.js'
-import { claimCapacity, soldOut, unguarded } from './reservations.capacity.js'
+import { lockSection, soldOut, unguarded } from './reservations.capacity.js'
 import { expireSectionHolds } from './reservations.expiry.js'
 import type { ReservationT, ReserveInput } from './reservations.schemas.js'
 import { bestAdjacentBlock, bestSeats, exactSeats, type SeatState, seatStates } from './reservations.seats.js'
@@ -142,7 +142,7 @@ export async function reserve(
     return await ctx.db.transaction(async (tx) => {
       const adding = new Map<number, number>([[actor.id, plan.quantity]])
       for (const a of plan.attendees) adding.set(a, 1)
-      await enforceTicketLimit(tx, { id: eventId, maxTicketsPerUser: event.maxTicketsPerUser }, adding)
+      await enforceTicketLimit(ctx, tx, { id: eventId, maxTicketsPerUser: event.maxTicketsPerUser }, adding)
 
       let outcome: WriteOutcome
       if (!seated && !unguarded(ctx)) {
@@ -150,13 +150,13 @@ export async function reserve(
       } else if (!(await lockEventOnSale(tx, eventId))) {
         outcome = { kind: 'not-on-sale' }
       } else {
-        // Seats are picked under the section's row lock, which the claim takes: no one else can pick them
-        // meanwhile. Lapsed holds go first, so that their seats are free to pick. (The test-only control
-        // comes this way too: its claim is the naive count, without the guard.)
+        // Seats are picked under the section's row lock: no one else can pick them meanwhile. Lapsed holds go
+        // first, so that their seats are free to pick. (The test-only control comes this way too: a naive
+        // count instead of the lock, and no guarded claim.)
         await expireSectionHolds(ctx, tx, section.id)
-        await claimCapacity(ctx, tx, section, plan.quantity)
+        await lockSection(ctx, tx, section, plan.quantity)
         const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : []
-        outcome = await write(tx, false, chosen)
+        outcome = await write(tx, !unguarded(ctx), chosen)
       }
       const reservation = answer(outcome)
       await idempotency?.complete(tx, 201, reservation)

@@ -12,8 +12,8 @@ import type { ReservationT } from './reservations.schemas.js'
 /**
  * $1 event, $2 section, $3 booker, $4 the holder of each ticket (booker first), $5 the seat of each ticket
  * (an empty array in a general section), $6 split payment, $7 the hold's lifetime in seconds, $8 the invoice
- * number prefix, $9 whether this statement claims the capacity (false when the caller already did, under
- * the section's row lock, to pick seats; or in the unguarded control).
+ * number prefix, $9 whether this statement claims the capacity (false only in the test-only unguarded
+ * control, which stands for the naive read-then-write).
  *
  * - `ev` locks the event FOR SHARE until commit, and only while it is on sale: a cancellation (which updates
  *   the row) waits for reservations in flight, and one that committed first leaves `ev` empty.
@@ -140,7 +140,7 @@ export interface WriteInput {
   seats: { id: number; rowLabel: string; number: number }[]
   split: boolean
   ttlSeconds: number
-  /** false when the caller has already claimed the capacity (see WRITE_RESERVATION). */
+  /** false only in the test-only unguarded control (see WRITE_RESERVATION). */
   claim: boolean
 }
 

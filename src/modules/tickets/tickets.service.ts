@@ -129,7 +129,7 @@ export async function transferTicket(ctx: Ctx, actor: Actor, id: number, toUserI
       .select()
       .from(events)
       .where(inArray(events.id, [ticket.eventId]))
-    await enforceTicketLimit(tx, event!, new Map([[toUserId, 1]]))
+    await enforceTicketLimit(ctx, tx, event!, new Map([[toUserId, 1]]))
     await tx.update(tickets).set({ holderId: toUserId, updatedAt: new Date() }).where(eq(tickets.id, id))
     const moved = await loadTicket(tx, ctx, id)
     const [from] = await tx.select({ name: users.displayName }).from(users).where(eq(users.id, actor.id))

@@ -37,6 +37,10 @@ const serverEnv = {
   // node:cluster workers sharing the port (server.ts).
   WEB_CONCURRENCY: processes,
   MIGRATE_ON_START: 'false',
+  // The HTTP path alone: the reservations' e-mails are enqueued in their statement, as always, and left for a
+  // worker (a fleet runs `stagedoor worker` beside the servers); in the server processes its sending (file
+  // transport here) would take CPU from the requests measured.
+  WORKERS_IN_PROCESS: 'false',
   LOG_LEVEL: 'warn',
   ACCESS_TOKEN_TTL: '7200',
   DATA_DIR: `${resultsDir}/data`,

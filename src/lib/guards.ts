@@ -15,6 +15,9 @@ export const GUARD_NAMES = [
   'invoice-lock',
   // The claim of an Idempotency-Key before its work runs, and its at-most-once completion (lib/idempotency.ts).
   'idempotency',
+  // The event row FOR SHARE a reservation holds until it commits, which a cancellation waits for
+  // (reservations.write.ts).
+  'event-lock',
 ] as const
 
 export type GuardName = (typeof GUARD_NAMES)[number]

@@ -147,7 +147,7 @@ export async function reserve(
       let outcome: WriteOutcome
       if (!seated && !unguarded(ctx)) {
         outcome = await writeGeneral(tx, () => expireSectionHolds(ctx, tx, section.id))
-      } else if (!(await lockEventOnSale(tx, eventId))) {
+      } else if (!(await lockEventOnSale(tx, ctx.config, eventId))) {
         outcome = { kind: 'not-on-sale' }
       } else {
         // Seats are picked under the section's row lock: no one else can pick them meanwhile. Lapsed holds go

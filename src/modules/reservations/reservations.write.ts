@@ -5,6 +5,7 @@ import type { Config } from '../../config.js'
 import { type Db, runStatement, type Statement } from '../../db/client.js'
 import { jobInsertSql, MAIL_QUEUE } from '../../jobs/boss.js'
 import { retryPolicy } from '../../jobs/queue.js'
+import { guardDisabled } from '../../lib/guards.js'
 import { toInvoice } from '../invoices/invoices.queries.js'
 import { toTicket } from '../tickets/tickets.queries.js'
 import type { ReservationT } from './reservations.schemas.js'
@@ -126,9 +127,23 @@ const LOCK_EVENT: Statement = {
  * does: for a transaction that takes other locks before writing. Every box-office transaction locks the
  * event before invoices and sections (a cancellation does the same), so none of them deadlock.
  */
-export async function lockEventOnSale(tx: Db, eventId: number): Promise<boolean> {
+export async function lockEventOnSale(tx: Db, config: Config, eventId: number): Promise<boolean> {
+  // Test-only control: no lock (see WRITE_RESERVATION_UNLOCKED).
+  if (guardDisabled(config, 'event-lock')) return true
   return (await runStatement(tx, LOCK_EVENT, [eventId])).length > 0
 }
+
+/**
+ * Test-only control (UNSAFE_DISABLE_GUARDS=event-lock): the same statement without the event's FOR SHARE,
+ * so that a cancellation no longer waits for it, and with a pause after its snapshot (a test-only widening)
+ * in which the cancellation can commit unseen.
+ */
+const WRITE_RESERVATION_UNLOCKED: Statement = {
+  name: 'reservation_write_event_unlocked',
+  text: WRITE_RESERVATION.text.replace('\n  for share\n', '\n  and (select true from pg_sleep(0.3))\n'),
+}
+if (WRITE_RESERVATION_UNLOCKED.text === WRITE_RESERVATION.text)
+  throw new Error('event-lock control not built')
 
 export interface WriteInput {
   eventId: number
@@ -179,9 +194,10 @@ export type WriteOutcome =
 export async function writeReservation(tx: Db, config: Config, input: WriteInput): Promise<WriteOutcome> {
   const year = new Date().getUTCFullYear()
   const retry = retryPolicy(config)
+  const statement = guardDisabled(config, 'event-lock') ? WRITE_RESERVATION_UNLOCKED : WRITE_RESERVATION
   const [row] = await runStatement<{ on_sale: number; lapsed: boolean; written: Written | null }>(
     tx,
-    WRITE_RESERVATION,
+    statement,
     [
       input.eventId,
       input.sectionId,

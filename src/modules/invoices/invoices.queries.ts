@@ -1,8 +1,8 @@
 // Reading invoices with their payer and lines (new ones are written with their reservation: reservations.write.ts).
-import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
-import { invoiceLines, invoices, users } from '../../db/schema/index.js'
+import { invoiceLines, invoices, tickets, users } from '../../db/schema/index.js'
 import { type ProfileRow, toPublicUser } from '../users/users.schemas.js'
 import type { InvoiceT } from './invoices.schemas.js'
 
@@ -81,4 +81,18 @@ export async function loadInvoice(db: Db, config: Config, id: number): Promise<I
   const [invoice] = await loadInvoices(db, config, eq(invoices.id, id))
   if (!invoice) throw new Error(`invoice ${id} vanished inside its own transaction`)
   return invoice
+}
+
+/** The held tickets of these invoices (their lines'), as a condition on `tickets`: what paying or expiring them moves. */
+export function heldTicketsOf(db: Db, invoiceIds: number[]): SQL | undefined {
+  return and(
+    eq(tickets.status, 'held'),
+    inArray(
+      tickets.id,
+      db
+        .select({ id: invoiceLines.ticketId })
+        .from(invoiceLines)
+        .where(inArray(invoiceLines.invoiceId, invoiceIds)),
+    ),
+  )
 }

@@ -1,7 +1,7 @@
 // Invoices: the payer's list, one invoice for the people who may see it, and paying it.
-import { and, count, eq, inArray, sql } from 'drizzle-orm'
+import { and, count, eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { events, invoiceLines, invoices, payments, tickets } from '../../db/schema/index.js'
+import { events, invoices, payments, tickets } from '../../db/schema/index.js'
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
@@ -10,7 +10,7 @@ import { queuePaymentReceipt } from '../../mail/queue.js'
 import { isStaff } from '../reservations/reservations.access.js'
 import { moveCounters } from '../reservations/reservations.capacity.js'
 import { ticketsForMail } from '../tickets/tickets.mail.js'
-import { effectiveInvoiceStatus, loadInvoice, loadInvoices } from './invoices.queries.js'
+import { effectiveInvoiceStatus, heldTicketsOf, loadInvoice, loadInvoices } from './invoices.queries.js'
 import type { InvoiceT } from './invoices.schemas.js'
 import { paymentProviderFor } from './payment-provider.js'
 
@@ -102,18 +102,7 @@ export async function payInvoice(
     const confirmed = await tx
       .update(tickets)
       .set({ status: 'confirmed', updatedAt: new Date() })
-      .where(
-        and(
-          eq(tickets.status, 'held'),
-          inArray(
-            tickets.id,
-            tx
-              .select({ id: invoiceLines.ticketId })
-              .from(invoiceLines)
-              .where(eq(invoiceLines.invoiceId, row.id)),
-          ),
-        ),
-      )
+      .where(heldTicketsOf(tx, [row.id]))
       .returning({ id: tickets.id, sectionId: tickets.sectionId })
     await moveCounters(
       tx,

@@ -3,8 +3,9 @@
 import { and, asc, eq, exists, inArray, lte, sql } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, invoiceLines, invoices, reservations, tickets } from '../../db/schema/index.js'
+import { events, invoices, reservations, tickets } from '../../db/schema/index.js'
 import { queueReservationExpired } from '../../mail/queue.js'
+import { heldTicketsOf } from '../invoices/invoices.queries.js'
 import { eventSummary, eventSummaryColumns } from '../tickets/tickets.mail.js'
 import { moveCounters } from './reservations.capacity.js'
 
@@ -36,20 +37,9 @@ async function expireLocked(ctx: Ctx, tx: Db, invoiceIds: number[]): Promise<num
     .update(tickets)
     .set({ status: 'expired', updatedAt: new Date() })
     .where(
-      and(
-        eq(tickets.status, 'held'),
-        inArray(
-          tickets.id,
-          tx
-            .select({ id: invoiceLines.ticketId })
-            .from(invoiceLines)
-            .where(
-              inArray(
-                invoiceLines.invoiceId,
-                expired.map((e) => e.id),
-              ),
-            ),
-        ),
+      heldTicketsOf(
+        tx,
+        expired.map((e) => e.id),
       ),
     )
     .returning({ sectionId: tickets.sectionId, reservationId: tickets.reservationId })

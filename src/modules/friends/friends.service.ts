@@ -8,6 +8,7 @@ import { type friendships as FriendshipsTable, friendships, users } from '../../
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
 import { toPublicUser } from '../users/users.schemas.js'
+import { pageOfPublicUsers } from '../users/users.service.js'
 import { friendIdsOf } from './friends.queries.js'
 import type { FriendRequestT } from './friends.schemas.js'
 
@@ -171,21 +172,7 @@ export async function listFriendRequests(
 
 export async function listFriends(ctx: Ctx, actor: Actor, page: PageParams) {
   const where = inArray(users.id, friendIdsOf(ctx.db, actor.id))
-  const [rows, [total]] = await Promise.all([
-    ctx.db
-      .select()
-      .from(users)
-      .where(where)
-      .orderBy(asc(sql`lower(${users.username})`))
-      .limit(page.perPage)
-      .offset(page.offset),
-    ctx.db.select({ n: count() }).from(users).where(where),
-  ])
-  return toPage(
-    rows.map((u) => toPublicUser(ctx.config, u)),
-    total?.n ?? 0,
-    page,
-  )
+  return pageOfPublicUsers(ctx, where, [asc(sql`lower(${users.username})`)], page)
 }
 
 /** Ends a friendship; 404 when the two are not friends. */

@@ -68,11 +68,13 @@ function readTarget(db: Db) {
           capacity: sections.capacity,
           seatsPerRow: sections.seatsPerRow,
         },
-        full: sql<
-          boolean | null
-        >`${sections.held} + ${sections.sold} + ${sql.placeholder('quantity')}::int > ${sections.capacity}
-          and not exists (select 1 from ${invoices} where ${invoices.status} = 'open'
-            and ${invoices.dueAt} <= now() and ${invoices.eventId} = ${events.id})`,
+        // CASE, so that the look for lapsed holds runs only when the counters say full.
+        full: sql<boolean | null>`case
+          when ${sections.held} + ${sections.sold} + ${sql.placeholder('quantity')}::int <= ${sections.capacity}
+            then false
+          else not exists (select 1 from ${invoices} where ${invoices.status} = 'open'
+            and ${invoices.dueAt} <= now() and ${invoices.eventId} = ${events.id})
+          end`,
       })
       .from(events)
       .leftJoin(sections, and(eq(sections.id, sql.placeholder('sectionId')), eq(sections.eventId, events.id)))

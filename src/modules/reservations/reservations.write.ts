@@ -103,7 +103,9 @@ jobs as (${jobInsertSql(`(
     'retryLimit', $10::int, 'retryDelay', $11::int, 'retryBackoff', $12::boolean, 'expireInSeconds', $13::int
   ) order by inv.id) from inv, ev)`)})
 select (select count(*) from ev)::int as on_sale,
-  exists (select 1 from invoices where status = 'open' and due_at <= now() and event_id = $1) as lapsed,
+  case when exists (select 1 from res) then false
+       else exists (select 1 from invoices where status = 'open' and due_at <= now() and event_id = $1)
+  end as lapsed,
   (select json_build_object(
     'reservation', row_to_json(res),
     'event', (select row_to_json(ev) from ev),

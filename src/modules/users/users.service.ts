@@ -1,5 +1,5 @@
 // Profiles, the user directory, password changes, account deletion and the admin's role changes.
-import { asc, count, desc, eq, like, sql } from 'drizzle-orm'
+import { asc, count, desc, eq, like, type SQL, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { uniqueViolation } from '../../db/errors.js'
 import { users } from '../../db/schema/index.js'
@@ -33,6 +33,11 @@ export async function listUsers(ctx: Ctx, query: { q?: string; sort?: string }, 
   const dir = descending ? desc : asc
   const order =
     field === 'username' ? [dir(sql`lower(${users.username})`)] : [dir(users.createdAt), dir(users.id)]
+  return pageOfPublicUsers(ctx, where, order, page)
+}
+
+/** One page of the users matching `where`, in `order`, as public profiles, with the total. */
+export async function pageOfPublicUsers(ctx: Ctx, where: SQL | undefined, order: SQL[], page: PageParams) {
   const [rows, [total]] = await Promise.all([
     ctx.db
       .select()

@@ -26,6 +26,8 @@ export const ConfigSchema = Type.Object({
   ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 900 }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 2_592_000 }),
   RESERVATION_TTL: Type.Integer({ minimum: 1, default: 900 }),
+  // Reservations written by one statement at most, when they arrive together (reservations.batch.ts); 1 = each alone.
+  RESERVATION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   EVENTS_CACHE_TTL: Type.Number({ minimum: 0, maximum: 60, default: 1 }),
   // Test-only: comma-separated guards to switch off for the control tests of the race tests (lib/guards.ts).
   // Only known names are accepted; honoured only when NODE_ENV=test, ignored otherwise.

@@ -131,11 +131,11 @@ export function jobInsertSql(jobs: string): string {
   if (parts.length !== 2 || params.some((p) => !/^\$[1-6]$/.test(p)) || new Set(params).size !== 6) {
     throw new Error('pg-boss insertJobs statement changed shape: review jobInsertSql')
   }
-  // $3 is the boss's retention (createBoss); the others are per job or the queue's.
+  // $3 is the boss's retention (createBoss); the others are per job or the queue's. Replaced in pg-boss's text
+  // only, before `jobs` (which may have parameters of its own) goes in.
   return parts
+    .map((part) => part.replace(/\$3\b/, `'${RETENTION_DAYS} days'`).replace(/\$[2-6]\b/g, 'null'))
     .join(`json_to_recordset(${jobs})`)
-    .replace(/\$3\b/, `'${RETENTION_DAYS} days'`)
-    .replace(/\$[2-6]\b/g, 'null')
 }
 
 export interface BossOptions {

@@ -11,11 +11,17 @@ import type { IdempotencyClaim } from '../../lib/idempotency.js'
 import { loadInvoices } from '../invoices/invoices.queries.js'
 import { loadTickets } from '../tickets/tickets.queries.js'
 import { assertFriends, enforceTicketLimit, isStaff } from './reservations.access.js'
+import { mayHaveRoom, noteSoldOut, writeBatched } from './reservations.batch.js'
 import { lockSection, soldOut, unguarded } from './reservations.capacity.js'
 import { expireSectionHolds } from './reservations.expiry.js'
 import type { ReservationT, ReserveInput } from './reservations.schemas.js'
 import { bestAdjacentBlock, bestSeats, exactSeats, type SeatState, seatStates } from './reservations.seats.js'
-import { lockEventOnSale, type WriteOutcome, writeReservation } from './reservations.write.js'
+import {
+  lockEventOnSale,
+  type WriteInput,
+  type WriteOutcome,
+  writeReservations,
+} from './reservations.write.js'
 
 interface Plan {
   quantity: number
@@ -91,6 +97,29 @@ export async function reserve(
   idempotency: IdempotencyClaim | null = null,
 ): Promise<ReservationT> {
   const plan = planOf(actor, input)
+  const split = input.split_payment ?? false
+  // A buyer reserving for themselves (no attendees, no seats named, no Idempotency-Key) is written at once, in
+  // a batch: the statement checks, under its locks, that the event is on sale, the section general and in
+  // the event, the event without a per-user limit, and that the tickets fit; a section full without lapsed
+  // holds is SOLD_OUT at once. Anything else goes the careful way below, which finds out why (and answers, or
+  // takes the path that request needs).
+  const common = plan.attendees.length === 0 && !input.seat_ids && !idempotency && !unguarded(ctx)
+  if (common && mayHaveRoom(ctx, input.section_id)) {
+    const outcome = await writeBatched(ctx, {
+      eventId,
+      sectionId: input.section_id,
+      bookerId: actor.id,
+      holders: plan.holders,
+      seats: [],
+      split,
+    })
+    if (outcome.kind === 'written') return outcome.reservation
+    if (outcome.kind === 'no-capacity' && !outcome.lapsedHolds) {
+      noteSoldOut(ctx, input.section_id, true)
+      throw soldOut()
+    }
+  }
+
   const [target] = await readTarget(ctx.db).execute({
     eventId,
     sectionId: input.section_id,
@@ -110,35 +139,42 @@ export async function reserve(
   }
   // Fast refusal (not the guard: the claim is). Once a section is full, the crowd still arriving is turned
   // away without a transaction.
+  if (common) noteSoldOut(ctx, section.id, target.full === true)
   if (target.full && !unguarded(ctx)) throw soldOut()
   await assertFriends(ctx.db, actor.id, plan.attendees)
 
-  const write = (db: Db, claim: boolean, seats: SeatState[] = []) =>
-    writeReservation(db, ctx.config, {
-      eventId,
-      sectionId: section.id,
-      bookerId: actor.id,
-      holders: plan.holders,
-      seats,
-      split: input.split_payment ?? false,
-      ttlSeconds: ctx.config.RESERVATION_TTL,
-      claim,
-    })
+  const writeInput = (seats: SeatState[] = []): WriteInput => ({
+    eventId,
+    sectionId: section.id,
+    bookerId: actor.id,
+    holders: plan.holders,
+    seats,
+    split,
+  })
+  const write = async (tx: Db, seats: SeatState[] = []) =>
+    (await writeReservations(tx, ctx.config, [writeInput(seats)], { commonOnly: false }))[0]!
   // A general section has nothing to pick: one statement claims and writes. Only when the counters are full
   // does it look for lapsed holds of the section, release them, and try once more.
-  const writeGeneral = async (db: Db, releaseLapsed: () => Promise<number>) => {
-    const outcome = await write(db, true)
+  const writeGeneral = async (
+    writeOnce: () => Promise<WriteOutcome>,
+    releaseLapsed: () => Promise<number>,
+  ) => {
+    const outcome = await writeOnce()
     if (outcome.kind === 'no-capacity' && outcome.lapsedHolds && (await releaseLapsed()) > 0) {
-      return write(db, true)
+      return writeOnce()
     }
     return outcome
   }
 
   try {
     if (!seated && !unguarded(ctx) && event.maxTicketsPerUser === null && !idempotency) {
-      // The common case needs no transaction of its own: that one statement commits by itself.
+      // The common case needs no transaction of its own: that one statement commits by itself, in a batch with
+      // the reservations this process receives meanwhile.
       return answer(
-        await writeGeneral(ctx.db, () => ctx.db.transaction((tx) => expireSectionHolds(ctx, tx, section.id))),
+        await writeGeneral(
+          () => writeBatched(ctx, writeInput()),
+          () => ctx.db.transaction((tx) => expireSectionHolds(ctx, tx, section.id)),
+        ),
       )
     }
     return await ctx.db.transaction(async (tx) => {
@@ -148,7 +184,10 @@ export async function reserve(
 
       let outcome: WriteOutcome
       if (!seated && !unguarded(ctx)) {
-        outcome = await writeGeneral(tx, () => expireSectionHolds(ctx, tx, section.id))
+        outcome = await writeGeneral(
+          () => write(tx),
+          () => expireSectionHolds(ctx, tx, section.id),
+        )
       } else if (!(await lockEventOnSale(tx, ctx.config, eventId))) {
         outcome = { kind: 'not-on-sale' }
       } else {
@@ -158,7 +197,7 @@ export async function reserve(
         await expireSectionHolds(ctx, tx, section.id)
         await lockSection(ctx, tx, section, plan.quantity)
         const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : []
-        outcome = await write(tx, !unguarded(ctx), chosen)
+        outcome = await write(tx, chosen)
       }
       const reservation = answer(outcome)
       await idempotency?.complete(tx, 201, reservation)
@@ -178,6 +217,8 @@ function answer(outcome: WriteOutcome): ReservationT {
   if (outcome.kind === 'not-on-sale')
     throw new AppError('EVENT_NOT_ON_SALE', 'This event is no longer on sale')
   if (outcome.kind === 'no-capacity') throw soldOut()
+  // The section was checked to belong to the event just before; only its deletion meanwhile comes here.
+  if (outcome.kind === 'not-common') throw notFound('Section')
   return outcome.reservation
 }
 
@@ -196,7 +237,7 @@ async function chooseSeats(
     return block
   }
   const best = bestSeats(all, n, perRow)
-  // Cannot happen while the counters agree with the tickets (the capacity claim succeeded); kept as a guard.
+  // Cannot happen while the counters agree with the tickets (lockSection found room); kept as a guard.
   if (!best) throw new AppError('SOLD_OUT', 'Not enough free seats left in this section')
   return best
 }

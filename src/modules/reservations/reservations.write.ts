@@ -11,84 +11,149 @@ import { toTicket } from '../tickets/tickets.queries.js'
 import type { ReservationT } from './reservations.schemas.js'
 
 /**
- * $1 event, $2 section, $3 booker, $4 the holder of each ticket (booker first), $5 the seat of each ticket
- * (an empty array in a general section), $6 split payment, $7 the hold's lifetime in seconds, $8 the invoice
- * number prefix, $9 whether this statement claims the capacity (false only in the test-only unguarded
- * control, which stands for the naive read-then-write).
+ * Writes any number of reservations (a batch) in one statement. $1: the reservations, a JSON array of
+ * `{i, event_id, section_id, booker_id, split}` (i from 1, in arrival order); $2: their tickets, a JSON array
+ * of `{i, holder, seat}` (booker first within each reservation; seat null in a general section); $3 the hold's
+ * lifetime in seconds, $4 the invoice number prefix, $5 whether capacity is claimed (false only in the
+ * test-only unguarded control, which stands for the naive read-then-write), $6…$9 the e-mails' retry policy,
+ * $10 whether only the common case is written (a general section of an event without a per-user limit): the
+ * others are then left alone, as if the event were not on sale, for the caller's transaction path.
  *
- * - `ev` locks the event FOR SHARE until commit, and only while it is on sale: a cancellation (which updates
- *   the row) waits for reservations in flight, and one that committed first leaves `ev` empty.
- * - `claim` is the capacity guard: a conditional UPDATE (`held + sold + n <= capacity`), which PostgreSQL
- *   re-checks against the newest committed row after waiting for its lock, so two buyers can never both take
- *   the last places, whatever the number of processes. Its row lock is held until commit.
- * - Everything after it reads `sec`, which is empty when the claim failed: then nothing is written, and the
- *   answer's `written` is null (`on_sale` tells a sold-out section from an event no longer on sale, and
- *   `lapsed` whether lapsed holds the sweep has not reached yet may be what fills it).
- * - Prices come from the section row claimed here, never from the request; due_at is the hold's expiry,
- *   both on the database's clock, the one every expiry check compares against.
- * - One invoice per payer (each holder with split payment, else the booker), numbered from
- *   invoice_number_seq in payer order (the booker's first); a line per ticket.
- * - `jobs` enqueues each payer's invoice-issued e-mail (pg-boss's own insert, fed from `inv`), with the retry
- *   policy of $10…$13: a reservation exists if and only if its e-mails do.
+ * JSON rather than arrays, so that PostgreSQL's estimates are the same whatever the batch holds: it then keeps
+ * one generic plan for the statement, instead of planning it again on every call (with arrays, a batch of one
+ * looked cheaper planned afresh, and planning costs more than running it).
  *
- * Committed on its own (the common case) it holds the section's row lock only while PostgreSQL runs it,
- * never across a round trip to this process.
+ * - `ev` locks the events FOR SHARE until commit, and only while they are on sale: a cancellation (which
+ *   updates the row) waits for reservations in flight, and one that committed first leaves its event out.
+ * - `target` is each reservation's section, if it belongs to its event (and, with $10, is general).
+ * - `locked` is the capacity guard: it locks the sections' rows FOR UPDATE and reads their newest committed
+ *   counters (PostgreSQL re-reads a row after waiting for its lock), so two statements can never both take
+ *   the last places, whatever the number of processes. Events, then sections, each in id order: the order
+ *   every box-office transaction takes them in (a cancellation, the sweep), so none of them deadlock. A
+ *   section already full is not locked at all: the crowd that arrives after a sell-out is turned away without
+ *   waiting for the lock, and without anything to commit.
+ * - `walk` grants the reservations of each section in arrival order, each one if its tickets still fit after
+ *   those granted before it (as one-by-one statements would), and `claim` adds the granted tickets to the
+ *   counters. The CHECK `held + sold <= capacity` stays as a backstop.
+ * - Everything after it writes only what `granted` holds. Ids come from the tables' sequences first, so
+ *   that every row can be traced back to its reservation; invoices are numbered from invoice_number_seq in
+ *   reservation order, then payer order (the booker's first).
+ * - Prices come from the section rows locked here, never from the request; due_at is the hold's expiry, both
+ *   on the database's clock, the one every expiry check compares against.
+ * - One invoice per payer (each holder with split payment, else the booker); a line per ticket.
+ * - `jobs` enqueues each payer's invoice-issued e-mail (pg-boss's own insert, fed from `inv`): a reservation
+ *   exists if and only if its e-mails do.
+ * - The answer has a row per reservation: `on_sale`, `eligible` (its section is in `target`), `written` (null
+ *   when nothing was written: then `lapsed` tells whether lapsed holds the sweep has not reached yet may be
+ *   what fills the section).
+ *
+ * Committed on its own (the common case) it holds the sections' row locks only while PostgreSQL runs it, never
+ * across a round trip to this process.
  */
-const WRITE_RESERVATION: Statement = {
-  name: 'reservation_write',
+const WRITE_RESERVATIONS: Statement = {
+  name: 'reservations_write',
   text: `
-with ev as (
-  select id, title, currency, starts_at from events
-  where id = $1 and status = 'published' and starts_at > now()
-  for share
-),
-claim as (
-  update sections s set held = s.held + cardinality($4::int[]), updated_at = now()
-  from ev
-  where $9::boolean and s.id = $2 and s.event_id = ev.id
-    and s.held + s.sold + cardinality($4::int[]) <= s.capacity
-  returning s.id, s.name, s.price_cents
-),
-sec as (
-  select id, name, price_cents from claim
-  union all
-  select s.id, s.name, s.price_cents from sections s join ev on s.event_id = ev.id
-  where not $9::boolean and s.id = $2
+with recursive req as (
+  select r.i, r.event_id, r.section_id, r.booker_id, r.split
+  from json_to_recordset($1::json) as r(i int, event_id int, section_id int, booker_id int, split boolean)
 ),
 wanted as (
-  select h.holder, h.seat, h.ord, case when $6::boolean then h.holder else $3::int end as payer
-  from unnest($4::int[], $5::int[]) with ordinality as h(holder, seat, ord)
+  select w.ord::int as ord, w.i, w.holder, w.seat,
+         case when req.split then w.holder else req.booker_id end as payer
+  from rows from (json_to_recordset($2::json) as (i int, holder int, seat int)) with ordinality as w(i, holder, seat, ord)
+  join req on req.i = w.i
+),
+ev as (
+  select id, title, currency, starts_at from events
+  where id in (select event_id from req) and status = 'published' and starts_at > now()
+    and (not $10::boolean or max_tickets_per_user is null)
+  order by id
+  for share
+),
+target as (
+  select s.id, s.event_id from sections s
+  where s.id in (select section_id from req) and s.event_id in (select id from ev)
+    and (not $10::boolean or s.kind = 'general')
+),
+locked as (
+  select s.id, s.event_id, s.name, s.price_cents, s.capacity - s.held - s.sold as free
+  from sections s
+  where s.id in (select id from target) and s.held + s.sold < s.capacity
+  order by s.id
+  for update of s
+),
+queue as (
+  select req.i, req.event_id, req.section_id,
+         (select count(*) from wanted w where w.i = req.i)::int as q,
+         row_number() over (partition by req.section_id order by req.i)::int as k
+  from req
+),
+walk as (
+  select qu.section_id, qu.k, qu.i, l.event_id, ok.ok,
+         l.free - case when ok.ok then qu.q else 0 end as rest
+  from queue qu join locked l on l.id = qu.section_id
+  cross join lateral (select qu.event_id = l.event_id and (qu.q <= l.free or not $5::boolean) as ok) ok
+  where qu.k = 1
+  union all
+  select qu.section_id, qu.k, qu.i, w.event_id, ok.ok,
+         w.rest - case when ok.ok then qu.q else 0 end
+  from walk w join queue qu on qu.section_id = w.section_id and qu.k = w.k + 1
+  cross join lateral (select qu.event_id = w.event_id and (qu.q <= w.rest or not $5::boolean) as ok) ok
+),
+granted as (
+  select w.i, w.section_id, qu.q from walk w join queue qu on qu.i = w.i where w.ok
+),
+claim as (
+  update sections s set held = s.held + g.n, updated_at = now()
+  from (select section_id, sum(q)::int as n from granted group by section_id) g
+  where $5::boolean and s.id = g.section_id
+),
+rids as (
+  select g.i, nextval('reservations_id_seq')::int as id from granted g order by g.i
 ),
 res as (
-  insert into reservations (event_id, booker_id, expires_at)
-  select $1, $3, now() + make_interval(secs => $7::int) from sec
+  insert into reservations (id, event_id, booker_id, expires_at) overriding system value
+  select rids.id, req.event_id, req.booker_id, now() + make_interval(secs => $3::int)
+  from rids join req on req.i = rids.i
   returning id, expires_at, created_at
 ),
-tk as (
-  insert into tickets (reservation_id, event_id, section_id, seat_id, holder_id, booker_id, price_cents)
-  select res.id, $1, sec.id, w.seat, w.holder, $3, sec.price_cents
-  from res, sec, wanted w
+tids as (
+  select w.i, w.ord, w.holder, w.seat, w.payer, rids.id as reservation_id,
+         nextval('tickets_id_seq')::int as id
+  from wanted w join rids on rids.i = w.i
   order by w.ord
+),
+tk as (
+  insert into tickets (id, reservation_id, event_id, section_id, seat_id, holder_id, booker_id, price_cents)
+  overriding system value
+  select t.id, t.reservation_id, req.event_id, l.id, t.seat, t.holder, req.booker_id, l.price_cents
+  from tids t join req on req.i = t.i join locked l on l.id = req.section_id
   returning id, seat_id, holder_id, created_at
 ),
+iids as (
+  select p.i, p.payer, p.n, nextval('invoices_id_seq')::int as id,
+         $4::text || lpad(nextval('invoice_number_seq')::text, 6, '0') as number
+  from (select i, payer, count(*)::int as n, min(ord) as first from tids group by i, payer) p
+  order by p.i, p.first
+),
 inv as (
-  insert into invoices (number, reservation_id, event_id, payer_id, amount_cents, currency, due_at)
-  select $8::text || lpad(nextval('invoice_number_seq')::text, 6, '0'), res.id, $1, p.payer,
-         p.n * sec.price_cents, ev.currency, res.expires_at
-  from (select payer, count(*)::int as n, min(ord) as first from wanted group by payer) p, res, sec, ev
-  order by p.first
+  insert into invoices (id, number, reservation_id, event_id, payer_id, amount_cents, currency, due_at)
+  overriding system value
+  select x.id, x.number, rids.id, req.event_id, x.payer, x.n * l.price_cents, ev.currency,
+         now() + make_interval(secs => $3::int)
+  from iids x join rids on rids.i = x.i join req on req.i = x.i
+  join locked l on l.id = req.section_id join ev on ev.id = req.event_id
   returning id, number, payer_id, amount_cents, currency, due_at, created_at
 ),
 lines as (
   insert into invoice_lines (invoice_id, ticket_id, description, amount_cents)
-  select inv.id, tk.id,
-         ev.title || ': ' || sec.name || coalesce((select ', row ' || st.row_label || ' seat ' || st.number
-                                                   from seats st where st.id = tk.seat_id), ''),
-         sec.price_cents
-  from tk
-  join inv on inv.payer_id = case when $6::boolean then tk.holder_id else $3::int end
-  cross join ev cross join sec
-  order by tk.id
+  select x.id, t.id,
+         ev.title || ': ' || l.name || coalesce((select ', row ' || st.row_label || ' seat ' || st.number
+                                                 from seats st where st.id = t.seat), ''),
+         l.price_cents
+  from tids t join iids x on x.i = t.i and x.payer = t.payer join req on req.i = t.i
+  join locked l on l.id = req.section_id join ev on ev.id = req.event_id
+  order by t.id
   returning id, invoice_id, ticket_id, description, amount_cents
 ),
 jobs as (${jobInsertSql(`(
@@ -100,23 +165,30 @@ jobs as (${jobInsertSql(`(
       'dueAt', to_char(inv.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
       'lines', (select json_agg(json_build_object('description', l.description, 'amountCents', l.amount_cents)
                                 order by l.id) from lines l where l.invoice_id = inv.id)),
-    'retryLimit', $10::int, 'retryDelay', $11::int, 'retryBackoff', $12::boolean, 'expireInSeconds', $13::int
-  ) order by inv.id) from inv, ev)`)})
-select (select count(*) from ev)::int as on_sale,
-  case when exists (select 1 from res) then false
-       else exists (select 1 from invoices where status = 'open' and due_at <= now() and event_id = $1)
+    'retryLimit', $6::int, 'retryDelay', $7::int, 'retryBackoff', $8::boolean, 'expireInSeconds', $9::int
+  ) order by inv.id)
+  from inv join iids x on x.id = inv.id join req on req.i = x.i join ev on ev.id = req.event_id)`)})
+select req.i,
+  exists (select 1 from ev where ev.id = req.event_id) as on_sale,
+  exists (select 1 from target t where t.id = req.section_id and t.event_id = req.event_id) as eligible,
+  case when r.id is not null then false
+       else exists (select 1 from invoices where status = 'open' and due_at <= now() and event_id = req.event_id)
   end as lapsed,
-  (select json_build_object(
-    'reservation', row_to_json(res),
-    'event', (select row_to_json(ev) from ev),
-    'section', (select row_to_json(sec) from sec),
-    'tickets', (select json_agg(tk order by tk.id) from tk),
-    'invoices', (select json_agg(inv order by inv.id) from inv),
-    'lines', (select json_agg(lines order by lines.id) from lines),
+  case when r.id is not null then json_build_object(
+    'reservation', (select row_to_json(res) from res where res.id = r.id),
+    'event', (select row_to_json(ev) from ev where ev.id = req.event_id),
+    'section', (select json_build_object('id', l.id, 'name', l.name, 'price_cents', l.price_cents)
+                from locked l where l.id = req.section_id),
+    'tickets', (select json_agg(tk order by tk.id) from tk join tids t on t.id = tk.id where t.i = req.i),
+    'invoices', (select json_agg(inv order by inv.id) from inv join iids x on x.id = inv.id where x.i = req.i),
+    'lines', (select json_agg(lines order by lines.id) from lines
+              join iids x on x.id = lines.invoice_id where x.i = req.i),
     'people', (select json_agg(u) from (
       select id, username, display_name, bio, avatar_path, created_at from users
-      where id = any($4::int[] || $3::int)) u)
-  ) from res) as written`,
+      where id = any(array(select w.holder from wanted w where w.i = req.i))) u)
+  ) end as written
+from req left join rids r on r.i = req.i
+order by req.i`,
 }
 
 const LOCK_EVENT: Statement = {
@@ -125,27 +197,35 @@ const LOCK_EVENT: Statement = {
 }
 
 /**
- * Locks the event FOR SHARE while it is on sale (false when it no longer is), as WRITE_RESERVATION's `ev`
+ * Locks the event FOR SHARE while it is on sale (false when it no longer is), as WRITE_RESERVATIONS' `ev`
  * does: for a transaction that takes other locks before writing. Every box-office transaction locks the
  * event before invoices and sections (a cancellation does the same), so none of them deadlock.
  */
 export async function lockEventOnSale(tx: Db, config: Config, eventId: number): Promise<boolean> {
-  // Test-only control: no lock (see WRITE_RESERVATION_UNLOCKED).
+  // Test-only control: no lock (see EVENT_UNLOCKED).
   if (guardDisabled(config, 'event-lock')) return true
   return (await runStatement(tx, LOCK_EVENT, [eventId])).length > 0
 }
 
-/**
- * Test-only control (UNSAFE_DISABLE_GUARDS=event-lock): the same statement without the event's FOR SHARE,
- * so that a cancellation no longer waits for it, and with a pause after its snapshot (a test-only widening)
- * in which the cancellation can commit unseen.
- */
-const WRITE_RESERVATION_UNLOCKED: Statement = {
-  name: 'reservation_write_event_unlocked',
-  text: WRITE_RESERVATION.text.replace('\n  for share\n', '\n  and (select true from pg_sleep(0.3))\n'),
+/** A test-only variant of `WRITE_RESERVATIONS`: `from` replaced by `to`, checked to be there. */
+function variant(name: string, from: string, to: string): Statement {
+  const text = WRITE_RESERVATIONS.text.replace(from, to)
+  if (text === WRITE_RESERVATIONS.text) throw new Error(`control ${name} not built`)
+  return { name, text }
 }
-if (WRITE_RESERVATION_UNLOCKED.text === WRITE_RESERVATION.text)
-  throw new Error('event-lock control not built')
+
+/**
+ * Test-only controls. UNSAFE_DISABLE_GUARDS=event-lock: the statement without the events' FOR SHARE, so that a
+ * cancellation no longer waits for it, and with a pause after its snapshot (a test-only widening) in which the
+ * cancellation can commit unseen. UNSAFE_DISABLE_GUARDS=capacity: without the sections' row locks (and, by
+ * $5, without the claim), the naive write after an unlocked count (reservations.capacity.ts).
+ */
+const EVENT_UNLOCKED = variant(
+  'reservations_write_event_unlocked',
+  '\n  order by id\n  for share\n',
+  '\n  and (select true from pg_sleep(0.3))\n',
+)
+const SECTIONS_UNLOCKED = variant('reservations_write_unguarded', '\n  for update of s\n', '\n')
 
 export interface WriteInput {
   eventId: number
@@ -156,9 +236,6 @@ export interface WriteInput {
   /** The seat of each ticket, in the same order; empty in a general section. */
   seats: { id: number; rowLabel: string; number: number }[]
   split: boolean
-  ttlSeconds: number
-  /** false only in the test-only unguarded control (see WRITE_RESERVATION). */
-  claim: boolean
 }
 
 interface Written {
@@ -189,36 +266,64 @@ interface Written {
 export type WriteOutcome =
   | { kind: 'written'; reservation: ReservationT }
   | { kind: 'not-on-sale' }
+  /** With `commonOnly`: not a general section of this event, or the event has a per-user limit. */
+  | { kind: 'not-common' }
   /** `lapsedHolds`: the event has open invoices past due that the sweep has not expired yet. */
   | { kind: 'no-capacity'; lapsedHolds: boolean }
 
-/** Claims (unless told not to) and writes a reservation in one statement, on `tx`. */
-export async function writeReservation(tx: Db, config: Config, input: WriteInput): Promise<WriteOutcome> {
+/**
+ * Claims and writes reservations in one statement on `tx` (see WRITE_RESERVATIONS): an outcome per input, in
+ * their order. Each is granted or refused on its own, as if they had come one by one in this order.
+ */
+export async function writeReservations(
+  tx: Db,
+  config: Config,
+  inputs: WriteInput[],
+  opts: { commonOnly: boolean },
+): Promise<WriteOutcome[]> {
   const year = new Date().getUTCFullYear()
   const retry = retryPolicy(config)
-  const statement = guardDisabled(config, 'event-lock') ? WRITE_RESERVATION_UNLOCKED : WRITE_RESERVATION
-  const [row] = await runStatement<{ on_sale: number; lapsed: boolean; written: Written | null }>(
-    tx,
-    statement,
-    [
-      input.eventId,
-      input.sectionId,
-      input.bookerId,
-      input.holders,
-      input.seats.map((s) => s.id),
-      input.split,
-      input.ttlSeconds,
-      `INV-${year}-`,
-      input.claim,
-      retry.retryLimit,
-      retry.retryDelay,
-      retry.retryBackoff,
-      retry.expireInSeconds,
-    ],
+  const claim = !guardDisabled(config, 'capacity')
+  const statement = guardDisabled(config, 'event-lock')
+    ? EVENT_UNLOCKED
+    : claim
+      ? WRITE_RESERVATIONS
+      : SECTIONS_UNLOCKED
+  const reservations = inputs.map((r, k) => ({
+    i: k + 1,
+    event_id: r.eventId,
+    section_id: r.sectionId,
+    booker_id: r.bookerId,
+    split: r.split,
+  }))
+  const tickets = inputs.flatMap((r, k) =>
+    r.holders.map((holder, n) => ({ i: k + 1, holder, seat: r.seats[n]?.id ?? null })),
   )
-  if (!row || row.on_sale === 0) return { kind: 'not-on-sale' }
-  if (!row.written) return { kind: 'no-capacity', lapsedHolds: row.lapsed }
-  return { kind: 'written', reservation: answerOf(config, input, row.written) }
+  const rows = await runStatement<{
+    i: number
+    on_sale: boolean
+    eligible: boolean
+    lapsed: boolean
+    written: Written | null
+  }>(tx, statement, [
+    JSON.stringify(reservations),
+    JSON.stringify(tickets),
+    config.RESERVATION_TTL,
+    `INV-${year}-`,
+    claim,
+    retry.retryLimit,
+    retry.retryDelay,
+    retry.retryBackoff,
+    retry.expireInSeconds,
+    opts.commonOnly,
+  ])
+  return inputs.map((input, i): WriteOutcome => {
+    const row = rows[i]
+    if (!row?.on_sale) return { kind: 'not-on-sale' }
+    if (!row.eligible) return { kind: 'not-common' }
+    if (!row.written) return { kind: 'no-capacity', lapsedHolds: row.lapsed }
+    return { kind: 'written', reservation: answerOf(config, input, row.written) }
+  })
 }
 
 /** The reservation as its booker sees it, built from the rows just written (the shapes of GET /reservations/{id}). */

@@ -16,7 +16,15 @@ import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
 
-const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/stagedoor_bench'
+// PostgreSQL's Unix socket when it runs on this host (as the server would be configured beside it: less CPU
+// per round trip than loopback TCP), else TCP. BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/stagedoor_bench
+// measures over TCP.
+const localSocket = '/var/run/postgresql/.s.PGSQL.5432'
+const url =
+  process.env.BENCH_DATABASE_URL ??
+  (existsSync(localSocket)
+    ? 'postgres://postgres@localhost/stagedoor_bench?host=/var/run/postgresql'
+    : 'postgres://postgres@127.0.0.1:5432/stagedoor_bench')
 const port = Number(process.env.BENCH_PORT ?? 3100)
 const duration = Number(process.env.BENCH_DURATION ?? 15)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
@@ -111,6 +119,10 @@ function cpuSample() {
   return { server: sum(serverPids()), pg: sum(pgProcesses()) }
 }
 
+/** CPU ticks (10 ms) spent over `requests`, in µs per request. */
+const perRequest = (ticks: number, requests: number) =>
+  requests > 0 ? ((ticks * 10_000) / requests).toFixed(0) : '?'
+
 function wrk(args: string[]): {
   rps: number
   requests: number
@@ -146,8 +158,7 @@ function measure(name: string, target: string, extra: string[], path: string): R
     `${base}${path}`,
   ])
   const after = cpuSample()
-  const perRequest = (t: number) => (r.requests > 0 ? ((t * 10_000) / r.requests).toFixed(0) : '?')
-  const cpu = `${perRequest(after.server - before.server)} / ${perRequest(after.pg - before.pg)}`
+  const cpu = `${perRequest(after.server - before.server, r.requests)} / ${perRequest(after.pg - before.pg, r.requests)}`
   console.log(
     `${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50}, p99 ${r.p99}, non-2xx ${r.non2xx}, CPU µs/req server/pg ${cpu}`,
   )
@@ -227,7 +238,9 @@ async function contention(
         `Content-Type: application/json\r\nAuthorization: Bearer ${t}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     )
+  const before = cpuSample()
   const { statuses, seconds } = await raceRequests(requests)
+  const after = cpuSample()
   const count = (s: number) => statuses.filter((x) => x === s).length
   const { rows } = await client.query<{ live: string; counters: number; capacity: number }>(
     `select (select count(*) from tickets where section_id = $1 and status in ('held', 'confirmed')) live,
@@ -237,11 +250,13 @@ async function contention(
   const db = rows[0]!
   const exact = count(201) === 100 && Number(db.live) === 100 && db.counters === 100
   const line = `${seconds.toFixed(3)} s; 201×${count(201)}, 409×${count(409)}, other×${requests.length - count(201) - count(409)}; live tickets ${db.live}, held+sold ${db.counters}/${db.capacity}`
-  console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}`)
+  const cpu = `${perRequest(after.server - before.server, requests.length)} / ${perRequest(after.pg - before.pg, requests.length)}`
+  console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}, CPU µs/req server/pg ${cpu}`)
   return {
     scenario: '(a) 500 buyers race for 100',
     result: `${seconds.toFixed(3)} s`,
     errors: exact ? 'exactly 100 sold' : `WRONG: ${line}`,
+    cpu,
     target: '< 0.3 s, exactly 100',
   }
 }

@@ -50,6 +50,11 @@ async function runPrimary(config: Config): Promise<void> {
     await runMigrations(database)
     await database.close()
   }
+  // The processes share the listening socket and the kernel hands each connection to one of them. Node's
+  // default on Linux, round-robin, has this primary accept every connection and pass it to a process over IPC:
+  // that took more than half of the server's CPU when 500 buyers connected at once (bench/README.md).
+  // NODE_CLUSTER_SCHED_POLICY=rr brings round-robin back.
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
   let stopping = false
   const fork = () => cluster.fork({ MIGRATE_ON_START: 'false' })
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork()

@@ -65,28 +65,27 @@ wanted as (
 ),
 ev as (
   select id, title, currency, starts_at from events
-  where id in (select event_id from req) and status = 'published' and starts_at > now()
+  where id = any(array(select event_id from req)) and status = 'published' and starts_at > now()
     and (not $10::boolean or max_tickets_per_user is null)
   order by id
   for share
 ),
 target as (
   select s.id, s.event_id from sections s
-  where s.id in (select section_id from req) and s.event_id in (select id from ev)
+  where s.id = any(array(select section_id from req)) and s.event_id = any(array(select id from ev))
     and (not $10::boolean or s.kind = 'general')
 ),
 locked as (
   select s.id, s.event_id, s.name, s.price_cents, s.capacity - s.held - s.sold as free
   from sections s
-  where s.id in (select id from target) and s.held + s.sold < s.capacity
+  where s.id = any(array(select id from target)) and s.held + s.sold < s.capacity
   order by s.id
   for update of s
 ),
 queue as (
-  select req.i, req.event_id, req.section_id,
-         (select count(*) from wanted w where w.i = req.i)::int as q,
+  select req.i, req.event_id, req.section_id, n.q,
          row_number() over (partition by req.section_id order by req.i)::int as k
-  from req
+  from req join (select i, count(*)::int as q from wanted group by i) n on n.i = req.i
 ),
 walk as (
   select qu.section_id, qu.k, qu.i, l.event_id, ok.ok,
@@ -156,6 +155,11 @@ lines as (
   order by t.id
   returning id, invoice_id, ticket_id, description, amount_cents
 ),
+lines_of as (
+  select invoice_id, json_agg(json_build_object('description', description, 'amountCents', amount_cents)
+                              order by id) as lines
+  from lines group by invoice_id
+),
 jobs as (${jobInsertSql(`(
   select json_agg(json_build_object(
     'name', '${MAIL_QUEUE}',
@@ -163,31 +167,53 @@ jobs as (${jobInsertSql(`(
       'kind', 'invoice-issued', 'userId', inv.payer_id, 'invoiceId', inv.id, 'number', inv.number,
       'eventTitle', ev.title, 'currency', inv.currency, 'amountCents', inv.amount_cents,
       'dueAt', to_char(inv.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'lines', (select json_agg(json_build_object('description', l.description, 'amountCents', l.amount_cents)
-                                order by l.id) from lines l where l.invoice_id = inv.id)),
+      'lines', lo.lines),
     'retryLimit', $6::int, 'retryDelay', $7::int, 'retryBackoff', $8::boolean, 'expireInSeconds', $9::int
   ) order by inv.id)
-  from inv join iids x on x.id = inv.id join req on req.i = x.i join ev on ev.id = req.event_id)`)})
-select req.i,
-  exists (select 1 from ev where ev.id = req.event_id) as on_sale,
-  exists (select 1 from target t where t.id = req.section_id and t.event_id = req.event_id) as eligible,
+  from inv join iids x on x.id = inv.id join req on req.i = x.i join ev on ev.id = req.event_id
+  join lines_of lo on lo.invoice_id = inv.id)`)}),
+tickets_of as (
+  select t.i, json_agg(tk order by tk.id) as tickets from tk join tids t on t.id = tk.id group by t.i
+),
+invoices_of as (
+  select x.i, json_agg(inv order by inv.id) as invoices from inv join iids x on x.id = inv.id group by x.i
+),
+lines_by as (
+  select x.i, json_agg(lines order by lines.id) as lines from lines join iids x on x.id = lines.invoice_id
+  group by x.i
+),
+people_of as (
+  select p.i, json_agg(p.person) as people from (
+    select distinct on (w.i, u.id) w.i, json_build_object('id', u.id, 'username', u.username,
+      'display_name', u.display_name, 'bio', u.bio, 'avatar_path', u.avatar_path, 'created_at', u.created_at)
+      as person
+    from rids join wanted w on w.i = rids.i join users u on u.id = w.holder
+    order by w.i, u.id) p
+  group by p.i
+)
+select req.i, ev.id is not null as on_sale, t.id is not null as eligible,
   case when r.id is not null then false
        else exists (select 1 from invoices where status = 'open' and due_at <= now() and event_id = req.event_id)
   end as lapsed,
   case when r.id is not null then json_build_object(
-    'reservation', (select row_to_json(res) from res where res.id = r.id),
-    'event', (select row_to_json(ev) from ev where ev.id = req.event_id),
-    'section', (select json_build_object('id', l.id, 'name', l.name, 'price_cents', l.price_cents)
-                from locked l where l.id = req.section_id),
-    'tickets', (select json_agg(tk order by tk.id) from tk join tids t on t.id = tk.id where t.i = req.i),
-    'invoices', (select json_agg(inv order by inv.id) from inv join iids x on x.id = inv.id where x.i = req.i),
-    'lines', (select json_agg(lines order by lines.id) from lines
-              join iids x on x.id = lines.invoice_id where x.i = req.i),
-    'people', (select json_agg(u) from (
-      select id, username, display_name, bio, avatar_path, created_at from users
-      where id = any(array(select w.holder from wanted w where w.i = req.i))) u)
+    'reservation', json_build_object('id', res.id, 'expires_at', res.expires_at, 'created_at', res.created_at),
+    'event', row_to_json(ev),
+    'section', json_build_object('id', l.id, 'name', l.name, 'price_cents', l.price_cents),
+    'tickets', tickets_of.tickets,
+    'invoices', invoices_of.invoices,
+    'lines', lines_by.lines,
+    'people', people_of.people
   ) end as written
-from req left join rids r on r.i = req.i
+from req
+left join ev on ev.id = req.event_id
+left join target t on t.id = req.section_id and t.event_id = req.event_id
+left join rids r on r.i = req.i
+left join res on res.id = r.id
+left join locked l on l.id = req.section_id
+left join tickets_of on tickets_of.i = req.i
+left join invoices_of on invoices_of.i = req.i
+left join lines_by on lines_by.i = req.i
+left join people_of on people_of.i = req.i
 order by req.i`,
 }
 

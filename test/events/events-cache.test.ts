@@ -51,3 +51,29 @@ describe('the anonymous catalogue cache', () => {
     expect(first.headers.link).toContain('rel="next"')
   })
 })
+
+describe('the anonymous catalogue cache, once an answer expires', () => {
+  let short: App
+  beforeAll(async () => {
+    short = await buildTestApp({ EVENTS_CACHE_TTL: '0.3' })
+  })
+  afterAll(() => short.close())
+
+  it('when requests come together after it expired, then one reads afresh and the others get the expired answer meanwhile', async () => {
+    const owner = await registerUser(short)
+    const buyer = await registerUser(short)
+    const event = await makeEvent(short, owner)
+    const url = `/api/v1/events/${event.id}`
+    const read = () => short.inject({ method: 'GET', url })
+    expect((await read()).json().tickets_sold).toBe(0)
+    await insertTicket(short, { eventId: event.id, sectionId: event.sections[0].id, holderId: buyer.id })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+
+    const before = short.database.queryCount()
+    const together = await Promise.all([read(), read(), read(), read(), read()])
+    // One database read for five requests: the first refreshes, the other four get the answer it replaces.
+    expect(short.database.queryCount() - before).toBe(1)
+    expect(together.map((r) => r.json().tickets_sold)).toEqual([1, 0, 0, 0, 0])
+    expect((await read()).json().tickets_sold).toBe(1)
+  })
+})

@@ -1,7 +1,7 @@
 // A short-lived, per-process cache of the anonymous catalogue (GET /events and GET /events/{id}).
 // Any write this process handles empties it before its response leaves, so a client never reads its own write
 // stale; writes by other processes (more workers, more hosts) or outside HTTP (the expiry sweep, the CLI) show
-// after at most EVENTS_CACHE_TTL seconds. Availability shown there is advisory: a reservation always checks the
+// after EVENTS_CACHE_TTL seconds and the time one read takes (see `tryServe`). Availability shown there is advisory: a reservation always checks the
 // section counters under a lock, so a stale "available" never oversells.
 import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -12,6 +12,8 @@ interface Entry {
   etag: string
   link: string | undefined
   expires: number
+  /** When a request last set out to refresh this expired answer (0: none has). */
+  refreshing: number
 }
 
 // A bound on memory, not a tuning knob: past it the cache starts over (a page of 100 events is ~100 KB).
@@ -30,14 +32,19 @@ export class ResponseCache {
     this.bytes = 0
   }
 
-  /** Sends the cached answer for `req` when there is a fresh one; true when it did. */
+  /**
+   * Sends the cached answer for `req`; true when it did. Once an answer has expired, the next request reads it
+   * afresh and the ones that come meanwhile get the expired one: without that, every request in flight when it
+   * expired went to the database at once (at 30,000 requests/s, a pile-up of 64 reads that held answers up
+   * for up to 200 ms, every second). Should the refresh fail, another request tries after a TTL.
+   */
   tryServe(req: FastifyRequest, reply: FastifyReply): boolean {
     if (this.ttlMs <= 0 || req.actor) return false
     const hit = this.entries.get(req.url)
     if (!hit) return false
-    if (hit.expires <= Date.now()) {
-      this.entries.delete(req.url)
-      this.bytes -= hit.body.length
+    const now = Date.now()
+    if (hit.expires <= now && now - hit.refreshing >= this.ttlMs) {
+      hit.refreshing = now
       return false
     }
     reply.header('etag', hit.etag).type('application/json; charset=utf-8')
@@ -67,6 +74,7 @@ export class ResponseCache {
         etag,
         link: typeof link === 'string' ? link : undefined,
         expires: Date.now() + this.ttlMs,
+        refreshing: 0,
       })
     }
     return reply.header('etag', etag).type('application/json; charset=utf-8').send(body)

@@ -57,8 +57,14 @@ export class AppError extends Error {
     detail: string,
     options: { status?: number; errors?: FieldError[]; headers?: Record<string, string> } = {},
   ) {
+    const status = options.status ?? STATUS[code]
+    // A client's error (4xx) is an answer, not a fault: no stack trace to capture (the crowd turned away from a
+    // sold-out section gets its 409 cheaper). Server errors keep theirs.
+    const limit = Error.stackTraceLimit
+    if (status < 500) Error.stackTraceLimit = 0
     super(detail)
-    this.status = options.status ?? STATUS[code]
+    Error.stackTraceLimit = limit
+    this.status = status
     this.errors = options.errors
     this.headers = options.headers
   }

@@ -1,6 +1,8 @@
-// Reserving tickets: a prepared read that turns away what cannot succeed, then the write: in the common case
-// (a general section, no per-user limit, no Idempotency-Key) one statement that claims and writes everything,
-// else a short transaction that also takes the per-user lock, picks seats or stores the idempotent answer.
+// Reserving tickets. A buyer reserving for themselves in a general section is written at once, in a batch with
+// the reservations that arrive meanwhile (one statement claims and writes everything). Anything else, or what
+// that write refused, goes the careful way: a prepared read that turns away what cannot succeed, then the same
+// batched write (a general section, no per-user limit, no Idempotency-Key) or a short transaction that also
+// takes the per-user lock, picks seats or stores the idempotent answer.
 import { and, eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { type Db, preparedOnce } from '../../db/client.js'

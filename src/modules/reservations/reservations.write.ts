@@ -1,6 +1,6 @@
-// Writing a reservation: one statement that claims the section's capacity and writes the reservation, its
-// tickets, its invoices and their lines and the invoice e-mails' jobs, and answers with everything the
-// response shows.
+// Writing reservations: one statement that claims the sections' capacity and writes each reservation, its
+// tickets, its invoices and their lines and the invoice e-mails' jobs, and answers with everything each
+// response shows; one reservation or a batch of them.
 import type { Config } from '../../config.js'
 import { type Db, runStatement, type Statement } from '../../db/client.js'
 import { jobInsertSql, MAIL_QUEUE } from '../../jobs/boss.js'

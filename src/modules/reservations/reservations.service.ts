@@ -172,12 +172,13 @@ export async function reserve(
     if (!seated && !unguarded(ctx) && event.maxTicketsPerUser === null && !idempotency) {
       // The common case needs no transaction of its own: that one statement commits by itself, in a batch with
       // the reservations this process receives meanwhile.
-      return answer(
-        await writeGeneral(
-          () => writeBatched(ctx, writeInput()),
-          () => ctx.db.transaction((tx) => expireSectionHolds(ctx, tx, section.id)),
-        ),
+      const outcome = await writeGeneral(
+        () => writeBatched(ctx, writeInput()),
+        () => ctx.db.transaction((tx) => expireSectionHolds(ctx, tx, section.id)),
       )
+      // Not the common case after all: the organizer gave the event a per-user limit since it was read. The
+      // transaction below writes it as read (as it would have been a moment earlier), or finds the section gone.
+      if (outcome.kind !== 'not-common') return answer(outcome)
     }
     return await ctx.db.transaction(async (tx) => {
       const adding = new Map<number, number>([[actor.id, plan.quantity]])

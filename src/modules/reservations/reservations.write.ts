@@ -17,7 +17,7 @@ import type { ReservationT } from './reservations.schemas.js'
  * lifetime in seconds, $4 the invoice number prefix, $5 whether capacity is claimed (false only in the
  * test-only unguarded control, which stands for the naive read-then-write), $6…$9 the e-mails' retry policy,
  * $10 whether only the common case is written (a general section of an event without a per-user limit): the
- * others are then left alone, as if the event were not on sale, for the caller's transaction path.
+ * others are then left alone (`eligible` false), for the caller's transaction path.
  *
  * JSON rather than arrays, so that PostgreSQL's estimates are the same whatever the batch holds: it then keeps
  * one generic plan for the statement, instead of planning it again on every call (with arrays, a batch of one
@@ -25,7 +25,8 @@ import type { ReservationT } from './reservations.schemas.js'
  *
  * - `ev` locks the events FOR SHARE until commit, and only while they are on sale: a cancellation (which
  *   updates the row) waits for reservations in flight, and one that committed first leaves its event out.
- * - `target` is each reservation's section, if it belongs to its event (and, with $10, is general).
+ * - `target` is each reservation's section, if it belongs to its event (and, with $10, is general in an event
+ *   without a per-user limit).
  * - `locked` is the capacity guard: it locks the sections' rows FOR UPDATE and reads their newest committed
  *   counters (PostgreSQL re-reads a row after waiting for its lock), so two statements can never both take
  *   the last places, whatever the number of processes. Events, then sections, each in id order: the order
@@ -64,16 +65,15 @@ wanted as (
   join req on req.i = w.i
 ),
 ev as (
-  select id, title, currency, starts_at from events
+  select id, title, currency, starts_at, max_tickets_per_user is null as unlimited from events
   where id = any(array(select event_id from req)) and status = 'published' and starts_at > now()
-    and (not $10::boolean or max_tickets_per_user is null)
   order by id
   for share
 ),
 target as (
-  select s.id, s.event_id from sections s
-  where s.id = any(array(select section_id from req)) and s.event_id = any(array(select id from ev))
-    and (not $10::boolean or s.kind = 'general')
+  select s.id, s.event_id from sections s join ev on ev.id = s.event_id
+  where s.id = any(array(select section_id from req))
+    and (not $10::boolean or (s.kind = 'general' and ev.unlimited))
 ),
 locked as (
   select s.id, s.event_id, s.name, s.price_cents, s.capacity - s.held - s.sold as free
@@ -197,7 +197,7 @@ select req.i, ev.id is not null as on_sale, t.id is not null as eligible,
   end as lapsed,
   case when r.id is not null then json_build_object(
     'reservation', json_build_object('id', res.id, 'expires_at', res.expires_at, 'created_at', res.created_at),
-    'event', row_to_json(ev),
+    'event', json_build_object('id', ev.id, 'title', ev.title, 'currency', ev.currency, 'starts_at', ev.starts_at),
     'section', json_build_object('id', l.id, 'name', l.name, 'price_cents', l.price_cents),
     'tickets', tickets_of.tickets,
     'invoices', invoices_of.invoices,

@@ -105,6 +105,29 @@ describe('reservations written together', () => {
     expect(together).toBeLessThanOrEqual(12 + 6)
   })
 
+  it('when a section sold out and a place comes back, then the next buyer gets it (the sold-out hint only makes it read first)', async () => {
+    const organizer = await registerUser(app)
+    const event = await makeEvent(app, organizer, { sections: [{ capacity: 1 }] })
+    const section = event.sections[0].id
+    const [first, second] = await quickUsers(app, 2)
+    const held = await reserveAs(app, first!, event.id, { section_id: section, quantity: 1 })
+    expect(held.statusCode).toBe(201)
+    expect((await reserveAs(app, second!, event.id, { section_id: section, quantity: 1 })).json().code).toBe(
+      'SOLD_OUT',
+    )
+    const ticketId = held.json().tickets[0].id
+    const given = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tickets/${ticketId}`,
+      headers: first!.auth,
+    })
+    expect(given.statusCode).toBeLessThan(300)
+    expect((await reserveAs(app, second!, event.id, { section_id: section, quantity: 1 })).statusCode).toBe(
+      201,
+    )
+    expect(await sectionCounts(app, section)).toMatchObject({ held: 1, heldTickets: 1 })
+  })
+
   it('when one reservation of a batch fails, then the others are written all the same and it alone gets the error', async () => {
     const organizer = await registerUser(app)
     const event = await makeEvent(app, organizer, { sections: [{ capacity: 10 }] })

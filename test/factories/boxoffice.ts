@@ -1,28 +1,11 @@
 // Box-office test helpers: the app, buyers written straight to the database (registering dozens through the
-// API would spend argon2 time the tests are not about), accepted friendships (through the API), a lapsed hold (the API cannot
-// move time), the section counters, and the reservation and payment calls. Events and their sections come
-// from factories/events.ts, through the API.
+// API would spend argon2 time the tests are not about), a lapsed hold (the API cannot move time), the section
+// counters, and the reservation and payment calls. Friendships come from factories/social.ts (makeFriends),
+// events and their sections from factories/events.ts, both through the API.
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll } from 'vitest'
 import { invoices, reservations, sections, sessions, tickets, users } from '../../src/db/schema/index.js'
 import { type App, buildTestApp, type TestUser, usingPostgres } from '../helpers.js'
-
-/** An accepted friendship between two users, through the API: `a` asks, `b` accepts. */
-export async function befriend(app: App, a: TestUser, b: TestUser): Promise<void> {
-  const asked = await app.inject({
-    method: 'POST',
-    url: '/api/v1/users/me/friend-requests',
-    headers: a.auth,
-    payload: { user_id: b.id },
-  })
-  if (asked.statusCode !== 201) throw new Error(`friend request failed: ${asked.statusCode} ${asked.body}`)
-  const accepted = await app.inject({
-    method: 'POST',
-    url: `/api/v1/friend-requests/${asked.json().id}/accept`,
-    headers: b.auth,
-  })
-  if (accepted.statusCode !== 200) throw new Error(`accept failed: ${accepted.statusCode} ${accepted.body}`)
-}
 
 /** The section's counters as stored, and the live tickets counted from the ticket rows. */
 export async function sectionCounts(app: App, sectionId: number) {

@@ -2,7 +2,6 @@ import { and, count, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { payments } from '../../src/db/schema/index.js'
 import {
-  befriend,
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
@@ -13,6 +12,7 @@ import {
   sectionCounts,
 } from '../factories/boxoffice.js'
 import { makeEvent } from '../factories/events.js'
+import { makeFriends } from '../factories/social.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -85,7 +85,7 @@ describe('GET /invoices/{id}', () => {
 
   it('when split_payment made a friend pay, then the booker cannot see the friend invoice', async () => {
     const [friend] = await quickUsers(app, 1)
-    await befriend(app, buyer, friend!)
+    await makeFriends(app, buyer, friend!)
     const made = await reservation(buyer, { attendee_ids: [friend!.id], split_payment: true })
     expect((await getAs(app, friend!, `/invoices/${made.invoices[1].id}`)).status).toBe(200)
     expect((await getAs(app, buyer, `/invoices/${made.invoices[1].id}`)).status).toBe(404)
@@ -180,7 +180,7 @@ describe('POST /invoices/{id}/pay', () => {
 
   it('when split invoices are paid one by one, then only the payer tickets are confirmed', async () => {
     const [friend] = await quickUsers(app, 1)
-    await befriend(app, buyer, friend!)
+    await makeFriends(app, buyer, friend!)
     const made = await reservation(buyer, { attendee_ids: [friend!.id], split_payment: true })
     expect((await payAs(app, buyer, made.invoices[1].id)).statusCode).toBe(404)
     expect((await payAs(app, friend!, made.invoices[1].id)).statusCode).toBe(200)

@@ -4,15 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { when } from '../../src/mail/format.js'
 import { expireStaleHolds } from '../../src/modules/reservations/reservations.expiry.js'
-import {
-  befriend,
-  buildBoxOfficeApp,
-  lapseReservation,
-  payAs,
-  quickUsers,
-  reserveAs,
-} from '../factories/boxoffice.js'
+import { buildBoxOfficeApp, lapseReservation, payAs, quickUsers, reserveAs } from '../factories/boxoffice.js'
 import { makeEvent } from '../factories/events.js'
+import { makeFriends } from '../factories/social.js'
 import type { App, TestUser } from '../helpers.js'
 import { mailJobs } from '../jobs/helpers.js'
 import { type Inbox, type ReceivedMail, startInbox } from './inbox.js'
@@ -54,7 +48,7 @@ async function expectNoNewJobs(change: () => Promise<unknown>) {
 describe('reservation: invoice issued', () => {
   it('when a reservation splits payment, then each payer gets one message for their own invoice; SOLD_OUT sends nothing', async () => {
     const [booker, friend, late] = (await quickUsers(app, 3)) as [TestUser, TestUser, TestUser]
-    await befriend(app, booker, friend)
+    await makeFriends(app, booker, friend)
     const event = await makeEvent(app, organizer, {
       title: 'Split Gala',
       sections: [{ capacity: 2, price_cents: 4500 }],
@@ -122,7 +116,7 @@ describe('payment: receipt', () => {
 describe('transfer: ticket transferred', () => {
   it('when a holder transfers a ticket, then the new holder (only) is told who sent it', async () => {
     const [holder, friend] = (await quickUsers(app, 2)) as [TestUser, TestUser]
-    await befriend(app, holder, friend)
+    await makeFriends(app, holder, friend)
     const event = await makeEvent(app, organizer, { title: 'Gift Gig' })
     const made = (await reserveAs(app, holder, event.id, { section_id: event.sections[0]!.id })).json()
     await payAs(app, holder, made.invoices[0].id)
@@ -203,7 +197,7 @@ describe('cancellation: event cancelled', () => {
       TestUser,
       TestUser,
     ]
-    await befriend(app, payer, friend)
+    await makeFriends(app, payer, friend)
     const event = await makeEvent(app, organizer, {
       title: 'Doomed Disco',
       sections: [{ capacity: 10, price_cents: 4500 }],

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  befriend,
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
@@ -10,6 +9,7 @@ import {
   sectionCounts,
 } from '../factories/boxoffice.js'
 import { makeEvent, seatsOf } from '../factories/events.js'
+import { makeFriends } from '../factories/social.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -165,8 +165,8 @@ describe('POST /events/{id}/reservations', () => {
 
   it('when attendee_ids name friends, then each friend holds one ticket and the booker pays one invoice', async () => {
     const [friend1, friend2] = await quickUsers(app, 2)
-    await befriend(app, buyer, friend1!)
-    await befriend(app, friend2!, buyer)
+    await makeFriends(app, buyer, friend1!)
+    await makeFriends(app, friend2!, buyer)
     const event = await makeEvent(app, organizer, {
       sections: [{ rows: 2, seats_per_row: 6 }],
     })
@@ -190,7 +190,7 @@ describe('POST /events/{id}/reservations', () => {
 
   it('when split_payment: true, then every holder gets an invoice for their own ticket', async () => {
     const [friend] = await quickUsers(app, 1)
-    await befriend(app, buyer, friend!)
+    await makeFriends(app, buyer, friend!)
     const event = await makeEvent(app, organizer, {
       sections: [{ capacity: 5, price_cents: 2500 }],
     })
@@ -316,7 +316,7 @@ describe('POST /events/{id}/reservations', () => {
 
   it('when the per-user limit would be passed, counting tickets booked and held across reservations, then 409 TICKET_LIMIT_EXCEEDED', async () => {
     const [friend] = await quickUsers(app, 1)
-    await befriend(app, buyer, friend!)
+    await makeFriends(app, buyer, friend!)
     const event = await makeEvent(app, organizer, { max_tickets_per_user: 3 })
     const section = event.sections[0]!.id
     expect(

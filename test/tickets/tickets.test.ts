@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  befriend,
   buildBoxOfficeApp,
   getAs,
   lapseReservation,
@@ -11,6 +10,7 @@ import {
   sectionCounts,
 } from '../factories/boxoffice.js'
 import { makeEvent } from '../factories/events.js'
+import { makeFriends } from '../factories/social.js'
 import type { App, TestUser } from '../helpers.js'
 
 let app: App
@@ -28,7 +28,7 @@ beforeAll(async () => {
     TestUser,
   ]
   admin = await quickAdmin(app)
-  await befriend(app, buyer, friend)
+  await makeFriends(app, buyer, friend)
 })
 afterAll(() => app.close())
 
@@ -51,7 +51,7 @@ const transfer = (user: TestUser, id: number, userId: unknown) =>
 describe('GET /users/me/tickets', () => {
   it('when the caller holds or booked tickets, then both are listed newest first, with status filter and pages', async () => {
     const [booker, holder] = await quickUsers(app, 2)
-    await befriend(app, booker!, holder!)
+    await makeFriends(app, booker!, holder!)
     const event = await makeEvent(app, organizer)
     const first = (
       await reserveAs(app, booker!, event.id, {

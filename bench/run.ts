@@ -7,13 +7,21 @@
 // BENCH_ONLY=c,d to pick scenarios, BENCH_CACHE_TTL (seconds, default 1 as in production; 0 = no cache),
 // BENCH_WEB_CONCURRENCY (server processes, default 2), BENCH_PROFILE=1 (--cpu-prof of the server into
 // bench/results/profiles).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
-import net from 'node:net'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
+import {
+  cpuTicks,
+  perRequest,
+  pgProcesses,
+  processTree,
+  stagedoorEnv,
+  stagedoorRace,
+  waitReady,
+  wrk,
+} from './lib.js'
 import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
 
 // PostgreSQL's Unix socket when it runs on this host (as the server would be configured beside it: less CPU
@@ -35,26 +43,14 @@ const profile = process.env.BENCH_PROFILE === '1'
 const base = `http://127.0.0.1:${port}`
 const resultsDir = 'bench/results'
 
-const serverEnv = {
-  NODE_ENV: 'production',
-  DATABASE_URL: url,
-  JWT_SECRET: randomBytes(48).toString('base64url'),
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  RATE_LIMIT_ENABLED: 'false',
-  // node:cluster workers sharing the port (server.ts).
-  WEB_CONCURRENCY: processes,
-  MIGRATE_ON_START: 'false',
-  // The HTTP path alone: the reservations' e-mails are enqueued in their statement, as always, and left for a
-  // worker (a fleet runs `stagedoor worker` beside the servers); in the server processes its sending (file
-  // transport here) would take CPU from the requests measured.
-  WORKERS_IN_PROCESS: 'false',
-  LOG_LEVEL: 'warn',
-  ACCESS_TOKEN_TTL: '7200',
-  DATA_DIR: `${resultsDir}/data`,
+const serverEnv = stagedoorEnv({
+  url,
+  port,
+  processes,
   // The production default (1 s); BENCH_CACHE_TTL=0 measures every request going to PostgreSQL.
-  EVENTS_CACHE_TTL: process.env.BENCH_CACHE_TTL ?? '1',
-}
+  cacheTtl: process.env.BENCH_CACHE_TTL ?? '1',
+  dataDir: `${resultsDir}/data`,
+})
 
 interface Row {
   scenario: string
@@ -67,80 +63,12 @@ interface Row {
   target: string
 }
 
-// CPU time from /proc (Linux), in clock ticks of 10 ms: how the machine's two cores were shared.
-function ticks(pid: number | string, fields: number[]): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // Fields after "pid (comm)" start at field 3.
-    return fields.reduce((sum, f) => sum + Number(rest[f - 3]), 0)
-  } catch {
-    return 0
-  }
-}
-
-function processesNamed(name: string): number[] {
-  if (!existsSync('/proc')) return []
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-}
-
 let serverPids: () => number[] = () => []
 
 const benchDatabase = new URL(url).pathname.slice(1)
 
-/**
- * PostgreSQL's processes that work for this benchmark: its background processes (WAL writer, checkpointer
- * ...) and the backends connected to the benchmark's database; not backends of other databases (another
- * engineer's test run on the same server).
- */
-function pgProcesses(): number[] {
-  return processesNamed('postgres').filter((pid) => {
-    try {
-      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      const backend = /\(\d+\)|\[local\]/.test(title)
-      return !backend || title.includes(` ${benchDatabase} `)
-    } catch {
-      return false
-    }
-  })
-}
-
 function cpuSample() {
-  const sum = (pids: number[]) => pids.reduce((t, p) => t + ticks(p, [14, 15]), 0)
-  return { server: sum(serverPids()), pg: sum(pgProcesses()) }
-}
-
-/** CPU ticks (10 ms) spent over `requests`, in µs per request. */
-const perRequest = (ticks: number, requests: number) =>
-  requests > 0 ? ((ticks * 10_000) / requests).toFixed(0) : '?'
-
-function wrk(args: string[]): {
-  rps: number
-  requests: number
-  p50: string
-  p99: string
-  non2xx: number
-  raw: string
-} {
-  const raw = execFileSync('wrk', args, { encoding: 'utf8', maxBuffer: 1 << 24 })
-  const pick = (re: RegExp) => re.exec(raw)?.[1] ?? '?'
-  return {
-    rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
-    requests: Number(pick(/(\d+) requests in/)),
-    p50: pick(/\s50%\s+(\S+)/),
-    p99: pick(/\s99%\s+(\S+)/),
-    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(raw)?.[1] ?? 0),
-    raw,
-  }
+  return { server: cpuTicks(serverPids()), pg: cpuTicks(pgProcesses([benchDatabase])) }
 }
 
 function measure(name: string, target: string, extra: string[], path: string): Row {
@@ -173,84 +101,16 @@ function measure(name: string, target: string, extra: string[], path: string): R
   }
 }
 
-async function waitReady(server: ChildProcess) {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`)
-    try {
-      if ((await fetch(`${base}/health/ready`)).ok) return
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('server did not become ready in 30 s')
-}
-
-/**
- * Sends each raw HTTP request on its own connection, all opened before the first is sent (as the Flask
- * peer's contention.py does behind a barrier), and times until the last status line arrives: the figure is
- * the server's, not connection setup or a client library's.
- */
-async function raceRequests(requests: string[]): Promise<{ statuses: number[]; seconds: number }> {
-  const sockets = await Promise.all(
-    requests.map(
-      () =>
-        new Promise<net.Socket>((resolve, reject) => {
-          const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
-          socket.once('error', reject)
-        }),
-    ),
-  )
-  const started = performance.now()
-  let last = started
-  const statuses = await Promise.all(
-    sockets.map(
-      (socket, i) =>
-        new Promise<number>((resolve) => {
-          let head = ''
-          socket.setEncoding('latin1')
-          socket.on('data', (chunk: string) => {
-            head += chunk
-            if (!head.includes('\r\n')) return
-            last = performance.now()
-            resolve(Number(head.slice(9, 12)))
-            socket.destroy()
-          })
-          socket.once('error', () => resolve(0))
-          socket.once('close', () => resolve(0))
-          socket.write(requests[i]!)
-        }),
-    ),
-  )
-  return { statuses, seconds: (last - started) / 1000 }
-}
-
 async function contention(
   client: pg.Client,
   tokens: string[],
   eventId: number,
   sectionId: number,
 ): Promise<Row> {
-  const body = JSON.stringify({ section_id: sectionId, quantity: 1 })
-  const requests = tokens
-    .slice(0, 500)
-    .map(
-      (t) =>
-        `POST /api/v1/events/${eventId}/reservations HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
-        `Content-Type: application/json\r\nAuthorization: Bearer ${t}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    )
   const before = cpuSample()
-  const { statuses, seconds } = await raceRequests(requests)
+  const { seconds, exact, line, requests } = await stagedoorRace(port, client, tokens, eventId, sectionId)
   const after = cpuSample()
-  const count = (s: number) => statuses.filter((x) => x === s).length
-  const { rows } = await client.query<{ live: string; counters: number; capacity: number }>(
-    `select (select count(*) from tickets where section_id = $1 and status in ('held', 'confirmed')) live,
-            held + sold counters, capacity from sections where id = $1`,
-    [sectionId],
-  )
-  const db = rows[0]!
-  const exact = count(201) === 100 && Number(db.live) === 100 && db.counters === 100
-  const line = `${seconds.toFixed(3)} s; 201×${count(201)}, 409×${count(409)}, other×${requests.length - count(201) - count(409)}; live tickets ${db.live}, held+sold ${db.counters}/${db.capacity}`
-  const cpu = `${perRequest(after.server - before.server, requests.length)} / ${perRequest(after.pg - before.pg, requests.length)}`
+  const cpu = `${perRequest(after.server - before.server, requests)} / ${perRequest(after.pg - before.pg, requests)}`
   console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}, CPU µs/req server/pg ${cpu}`)
   return {
     scenario: '(a) 500 buyers race for 100',
@@ -297,15 +157,10 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   // The server process and, with WEB_CONCURRENCY > 1, its cluster workers.
-  serverPids = () => {
-    const pid = server.pid
-    if (pid === undefined) return []
-    const children = processesNamed('node').filter((p) => ticks(p, [4]) === pid)
-    return [pid, ...children]
-  }
+  serverPids = () => processTree(server.pid, 'node')
   const rows: Row[] = []
   try {
-    await waitReady(server)
+    await waitReady(`${base}/health/ready`, server)
     const probe = await fetch(`${base}/api/v1/events/${fixtures.contention.eventId}/reservations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${fixtures.tokens[1999]}` },
@@ -357,4 +212,6 @@ async function main() {
   if (profile) console.log(`CPU profiles in ${profiles}`)
 }
 
-await main()
+// BENCH_PEER=1: the side-by-side run against the Flask peer (bench/peer.ts).
+if (process.env.BENCH_PEER === '1') await import('./peer.js')
+else await main()

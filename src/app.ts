@@ -7,28 +7,31 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { logTransport } from './lib/log-format.js'
 import { accountEmailRoutes } from './modules/auth/account-email.routes.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { avatarRoutes, mediaRoutes } from './modules/avatars/avatars.routes.js'
+import { boxOfficeRoutes } from './modules/box-office/box-office.routes.js'
+import { checkInRoutes } from './modules/box-office/checkin.routes.js'
+import { extendHoldRoutes } from './modules/box-office/extend-hold.routes.js'
+import { voucherRoutes } from './modules/box-office/vouchers.routes.js'
+import { waitlistRoutes } from './modules/box-office/waitlist.routes.js'
 import eventsCachePlugin from './modules/events/events.cache.js'
 import { eventsRoutes } from './modules/events/events.routes.js'
 import { salesRoutes } from './modules/events/sales.routes.js'
 import { sectionsRoutes } from './modules/events/sections.routes.js'
 import { friendsRoutes } from './modules/friends/friends.routes.js'
 import { healthRoutes } from './modules/health/health.routes.js'
-import { cancellationRoutes } from './modules/invoices/cancellation.routes.js'
-import { invoicesRoutes } from './modules/invoices/invoices.routes.js'
 import { messagesRoutes } from './modules/messages/messages.routes.js'
 import { commentsRoutes } from './modules/posts/comments.routes.js'
 import { postsRoutes } from './modules/posts/posts.routes.js'
-import { reservationsRoutes } from './modules/reservations/reservations.routes.js'
 import { searchRoutes } from './modules/search/search.routes.js'
-import { ticketsRoutes } from './modules/tickets/tickets.routes.js'
 import { usersRoutes } from './modules/users/users.routes.js'
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
-import errorsPlugin from './plugins/errors.js'
+import errorsPlugin, { sendProblem } from './plugins/errors.js'
 import httpHeadersPlugin from './plugins/http-headers.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -36,6 +39,7 @@ import metricsPlugin from './plugins/metrics.js'
 import openapiPlugin from './plugins/openapi.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import redisPlugin from './plugins/redis.js'
+import webPlugin from './web/plugin.js'
 
 export interface AppDeps {
   /** An open embedded database (tests load a migrated snapshot); default: DATA_DIR or DATABASE_URL. */
@@ -49,6 +53,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/
 export async function buildApp(config: Config, deps: AppDeps = {}) {
   const app = Fastify({
     logger: deps.logger ?? {
+      ...logTransport(config),
       level: config.LOG_LEVEL,
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
@@ -61,13 +66,30 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     requestTimeout: config.REQUEST_TIMEOUT * 1000,
     connectionTimeout: config.REQUEST_TIMEOUT * 1000,
     keepAliveTimeout: 72_000,
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest the server; a list trusts those addresses and ranges.
+    trustProxy:
+      typeof config.TRUST_PROXY === 'number'
+        ? (_address: string, hop: number) => hop < (config.TRUST_PROXY as number)
+        : config.TRUST_PROXY,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // On SIGTERM a request already on an open connection is served, not answered 503: the shutdown finishes
+    // what clients sent before it (test/faults/processes.test.ts), and idle connections are closed.
+    return503OnClosing: false,
+    // The router's own refusals (a path that is not valid percent-encoded UTF-8, a path parameter over
+    // maxParamLength) are problems like any other 400: a bad id is a bad id, whatever its form.
+    frameworkErrors: (err, req, reply) =>
+      sendProblem(
+        req,
+        reply,
+        400,
+        'VALIDATION_FAILED',
+        err.code === 'FST_ERR_BAD_URL' ? 'The path is not valid UTF-8' : 'A path parameter is too long',
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Security headers (helmet's, computed once) and the request id on every response.
@@ -113,13 +135,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       await api.register(messagesRoutes)
       await api.register(postsRoutes)
       await api.register(commentsRoutes)
-      await api.register(reservationsRoutes)
-      await api.register(ticketsRoutes)
-      await api.register(invoicesRoutes)
-      await api.register(cancellationRoutes)
+      await api.register(boxOfficeRoutes)
+      await api.register(extendHoldRoutes)
+      await api.register(waitlistRoutes)
+      await api.register(voucherRoutes)
+      await api.register(checkInRoutes)
+      await api.register(webhookRoutes)
     },
     { prefix: '/api/v1' },
   )
+
+  // The web pages at the site root: another adapter over the same services (src/web/).
+  await app.register(webPlugin)
 
   return app
 }

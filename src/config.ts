@@ -1,6 +1,7 @@
 // The one typed configuration, read from the environment (and an optional .env file) and validated once at boot.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { join, resolve } from 'node:path'
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
@@ -14,20 +15,39 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  // A streaming replica for anonymous catalogue and search reads; a client's reads stay on the primary for
+  // DATABASE_READ_STICKY seconds after its own write (plugins/db.ts).
+  DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_READ_STICKY: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
   DATABASE_STATEMENT_TIMEOUT: Type.Integer({ minimum: 0, default: 15_000 }),
+  // Client-side bound on one query, ms: catches a connection that went silent (no reset) where the server's
+  // statement_timeout cannot. Above the statement timeout, so a slow statement is cancelled by the server first.
+  DATABASE_QUERY_TIMEOUT: Type.Integer({ minimum: 0, default: 20_000 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Stagedoor <no-reply@stagedoor.local>' }),
-  PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  // Where clients reach this server (links in e-mails, the docs' server); default: its own origin, ownOrigin().
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'stagedoor' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'stagedoor-api' }),
   ACCESS_TOKEN_TTL: Type.Integer({ minimum: 1, default: 900 }),
   REFRESH_TOKEN_TTL: Type.Integer({ minimum: 1, default: 2_592_000 }),
   RESERVATION_TTL: Type.Integer({ minimum: 1, default: 900 }),
-  // Reservations written by one statement at most, when they arrive together (reservations.batch.ts); 1 = each alone.
+  // Reservations written by one statement at most, when they arrive together (reserve.batch.ts); 1 = each alone.
   RESERVATION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  // Seconds a waiting-list offer holds its places before they move on to the next entry.
+  WAITLIST_OFFER_TTL: Type.Integer({ minimum: 1, default: 1800 }),
+  // The most sections one event may have (POST /events and POST /events/{id}/sections): bounds its pages and reads.
+  MAX_SECTIONS_PER_EVENT: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  // Live (held, unpaid) tickets one account may have booked for an event that sets no max_tickets_per_user, so
+  // that nobody holds a whole event's stock for free (box-office.limits.ts); 0 = no cap.
+  MAX_HELD_TICKETS_PER_EVENT: Type.Integer({ minimum: 0, maximum: 10_000, default: 10 }),
+  // When true, only buyers with a verified e-mail address may reserve (403 EMAIL_NOT_VERIFIED otherwise).
+  REQUIRE_VERIFIED_EMAIL_TO_RESERVE: Type.Boolean({ default: false }),
+  // The most seats (all seated sections together) one event may have: bounds its seat map and seat reads.
+  MAX_SEATS_PER_EVENT: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20_000 }),
   EVENTS_CACHE_TTL: Type.Number({ minimum: 0, maximum: 60, default: 1 }),
   // Test-only: comma-separated guards to switch off for the control tests of the race tests (lib/guards.ts).
   // Only known names are accepted; honoured only when NODE_ENV=test, ignored otherwise.
@@ -35,6 +55,8 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_ENABLED: Type.Boolean({ default: true }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 600 }),
   RATE_LIMIT_AUTH_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+  // Creating events and sections, per client: each writes rows (and seats) that stay.
+  RATE_LIMIT_CREATE_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
   WEB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
   WORKERS_IN_PROCESS: Type.Boolean({ default: true }),
   MIGRATE_ON_START: Type.Boolean({ default: true }),
@@ -43,7 +65,9 @@ export const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   CORS_ORIGINS: Type.String({ default: '' }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
+  // The proxies in front whose X-Forwarded-For is believed: a hop count, or their addresses/CIDRs. Never
+  // "true" (anyone could then choose their own IP, and with it their rate-limit bucket).
+  TRUST_PROXY: Type.String({ default: 'false' }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   REQUEST_TIMEOUT: Type.Integer({ minimum: 1, default: 30 }),
   SHUTDOWN_TIMEOUT: Type.Integer({ minimum: 1, default: 10 }),
@@ -57,18 +81,42 @@ export const ConfigSchema = Type.Object({
   JOBS_RETRY_LIMIT: Type.Integer({ minimum: 0, default: 6 }),
   JOBS_RETRY_DELAY: Type.Integer({ minimum: 0, default: 30 }),
   JOBS_SCHEDULES_ENABLED: Type.Boolean({ default: true }),
+  // Webhooks (modules/webhooks). Durations in seconds. A delivery that fails is tried again after
+  // WEBHOOKS_RETRY_DELAY, then twice as long each time up to WEBHOOKS_RETRY_MAX_DELAY, until
+  // WEBHOOKS_RETRY_WINDOW has passed since the first attempt; then it is `failed`.
+  WEBHOOKS_TIMEOUT: Type.Number({ minimum: 0.1, maximum: 60, default: 10 }),
+  WEBHOOKS_RETRY_DELAY: Type.Number({ minimum: 0, maximum: 30, default: 15 }),
+  WEBHOOKS_RETRY_MAX_DELAY: Type.Number({ minimum: 0, default: 3600 }),
+  WEBHOOKS_RETRY_WINDOW: Type.Number({ minimum: 0, default: 86_400 }),
+  // Let webhook URLs reach loopback, private, link-local and other non-public addresses (development, tests).
+  WEBHOOKS_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   EMAIL_VERIFY_TTL: Type.Integer({ minimum: 60, default: 172_800 }),
+  // Seconds during which an address gets no second password-reset e-mail (requests still answer 202).
+  PASSWORD_RESET_COOLDOWN: Type.Integer({ minimum: 0, default: 300 }),
   // Test-only fault injection, ignored unless NODE_ENV=test: pause a mail job `before-send:MS` or
   // `after-send:MS` (after the sent-log is written), and turn the sent-log dedupe off (the control run).
   TEST_MAIL_PAUSE: Type.Optional(Type.String({ pattern: '^(before|after)-send:\\d+$' })),
   TEST_MAIL_DEDUPE_OFF: Type.Boolean({ default: false }),
+  // Test-only, ignored unless NODE_ENV=test: a server process exits as it starts (the cluster's restart backoff).
+  TEST_CRASH_AT_START: Type.Boolean({ default: false }),
 })
 
 type Env = Static<typeof ConfigSchema>
 
 export interface Config
-  extends Omit<Env, 'JWT_SECRET' | 'CORS_ORIGINS' | 'MAX_EVENT_LOOP_DELAY' | 'UNSAFE_DISABLE_GUARDS'> {
+  extends Omit<
+    Env,
+    | 'JWT_SECRET'
+    | 'CORS_ORIGINS'
+    | 'MAX_EVENT_LOOP_DELAY'
+    | 'UNSAFE_DISABLE_GUARDS'
+    | 'PUBLIC_URL'
+    | 'TRUST_PROXY'
+  > {
+  /** false, the number of proxy hops to trust, or the proxies' addresses and CIDR ranges. */
+  TRUST_PROXY: false | number | string[]
   JWT_SECRET: string
+  PUBLIC_URL: string
   CORS_ORIGINS: string[]
   MAX_EVENT_LOOP_DELAY: number
   UNSAFE_DISABLE_GUARDS: GuardName[]
@@ -105,17 +153,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`)
   }
   const parsed = converted as Env
+  if (parsed.DATABASE_READ_URL && !parsed.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL: a read replica needs DATABASE_URL (its primary)')
+  }
   const dataDir = resolve(parsed.DATA_DIR)
   return {
     ...parsed,
     DATA_DIR: dataDir,
     JWT_SECRET: resolveSecret(parsed, dataDir),
+    PUBLIC_URL: (parsed.PUBLIC_URL ?? ownOrigin(parsed.HOST, parsed.PORT)).replace(/\/+$/, ''),
     // Load shedding protects a server whose database is elsewhere. The embedded database runs on this
     // event loop, so its own work would read as overload and turn ordinary requests into 503s: off there.
     MAX_EVENT_LOOP_DELAY: parsed.MAX_EVENT_LOOP_DELAY ?? (parsed.DATABASE_URL ? 1000 : 0),
     CORS_ORIGINS: listOf(parsed.CORS_ORIGINS),
     UNSAFE_DISABLE_GUARDS: guardNames(parsed.UNSAFE_DISABLE_GUARDS),
+    TRUST_PROXY: trustProxy(parsed.TRUST_PROXY),
   }
+}
+
+/**
+ * The server's own origin, as a browser on the same machine reaches it: `http://HOST:PORT`, with a loopback or
+ * wildcard address written `localhost` (so that a link in an e-mail opened on a laptop works as it is).
+ */
+export function ownOrigin(host: string, port: number): string {
+  const local = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(host)
+  const name = local ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  return `http://${name}:${port}`
 }
 
 const listOf = (text: string): string[] =>
@@ -123,6 +186,33 @@ const listOf = (text: string): string[] =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean)
+
+/** `false`, a hop count (`1`), or a list of addresses and CIDR ranges (`10.0.0.0/8, fd00::/8`). */
+export function trustProxy(text: string): false | number | string[] {
+  const value = text.trim().toLowerCase()
+  if (value === '' || value === 'false' || value === '0') return false
+  if (/^\d{1,2}$/.test(value)) return Number(value)
+  if (value === 'true') {
+    throw new ConfigError(
+      'TRUST_PROXY: "true" trusts any X-Forwarded-For a client sends; give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
+    )
+  }
+  const entries = listOf(value)
+  const bad = entries.filter((entry) => {
+    const [address, bits, ...rest] = entry.split('/')
+    const family = isIP(address ?? '')
+    if (family === 0 || rest.length > 0) return true
+    if (bits === undefined) return false
+    const max = family === 4 ? 32 : 128
+    return !/^\d{1,3}$/.test(bits) || Number(bits) > max
+  })
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `TRUST_PROXY: not an address or CIDR range: ${bad.join(', ')} (or give a hop count)`,
+    )
+  }
+  return entries
+}
 
 function guardNames(text: string): GuardName[] {
   const names = listOf(text)

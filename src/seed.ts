@@ -1,16 +1,18 @@
-// Demo data for a newcomer: people who are friends, events with the usual sections, a group booking
-// paid in two invoices, posts with comments and likes. Everything goes through the services the API uses.
+// Demo data for a newcomer: people who are friends, events with the usual sections (one nearly sold out, one sold
+// out, one cancelled, one draft), a group booking paid in two invoices, posts with comments and likes, messages.
+// Everything goes through the services the API uses. A second run adds nothing.
 import { eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from './context.js'
 import { users } from './db/schema/index.js'
 import { register } from './modules/auth/auth.service.js'
+import { cancelEvent } from './modules/box-office/cancel-event.service.js'
+import { payInvoice } from './modules/box-office/pay.service.js'
+import { reserve } from './modules/box-office/reserve.service.js'
 import { createEvent, publishEvent } from './modules/events/events.service.js'
 import { acceptFriendRequest, sendFriendRequest } from './modules/friends/friends.service.js'
-import { payInvoice } from './modules/invoices/invoices.service.js'
 import { sendMessage } from './modules/messages/messages.service.js'
 import { createComment } from './modules/posts/comments.service.js'
 import { createPost, likePost } from './modules/posts/posts.service.js'
-import { reserve } from './modules/reservations/reservations.service.js'
 import { setRole } from './modules/users/users.service.js'
 
 export const DEMO_PASSWORD = 'stagedoor-demo-2026'
@@ -45,6 +47,12 @@ const USUAL_SECTIONS = [
 const days = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString()
 
 export async function seed(ctx: Ctx): Promise<void> {
+  // Demo accounts share one printed password: never in a production database.
+  if (ctx.config.NODE_ENV === 'production') {
+    throw new Error(
+      'stagedoor seed refuses to run with NODE_ENV=production (demo accounts share a known password)',
+    )
+  }
   const [existing] = await ctx.db
     .select()
     .from(users)
@@ -74,7 +82,14 @@ export async function seed(ctx: Ctx): Promise<void> {
     await acceptFriendRequest(ctx, as(to), request.id)
   }
 
-  const orchestra = await createEvent(ctx, as('alice'), {
+  // An event created and published by `who`.
+  const published = async (who: Person, input: Parameters<typeof createEvent>[2]) => {
+    const event = await createEvent(ctx, as(who), input)
+    await publishEvent(ctx, as(who), event.id)
+    return event
+  }
+
+  const orchestra = await published('alice', {
     title: 'Midnight Orchestra: Film Scores Live',
     description: 'A full orchestra plays the great film scores under the city lights.',
     venue: 'Town Hall',
@@ -84,21 +99,70 @@ export async function seed(ctx: Ctx): Promise<void> {
     max_tickets_per_user: 8,
     sections: USUAL_SECTIONS,
   })
-  await publishEvent(ctx, as('alice'), orchestra.id)
-  const indie = await createEvent(ctx, as('tommy'), {
+  const indie = await published('tommy', {
     title: 'Indie Night at the Warehouse',
     venue: 'The Warehouse',
     starts_at: days(12),
     currency: 'AUD',
     sections: [{ name: 'General Admission', kind: 'general', capacity: 300, price_cents: 3_500 }],
   })
-  await publishEvent(ctx, as('tommy'), indie.id)
   await createEvent(ctx, as('tommy'), {
     title: 'Secret Rooftop Session (draft)',
     venue: 'Rooftop',
     starts_at: days(60),
     sections: [{ name: 'General Admission', kind: 'general', capacity: 80, price_cents: 2_000 }],
   })
+
+  // Tickets bought and paid by `who`, in one reservation per eight.
+  const buy = async (who: Person, eventId: number, sectionId: number, quantity: number) => {
+    for (let left = quantity; left > 0; left -= 8) {
+      const made = await reserve(ctx, as(who), eventId, {
+        section_id: sectionId,
+        quantity: Math.min(8, left),
+      })
+      for (const invoice of made.invoices) {
+        await payInvoice(ctx, as(who), invoice.id, { payment_method: 'test_ok' })
+      }
+    }
+  }
+
+  // Nearly sold out: 26 of 30 places sold, "Only 4 left".
+  const comedy = await published('amy', {
+    title: 'Late Laughs: Stand-up Showcase',
+    description: 'Five comedians, one small room, and a very late bar.',
+    venue: 'The Basement Club',
+    starts_at: days(9),
+    currency: 'AUD',
+    sections: [{ name: 'General Admission', kind: 'general', capacity: 30, price_cents: 2_800 }],
+  })
+  const comedyRoom = comedy.sections[0]!.id
+  await buy('sammy', comedy.id, comedyRoom, 10)
+  await buy('tommy', comedy.id, comedyRoom, 8)
+  await buy('carol', comedy.id, comedyRoom, 8)
+
+  // Sold out: every seat of a small seated room is paid for.
+  const quartet = await published('amy', {
+    title: 'String Quartet in the Library',
+    description: 'Haydn and Ravel among the books, two rows of chairs only.',
+    venue: 'State Library Reading Room',
+    starts_at: days(20),
+    currency: 'AUD',
+    sections: [{ name: 'Reading Room', kind: 'seated', rows: 2, seats_per_row: 6, price_cents: 5_500 }],
+  })
+  await buy('sammy', quartet.id, quartet.sections[0]!.id, 6)
+  await buy('amy', quartet.id, quartet.sections[0]!.id, 6)
+
+  // Cancelled after a sale: the ticket shows as cancelled and its invoice as refunded.
+  const picnic = await published('tommy', {
+    title: 'Open-air Jazz Picnic',
+    description: 'Rained off this year: see you next summer.',
+    venue: 'Botanic Gardens Lawn',
+    starts_at: days(15),
+    currency: 'AUD',
+    sections: [{ name: 'Lawn', kind: 'general', capacity: 200, price_cents: 1_500 }],
+  })
+  await buy('alice', picnic.id, picnic.sections[0]!.id, 2)
+  await cancelEvent(ctx, as('tommy'), picnic.id)
 
   // Bob books two adjacent A seats for himself and Carol; each pays their own invoice. Bob pays now.
   const sectionA = orchestra.sections.find((s) => s.name === 'A')!
@@ -120,10 +184,20 @@ export async function seed(ctx: Ctx): Promise<void> {
   for (const p of ['bob', 'carol', 'tommy'] as const) await likePost(ctx, as(p), post.id)
   await createPost(ctx, as('carol'), { body: 'Sharing this one with everyone.', shared_post_id: post.id })
   await createPost(ctx, as('tommy'), { body: 'Indie Night is back. Who is coming?', event_id: indie.id })
+  await createPost(ctx, as('amy'), {
+    body: 'Only a handful of seats left for Late Laughs. The quartet sold out in a day!',
+    event_id: comedy.id,
+  })
+  await createPost(ctx, as('tommy'), {
+    body: 'Sorry everyone, the jazz picnic is cancelled: refunds are on their way.',
+    event_id: picnic.id,
+  })
   await sendMessage(ctx, as('bob'), as('carol').id, 'I paid my ticket; yours is waiting in your invoices.')
+  await sendMessage(ctx, as('carol'), as('bob').id, 'Paying it now, thanks!')
 
   console.log(
     `seeded ${PEOPLE.length} users (password "${DEMO_PASSWORD}"; alice is an admin), ${FRIENDS.length} friendships, ` +
-      '3 events (one draft), a split-payment booking, posts, a comment, likes and a message',
+      '6 events (one nearly sold out, one sold out, one cancelled, one draft), a split-payment booking, posts, ' +
+      'a comment, likes and messages',
   )
 }

@@ -1,13 +1,12 @@
-// Process entry: read the configuration, build the app, listen, and shut down gracefully.
-// With WEB_CONCURRENCY > 1 (PostgreSQL only) a primary migrates once, then forks that many servers
-// sharing the port, the way gunicorn runs its workers.
+// Process entry (`npm start`, `node dist/server.js`, `stagedoor serve`): read the configuration, then serve HTTP
+// in this process or, with WEB_CONCURRENCY > 1 (PostgreSQL only), supervise that many server processes sharing
+// the port, the way gunicorn runs its workers.
+// This file and the supervising primary load only the configuration and node:cluster. The server code (Fastify,
+// the database drivers, every module) is imported in the processes that serve, and the migrations in a
+// short-lived process of their own, so the primary stays small (bench/README.md, "Memory").
 import cluster from 'node:cluster'
 import { pathToFileURL } from 'node:url'
-import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.js'
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js'
-import { openDatabase } from './db/client.js'
-import { runMigrations } from './db/migrate.js'
 
 function readConfig(): Config {
   loadDotEnv()
@@ -28,53 +27,16 @@ function readConfig(): Config {
   }
 }
 
-async function runServer(config: Config): Promise<void> {
-  const started = Date.now()
-  const app = await buildApp(config)
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database.
-  closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT * 1000 }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error')
-    else app.log.info({ signal }, 'shutting down')
-    await app.close()
-  })
-  await app.listen({ port: config.PORT, host: config.HOST })
-  app.log.info(
-    { database: app.database.kind, startupMs: Date.now() - started, docs: `${config.PUBLIC_URL}/docs` },
-    'Stagedoor is ready',
-  )
-}
-
-async function runPrimary(config: Config): Promise<void> {
-  if (config.MIGRATE_ON_START) {
-    const database = await openDatabase({ databaseUrl: config.DATABASE_URL })
-    await runMigrations(database)
-    await database.close()
-  }
-  // The processes share the listening socket and the kernel hands each connection to one of them. Node's
-  // default on Linux, round-robin, has this primary accept every connection and pass it to a process over IPC:
-  // that took more than half of the server's CPU when 500 buyers connected at once (bench/README.md).
-  // NODE_CLUSTER_SCHED_POLICY=rr brings round-robin back.
-  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
-  let stopping = false
-  const fork = () => cluster.fork({ MIGRATE_ON_START: 'false' })
-  for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork()
-  cluster.on('exit', (worker, code) => {
-    if (stopping) return
-    console.error(`server process ${worker.process.pid} exited (${code}); starting another`)
-    fork()
-  })
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      stopping = true
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
-    })
-  }
-}
-
 export async function serve(): Promise<void> {
   const config = readConfig()
-  if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) await runPrimary(config)
-  else await runServer(config)
+  if (config.WEB_CONCURRENCY > 1) {
+    const { runPrimary, runClusterChild } = await import('./cluster.js')
+    if (cluster.isPrimary) await runPrimary(config)
+    else await runClusterChild(config)
+    return
+  }
+  const { runServer } = await import('./server-process.js')
+  await runServer(config)
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serve()

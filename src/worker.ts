@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import type { Config } from './config.js'
+import { logTransport } from './lib/log-format.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -9,7 +10,11 @@ import jobsPlugin from './plugins/jobs.js'
 /** The same plugins as the server's (database, job queue, service context), without routes or a listener. */
 export async function buildWorker(config: Config) {
   const app = Fastify({
-    logger: { level: config.LOG_LEVEL, redact: { paths: ['*.password', '*.token'], remove: true } },
+    logger: {
+      ...logTransport(config),
+      level: config.LOG_LEVEL,
+      redact: { paths: ['*.password', '*.token'], remove: true },
+    },
   })
   await app.register(dbPlugin, { config })
   await app.register(jobsPlugin, { config, workers: true })

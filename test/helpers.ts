@@ -55,9 +55,16 @@ export async function emptyPostgresDatabase(): Promise<string> {
 /** Builds an app on a fresh migrated database. `env` overrides the test configuration. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  opts: { logLines?: string[] } = {},
+  opts: {
+    logLines?: string[]
+    /** PostgreSQL: the URL the app is given for its fresh database (a fault test puts a proxy in front). */
+    databaseUrl?: (url: string) => string
+  } = {},
 ): Promise<App> {
-  const { databaseUrl, pglite } = await freshDatabase()
+  const fresh = await freshDatabase()
+  const { pglite } = fresh
+  const databaseUrl =
+    fresh.databaseUrl && opts.databaseUrl ? opts.databaseUrl(fresh.databaseUrl) : fresh.databaseUrl
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'stagedoor-test-')),
@@ -65,6 +72,7 @@ export async function buildTestApp(
     MIGRATE_ON_START: 'false',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_CREATE_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
     // No load shedding: on a busy shared machine the event loop lags past the 503 threshold while PGlite
     // (on the main thread) works, failing tests that are not about overload. Tests of shedding set it.

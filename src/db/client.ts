@@ -1,12 +1,10 @@
 // Opens the database: embedded PGlite in DATA_DIR by default, PostgreSQL over `pg` when DATABASE_URL is set.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import type { PGlite } from '@electric-sql/pglite'
 import type { Logger, SQL } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import * as schema from './schema/index.js'
 
@@ -21,29 +19,52 @@ export interface Database {
   pglite?: PGlite
   /** The connection pool in PostgreSQL mode. */
   pool?: pg.Pool
+  /** A streaming replica for anonymous catalogue and search reads (DATABASE_READ_URL); read-only. */
+  read?: { db: Db; pool: pg.Pool }
   /** How many statements this handle has sent; tests use it to catch a query per row. */
   queryCount(): number
+  /**
+   * Closes the pool's idle connections (PostgreSQL): after one connection was found lost, those opened beside
+   * it are suspect too (a restart, a failover, a dropped route), and a retry must get a fresh one.
+   */
+  discardIdleConnections(): Promise<void>
   close(): Promise<void>
 }
 
 export interface DatabaseOptions {
   databaseUrl?: string
+  /** A read-only replica of `databaseUrl` (PostgreSQL only). */
+  readUrl?: string
   dataDir?: string
   /** An already open PGlite (tests load a migrated snapshot into memory). */
   pglite?: PGlite
   poolMax?: number
   statementTimeoutMs?: number
+  /** Client-side bound on one query (0 = none). */
+  queryTimeoutMs?: number
   onPoolError?: (err: Error) => void
+  /**
+   * How long `close()` waits for the pool's connections to end (PostgreSQL). A connection still checked out
+   * then (a statement stuck on a link that went silent) must not hold the process's shutdown forever: close
+   * gives up on it, reports the pool's state here, and lets the process exit close the socket.
+   */
+  closeTimeoutMs?: number
+  onCloseTimeout?: (state: { total: number; idle: number; waiting: number }) => void
 }
 
-export const pgliteExtensions = { pg_trgm }
-
-/** Opens an embedded database in `dir` (created when missing), or in memory when `dir` is undefined. */
+/**
+ * Opens an embedded database in `dir` (created when missing), or in memory when `dir` is undefined. PGlite
+ * is imported here, on first use: a process on PostgreSQL never loads it.
+ */
 export async function openPglite(dir?: string, loadDataDir?: Blob): Promise<PGlite> {
   if (dir) mkdirSync(dir, { recursive: true })
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ])
   return PGlite.create({
     dataDir: dir,
-    extensions: pgliteExtensions,
+    extensions: { pg_trgm },
     ...(loadDataDir ? { loadDataDir } : {}),
   })
 }
@@ -58,29 +79,76 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const casing = 'snake_case' as const
 
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: opts.databaseUrl,
-      max: opts.poolMax ?? 10,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-      statement_timeout: opts.statementTimeoutMs ?? 15_000,
-      idle_in_transaction_session_timeout: 60_000,
-      application_name: 'stagedoor',
-    })
-    // An idle client losing its connection must not crash the process; the pool replaces it.
-    pool.on('error', (err) => opts.onPoolError?.(err))
-    const db = drizzlePg(pool, { schema, logger, casing }) as unknown as Db
-    return { db, kind: 'postgres', pool, queryCount: () => count, close: () => pool.end() }
+    const open = (connectionString: string) => {
+      const pool = new pg.Pool({
+        connectionString,
+        max: opts.poolMax ?? 10,
+        connectionTimeoutMillis: 5_000,
+        idleTimeoutMillis: 30_000,
+        statement_timeout: opts.statementTimeoutMs ?? 15_000,
+        ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
+        // TCP keepalives find a connection that a firewall or a failed host dropped without a reset.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        idle_in_transaction_session_timeout: 60_000,
+        application_name: 'stagedoor',
+      })
+      // An idle client losing its connection must not crash the process; the pool replaces it.
+      pool.on('error', (err) => opts.onPoolError?.(err))
+      // A checked-out client (inside a transaction, between its statements) that loses its connection emits
+      // 'error' with no pool listener attached: unhandled, that would end the process. The statement in flight
+      // fails on its own and the pool discards the client when it is released.
+      pool.on('connect', (client) => client.on('error', () => {}))
+      return { pool, db: drizzlePg(pool, { schema, logger, casing }) as unknown as Db }
+    }
+    const { pool, db } = open(opts.databaseUrl)
+    const read = opts.readUrl ? open(opts.readUrl) : undefined
+    let discarding: Promise<void> | undefined
+    const discardIdleConnections = () => {
+      // Checking out every idle client and releasing it as broken is the pool's public way to close them.
+      const pools = [pool, read?.pool].filter((p): p is pg.Pool => p !== undefined)
+      discarding ??= Promise.allSettled(
+        pools.flatMap((p) =>
+          Array.from({ length: p.idleCount }, async () => (await p.connect()).release(true)),
+        ),
+      ).then(() => {
+        discarding = undefined
+      })
+      return discarding
+    }
+    return {
+      db,
+      kind: 'postgres',
+      pool,
+      read,
+      queryCount: () => count,
+      discardIdleConnections,
+      close: async () => {
+        const ended = Promise.all([pool.end(), read?.pool.end()]).then(() => true)
+        let timer: NodeJS.Timeout | undefined
+        const gaveUp = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), opts.closeTimeoutMs ?? 5_000)
+          timer.unref()
+        })
+        const done = await Promise.race([ended, gaveUp])
+        clearTimeout(timer)
+        if (!done) {
+          opts.onCloseTimeout?.({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
+        }
+      },
+    }
   }
 
   const owned = !opts.pglite
   const client = opts.pglite ?? (await openPglite(join(opts.dataDir ?? './data', 'db')))
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite')
   const db = drizzlePglite(client, { schema, logger, casing }) as unknown as Db
   return {
     db,
     kind: 'pglite',
     pglite: client,
     queryCount: () => count,
+    discardIdleConnections: async () => {},
     close: async () => {
       if (owned && !client.closed) await client.close()
     },
@@ -129,6 +197,10 @@ export interface Statement {
  * and returns its rows. For the few hot statements that are written as SQL (a data-modifying CTE, pg-boss's
  * job insert), where `preparedOnce` cannot help: that one binds a query to the pool handle, this one works
  * inside a transaction too. PGlite runs the text as it is.
+ *
+ * It calls drizzle's private `session.prepareQuery`: no public drizzle API runs raw SQL as a named prepared
+ * statement, and none hands out a transaction's connection. drizzle-orm is therefore pinned to an exact
+ * version in package.json, and test/platform/library-internals.test.ts fails when either moves.
  */
 export async function runStatement<T>(db: Db, statement: Statement, values: unknown[]): Promise<T[]> {
   const prepared = db._.session.prepareQuery(

@@ -9,6 +9,10 @@ import { SCHEDULED_JOBS } from './schedules.js'
 
 export const BOSS_SCHEMA = 'pgboss'
 export const MAIL_QUEUE = 'mail'
+/** Serving a section's waiting list after places came back to it (modules/box-office/waitlist.serve.ts). */
+export const WAITLIST_QUEUE = 'waitlist'
+/** One attempt to deliver a webhook (modules/webhooks/webhooks.deliver.ts). */
+export const WEBHOOK_QUEUE = 'webhook'
 /** How long pg-boss keeps a job that has not run (its `keep_until`). */
 const RETENTION_DAYS = 30
 /** pg-boss's internal queue through which its cron clock sends scheduled jobs. */
@@ -111,7 +115,10 @@ function toParam(value: unknown): unknown {
   return value
 }
 
-// pg-boss's statement texts (its own module; the package has no typings for it).
+// pg-boss's statement texts (its own module, not its public API; the package has no typings for it). Used so
+// that the reservation statement writes its e-mails' jobs itself (one statement, one round trip), which the
+// public insert() cannot. pg-boss is pinned to an exact version in package.json, and
+// test/platform/library-internals.test.ts checks the insert's text by hash, so an upgrade is reviewed there.
 const plans = createRequire(import.meta.url)('pg-boss/src/plans.js') as {
   insertJobs(schema: string): string
 }
@@ -177,6 +184,8 @@ export async function prepareQueues(boss: PgBoss): Promise<void> {
     if (!existing.has(name)) await boss.createQueue(name, { name, ...options })
   }
   await create(MAIL_QUEUE)
+  await create(WAITLIST_QUEUE)
+  await create(WEBHOOK_QUEUE)
   // pg-boss's cron clock makes this one on its first start otherwise.
   await create(CRON_QUEUE)
   for (const job of SCHEDULED_JOBS) {

@@ -55,7 +55,13 @@ export async function deliverMailJob(deps: MailWorkerDeps, job: MailJobInput): P
     const messageId = `<${job.id}.${job.data.kind}@${new URL(ctx.config.PUBLIC_URL).hostname}>`
 
     await testPause(ctx, 'before-send')
-    await mailer.send({ to: composed.to, cause: job.id, messageId, ...rendered })
+    await mailer.send({
+      to: composed.to,
+      cause: job.id,
+      messageId,
+      ...rendered,
+      ...(composed.attachments ? { attachments: composed.attachments } : {}),
+    })
     sent = true
     if (dedupe) await finishDelivery(ctx.db, job.id, { status: 'sent', recipient: composed.to, messageId })
   } catch (err) {

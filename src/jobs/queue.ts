@@ -6,13 +6,23 @@ import type { Ctx } from '../context.js'
 import type { Db } from '../db/client.js'
 import type { MailJob } from '../mail/messages.js'
 import type { Mailer } from '../mail/transport.js'
-import { executorFor, MAIL_QUEUE } from './boss.js'
+import { executorFor, MAIL_QUEUE, WAITLIST_QUEUE, WEBHOOK_QUEUE } from './boss.js'
 import { deliverMailJob } from './mail.job.js'
 import { SCHEDULED_JOBS } from './schedules.js'
 
 /** Payload of each queue that code enqueues into (scheduled queues are fed by pg-boss's cron). */
 export interface JobPayloads {
   [MAIL_QUEUE]: MailJob
+  [WAITLIST_QUEUE]: { sectionId: number }
+  /** Attempt number `attempt` of a webhook delivery. */
+  [WEBHOOK_QUEUE]: { deliveryId: number; attempt: number }
+}
+
+export interface SendOptions {
+  /** Seconds before the job may run (a scheduled retry). */
+  startAfter?: number
+  /** Seconds a run of this job may take before another worker gets it (default JOBS_EXPIRE). */
+  expireInSeconds?: number
 }
 
 export interface JobQueue {
@@ -20,7 +30,12 @@ export interface JobQueue {
    * Enqueues a job through `db`: pass the transaction (`tx`) of the change that causes the job, and the
    * job exists if and only if that transaction commits. Returns the job id.
    */
-  send<Q extends keyof JobPayloads>(db: Db, queue: Q, data: JobPayloads[Q]): Promise<string>
+  send<Q extends keyof JobPayloads>(
+    db: Db,
+    queue: Q,
+    data: JobPayloads[Q],
+    options?: SendOptions,
+  ): Promise<string>
 }
 
 /** Retries with exponential backoff; after the last one the job stays `failed`: the dead letters. */
@@ -35,10 +50,10 @@ export function retryPolicy(config: Config) {
 
 export function createJobQueue(boss: PgBoss, config: Config): JobQueue {
   return {
-    async send(db, queue, data) {
+    async send(db, queue, data, options = {}) {
       const id = randomUUID()
       // The policy goes with each job, so the process that enqueues decides it, whatever the queue row says.
-      await boss.send(queue, data, { id, db: executorFor(db), ...retryPolicy(config) })
+      await boss.send(queue, data, { id, db: executorFor(db), ...retryPolicy(config), ...options })
       return id
     },
   }
@@ -48,7 +63,17 @@ export interface WorkerOptions {
   ctx: Ctx
   mailer: Mailer
   schedules: boolean
+  /**
+   * Serves a section's waiting list (modules/box-office/waitlist.serve.ts); handed in, because the box office
+   * imports this module to enqueue jobs.
+   */
+  serveWaitlist: (ctx: Ctx, sectionId: number) => Promise<number>
+  /** Makes one attempt of a webhook delivery (modules/webhooks/webhooks.deliver.ts); handed in likewise. */
+  deliverWebhook: (ctx: Ctx, job: JobPayloads[typeof WEBHOOK_QUEUE]) => Promise<unknown>
 }
+
+/** Webhook attempts one process makes at once. */
+const WEBHOOK_WORKERS = 4
 
 /** Subscribes this process's workers, and keeps pg-boss's cron table equal to SCHEDULED_JOBS. */
 export async function startWorkers(boss: PgBoss, config: Config, opts: WorkerOptions): Promise<void> {
@@ -75,6 +100,17 @@ export async function startWorkers(boss: PgBoss, config: Config, opts: WorkerOpt
     }
     if (jobs.length === batchSize) boss.notifyWorker(mailWorker)
   })
+  // Each job serves one section's waiting list; two for one section at once are safe (waitlist.serve.ts).
+  await boss.work<{ sectionId: number }>(WAITLIST_QUEUE, polling, async ([job]) => {
+    if (job) return { offered: await opts.serveWaitlist(ctx, job.data.sectionId) }
+  })
+  // Each job is one attempt of one delivery; a failed attempt enqueues the next itself, with its backoff.
+  // A few at once per process, so that one slow receiver (up to WEBHOOKS_TIMEOUT) does not hold up the rest.
+  for (let i = 0; i < WEBHOOK_WORKERS; i++) {
+    await boss.work<JobPayloads[typeof WEBHOOK_QUEUE]>(WEBHOOK_QUEUE, polling, async ([job]) => {
+      if (job) return { outcome: await opts.deliverWebhook(ctx, job.data) }
+    })
+  }
   for (const scheduled of SCHEDULED_JOBS) {
     await boss.work(scheduled.name, polling, async () => {
       const result = await scheduled.run(ctx)

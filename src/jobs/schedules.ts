@@ -1,7 +1,7 @@
 // Recurring jobs: one line each. pg-boss fires them by cron (UTC, minute precision) from whichever worker
 // process holds its clock, and a queue of the same name runs `run(ctx)`, one run at a time.
 import type { Ctx } from '../context.js'
-import { expireStaleHolds } from '../modules/reservations/reservations.expiry.js'
+import { expireStaleHolds } from '../modules/box-office/expire-holds.service.js'
 import { purgeExpiredTokens, purgeIdempotencyKeys, purgeMailLog } from './maintenance.js'
 
 export interface ScheduledJob {

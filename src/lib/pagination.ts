@@ -55,10 +55,17 @@ export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url')
 }
 
+// Cursor keys are compared with integer columns: a number outside 32 bits is not a key this API issued, and
+// sent on it would fail in the database instead of answering 400.
+const INT32_MIN = -(2 ** 31)
+const INT32_MAX = 2 ** 31 - 1
+const inColumnRange = (v: unknown): boolean =>
+  typeof v !== 'number' || (Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX)
+
 export function decodeCursor<T extends unknown[]>(cursor: string, check: (v: unknown[]) => v is T): T {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(value) && check(value)) return value
+    if (Array.isArray(value) && value.every(inColumnRange) && check(value)) return value
   } catch {}
   throw new AppError('VALIDATION_FAILED', 'cursor is not valid', {
     errors: [{ path: 'query.cursor', message: 'is not a cursor this API issued' }],

@@ -8,6 +8,69 @@ export const IdParams = Type.Object({ id: Id })
 
 export const Timestamp = Type.String({ format: 'date-time' })
 
+/*
+ * Text formats. Every request string without a format of its own is checked as `text` (the validator adds it,
+ * see plugins/errors.ts); `line` is for single-line values (names, titles, search terms). PostgreSQL refuses NUL
+ * in text and a lone surrogate cannot be encoded as UTF-8, so neither may reach a query.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const C0_BUT_WHITESPACE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const C0 = /[\u0000-\u001F\u007F]/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Multi-line text: tab, CR and LF allowed; other control characters and lone surrogates refused. */
+export const isText = (s: string): boolean => !C0_BUT_WHITESPACE.test(s) && !LONE_SURROGATE.test(s)
+/** Single-line text: no control character at all, no lone surrogate. */
+export const isLine = (s: string): boolean => !C0.test(s) && !LONE_SURROGATE.test(s)
+
+const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d{1,9})?([Zz]|([+-])(\d\d):(\d\d))$/
+
+/**
+ * RFC 3339 date-time that names an instant that exists and that both `Date` and PostgreSQL hold: years
+ * 0001–9999, a real day of its month, no leap second (`23:59:60` does not round-trip through `Date`).
+ */
+export function isDateTime(s: string): boolean {
+  const m = DATE_TIME.exec(s)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() // leap-year Feb as a first bound
+  if (day < 1 || day > daysInMonth) return false
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false
+  if (m[9] && (Number(m[10]) > 23 || Number(m[11]) > 59)) return false
+  const t = Date.parse(s)
+  if (Number.isNaN(t)) return false
+  const utcYear = new Date(t).getUTCFullYear()
+  return utcYear >= 1 && utcYear <= 9999
+}
+
+/** The formats every validator knows (registered in plugins/errors.ts). */
+export const FORMATS = {
+  text: isText,
+  line: isLine,
+  'date-time': isDateTime,
+} as const
+
+/** A single-line string: a name, a title, a search term. */
+export const Line = (opts: {
+  minLength?: number
+  maxLength: number
+  pattern?: string
+  description?: string
+}) => Type.String({ ...opts, format: 'line' })
+
+/** Multi-line text (a body, a bio, a description): tabs and line breaks allowed. */
+export const Text = (opts: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ ...opts, format: 'text' })
+
 export const Problem = Type.Object(
   {
     type: Type.String(),
@@ -16,6 +79,9 @@ export const Problem = Type.Object(
     detail: Type.String(),
     code: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    checked_in_at: Type.Optional(
+      Type.String({ format: 'date-time', description: 'ALREADY_CHECKED_IN: when the ticket was checked in' }),
+    ),
     request_id: Type.String(),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details with a stable machine `code`' },

@@ -1,7 +1,9 @@
 // How amounts, times and counts read in e-mails (times in UTC: the server does not know the reader's zone).
+import { formatMoney } from '../lib/money.js'
 
-export function money(cents: number, currency: string): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100)
+/** An amount in minor units as an e-mail shows it: "€15.00", "¥1,500" (lib/money.ts knows each currency's decimals). */
+export function money(minor: number, currency: string): string {
+  return formatMoney(minor, currency, 'symbol')
 }
 
 const dateTime = new Intl.DateTimeFormat('en-GB', {

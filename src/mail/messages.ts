@@ -3,7 +3,9 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../context.js'
 import { users } from '../db/schema/index.js'
-import { issueUserToken, RESET_TOKEN_TTL } from '../modules/auth/user-tokens.js'
+import { issueUserToken, RESET_TOKEN_TTL, resetMailedRecently } from '../modules/auth/user-tokens.js'
+import { codesFor } from '../modules/box-office/ticket-code.js'
+import { codePng } from '../modules/box-office/ticket-qr.js'
 import { duration, money, plural, when } from './format.js'
 import type { TemplateName } from './render.js'
 
@@ -18,6 +20,13 @@ export interface VerifyEmailMail {
 export interface PasswordResetMail {
   /** As typed into the form: unknown addresses are accepted and silently send nothing. */
   email: string
+}
+
+export interface EmailChangedMail {
+  userId: number
+  /** The address the account had: the message goes there, so its owner hears of a change they did not make. */
+  oldEmail: string
+  newEmail: string
 }
 
 export interface InvoiceIssuedMail {
@@ -54,6 +63,11 @@ export interface PaymentReceiptMail {
   paidAt: string
   event: EventSummary
   tickets: TicketLine[]
+  /**
+   * The ids of `tickets`, in the same order: the worker signs the codes of those the payer holds at send time
+   * (a code signed then is the current one) and attaches them as QR images. Absent in jobs queued before.
+   */
+  ticketIds?: number[]
 }
 
 export interface ReservationExpiredMail {
@@ -80,6 +94,18 @@ export interface EventCancelledMail {
   currency: string
   /** What this holder gets back; 0 when nothing was paid. */
   refundCents: number
+  /** They were on the event's waiting list, now closed (ticketCount may then be 0). */
+  waiting?: boolean
+}
+
+export interface WaitlistOfferedMail {
+  /** Whoever joined the waiting list (the booker of the offer). */
+  userId: number
+  reservationId: number
+  event: EventSummary
+  ticketCount: number
+  /** When the offer lapses unless paid. */
+  expiresAt: string
 }
 
 export type MailJob =
@@ -90,6 +116,8 @@ export type MailJob =
   | ({ kind: 'reservation-expired' } & ReservationExpiredMail)
   | ({ kind: 'ticket-transferred' } & TicketTransferredMail)
   | ({ kind: 'event-cancelled' } & EventCancelledMail)
+  | ({ kind: 'waitlist-offered' } & WaitlistOfferedMail)
+  | ({ kind: 'email-changed' } & EmailChangedMail)
 
 export type MailKind = MailJob['kind']
 
@@ -99,6 +127,15 @@ export interface ComposedMail {
   template: TemplateName
   subject: string
   vars: Record<string, unknown>
+  /** Inline images the HTML names by `cid:` (a ticket's QR code). */
+  attachments?: MailAttachment[]
+}
+
+export interface MailAttachment {
+  filename: string
+  content: Buffer
+  contentType: string
+  cid: string
 }
 
 interface Recipient {
@@ -124,6 +161,8 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
       .from(users)
       .where(eq(sql`lower(${users.email})`, job.email.trim().toLowerCase()))
     if (!user) return null
+    // One reset e-mail per address per cooldown: repeated requests cannot flood someone's inbox.
+    if (await resetMailedRecently(ctx.db, user.id, ctx.config.PASSWORD_RESET_COOLDOWN)) return null
     const token = await issueUserToken(ctx.db, {
       userId: user.id,
       purpose: 'reset_password',
@@ -139,6 +178,20 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
         link: url(`/reset-password?token=${token}`),
         validFor: duration(RESET_TOKEN_TTL),
       },
+    }
+  }
+
+  if (job.kind === 'email-changed') {
+    const [user] = await ctx.db
+      .select({ name: users.displayName })
+      .from(users)
+      .where(eq(users.id, job.userId))
+    if (!user) return null
+    return {
+      to: job.oldEmail,
+      template: 'email-changed',
+      subject: 'The e-mail address of your Stagedoor account changed',
+      vars: { name: user.name, newEmail: job.newEmail, link: url('/forgot-password') },
     }
   }
 
@@ -187,7 +240,8 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           link: url(`/invoices/${job.invoiceId}`),
         },
       }
-    case 'payment-receipt':
+    case 'payment-receipt': {
+      const qr = await ticketQrAttachments(ctx, job.userId, job.ticketIds ?? [])
       return {
         ...base,
         template: 'payment-receipt',
@@ -200,10 +254,20 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           eventTitle: job.event.title,
           venue: job.event.venue,
           startsAt: when(job.event.startsAt),
-          tickets: job.tickets.map((t) => ({ section: t.section, seat: t.seat ?? 'General admission' })),
+          tickets: job.tickets.map((t, i) => {
+            const image = qr.get(job.ticketIds?.[i] ?? 0)
+            return {
+              section: t.section,
+              seat: t.seat ?? 'General admission',
+              code: image?.code ?? null,
+              qrCid: image?.attachment.cid ?? null,
+            }
+          }),
           link: url('/tickets'),
         },
+        attachments: [...qr.values()].map((q) => q.attachment),
       }
+    }
     case 'reservation-expired':
       return {
         ...base,
@@ -214,7 +278,8 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           tickets: plural(job.ticketCount, 'ticket'),
           eventTitle: job.event.title,
           startsAt: when(job.event.startsAt),
-          link: url(`/events/${job.event.id}`),
+          // The event page with the booker's choices filled in again.
+          link: url(`/events/${job.event.id}?again=${job.reservationId}`),
         },
       }
     case 'ticket-transferred':
@@ -244,7 +309,44 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           startsAt: when(job.event.startsAt),
           ticketCount: job.ticketCount,
           refund: job.refundCents > 0 ? money(job.refundCents, job.currency) : null,
+          waiting: job.waiting === true,
+        },
+      }
+    case 'waitlist-offered':
+      return {
+        ...base,
+        template: 'waitlist-offered',
+        subject: `Tickets for ${job.event.title} are yours to pay`,
+        vars: {
+          name: user.name,
+          tickets: plural(job.ticketCount, 'ticket'),
+          eventTitle: job.event.title,
+          startsAt: when(job.event.startsAt),
+          expiresAt: when(job.expiresAt),
+          link: url(`/reservations/${job.reservationId}`),
         },
       }
   }
+}
+
+/** The codes of the confirmed tickets among `ticketIds` that `holderId` holds, each with its QR as an inline PNG. */
+async function ticketQrAttachments(
+  ctx: Ctx,
+  holderId: number,
+  ticketIds: number[],
+): Promise<Map<number, { code: string; attachment: MailAttachment }>> {
+  const codes = await codesFor(ctx.db, holderId, ticketIds)
+  const out = new Map<number, { code: string; attachment: MailAttachment }>()
+  for (const [id, code] of codes) {
+    out.set(id, {
+      code,
+      attachment: {
+        filename: `ticket-${id}.png`,
+        content: await codePng(code),
+        contentType: 'image/png',
+        cid: `ticket-${id}@stagedoor`,
+      },
+    })
+  }
+  return out
 }

@@ -3,6 +3,7 @@
 import type { Ctx } from '../context.js'
 import type { Db } from '../db/client.js'
 import type {
+  EmailChangedMail,
   EventCancelledMail,
   InvoiceIssuedMail,
   MailJob,
@@ -11,6 +12,7 @@ import type {
   ReservationExpiredMail,
   TicketTransferredMail,
   VerifyEmailMail,
+  WaitlistOfferedMail,
 } from './messages.js'
 
 const queueMail = (db: Db, ctx: Ctx, job: MailJob) => ctx.jobs.send(db, 'mail', job)
@@ -19,13 +21,17 @@ const queueMail = (db: Db, ctx: Ctx, job: MailJob) => ctx.jobs.send(db, 'mail', 
 export const queueVerifyEmail = (db: Db, ctx: Ctx, data: VerifyEmailMail) =>
   queueMail(db, ctx, { kind: 'verify-email', ...data })
 
+/** To the old address when an account's address changes (written in the change's transaction). */
+export const queueEmailChanged = (db: Db, ctx: Ctx, data: EmailChangedMail) =>
+  queueMail(db, ctx, { kind: 'email-changed', ...data })
+
 /** Enqueued for every request, known address or not, so both cost the same; the worker sends or drops it. */
 export const queuePasswordReset = (db: Db, ctx: Ctx, data: PasswordResetMail) =>
   queueMail(db, ctx, { kind: 'password-reset', ...data })
 
 /**
  * To each payer when their invoice is issued: amount, lines, due time. A reservation writes this job in its
- * own statement (reservations.write.ts builds the same payload in SQL; test/jobs/job-policy.test.ts keeps the
+ * own statement (reserve.write.ts builds the same payload in SQL; test/jobs/job-policy.test.ts keeps the
  * two equal).
  */
 export const queueInvoiceIssued = (db: Db, ctx: Ctx, data: InvoiceIssuedMail) =>
@@ -46,3 +52,7 @@ export const queueTicketTransferred = (db: Db, ctx: Ctx, data: TicketTransferred
 /** To every holder of a cancelled event, with what they get back. */
 export const queueEventCancelled = (db: Db, ctx: Ctx, data: EventCancelledMail) =>
   queueMail(db, ctx, { kind: 'event-cancelled', ...data })
+
+/** To whoever waited, when places came back and a reservation is held for them until they pay. */
+export const queueWaitlistOffered = (db: Db, ctx: Ctx, data: WaitlistOfferedMail) =>
+  queueMail(db, ctx, { kind: 'waitlist-offered', ...data })

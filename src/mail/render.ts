@@ -19,6 +19,8 @@ export const TEMPLATES = [
   'reservation-expired',
   'ticket-transferred',
   'event-cancelled',
+  'waitlist-offered',
+  'email-changed',
 ] as const
 export type TemplateName = (typeof TEMPLATES)[number]
 

@@ -14,6 +14,8 @@ export interface OutgoingMail {
   messageId: string
   /** Names the .eml file in development, so a redelivered message overwrites instead of adding one. */
   cause: string
+  /** Inline images the HTML names by `cid:`. */
+  attachments?: { filename: string; content: Buffer; contentType: string; cid: string }[]
 }
 
 export interface Mailer {
@@ -35,6 +37,7 @@ export function createMailer(config: Config, log: FastifyBaseLogger): Mailer {
     html: mail.html,
     text: mail.text,
     messageId: mail.messageId,
+    ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
   })
 
   if (config.SMTP_URL) {

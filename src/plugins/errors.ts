@@ -1,10 +1,13 @@
 // Validation and the one error handler: every failure leaves as application/problem+json with a stable code.
-import Ajv, { type Options as AjvOptions } from 'ajv'
+import { randomUUID } from 'node:crypto'
+import Ajv, { type Options as AjvOptions, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { databaseUnavailable, dataException, isQueryError, queryFailure } from '../db/errors.js'
 import { AppError, type ErrorCode, type FieldError } from '../lib/errors.js'
-import { Problem, ProblemRef } from '../lib/schemas.js'
+import { FORMATS, Problem, ProblemRef } from '../lib/schemas.js'
+import { hardenRequestSchemas } from './request-schemas.js'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -46,6 +49,20 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 }
 
+const READ_RETRY_HEADER = 'x-stagedoor-read-retry'
+const HOP_BY_HOP = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'date'])
+
+/** Seconds a client is told to wait when a dependency is unavailable. */
+export const RETRY_AFTER_SECONDS = 5
+
+/** The error's class name and, for a socket error, its code: enough to tell failures apart, no values. */
+function failureName(err: unknown): string {
+  let e: unknown = err
+  while (e && typeof e === 'object' && 'cause' in e && e.cause) e = e.cause
+  const { name, code } = (e ?? {}) as { name?: string; code?: unknown }
+  return [name ?? 'Error', typeof code === 'string' ? code : ''].filter(Boolean).join(' ')
+}
+
 export function problemType(code: string): string {
   return `urn:stagedoor:problem:${code.toLowerCase().replaceAll('_', '-')}`
 }
@@ -57,6 +74,7 @@ export function sendProblem(
   code: string,
   detail: string,
   errors?: FieldError[],
+  extensions?: Record<string, string>,
 ) {
   return reply
     .code(status)
@@ -68,13 +86,17 @@ export function sendProblem(
       detail,
       code,
       ...(errors ? { errors } : {}),
+      ...extensions,
       request_id: req.id,
     })
 }
 
+/** A problem lists at most this many fields: a body of 50,000 bad items must not answer megabytes. */
+export const MAX_FIELD_ERRORS = 20
+
 function validationErrors(err: FastifyError): FieldError[] {
   const context = err.validationContext ?? 'body'
-  return (err.validation ?? []).map((v) => {
+  return (err.validation ?? []).slice(0, MAX_FIELD_ERRORS).map((v) => {
     const segments = v.instancePath.split('/').filter(Boolean)
     const missing = (v.params as { missingProperty?: string }).missingProperty
     if (missing) segments.push(missing)
@@ -86,6 +108,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered so far (method and URL pattern): the 405 answer and the OpenAPI test read it. */
     routeInventory: { method: string; url: string; pattern: RegExp }[]
+    /** The HTML 404 page, decorated by the web pages (src/web/plugin.ts) when they are mounted. */
+    notFoundPage: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>
   }
 }
 
@@ -94,25 +118,68 @@ function patternOf(url: string): RegExp {
   return new RegExp(`^${escaped}/?$`)
 }
 
-const shared: AjvOptions = { allErrors: true, strict: false, useDefaults: true, removeAdditional: 'all' }
+const shared: AjvOptions = { strict: false, useDefaults: true, removeAdditional: 'all' }
+
+/** A validator for one part of a request, with our formats; `allErrors` lists every error instead of the first. */
+function makeAjv(options: AjvOptions, allErrors: boolean) {
+  const ajv = addFormats.default(new Ajv.default({ ...shared, ...options, allErrors }))
+  ajv.addSchema(Problem)
+  for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate })
+  return ajv
+}
+
+// Unknown fields are ignored everywhere (stripped before the handler sees them), so `role` or `id` in a body
+// never takes effect. Bodies are type-strict; query strings and params are coerced from text. Headers are
+// validated in place on the raw request: stripping "unknown" ones would delete Authorization, Content-Type
+// and every other header a route's schema does not list.
+const PART_OPTIONS: Record<'body' | 'text' | 'headers', AjvOptions> = {
+  body: { coerceTypes: false },
+  text: { coerceTypes: 'array' },
+  headers: { removeAdditional: false, coerceTypes: 'array' },
+}
+
+// An oversized value (too many items, too long) is reported alone, so a huge bad body costs one short pass.
+const OVERSIZE = new Set(['maxItems', 'maxLength', 'maxProperties'])
 
 export default fp(
   async (app) => {
     app.addSchema(Problem)
 
-    // Unknown fields are ignored everywhere (stripped before the handler sees them), so `role` or `id`
-    // in a body never takes effect. Bodies are type-strict; query strings and params are coerced from text.
-    const bodyAjv = addFormats.default(new Ajv.default({ ...shared, coerceTypes: false }))
-    const textAjv = addFormats.default(new Ajv.default({ ...shared, coerceTypes: 'array' }))
-    // Headers are validated in place on the raw request: stripping "unknown" ones would delete
-    // Authorization, Content-Type and every other header a route's schema does not list.
-    const headerAjv = addFormats.default(
-      new Ajv.default({ ...shared, removeAdditional: false, coerceTypes: 'array' }),
-    )
-    for (const ajv of [bodyAjv, textAjv, headerAjv]) ajv.addSchema(Problem)
-    app.setValidatorCompiler(({ schema, httpPart }) =>
-      (httpPart === 'body' ? bodyAjv : httpPart === 'headers' ? headerAjv : textAjv).compile(schema),
-    )
+    const validators = Object.fromEntries(
+      Object.entries(PART_OPTIONS).map(([part, options]) => [
+        part,
+        { first: makeAjv(options, false), all: makeAjv(options, true) },
+      ]),
+    ) as Record<keyof typeof PART_OPTIONS, { first: Ajv.default; all: Ajv.default }>
+
+    // Each schema is compiled twice: a validator that stops at the first error (a valid request pays nothing
+    // more), and one that lists every error, run only on a request already known to be invalid.
+    app.setValidatorCompiler(({ schema, httpPart }) => {
+      const pair = validators[httpPart === 'body' ? 'body' : httpPart === 'headers' ? 'headers' : 'text']
+      const first = pair.first.compile(schema)
+      let all: ValidateFunction | undefined
+      const validate = (data: unknown): boolean => {
+        if (first(data)) {
+          validate.errors = null
+          return true
+        }
+        const errors = first.errors ?? []
+        if (errors.some((e) => OVERSIZE.has(e.keyword))) {
+          validate.errors = errors
+        } else {
+          all ??= pair.all.compile(schema)
+          all(data)
+          validate.errors = (all.errors ?? errors).slice(0, MAX_FIELD_ERRORS)
+        }
+        return false
+      }
+      validate.errors = null as ErrorObject[] | null
+      return validate
+    })
+
+    // Request schemas get the shared value rules (text formats, decimal ids, bounded arrays) before the
+    // validators and the OpenAPI document read them.
+    app.addHook('onRoute', hardenRequestSchemas)
 
     // Only JSON bodies (multipart where a route registers it): text/plain gets 415, not a string body.
     app.removeContentTypeParser('text/plain')
@@ -137,10 +204,13 @@ export default fp(
       route.schema.response = response
     })
 
-    app.setErrorHandler((err: FastifyError, req, reply) => {
+    // The internal replay of a read carries this header with a per-process token a client cannot guess.
+    const readRetryToken = randomUUID()
+
+    app.setErrorHandler(async (err: FastifyError, req, reply) => {
       if (err instanceof AppError) {
         if (err.headers) reply.headers(err.headers)
-        return sendProblem(req, reply, err.status, err.code, err.message, err.errors)
+        return sendProblem(req, reply, err.status, err.code, err.message, err.errors, err.extensions)
       }
       if (err.validation) {
         const errors = validationErrors(err)
@@ -155,6 +225,38 @@ export default fp(
       if (err instanceof SyntaxError && err.statusCode === 400) {
         return sendProblem(req, reply, 400, 'MALFORMED_JSON', 'Request body is not valid JSON')
       }
+      if (dataException(err)) {
+        // A value the validators let through but the database refused (out of range, invalid text…).
+        req.log.info({ query: queryFailure(err) }, 'request value refused by the database')
+        return sendProblem(
+          req,
+          reply,
+          400,
+          'VALIDATION_FAILED',
+          'A value in the request is out of range or malformed',
+        )
+      }
+      if (databaseUnavailable(err)) {
+        // An idempotent read is tried once more, on a fresh connection (the pool discards the broken one).
+        await app.database?.discardIdleConnections()
+        if (req.method === 'GET' && req.headers[READ_RETRY_HEADER] !== readRetryToken) {
+          const again = await app.inject({
+            method: 'GET',
+            url: req.url,
+            headers: { ...req.headers, [READ_RETRY_HEADER]: readRetryToken, 'x-request-id': req.id },
+            remoteAddress: req.socket?.remoteAddress,
+          })
+          if (again.statusCode !== 503) {
+            for (const [name, value] of Object.entries(again.headers)) {
+              if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value)
+            }
+            return reply.code(again.statusCode).send(again.rawPayload)
+          }
+        }
+        req.log.warn({ query: queryFailure(err), reason: failureName(err) }, 'database unavailable')
+        reply.header('retry-after', RETRY_AFTER_SECONDS)
+        return sendProblem(req, reply, 503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry later')
+      }
       const status = err.statusCode ?? 500
       if (status >= 400 && status < 500) {
         return sendProblem(req, reply, status, GENERIC_CODES[status] ?? 'BAD_REQUEST', err.message)
@@ -162,7 +264,11 @@ export default fp(
       if (status === 503) {
         return sendProblem(req, reply, 503, 'SERVICE_UNAVAILABLE', 'The service is overloaded; retry later')
       }
-      req.log.error({ err }, 'request failed')
+      // A failed statement's message and error carry its text and parameters (an e-mail, a password hash):
+      // the log gets its SQLSTATE and constraint only, beside the request id every line has.
+      if (isQueryError(err))
+        req.log.error({ query: queryFailure(err), reason: failureName(err) }, 'request failed')
+      else req.log.error({ err }, 'request failed')
       return sendProblem(req, reply, 500, 'INTERNAL_ERROR', 'An unexpected error occurred')
     })
 
@@ -174,6 +280,10 @@ export default fp(
       if (allowed.length > 0) {
         reply.header('allow', allowed.join(', '))
         return sendProblem(req, reply, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`)
+      }
+      // A browser asking for a page gets the site's HTML 404 (when the pages are mounted).
+      if (app.hasDecorator('notFoundPage') && req.headers.accept?.includes('text/html')) {
+        return app.notFoundPage(req, reply)
       }
       return sendProblem(req, reply, 404, 'NOT_FOUND', `No route ${req.method} ${path}`)
     })

@@ -5,6 +5,8 @@ import type { Config } from '../config.js'
 import { createBoss, prepareQueues } from '../jobs/boss.js'
 import { createJobQueue, type JobQueue, startWorkers } from '../jobs/queue.js'
 import { createMailer, type Mailer } from '../mail/transport.js'
+import { serveWaitlist } from '../modules/box-office/waitlist.serve.js'
+import { runWebhookJob } from '../modules/webhooks/webhooks.deliver.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +39,8 @@ export default fp<JobsPluginOptions>(
           ctx: app.ctx,
           mailer,
           schedules: config.JOBS_SCHEDULES_ENABLED,
+          serveWaitlist,
+          deliverWebhook: runWebhookJob,
         })
         app.log.info({ mail: mailer.kind }, 'job workers started')
       })

@@ -1,6 +1,6 @@
 // The shared Redis connection when REDIS_URL is set (rate-limit counters shared by every instance).
 import fp from 'fastify-plugin'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +16,8 @@ export default fp(
       app.decorate('redis', null)
       return
     }
+    // Imported only when configured (~10 MiB of code a process without Redis never needs).
+    const { Redis } = await import('ioredis')
     const redis = new Redis(url, {
       connectTimeout: 2_000,
       // Fail fast instead of queueing commands while Redis is away; callers decide how to degrade.
@@ -24,7 +26,11 @@ export default fp(
       lazyConnect: true,
     })
     redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'))
-    await redis.connect()
+    // A Redis that is down at start must not keep the API down: its users fall back (rate limits count in
+    // process) and ioredis keeps reconnecting in the background.
+    await redis
+      .connect()
+      .catch((err: Error) => app.log.warn({ err: err.message }, 'redis unavailable at start'))
     app.decorate('redis', redis)
     app.addHook('onClose', async () => {
       await redis.quit().catch(() => redis.disconnect())

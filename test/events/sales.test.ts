@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { friendships } from '../../src/db/schema/index.js'
+import { formatMoney } from '../../src/lib/money.js'
 import { salesReport } from '../../src/modules/events/sales.service.js'
-import { formatMoney, formatSalesTable } from '../../src/modules/events/sales.table.js'
+import { formatSalesTable } from '../../src/modules/events/sales.table.js'
 import { insertTicket, makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
@@ -247,7 +248,7 @@ describe('stagedoor tickets-sold', () => {
   })
 
   it('when the currency has no minor unit, then amounts have no decimals', () => {
-    expect(formatMoney(1500, 'JPY')).toMatch(/^JPY\s1,500$/)
+    expect(formatMoney(1500, 'JPY', 'code')).toMatch(/^JPY\s1,500$/)
   })
 
   it('when the event does not exist, then the report fails with NOT_FOUND', async () => {

@@ -372,6 +372,32 @@ describe('GET /events/{id}/seats', () => {
     expect(general.json()).toEqual([])
   })
 
+  it('when per_page is smaller than the seats, then pages follow one another with Link and X-Total-Count', async () => {
+    const event = await makeEvent(app, organizer, {
+      sections: [{ name: 'Stalls', kind: 'seated', price_cents: 100, rows: 3, seats_per_row: 4 }],
+    })
+    const url = (query: string) =>
+      `/api/v1/events/${event.id}/seats?section_id=${event.sections[0].id}&${query}`
+    const pages = await Promise.all(
+      [1, 2, 3].map((page) => app.inject({ method: 'GET', url: url(`per_page=5&page=${page}`) })),
+    )
+    const labels = pages.map((p) =>
+      p.json().map((s: { row: string; number: number }) => `${s.row}${s.number}`),
+    )
+    expect(labels).toEqual([
+      ['A1', 'A2', 'A3', 'A4', 'B1'],
+      ['B2', 'B3', 'B4', 'C1', 'C2'],
+      ['C3', 'C4'],
+    ])
+    expect(pages[0]!.headers['x-total-count']).toBe('12')
+    expect(pages[0]!.headers.link).toContain('rel="next"')
+    expect(pages[2]!.headers.link).not.toContain('rel="next"')
+    // The default page holds up to 1000 seats: a small section still comes whole.
+    expect((await app.inject({ method: 'GET', url: url('') })).json()).toHaveLength(12)
+    const tooBig = await app.inject({ method: 'GET', url: url('per_page=1001') })
+    expect(tooBig.statusCode).toBe(400)
+  })
+
   it('when the event is a draft of someone else, or the section is of another event, then 404', async () => {
     const draft = await makeEvent(app, organizer, { status: 'draft', sections: GENERAL_AND_VIP })
     const published = await makeEvent(app, organizer)

@@ -20,3 +20,12 @@ export async function jobRows(app: App, where = sql`true`): Promise<JobRow[]> {
 export async function mailJobs(app: App): Promise<JobRow[]> {
   return jobRows(app, sql`name = 'mail'`)
 }
+
+/** A queue that hands a dead worker's job on within seconds: short expiry and retry delay (the crash tests). */
+export const FAST_REDELIVERY_ENV = {
+  JOBS_EXPIRE: '3',
+  JOBS_RETRY_DELAY: '1',
+  JOBS_RETRY_LIMIT: '5',
+  JOBS_POLL_INTERVAL: '0.5',
+  JOBS_MAINTENANCE_INTERVAL: '1',
+}

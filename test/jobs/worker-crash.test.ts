@@ -8,16 +8,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type App, buildTestApp, registerUser, usingPostgres } from '../helpers.js'
 import { type Inbox, startInbox, waitUntil } from '../mail/inbox.js'
-import { jobRows } from './helpers.js'
-
-// Short expiry and retry delay, so pg-boss hands a dead worker's job on within seconds.
-const QUEUE_ENV = {
-  JOBS_EXPIRE: '3',
-  JOBS_RETRY_DELAY: '1',
-  JOBS_RETRY_LIMIT: '5',
-  JOBS_POLL_INTERVAL: '0.5',
-  JOBS_MAINTENANCE_INTERVAL: '1',
-}
+import { FAST_REDELIVERY_ENV, jobRows } from './helpers.js'
 
 let app: App
 let inbox: Inbox
@@ -26,7 +17,7 @@ const children: ChildProcess[] = []
 beforeAll(async () => {
   if (!usingPostgres()) return
   inbox = await startInbox()
-  app = await buildTestApp({ ...QUEUE_ENV, WORKERS_IN_PROCESS: 'false', SMTP_URL: inbox.url })
+  app = await buildTestApp({ ...FAST_REDELIVERY_ENV, WORKERS_IN_PROCESS: 'false', SMTP_URL: inbox.url })
 })
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
@@ -47,7 +38,7 @@ function startWorker(env: Record<string, string>): Worker {
     cwd: process.cwd(),
     env: {
       ...process.env,
-      ...QUEUE_ENV,
+      ...FAST_REDELIVERY_ENV,
       NODE_ENV: 'test',
       DATABASE_URL: app.config.DATABASE_URL!,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'stagedoor-worker-')),

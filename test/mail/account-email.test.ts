@@ -149,3 +149,51 @@ describe('POST /auth/password/forgot and /auth/password/reset', () => {
     expect(problem(await post('/auth/email/verify', {})).code).toBe('VALIDATION_FAILED')
   })
 })
+
+describe('account e-mail against a hostile user', () => {
+  const resetMails = (email: string) => (m: { to: string[]; subject: string }) =>
+    to(email)(m) && m.subject.includes('Reset')
+
+  it('an address gets one reset e-mail per cooldown, however often it is asked for (every answer 202)', async () => {
+    const user = await registerUser(app)
+    for (let i = 0; i < 3; i++) {
+      expect((await post('/auth/password/forgot', { email: user.email })).statusCode).toBe(202)
+    }
+    await inbox.waitFor(1, resetMails(user.email))
+    await new Promise((r) => setTimeout(r, 2500))
+    expect(inbox.messages.filter(resetMails(user.email))).toHaveLength(1)
+  })
+
+  it('changing the password voids a reset link mailed before', async () => {
+    const user = await registerUser(app)
+    await post('/auth/password/forgot', { email: user.email })
+    const token = tokenFrom((await inbox.waitFor(1, resetMails(user.email)))[0]!, '/reset-password')
+    const changed = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/users/me/password',
+      headers: user.auth,
+      payload: { current_password: PASSWORD, new_password: 'Changed-strong-Pass-4' },
+    })
+    expect(changed.statusCode).toBe(204)
+    const reset = await post('/auth/password/reset', { token, password: 'Attacker-chosen-Pass-5' })
+    expect(reset.statusCode).toBe(400)
+    expect(problem(reset).code).toBe('TOKEN_INVALID')
+    await login(app, { email: user.email, password: 'Changed-strong-Pass-4' })
+  })
+
+  it('changing the address tells the old address, naming the new one', async () => {
+    const user = await registerUser(app)
+    await inbox.waitFor(1, to(user.email))
+    const newEmail = `moved_${user.email}`
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: user.auth,
+      payload: { email: newEmail },
+    })
+    expect(patch.statusCode).toBe(200)
+    const [mail] = await inbox.waitFor(1, (m) => to(user.email)(m) && m.subject.includes('changed'))
+    expect(mail!.subject).toBe('The e-mail address of your Stagedoor account changed')
+    expect(mail!.text).toContain(newEmail)
+  })
+})

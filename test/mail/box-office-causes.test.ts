@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { when } from '../../src/mail/format.js'
-import { expireStaleHolds } from '../../src/modules/reservations/reservations.expiry.js'
+import { expireStaleHolds } from '../../src/modules/box-office/expire-holds.service.js'
 import { buildBoxOfficeApp, lapseReservation, payAs, quickUsers, reserveAs } from '../factories/boxoffice.js'
 import { makeEvent } from '../factories/events.js'
 import { makeFriends } from '../factories/social.js'
@@ -156,7 +156,7 @@ describe('expiry: reservation expired', () => {
       'Your reservation for Lapse Live expired',
     ])
     expect(toBooker![1]!.text).toContain('2 tickets')
-    expect(toBooker![1]!.text).toContain(`http://stagedoor.test/events/${event.id}`)
+    expect(toBooker![1]!.text).toContain(`http://stagedoor.test/events/${event.id}?again=${made.id}`)
   })
 
   it('when a reservation expires a lapsed hold to make room, then that booker is told once; the failed reservation tells no one', async () => {

@@ -136,6 +136,18 @@ describe('box-office messages', () => {
       refundCents: 0,
     })
     expectBoth(await received('Cancelled: Free show'), ['nothing to refund'])
+    await queueEventCancelled(app.ctx.db, app.ctx, {
+      userId: payer.id,
+      event: { ...event, title: 'Waited for' },
+      ticketCount: 0,
+      currency: 'EUR',
+      refundCents: 0,
+      waiting: true,
+    })
+    const waited = await received('Cancelled: Waited for')
+    expectBoth(waited, ['You were on its waiting list, which is now closed.'])
+    expect(waited.text).not.toContain('Your tickets')
+    expect(waited.text).not.toContain('refund')
   })
 
   it('a message to a deleted account is dropped, not retried', async () => {
@@ -187,4 +199,5 @@ const sampleVars = {
   section: 'A',
   seat: 'B',
   refund: '$1.00',
+  expiresAt: 'in 30 minutes',
 }

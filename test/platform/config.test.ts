@@ -92,4 +92,20 @@ describe('configuration', () => {
       loadConfig({ ...env, NODE_ENV: 'test', UNSAFE_DISABLE_GUARDS: 'capacity,seat-lock' }),
     ).toThrow(/UNSAFE_DISABLE_GUARDS: unknown guard seat-lock/)
   })
+
+  it('TRUST_PROXY takes a hop count or addresses and CIDR ranges, never a blanket true', () => {
+    const dir = dataDir()
+    expect(loadConfig({ DATA_DIR: dir }).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1)
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '10.0.0.0/8, fd00::/8,192.0.2.7' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.7',
+    ])
+    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: "true"/)
+    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: '10.0.0.0/33' })).toThrow(
+      /TRUST_PROXY: not an address/,
+    )
+    expect(() => loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'proxy.local' })).toThrow(/TRUST_PROXY/)
+  })
 })

@@ -23,7 +23,7 @@ describe('GET /openapi.json', () => {
     }
     expect(doc.paths['/api/v1/users/me'].get.security).toEqual([{ bearerAuth: [] }])
     expect(doc.paths['/api/v1/users/me'].get.responses['401']).toBeDefined()
-    expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined()
+    expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([])
     expect(doc.components.schemas.Problem).toBeDefined()
   })
 

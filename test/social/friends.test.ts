@@ -239,13 +239,13 @@ describe('POST /friend-requests/{id}/accept', () => {
     expect(res.json()).toMatchObject({ code: 'ALREADY_FRIENDS' })
   })
 
-  it('when the addressee declined earlier, then they can still accept', async () => {
+  it('when the addressee declined earlier, then accepting is 409 REQUEST_NOT_PENDING', async () => {
     const [a, b] = [await registerUser(app), await registerUser(app)]
     const req = (await sendRequest(a, b.id)).json()
     await act(b, req.id, 'decline')
     const res = await act(b, req.id, 'accept')
-    expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ status: 'accepted' })
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({ code: 'REQUEST_NOT_PENDING' })
   })
 })
 

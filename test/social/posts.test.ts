@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeEvent } from '../factories/events.js'
 import { likePost, makeComment, makePost } from '../factories/social.js'
@@ -280,6 +281,58 @@ describe('GET /posts', () => {
       total: 0,
       total_pages: 0,
     })
+  })
+
+  it('when posts are written and deleted, or their author is deleted, then total stays exact (counters)', async () => {
+    const [a, b] = [await registerUser(app), await registerUser(app)]
+    const totalOf = async (query: string) => (await list(b, query)).json().total as number
+    const everyone = await totalOf('')
+    const mine = [await makePost(app, a), await makePost(app, a), await makePost(app, a)]
+    await makePost(app, b)
+    expect(await totalOf(`?author_id=${a.id}`)).toBe(3)
+    expect(await totalOf('')).toBe(everyone + 4)
+    // Past the last page there is no row to carry the total: still exact.
+    expect((await list(b, `?author_id=${a.id}&page=9`)).json()).toMatchObject({ data: [], total: 3 })
+    await app.inject({ method: 'DELETE', url: `/api/v1/posts/${mine[0].id}`, headers: a.auth })
+    expect(await totalOf(`?author_id=${a.id}`)).toBe(2)
+    // Deleting the account cascades to the posts without passing through the posts service.
+    const gone = await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: a.auth })
+    expect(gone.statusCode).toBe(204)
+    expect(await totalOf('')).toBe(everyone + 1)
+    const [row] = await app.database.db
+      .execute(sql`select count(*)::int n from posts`)
+      .then((r) => (r as unknown as { rows: { n: number }[] }).rows)
+    expect(await totalOf('')).toBe(row!.n)
+  })
+
+  it("when a post is about someone else's draft, then its title is not shown and its event filter is 404", async () => {
+    const [organizer, reader] = [await registerUser(app), await registerUser(app)]
+    const admin = await registerAdmin(app)
+    const draft = await makeEvent(app, organizer, { title: 'Secret premiere', status: 'draft' })
+    const post = await makePost(app, organizer, { body: 'Soon!', event_id: draft.id })
+    const share = await makePost(app, reader, { shared_post_id: post.id })
+    expect((await get(reader, post.id)).json().event).toBeNull()
+    expect((await get(reader, share.id)).json().shared_post.event).toBeNull()
+    const listed = (await list(reader, `?author_id=${organizer.id}`)).json().data
+    expect(listed.map((p: { event: unknown }) => p.event)).toEqual([null])
+    expect(JSON.stringify(listed)).not.toContain('Secret premiere')
+    const found = await app.inject({
+      method: 'GET',
+      url: '/api/v1/search?q=soon&type=posts',
+      headers: reader.auth,
+    })
+    expect(JSON.stringify(found.json())).not.toContain('Secret premiere')
+    expect((await list(reader, `?event_id=${draft.id}`)).statusCode).toBe(404)
+    // The organizer and admins see it, as they see the draft itself.
+    expect((await get(organizer, post.id)).json().event).toEqual({ id: draft.id, title: 'Secret premiere' })
+    expect((await get(admin, share.id)).json().shared_post.event).toEqual({
+      id: draft.id,
+      title: 'Secret premiere',
+    })
+    expect((await list(organizer, `?event_id=${draft.id}`)).json().total).toBe(1)
+    // Published, it shows to everyone.
+    await app.inject({ method: 'POST', url: `/api/v1/events/${draft.id}/publish`, headers: organizer.auth })
+    expect((await get(reader, post.id)).json().event).toEqual({ id: draft.id, title: 'Secret premiere' })
   })
 
   it('when the page is 20 posts instead of 5, then the number of queries is the same', async () => {

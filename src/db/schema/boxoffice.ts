@@ -2,6 +2,7 @@
 // Money rows never cascade from people: a deleted user leaves their invoices behind, anonymised.
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   check,
   index,
   integer,
@@ -15,6 +16,7 @@ import {
 } from 'drizzle-orm/pg-core'
 import { users } from './accounts.js'
 import { events } from './events.js'
+import { vouchers } from './vouchers.js'
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -82,9 +84,15 @@ export const reservations = pgTable(
       .references(() => events.id, { onDelete: 'restrict' }),
     bookerId: integer('booker_id').references(() => users.id, { onDelete: 'set null' }),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** The voucher this reservation used (one per reservation); a used voucher cannot be deleted. */
+    voucherId: integer('voucher_id').references(() => vouchers.id, { onDelete: 'restrict' }),
     ...timestamps,
   },
-  (t) => [index('reservations_booker_idx').on(t.bookerId), index('reservations_expires_idx').on(t.expiresAt)],
+  (t) => [
+    index('reservations_booker_idx').on(t.bookerId),
+    index('reservations_expires_idx').on(t.expiresAt),
+    index('reservations_voucher_idx').on(t.voucherId),
+  ],
 )
 
 /** A live ticket is `held` (reserved, unpaid) or `confirmed` (paid); `cancelled` and `expired` gave their place back. */
@@ -108,6 +116,13 @@ export const tickets = pgTable(
       .notNull()
       .default('held'),
     priceCents: integer('price_cents').notNull(),
+    // When the ticket was last handed to a friend: from then on only its holder may give it back.
+    transferredAt: timestamp('transferred_at', { withTimezone: true }),
+    // Part of the signed check-in code: bumped on transfer and refund, so a code shown before stops working.
+    codeVersion: integer('code_version').notNull().default(1),
+    // When the ticket was checked in at the door (once), and by whom.
+    checkedInAt: timestamp('checked_in_at', { withTimezone: true }),
+    checkedInBy: integer('checked_in_by').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps,
   },
   (t) => [
@@ -119,6 +134,9 @@ export const tickets = pgTable(
     index('tickets_reservation_idx').on(t.reservationId),
     index('tickets_holder_idx').on(t.holderId, t.id),
     index('tickets_booker_idx').on(t.bookerId, t.id),
+    index('tickets_event_checked_in_idx')
+      .on(t.eventId, t.checkedInAt)
+      .where(sql`${t.checkedInAt} is not null`),
     check('tickets_status_check', sql`${t.status} in ('held', 'confirmed', 'cancelled', 'expired')`),
   ],
 )
@@ -137,8 +155,9 @@ export const invoices = pgTable(
       .notNull()
       .references(() => events.id, { onDelete: 'restrict' }),
     payerId: integer('payer_id').references(() => users.id, { onDelete: 'set null' }),
-    amountCents: integer('amount_cents').notNull(),
-    refundedCents: integer('refunded_cents').notNull().default(0),
+    // 64-bit: an invoice is up to 100 tickets at up to 100,000,000 minor units each, beyond `integer`.
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+    refundedCents: bigint('refunded_cents', { mode: 'number' }).notNull().default(0),
     currency: text('currency').notNull(),
     status: text('status', { enum: ['open', 'paid', 'expired', 'void', 'refunded'] })
       .notNull()
@@ -173,7 +192,10 @@ export const invoiceLines = pgTable(
       .notNull()
       .references(() => tickets.id, { onDelete: 'restrict' }),
     description: text('description').notNull(),
+    /** What the line charges: the ticket's price less `discount_cents`. */
     amountCents: integer('amount_cents').notNull(),
+    /** What a voucher took off the ticket's price (0 without one): bigint, like the invoices' money. */
+    discountCents: bigint('discount_cents', { mode: 'number' }).notNull().default(0),
     refundedAt: timestamp('refunded_at', { withTimezone: true }),
   },
   (t) => [

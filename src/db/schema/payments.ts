@@ -1,6 +1,6 @@
 // Money movements through the payment provider: one successful charge per invoice, any number of refunds.
 import { sql } from 'drizzle-orm'
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { invoices } from './boxoffice.js'
 
 /** A successful charge or refund. Declined charges change nothing and leave no row. */
@@ -14,7 +14,7 @@ export const payments = pgTable(
     kind: text('kind', { enum: ['charge', 'refund'] }).notNull(),
     provider: text('provider').notNull(),
     method: text('method'),
-    amountCents: integer('amount_cents').notNull(),
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
     currency: text('currency').notNull(),
     reference: text('reference').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

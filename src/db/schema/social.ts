@@ -145,3 +145,14 @@ export const postLikes = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.postId] }), index('post_likes_post_idx').on(t.postId)],
 )
+
+/**
+ * How many posts exist, all together (`author_id` 0) and per author: the exact `total` of GET /posts without
+ * a `count(*)` over the table. Kept by statement-level triggers on posts (migration post_counts), in the
+ * same transaction as each insert and delete, cascades included. No foreign key: row 0 has no user, and a
+ * deleted author's row is left at 0 by the cascade that deletes their posts.
+ */
+export const postCounts = pgTable('post_counts', {
+  authorId: integer('author_id').primaryKey(),
+  posts: integer('posts').notNull().default(0),
+})

@@ -1,11 +1,11 @@
 // The e-mailed account flows: forgotten password, password reset, address verification.
-import { and, eq, isNull } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
-import { users, userTokens } from '../../db/schema/index.js'
+import { users } from '../../db/schema/index.js'
 import { assertPasswordStrong, hashPassword } from '../../lib/passwords.js'
 import { queuePasswordReset } from '../../mail/queue.js'
 import { revokeSessions } from './auth.service.js'
-import { consumeUserToken, findUserToken, tokenInvalid } from './user-tokens.js'
+import { consumeUserToken, findUserToken, tokenInvalid, voidResetTokens } from './user-tokens.js'
 
 /**
  * Always the same work and the same answer: one job, whether or not the address belongs to anyone, so
@@ -29,16 +29,7 @@ export async function resetPassword(ctx: Ctx, input: { token: string; password: 
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id))
     await revokeSessions(tx, user.id)
     // Other reset links still in flight would undo this reset; they end with it.
-    await tx
-      .update(userTokens)
-      .set({ usedAt: new Date() })
-      .where(
-        and(
-          eq(userTokens.userId, user.id),
-          eq(userTokens.purpose, 'reset_password'),
-          isNull(userTokens.usedAt),
-        ),
-      )
+    await voidResetTokens(tx, user.id)
   })
 }
 

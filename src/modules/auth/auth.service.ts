@@ -1,5 +1,5 @@
 // Sign-up, sign-in and sessions: a session is a family of rotating refresh tokens born from one login.
-import { and, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
@@ -30,6 +30,18 @@ export async function register(
   ctx: Ctx,
   input: { email: string; username: string; password: string; display_name?: string },
 ): Promise<TokenPairResult> {
+  return createAccount(ctx, input, (tx, user) => openSession(tx, ctx, user, true))
+}
+
+/**
+ * Creates an account, queues its welcome/verification e-mail and signs it in with `signIn` (a token pair
+ * for the API, a cookie session for the pages), all in one transaction.
+ */
+export async function createAccount<T>(
+  ctx: Ctx,
+  input: { email: string; username: string; password: string; display_name?: string },
+  signIn: (tx: Db, user: User) => Promise<T>,
+): Promise<T> {
   const email = input.email.trim()
   assertPasswordStrong(input.password, { username: input.username, email })
   const passwordHash = await hashPassword(input.password)
@@ -46,7 +58,7 @@ export async function register(
         .returning()
       // In the same transaction: a registration that rolls back sends nothing, one that commits always sends.
       await queueVerifyEmail(tx, ctx, { userId: user!.id, email: user!.email, welcome: true })
-      return openSession(tx, ctx, user!, true)
+      return signIn(tx, user!)
     })
   } catch (err) {
     throw takenError(uniqueViolation(err)) ?? err
@@ -54,6 +66,11 @@ export async function register(
 }
 
 export async function login(ctx: Ctx, input: { email: string; password: string }): Promise<TokenPairResult> {
+  return openSession(ctx.db, ctx, await checkCredentials(ctx, input), true)
+}
+
+/** The user these credentials (email or username, and password) belong to, or INVALID_CREDENTIALS. */
+export async function checkCredentials(ctx: Ctx, input: { email: string; password: string }): Promise<User> {
   const login = input.email.trim().toLowerCase()
   const [user] = await ctx.db
     .select()
@@ -63,19 +80,31 @@ export async function login(ctx: Ctx, input: { email: string; password: string }
   // Unknown user and wrong password cost the same argon2 work and get the same answer.
   const ok = await verifyPassword(user?.passwordHash, input.password)
   if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Email/username or password is wrong')
-  return openSession(ctx.db, ctx, user, true)
+  return user
+}
+
+/** Inserts a session row (no tokens): the id a cookie session names. */
+export async function startSession(db: Db, ctx: Ctx, userId: number): Promise<string> {
+  const expiresAt = new Date(Date.now() + ctx.config.REFRESH_TOKEN_TTL * 1000)
+  const [session] = await db.insert(sessions).values({ userId, expiresAt }).returning({ id: sessions.id })
+  return session!.id
+}
+
+/** Ends one session of a user: every token or cookie that names it stops working at once. */
+export async function endSession(db: Db, userId: number, sessionId: string): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
 }
 
 /** Starts a session (a new refresh-token family) and signs its first access token. */
 export async function openSession(db: Db, ctx: Ctx, user: User, fresh: boolean): Promise<TokenPairResult> {
-  const expiresAt = new Date(Date.now() + ctx.config.REFRESH_TOKEN_TTL * 1000)
-  const [session] = await db
-    .insert(sessions)
-    .values({ userId: user.id, expiresAt })
-    .returning({ id: sessions.id })
+  const sessionId = await startSession(db, ctx, user.id)
   const refresh = newOpaqueToken()
-  await db.insert(refreshTokens).values({ sessionId: session!.id, tokenHash: refresh.hash, expiresAt })
-  return tokenPair(ctx, user, session!.id, refresh.token, fresh)
+  const expiresAt = new Date(Date.now() + ctx.config.REFRESH_TOKEN_TTL * 1000)
+  await db.insert(refreshTokens).values({ sessionId, tokenHash: refresh.hash, expiresAt })
+  return tokenPair(ctx, user, sessionId, refresh.token, fresh)
 }
 
 function tokenPair(
@@ -144,12 +173,7 @@ export async function logout(ctx: Ctx, actor: Actor, refreshToken?: string): Pro
         .where(and(eq(refreshTokens.tokenHash, hashOpaqueToken(refreshToken)), eq(sessions.userId, actor.id)))
       if (row) ids.push(row.sessionId)
     }
-    for (const id of ids) {
-      await tx
-        .update(sessions)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-    }
+    for (const id of ids) await endSession(tx, actor.id, id)
   })
 }
 
@@ -173,4 +197,14 @@ export async function revokeSessions(db: Db, userId: number, keepSessionId?: str
         keepSessionId ? ne(sessions.id, keepSessionId) : undefined,
       ),
     )
+}
+
+/** The user's sessions that still work (neither revoked nor expired), newest first. */
+export async function activeSessions(db: Db, userId: number) {
+  return db
+    .select({ id: sessions.id, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+    .orderBy(desc(sessions.createdAt))
+    .limit(100)
 }

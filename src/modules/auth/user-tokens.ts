@@ -58,3 +58,31 @@ function liveToken(purpose: UserTokenPurpose, token: string) {
     gt(userTokens.expiresAt, new Date()),
   )
 }
+
+/** Ends every reset link of the account still in flight (after a reset or a password change). */
+export async function voidResetTokens(db: Db, userId: number): Promise<void> {
+  await db
+    .update(userTokens)
+    .set({ usedAt: new Date() })
+    .where(
+      and(eq(userTokens.userId, userId), eq(userTokens.purpose, 'reset_password'), isNull(userTokens.usedAt)),
+    )
+}
+
+/** True when a reset link was mailed to the account within the last `seconds` (the per-address cooldown). */
+export async function resetMailedRecently(db: Db, userId: number, seconds: number): Promise<boolean> {
+  if (seconds <= 0) return false
+  const since = new Date(Date.now() - seconds * 1000)
+  const [row] = await db
+    .select({ id: userTokens.id })
+    .from(userTokens)
+    .where(
+      and(
+        eq(userTokens.userId, userId),
+        eq(userTokens.purpose, 'reset_password'),
+        gt(userTokens.createdAt, since),
+      ),
+    )
+    .limit(1)
+  return row !== undefined
+}

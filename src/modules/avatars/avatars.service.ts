@@ -1,6 +1,6 @@
 // Avatar uploads: the bytes decide the format, sharp re-encodes to a 256×256 webp (dropping metadata).
 import { eq } from 'drizzle-orm'
-import sharp, { type Metadata } from 'sharp'
+import type { Metadata } from 'sharp'
 import type { Actor, Ctx } from '../../context.js'
 import { users } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
@@ -16,6 +16,8 @@ const unsupported = () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'The file is no
 
 /** Checks the real format from the bytes and the pixel count from the header, then decodes and re-encodes. */
 export async function toAvatarImage(input: Buffer): Promise<Buffer> {
+  // Loaded on the first upload: libvips is ~18 MiB in every server process that never sees one.
+  const { default: sharp } = await import('sharp')
   let meta: Metadata
   try {
     meta = await sharp(input).metadata()

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { type Db, preparedOnce } from '../../db/client.js'
 import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
+import { managesEvent } from '../../lib/access.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { toPublicUser } from '../users/users.schemas.js'
 import type { EventT, SectionT } from './events.schemas.js'
@@ -108,12 +109,8 @@ export function toEvent(ctx: Ctx, row: Loaded): EventT {
   }
 }
 
-export function canManage(actor: Actor | null, event: Pick<EventRow, 'organizerId'>): boolean {
-  return actor !== null && (actor.role === 'admin' || event.organizerId === actor.id)
-}
-
 export function canSee(actor: Actor | null, event: Pick<EventRow, 'organizerId' | 'status'>): boolean {
-  return event.status !== 'draft' || canManage(actor, event)
+  return event.status !== 'draft' || managesEvent(actor, event)
 }
 
 // One prepared statement for every caller: who may see the row is decided from the row itself (canSee), so
@@ -148,7 +145,7 @@ export async function eventForChange(
   const query = db.select().from(events).where(eq(events.id, id))
   const [event] = await (lock === 'none' ? query : query.for(lock))
   if (!event || !canSee(actor, event)) throw notFound('Event')
-  if (!canManage(actor, event)) throw forbidden('Only the organizer or an admin may change this event')
+  if (!managesEvent(actor, event)) throw forbidden('Only the organizer or an admin may change this event')
   return event
 }
 

@@ -1,5 +1,6 @@
 // Events: the public catalogue, one event, and the organizer's create, edit, publish and delete.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { pageParams, sendPage } from '../../lib/pagination.js'
 import { Empty, Paginated, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
@@ -7,11 +8,20 @@ import { CreateEventBody, Event, EventListQuery, EventParams, UpdateEventBody } 
 import {
   createEvent,
   deleteEvent,
-  getEvent,
-  listEvents,
+  getEventJson,
+  listEventsJson,
   publishEvent,
   updateEvent,
 } from './events.service.js'
+
+/**
+ * The body is already JSON text (PostgreSQL wrote it in the response schema's shape), sent as it is. Set only
+ * once the read succeeded, so that an error's problem is still serialised.
+ */
+function asJsonText(reply: FastifyReply, body: string): string {
+  reply.serializer((text: unknown) => text as string)
+  return body
+}
 
 export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -29,13 +39,17 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       onRequest: app.authenticateOptional,
     },
-    async (req, reply) => {
-      if (app.eventsCache.tryServe(req, reply)) return reply
-      const generation = app.eventsCache.currentGeneration
-      const page = pageParams(req.query)
-      const result = sendPage(req, reply, await listEvents(app.ctx, req.actor, req.query, page))
-      return app.eventsCache.send(req, reply, generation, result)
-    },
+    async (req, reply) =>
+      app.eventsCache.answer(req, reply, async () => {
+        const { body, page } = await listEventsJson(
+          app.readCtx(req),
+          req.actor,
+          req.query,
+          pageParams(req.query),
+        )
+        sendPage(req, reply, page)
+        return asJsonText(reply, body)
+      }),
   )
 
   app.post(
@@ -50,6 +64,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CreateEventBody,
         response: { 201: Event },
       },
+      config: { rateLimit: app.creationRateLimit },
       onRequest: app.authenticate,
     },
     async (req, reply) => reply.code(201).send(await createEvent(app.ctx, actorOf(req), req.body)),
@@ -67,11 +82,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       onRequest: app.authenticateOptional,
     },
-    async (req, reply) => {
-      if (app.eventsCache.tryServe(req, reply)) return reply
-      const generation = app.eventsCache.currentGeneration
-      return app.eventsCache.send(req, reply, generation, await getEvent(app.ctx, req.actor, req.params.id))
-    },
+    async (req, reply) =>
+      app.eventsCache.answer(req, reply, async () =>
+        asJsonText(reply, await getEventJson(app.readCtx(req), req.actor, req.params.id)),
+      ),
   )
 
   app.patch(

@@ -1,18 +1,18 @@
 // Event and section representations, request bodies and list queries.
 import { type Static, Type } from 'typebox'
-import { Id, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
 export const SECTION_LIMITS = { capacity: 1_000_000, rows: 100, seatsPerRow: 200, price: 100_000_000 }
 
-const SectionName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+const SectionName = Line({ minLength: 1, maxLength: 100, pattern: '\\S' })
 const PriceCents = Type.Integer({ minimum: 0, maximum: SECTION_LIMITS.price, description: 'Minor units' })
 const Capacity = Type.Integer({ minimum: 1, maximum: SECTION_LIMITS.capacity })
 const Rows = Type.Integer({ minimum: 1, maximum: SECTION_LIMITS.rows })
 const SeatsPerRow = Type.Integer({ minimum: 1, maximum: SECTION_LIMITS.seatsPerRow })
 const Kind = Type.Union([Type.Literal('general'), Type.Literal('seated')])
-const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
-const Venue = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+const Title = Line({ minLength: 1, maxLength: 200, pattern: '\\S' })
+const Venue = Line({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const Description = Type.String({ maxLength: 10_000 })
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. AUD' })
 const MaxTickets = Type.Integer({ minimum: 1, maximum: 10_000 })
@@ -106,10 +106,10 @@ export const EVENT_SORTS = ['starts_at', 'created_at', 'title', 'min_price_cents
 export type EventSort = (typeof EVENT_SORTS)[number]
 
 export const EventListQuery = Type.Object({
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the title' })),
+  q: Type.Optional(Line({ minLength: 1, maxLength: 100, description: 'Part of the title' })),
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Starts at or after' })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Starts at or before' })),
-  venue: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Part of the venue' })),
+  venue: Type.Optional(Line({ minLength: 1, maxLength: 200, description: 'Part of the venue' })),
   organizer_id: Type.Optional(Id),
   status: Type.Optional(
     Type.Union([Type.Literal('published'), Type.Literal('cancelled'), Type.Literal('draft')], {
@@ -125,8 +125,20 @@ export type EventListInput = Static<typeof EventListQuery>
 export const EventParams = Type.Object({ id: Id })
 export const SectionParams = Type.Object({ id: Id, section_id: Id })
 
+/** The most seats one page of the seat map holds (and its default page size). */
+export const SEAT_PAGE_MAX = 1000
+
 export const SeatsQuery = Type.Object({
   section_id: Type.Optional(Id),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+  per_page: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: SEAT_PAGE_MAX,
+      default: SEAT_PAGE_MAX,
+      description: 'Seats per page',
+    }),
+  ),
 })
 
 export const Seat = Type.Object({
@@ -138,5 +150,6 @@ export const Seat = Type.Object({
 })
 
 export const SeatMap = Type.Array(Seat, {
-  description: 'Every seat, front row first; a hold past its expiry counts as available',
+  maxItems: SEAT_PAGE_MAX,
+  description: 'One page of seats, front row first; a hold past its expiry counts as available',
 })

@@ -1,13 +1,20 @@
 // Events: creating drafts with their sections, the public catalogue, editing, publishing and deleting.
-import { type AnyColumn, and, asc, count, desc, eq, gte, like, lte, type SQL, sql } from 'drizzle-orm'
+import { count, eq } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { type Db, preparedOnce } from '../../db/client.js'
+import { runStatement } from '../../db/client.js'
 import { foreignKeyViolation } from '../../db/errors.js'
-import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
-import { AppError, invalid } from '../../lib/errors.js'
-import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
+import { events, reservations, sections, tickets } from '../../db/schema/index.js'
+import { AppError, invalid, notFound } from '../../lib/errors.js'
+import { type Page, type PageParams, parseSort, toPage } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
-import { eventColumns, eventForChange, loadEvent, refreshMinPrice, toEvent } from './events.queries.js'
+import {
+  avatarPrefix,
+  EVENT_JSON_BY_ID,
+  type EventJsonRow,
+  pageStatement,
+  totalStatement,
+} from './events.json.js'
+import { canSee, eventForChange, loadEvent, refreshMinPrice } from './events.queries.js'
 import type {
   CreateEventInput,
   EventListInput,
@@ -15,7 +22,7 @@ import type {
   EventT,
   UpdateEventInput,
 } from './events.schemas.js'
-import { insertSections, sectionShape } from './sections.service.js'
+import { assertSeatRoom, insertSections, sectionShape } from './sections.service.js'
 
 // Node's own list of ISO 4217 codes; the schema has already checked the three-capital-letters shape.
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
@@ -36,6 +43,15 @@ export async function createEvent(ctx: Ctx, actor: Actor, input: CreateEventInpu
   const endsAt = input.ends_at ? new Date(input.ends_at) : null
   assertTimes(startsAt, endsAt)
   const shaped = input.sections.map((s, i) => ({ input: s, shape: sectionShape(s, `body.sections.${i}`) }))
+  const most = ctx.config.MAX_SECTIONS_PER_EVENT
+  if (shaped.length > most) throw new AppError('CONFLICT', `An event has at most ${most} sections`)
+  const seated = shaped.filter((s) => s.shape.kind === 'seated')
+  await assertSeatRoom(
+    ctx.db,
+    ctx.config,
+    null,
+    seated.reduce((n, s) => n + s.shape.capacity, 0),
+  )
   const id = await ctx.db.transaction(async (tx) => {
     const [event] = await tx
       .insert(events)
@@ -63,91 +79,94 @@ export function getEvent(ctx: Ctx, actor: Actor | null, id: number): Promise<Eve
 
 /**
  * Which statuses a list shows: published by default; cancelled events stay public; drafts only to their
- * organizer (an admin sees every draft, an anonymous caller none). `kind` names the statement's shape; the
- * values are placeholders (`status`, `actor`) so one prepared statement serves every caller of that shape.
+ * organizer (an admin sees every draft, an anonymous caller none). `kind` names the statement's shape.
  */
-function statusFilter(actor: Actor | null, status: EventListInput['status']): { kind: string; where: SQL } {
-  if (status !== 'draft') return { kind: 'status', where: eq(events.status, sql.placeholder('status')) }
-  if (!actor) return { kind: 'none', where: sql`false` }
-  const drafts = eq(events.status, 'draft')
-  if (actor.role === 'admin') return { kind: 'drafts', where: drafts }
-  return { kind: 'own-drafts', where: and(drafts, eq(events.organizerId, sql.placeholder('actor')))! }
+function statusFilter(actor: Actor | null, status: EventListInput['status'], bind: (v: unknown) => string) {
+  if (status !== 'draft') return { kind: 'status', where: `e.status = ${bind(status ?? 'published')}` }
+  if (!actor) return { kind: 'none', where: 'false' }
+  if (actor.role === 'admin') return { kind: 'drafts', where: `e.status = 'draft'` }
+  return { kind: 'own-drafts', where: `e.status = 'draft' and e.organizer_id = ${bind(actor.id)}` }
 }
 
-const SORT_KEYS: Record<EventSort, SQL | AnyColumn> = {
-  starts_at: events.startsAt,
-  created_at: events.createdAt,
-  title: sql`lower(${events.title})`,
-  min_price_cents: events.minPriceCents,
+const SORT_KEYS: Record<EventSort, string> = {
+  starts_at: 'e.starts_at',
+  created_at: 'e.created_at',
+  title: 'lower(e.title)',
+  min_price_cents: 'e.min_price_cents',
 }
 
-/** The list statement for one shape (status kind, which filters are present, sort), values as placeholders. */
-function listStatement(
-  db: Db,
-  status: { kind: string; where: SQL },
+/**
+ * A page of the catalogue as the JSON text the API sends (`data` built by PostgreSQL, events.json.ts), and the
+ * page's numbers for the envelope and the Link header. One statement per shape (status kind, which filters
+ * are present, sort, page size), prepared on each connection; the values are its parameters.
+ */
+export async function listEventsJson(
+  ctx: Ctx,
+  actor: Actor | null,
   query: EventListInput,
-  field: EventSort,
-  descending: boolean,
-) {
+  page: PageParams,
+): Promise<{ body: string; page: Page<never> }> {
+  const { field, desc: descending } = parseSort<EventSort>(query.sort, 'starts_at')
+  const values: unknown[] = [avatarPrefix(ctx)]
+  const bind = (v: unknown) => {
+    values.push(v)
+    return `$${values.length}`
+  }
+  const status = statusFilter(actor, query.status, bind)
+  const where = [status.where]
+  if (query.q !== undefined) where.push(`lower(e.title) like ${bind(containsPattern(query.q))}`)
+  if (query.venue !== undefined) where.push(`lower(e.venue) like ${bind(containsPattern(query.venue))}`)
+  if (query.from !== undefined) where.push(`e.starts_at >= ${bind(new Date(query.from))}`)
+  if (query.to !== undefined) where.push(`e.starts_at <= ${bind(new Date(query.to))}`)
+  if (query.organizer_id !== undefined) where.push(`e.organizer_id = ${bind(query.organizer_id)}`)
   const has = [query.q, query.venue, query.from, query.to, query.organizer_id].map((v) =>
     v === undefined ? 0 : 1,
   )
-  const shape = `events_list:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
-  return preparedOnce(db, shape, (d, name) => {
-    const where = and(
-      status.where,
-      query.q !== undefined ? like(sql`lower(${events.title})`, sql.placeholder('q')) : undefined,
-      query.venue !== undefined ? like(sql`lower(${events.venue})`, sql.placeholder('venue')) : undefined,
-      query.from !== undefined ? gte(events.startsAt, sql.placeholder('from')) : undefined,
-      query.to !== undefined ? lte(events.startsAt, sql.placeholder('to')) : undefined,
-      query.organizer_id !== undefined ? eq(events.organizerId, sql.placeholder('organizer')) : undefined,
-    )
-    const dir = descending ? desc : asc
-    return {
-      // The total rides along as an uncorrelated subquery (computed once), so a page is one round trip.
-      page: d
-        .select({
-          ...eventColumns,
-          total: sql<number>`(select count(*) from ${events} where ${where ?? sql`true`})`.mapWith(Number),
-        })
-        .from(events)
-        .leftJoin(users, eq(users.id, events.organizerId))
-        .where(where)
-        .orderBy(dir(SORT_KEYS[field]), dir(events.id))
-        .limit(sql.placeholder('limit'))
-        .offset(sql.placeholder('offset'))
-        .prepare(name),
-      // Past the last page there is no row to carry the total.
-      total: d.select({ n: count() }).from(events).where(where).prepare(`${name}:total`),
-    }
-  })
-}
-
-export async function listEvents(ctx: Ctx, actor: Actor | null, query: EventListInput, page: PageParams) {
-  const { field, desc: descending } = parseSort<EventSort>(query.sort, 'starts_at')
-  const statement = listStatement(ctx.db, statusFilter(actor, query.status), query, field, descending)
-  const values = {
-    status: query.status ?? 'published',
-    actor: actor?.id,
-    q: query.q === undefined ? undefined : containsPattern(query.q),
-    venue: query.venue === undefined ? undefined : containsPattern(query.venue),
-    from: query.from === undefined ? undefined : new Date(query.from),
-    to: query.to === undefined ? undefined : new Date(query.to),
-    organizer: query.organizer_id,
-    limit: page.perPage,
-    offset: page.offset,
-  }
-  const rows = await statement.page.execute(values)
+  const shape = `events_json:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
+  const condition = where.join(' and ')
+  const first = page.offset === 0
+  const statement = pageStatement(
+    shape,
+    condition,
+    SORT_KEYS[field],
+    descending,
+    page.perPage,
+    values.length,
+    first,
+    query.q !== undefined || query.venue !== undefined,
+  )
+  const rows = await runStatement<{ json: string; total: number }>(
+    ctx.db,
+    statement,
+    first ? values : [...values, page.offset],
+  )
   let total = rows[0]?.total
   if (total === undefined) {
-    const [counted] = await statement.total.execute(values)
-    total = counted?.n ?? 0
+    // Past the last page there is no row to carry the total.
+    const [counted] = await runStatement<{ total: number }>(ctx.db, totalStatement(shape, condition), values)
+    total = counted?.total ?? 0
   }
-  return toPage(
-    rows.map((r) => toEvent(ctx, r)),
-    total,
-    page,
-  )
+  const envelope = toPage<never>([], total, page)
+  const body = `{"data":[${rows.map((r) => r.json).join(',')}],"page":${envelope.page},"per_page":${envelope.per_page},"total":${envelope.total},"total_pages":${envelope.total_pages}}`
+  return { body, page: envelope }
+}
+
+/** A page of the catalogue as objects, for the pages: the same statement as `listEventsJson`. */
+export async function listEvents(
+  ctx: Ctx,
+  actor: Actor | null,
+  query: EventListInput,
+  page: PageParams,
+): Promise<Page<EventT>> {
+  const { body } = await listEventsJson(ctx, actor, query, page)
+  return JSON.parse(body) as Page<EventT>
+}
+
+/** GET /events/{id} as the JSON text the API sends; 404 when it does not exist or `actor` may not see it. */
+export async function getEventJson(ctx: Ctx, actor: Actor | null, id: number): Promise<string> {
+  const [row] = await runStatement<EventJsonRow>(ctx.db, EVENT_JSON_BY_ID, [avatarPrefix(ctx), id])
+  if (!row || !canSee(actor, { status: row.status, organizerId: row.organizer_id })) throw notFound('Event')
+  return row.json
 }
 
 export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: UpdateEventInput) {

@@ -4,8 +4,8 @@ import type { Actor, Ctx } from '../../context.js'
 import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
+import { effectiveTicketStatus } from '../box-office/box-office.holds.js'
 import { friendIdsOf } from '../friends/friends.queries.js'
-import { effectiveTicketStatus } from '../tickets/tickets.queries.js'
 import { toPublicUser } from '../users/users.schemas.js'
 import { eventForChange, visibleEventRow } from './events.queries.js'
 
@@ -112,4 +112,36 @@ export async function listAttendees(ctx: Ctx, actor: Actor, eventId: number, pag
 export async function friendsGoing(ctx: Ctx, actor: Actor, eventId: number, page: PageParams) {
   await visibleEventRow(ctx.db, actor, eventId)
   return holders(ctx, eventId, page, friendIdsOf(ctx.db, actor.id))
+}
+
+/**
+ * For a list of events (a page of the catalogue), the caller's friends holding a confirmed ticket to each, in
+ * one query: event id → usernames and display names, by username. Events the caller cannot see are not asked
+ * for (the ids come from a list the caller was shown).
+ */
+export async function friendsGoingToEach(
+  ctx: Ctx,
+  actor: Actor,
+  eventIds: number[],
+): Promise<Map<number, { username: string; display_name: string }[]>> {
+  const going = new Map<number, { username: string; display_name: string }[]>()
+  if (eventIds.length === 0) return going
+  const rows = await ctx.db
+    .selectDistinct({ eventId: tickets.eventId, username: users.username, displayName: users.displayName })
+    .from(tickets)
+    .innerJoin(users, eq(users.id, tickets.holderId))
+    .where(
+      and(
+        inArray(tickets.eventId, eventIds),
+        eq(tickets.status, 'confirmed'),
+        inArray(tickets.holderId, friendIdsOf(ctx.db, actor.id)),
+      ),
+    )
+    .orderBy(asc(tickets.eventId), asc(users.username))
+  for (const r of rows) {
+    const list = going.get(r.eventId) ?? []
+    list.push({ username: r.username, display_name: r.displayName })
+    going.set(r.eventId, list)
+  }
+  return going
 }

@@ -1,12 +1,6 @@
 // The text table `stagedoor tickets-sold` prints from the same sales report as GET /events/{id}/sales.
+import { formatMoney } from '../../lib/money.js'
 import type { SalesReport } from './sales.service.js'
-
-/** Formats minor units in the event's currency with that currency's own number of decimals. */
-export function formatMoney(cents: number, currency: string): string {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'code' })
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2
-  return format.format(cents / 10 ** digits)
-}
 
 export function formatSalesTable(report: SalesReport): string {
   const header = ['section', 'capacity', 'held', 'sold', 'available', 'revenue']
@@ -16,7 +10,7 @@ export function formatSalesTable(report: SalesReport): string {
     String(l.held),
     String(l.sold),
     String(l.available),
-    formatMoney(l.revenue_cents, report.currency),
+    formatMoney(l.revenue_cents, report.currency, 'code'),
   ]
   const body = report.sections.map((s) => line(s.name, s))
   const total = line('total', report.totals)

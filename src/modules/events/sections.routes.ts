@@ -1,9 +1,11 @@
 // Sections of an event (organizer or admin) and the public seat map.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pageParams, sendPage, toPage } from '../../lib/pagination.js'
 import { Empty, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
 import {
   EventParams,
+  SEAT_PAGE_MAX,
   SeatMap,
   SeatsQuery,
   Section,
@@ -11,7 +13,7 @@ import {
   SectionParams,
   UpdateSectionBody,
 } from './events.schemas.js'
-import { seatMap } from './seats.service.js'
+import { seatCount, seatMap } from './seats.service.js'
 import { addSection, deleteSection, updateSection } from './sections.service.js'
 
 export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -25,6 +27,7 @@ export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: SectionBody,
         response: { 201: Section, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef },
       },
+      config: { rateLimit: app.creationRateLimit },
       onRequest: app.authenticate,
     },
     async (req, reply) =>
@@ -73,8 +76,12 @@ export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'The seat map',
         description:
-          'Every seat of the event, or of `section_id`, with its status: sold (confirmed ticket), held ' +
-          '(an unexpired hold) or available. General sections have no seats.',
+          'The seats of the event, or of `section_id`, with their status: sold (confirmed ticket), held ' +
+          '(an unexpired hold) or available. General sections have no seats. Paged so that no answer is ' +
+          `unbounded: at most \`per_page\` seats (default and most ${SEAT_PAGE_MAX}) of page \`page\` (default 1), ` +
+          'in a stable order (section, row, number); the body stays a plain array, and an RFC 8288 `Link` ' +
+          'header (first, prev, next, last) and `X-Total-Count` tell what remains. A section or event of ' +
+          `at most ${SEAT_PAGE_MAX} seats comes whole on the first page.`,
         tags: ['events'],
         params: EventParams,
         querystring: SeatsQuery,
@@ -82,6 +89,12 @@ export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       onRequest: app.authenticateOptional,
     },
-    async (req) => seatMap(app.ctx, req.actor, req.params.id, req.query.section_id),
+    async (req, reply) => {
+      const page = pageParams({ page: req.query.page, per_page: req.query.per_page ?? SEAT_PAGE_MAX })
+      const rows = await seatMap(app.ctx, req.actor, req.params.id, req.query.section_id, page)
+      const total = await seatCount(app.ctx, req.params.id, req.query.section_id)
+      reply.header('x-total-count', String(total))
+      return sendPage(req, reply, toPage(rows, total, page)).data
+    },
   )
 }

@@ -1,10 +1,12 @@
 // Sections of an event: adding, resizing (never below what is held and sold), deleting empty ones, and seats.
-import { and, count, eq, gte, inArray, max, or, sql } from 'drizzle-orm'
+import { and, count, eq, gte, inArray, max, ne, or, sql, sum } from 'drizzle-orm'
+import type { Config } from '../../config.js'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { foreignKeyViolation } from '../../db/errors.js'
 import { seats, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
+import { placesCameBack } from '../box-office/waitlist.notify.js'
 import {
   type EventRow,
   eventForChange,
@@ -36,6 +38,41 @@ export function sectionShape(input: SectionInput, path: string): Shape {
     throw invalid(`${path}.capacity`, 'must equal rows × seats_per_row for a seated section (or be left out)')
   }
   return { kind, capacity, rows: input.rows, seatsPerRow: input.seats_per_row }
+}
+
+/**
+ * 409 CONFLICT when the event's seated sections would hold more than MAX_SEATS_PER_EVENT seats: `seats` new
+ * ones beside those of its other seated sections (all but `replacing`, the section being resized). Called
+ * under the event lock that serialises section changes, so two changes at once cannot both take the last room.
+ */
+export async function assertSeatRoom(
+  db: Db,
+  config: Pick<Config, 'MAX_SEATS_PER_EVENT'>,
+  eventId: number | null,
+  seats: number,
+  replacing?: number,
+): Promise<void> {
+  let others = 0
+  if (eventId !== null) {
+    const [row] = await db
+      .select({ n: sum(sections.capacity).mapWith(Number) })
+      .from(sections)
+      .where(
+        and(
+          eq(sections.eventId, eventId),
+          eq(sections.kind, 'seated'),
+          replacing === undefined ? undefined : ne(sections.id, replacing),
+        ),
+      )
+    others = row?.n ?? 0
+  }
+  const most = config.MAX_SEATS_PER_EVENT
+  if (others + seats > most) {
+    throw new AppError(
+      'CONFLICT',
+      `An event has at most ${most} seats; its other seated sections have ${others}, this change would add ${seats}`,
+    )
+  }
 }
 
 async function insertSeats(db: Db, sectionId: number, rows: number, seatsPerRow: number) {
@@ -97,6 +134,11 @@ export async function addSection(
   return ctx.db.transaction(async (tx) => {
     // Serialises section changes of one event (positions) without blocking ticket sales.
     assertOpen(await eventForChange(tx, actor, eventId, 'no key update'))
+    // Counted under that lock, so two additions at once cannot both take the last place.
+    const [have] = await tx.select({ n: count() }).from(sections).where(eq(sections.eventId, eventId))
+    const most = ctx.config.MAX_SECTIONS_PER_EVENT
+    if ((have?.n ?? 0) >= most) throw new AppError('CONFLICT', `An event has at most ${most} sections`)
+    if (shape.kind === 'seated') await assertSeatRoom(tx, ctx.config, eventId, shape.capacity)
     const [section] = await insertSections(tx, eventId, [{ input, shape }])
     await refreshMinPrice(tx, eventId)
     return toSection(section!)
@@ -152,11 +194,14 @@ export async function updateSection(
         throw invalid('body.capacity', 'a seated section holds rows × seats_per_row; change those instead')
       }
       if (rows !== section.rows || perRow !== section.seatsPerRow) {
+        await assertSeatRoom(tx, ctx.config, eventId, rows * perRow, section.id)
         await resizeSeats(tx, section, rows, perRow)
         Object.assign(patch, { rows, seatsPerRow: perRow, capacity: rows * perRow })
       }
     }
     const [updated] = await tx.update(sections).set(patch).where(eq(sections.id, sectionId)).returning()
+    // More capacity: the places go to whoever waits first.
+    if (updated!.capacity > section.capacity) await placesCameBack(ctx, tx, [sectionId])
     await refreshMinPrice(tx, eventId)
     return toSection(updated!)
   })

@@ -109,12 +109,15 @@ export async function sendFriendRequest(ctx: Ctx, actor: Actor, userId: number):
   })
 }
 
-/** The addressee accepts a pending (or earlier declined) request. */
+/** The addressee accepts a pending request (a declined one is 409: the requester may ask again instead). */
 export async function acceptFriendRequest(ctx: Ctx, actor: Actor, id: number): Promise<FriendRequestT> {
   return ctx.db.transaction(async (tx) => {
     const row = await lockOwnRequest(tx, actor, id)
     if (row.addresseeId !== actor.id) throw forbidden('Only the addressee may accept a friend request')
     if (row.status === 'accepted') throw alreadyFriends()
+    if (row.status !== 'pending') {
+      throw new AppError('REQUEST_NOT_PENDING', 'Only a pending friend request can be accepted')
+    }
     await tx
       .update(friendships)
       .set({ status: 'accepted', respondedAt: new Date() })
@@ -182,4 +185,17 @@ export async function unfriend(ctx: Ctx, actor: Actor, userId: number): Promise<
     .where(and(pairIs(actor.id, userId), eq(friendships.status, 'accepted')))
     .returning({ id: friendships.id })
   if (deleted.length === 0) throw notFound('Friendship')
+}
+
+export type Relation =
+  | { kind: 'self' | 'none' | 'friends' }
+  | { kind: 'incoming' | 'outgoing'; requestId: number }
+
+/** Where the actor stands with `userId`: friends, a pending request either way, or nothing (declined counts as nothing). */
+export async function relationWith(ctx: Ctx, actor: Actor, userId: number): Promise<Relation> {
+  if (userId === actor.id) return { kind: 'self' }
+  const [row] = await ctx.db.select().from(friendships).where(pairIs(actor.id, userId))
+  if (!row || row.status === 'declined') return { kind: 'none' }
+  if (row.status === 'accepted') return { kind: 'friends' }
+  return { kind: row.requesterId === actor.id ? 'outgoing' : 'incoming', requestId: row.id }
 }

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import { Type } from 'typebox'
 
 const Status = Type.Object({
-  status: Type.String(),
+  status: Type.String({ description: 'ok, degraded (Redis down) or unavailable' }),
   checks: Type.Optional(Type.Record(Type.String(), Type.String())),
 })
 
@@ -19,7 +19,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/health/ready',
     {
       schema: {
-        summary: 'The process can serve traffic (its database, and Redis when configured, answer)',
+        summary: 'The process can serve traffic: its database answers (Redis down only degrades it)',
         tags: ['operations'],
         response: { 200: Status, 503: Status },
       },
@@ -32,14 +32,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch {
         checks.database = 'unavailable'
       }
+      // Redis only shares rate-limit counters between instances; without it each process counts on its own.
+      // Its outage is reported (degraded) but does not take every instance out of the load balancer.
       if (app.redis) {
         checks.redis = await app.redis.ping().then(
           () => 'ok',
-          () => 'unavailable',
+          () => 'degraded',
         )
       }
-      const ok = Object.values(checks).every((v) => v === 'ok')
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks })
+      if (checks.database !== 'ok') return reply.code(503).send({ status: 'unavailable', checks })
+      return reply.send({ status: checks.redis === 'degraded' ? 'degraded' : 'ok', checks })
     },
   )
 }

@@ -1,8 +1,9 @@
 // The one query that reads posts: author, event, shared post and liked_by_me joined in, so a page of posts
 // is always a single statement whatever its size (the counters are columns kept by triggers).
-import { eq, sql } from 'drizzle-orm'
+import { type AnyColumn, and, eq, or, type Placeholder, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Config } from '../../config.js'
+import type { Actor } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { events, postLikes, posts, users } from '../../db/schema/index.js'
 import { avatarUrl } from '../users/users.schemas.js'
@@ -14,10 +15,39 @@ const shared = alias(posts, 'shared')
 const sharedAuthor = alias(users, 'shared_author')
 const sharedEvent = alias(events, 'shared_event')
 
-/** A select of posts with everything a Post needs; add where/orderBy/limit. */
-export function selectPosts(db: Db, viewerId: number) {
+/**
+ * Who reads: their id (for liked_by_me and their own drafts) and whether they are an admin, as values or as
+ * placeholders of a prepared statement (`viewer`, `admin`), so one statement serves every reader.
+ */
+export interface Viewer {
+  id: number | Placeholder
+  admin: boolean | Placeholder
+}
+
+export const viewerOf = (actor: Actor): Viewer => ({ id: actor.id, admin: actor.role === 'admin' })
+export const viewerPlaceholders: Viewer = { id: sql.placeholder('viewer'), admin: sql.placeholder('admin') }
+export const viewerValues = (actor: Actor) => ({ viewer: actor.id, admin: actor.role === 'admin' })
+
+/**
+ * The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about a
+ * draft shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.
+ */
+function visibleTo(e: { status: AnyColumn; organizerId: AnyColumn }, viewer: Viewer): SQL {
+  return or(
+    sql`${e.status} <> 'draft'`,
+    eq(e.organizerId, sql`${viewer.id}::int`),
+    sql`${viewer.admin}::boolean`,
+  )!
+}
+
+/**
+ * A select of posts with everything a Post needs, plus `extra` columns (a list's total); add
+ * where/orderBy/limit.
+ */
+export function selectPosts<E extends Record<string, SQL>>(db: Db, viewer: Viewer, extra?: E) {
   return db
     .select({
+      ...(extra as E),
       post: posts,
       author: {
         id: author.id,
@@ -42,14 +72,14 @@ export function selectPosts(db: Db, viewerId: number) {
         avatarPath: sharedAuthor.avatarPath,
       },
       sharedEvent: { id: sharedEvent.id, title: sharedEvent.title },
-      likedByMe: sql<boolean>`exists (select 1 from ${postLikes} where ${postLikes.postId} = ${posts.id} and ${postLikes.userId} = ${viewerId})`,
+      likedByMe: sql<boolean>`exists (select 1 from ${postLikes} where ${postLikes.postId} = ${posts.id} and ${postLikes.userId} = ${viewer.id}::int)`,
     })
     .from(posts)
     .innerJoin(author, eq(author.id, posts.authorId))
-    .leftJoin(event, eq(event.id, posts.eventId))
+    .leftJoin(event, and(eq(event.id, posts.eventId), visibleTo(event, viewer)))
     .leftJoin(shared, eq(shared.id, posts.sharedPostId))
     .leftJoin(sharedAuthor, eq(sharedAuthor.id, shared.authorId))
-    .leftJoin(sharedEvent, eq(sharedEvent.id, shared.eventId))
+    .leftJoin(sharedEvent, and(eq(sharedEvent.id, shared.eventId), visibleTo(sharedEvent, viewer)))
     .$dynamic()
 }
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { pageParams, sendPage } from '../../lib/pagination.js'
 import { CursorPage, Empty, IdParams, Paginated, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
+import { SEARCH_TOTAL_CAP } from './posts.list.js'
 import { CreatePostBody, FeedQuery, Post, PostListQuery, UpdatePostBody } from './posts.schemas.js'
 import {
   createPost,
@@ -23,7 +24,11 @@ export const postsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List and search posts',
         description:
           'Filters: `author_id`, `event_id`, `q` (any part of the body, case-insensitive). ' +
-          'Default order: newest first (`-created_at`).',
+          'Default order: newest first (`-created_at`). `event_id` of an event you cannot see is 404; a post ' +
+          'about a draft you cannot see shows `event: null`. ' +
+          '`total` is exact without `q`. With `q` it counts matches up to ' +
+          `${SEARCH_TOTAL_CAP.toLocaleString('en')}: a search matching more reports ${SEARCH_TOTAL_CAP.toLocaleString('en')} ` +
+          '(and `total_pages` from it); keep paging while pages are full.',
         tags: ['posts'],
         querystring: PostListQuery,
         response: { 200: Paginated(Post) },

@@ -1,6 +1,6 @@
 // Posts, comments and likes: request and response shapes.
 import { type Static, Type } from 'typebox'
-import { CursorQuery, Id, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { CursorQuery, Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 
 export const PostAuthor = Type.Object(
   {
@@ -63,7 +63,7 @@ export const UpdatePostBody = Type.Object({
 export const PostListQuery = Type.Object({
   author_id: Type.Optional(Id),
   event_id: Type.Optional(Id),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  q: Type.Optional(Line({ minLength: 1, maxLength: 100 })),
   ...PageQuery,
   sort: SortQuery(['created_at', 'like_count']),
 })

@@ -1,13 +1,13 @@
 // Posts: create, read, list, the friends feed, edit, delete, and likes.
-import { and, asc, count, desc, eq, like, or, sql } from 'drizzle-orm'
+import { and, desc, eq, or, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedOnce } from '../../db/client.js'
 import { pgErrorCode } from '../../db/errors.js'
 import { events, postLikes, posts } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { decodeCursor, encodeCursor, type PageParams, parseSort, toPage } from '../../lib/pagination.js'
-import { containsPattern } from '../../lib/schemas.js'
-import { selectPosts, toPost } from './posts.queries.js'
+import { listPostsPage, type PostListQuery } from './posts.list.js'
+import { selectPosts, toPost, viewerOf, viewerPlaceholders, viewerValues } from './posts.queries.js'
 import type { PostT } from './posts.schemas.js'
 
 /** 404 unless the event exists and the actor may see it: published, their own, or any for an admin. */
@@ -27,8 +27,15 @@ async function postOwner(db: Db, id: number): Promise<{ authorId: number }> {
   return row
 }
 
+const postById = (db: Db) =>
+  preparedOnce(db, 'posts_by_id', (d, name) =>
+    selectPosts(d, viewerPlaceholders)
+      .where(eq(posts.id, sql.placeholder('id')))
+      .prepare(name),
+  )
+
 export async function getPost(ctx: Ctx, actor: Actor, id: number): Promise<PostT> {
-  const [row] = await selectPosts(ctx.db, actor.id).where(eq(posts.id, id))
+  const [row] = await postById(ctx.db).execute({ ...viewerValues(actor), id })
   if (!row) throw notFound('Post')
   return toPost(ctx.config, row)
 }
@@ -84,33 +91,14 @@ export async function deletePost(ctx: Ctx, actor: Actor, id: number): Promise<vo
   await ctx.db.delete(posts).where(eq(posts.id, id))
 }
 
-export async function listPosts(
-  ctx: Ctx,
-  actor: Actor,
-  query: { author_id?: number; event_id?: number; q?: string; sort?: string },
-  page: PageParams,
-) {
-  const where = and(
-    query.author_id !== undefined ? eq(posts.authorId, query.author_id) : undefined,
-    query.event_id !== undefined ? eq(posts.eventId, query.event_id) : undefined,
-    // Matches the trigram index on lower(body).
-    query.q ? like(sql`lower(${posts.body})`, containsPattern(query.q)) : undefined,
-  )
+export async function listPosts(ctx: Ctx, actor: Actor, query: PostListQuery, page: PageParams) {
+  // Listing by an event the reader may not see would tell which posts are about it: 404 as for the event.
+  if (query.event_id !== undefined) await assertEventVisible(ctx.db, actor, query.event_id)
   const { field, desc: descending } = parseSort<'created_at' | 'like_count'>(query.sort, '-created_at')
-  const dir = descending ? desc : asc
-  const order =
-    field === 'like_count' ? [dir(posts.likeCount), dir(posts.id)] : [dir(posts.createdAt), dir(posts.id)]
-  const [rows, [total]] = await Promise.all([
-    selectPosts(ctx.db, actor.id)
-      .where(where)
-      .orderBy(...order)
-      .limit(page.perPage)
-      .offset(page.offset),
-    ctx.db.select({ n: count() }).from(posts).where(where),
-  ])
+  const { rows, total } = await listPostsPage(ctx.db, actor, query, field, descending, page)
   return toPage(
     rows.map((r) => toPost(ctx.config, r)),
-    total?.n ?? 0,
+    total,
     page,
   )
 }
@@ -139,7 +127,7 @@ export async function feed(ctx: Ctx, actor: Actor, input: { limit?: number; curs
        order by id desc limit ${take}
     ) lp
     order by lp.id desc limit ${take}`
-  const rows = await selectPosts(ctx.db, me)
+  const rows = await selectPosts(ctx.db, viewerOf(actor))
     .where(sql`${posts.id} in (${ids})`)
     .orderBy(desc(posts.id))
     .limit(take)

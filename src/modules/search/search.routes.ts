@@ -19,6 +19,6 @@ export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       onRequest: app.authenticateOptional,
     },
-    async (req) => search(app.ctx, req.actor, req.query),
+    async (req) => search(app.readCtx(req), req.actor, req.query),
   )
 }

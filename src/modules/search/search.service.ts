@@ -5,7 +5,7 @@ import { events, posts, users } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { eventColumns, toEvent } from '../events/events.queries.js'
-import { selectPosts, toPost } from '../posts/posts.queries.js'
+import { selectPosts, toPost, viewerOf } from '../posts/posts.queries.js'
 import type { PostT } from '../posts/posts.schemas.js'
 import { toPublicUser } from '../users/users.schemas.js'
 import { SEARCH_TYPES, type SearchInput, type SearchType } from './search.schemas.js'
@@ -59,7 +59,7 @@ async function searchEvents(ctx: Ctx, q: string, limit: number) {
 /** Posts by any part of their body, shown as GET /posts shows them (author, counts, liked_by_me): one query. */
 async function searchPosts(ctx: Ctx, actor: Actor, q: string, limit: number): Promise<PostT[]> {
   const body = sql`lower(${posts.body})`
-  const rows = await selectPosts(ctx.db, actor.id)
+  const rows = await selectPosts(ctx.db, viewerOf(actor))
     .where(matches(q, body))
     .orderBy(...closest(q, body, posts.id))
     .limit(limit)

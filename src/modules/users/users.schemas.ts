@@ -2,7 +2,7 @@
 import { type Static, Type } from 'typebox'
 import type { Config } from '../../config.js'
 import type { User } from '../../db/schema/index.js'
-import { Id, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.]{3,30}$'
 export const Username = Type.String({
@@ -11,7 +11,7 @@ export const Username = Type.String({
 })
 export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Password = Type.String({ minLength: 8, maxLength: 128 })
-export const DisplayName = Type.String({ minLength: 1, maxLength: 100 })
+export const DisplayName = Line({ minLength: 1, maxLength: 100 })
 export const Bio = Type.String({ maxLength: 1000 })
 
 export const UserPublic = Type.Object(
@@ -42,8 +42,11 @@ export type UserOwnT = Static<typeof UserOwn>
 /** The columns a public profile is shown from. */
 export type ProfileRow = Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 'avatarPath' | 'createdAt'>
 
+/** What an avatar's URL is made of: this, then the avatar's path (SQL that shows people builds it the same way). */
+export const avatarUrlPrefix = (config: Config): string => `${config.PUBLIC_URL}/media/avatars/`
+
 export function avatarUrl(config: Config, path: string | null): string | null {
-  return path ? `${config.PUBLIC_URL}/media/avatars/${path}` : null
+  return path ? `${avatarUrlPrefix(config)}${path}` : null
 }
 
 export function toPublicUser(config: Config, u: ProfileRow): UserPublicT {
@@ -67,7 +70,7 @@ export function toOwnUser(config: Config, u: User): UserOwnT {
 }
 
 export const UserListQuery = Type.Object({
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  q: Type.Optional(Line({ minLength: 1, maxLength: 100 })),
   ...PageQuery,
   sort: SortQuery(['username', 'created_at']),
 })

@@ -7,8 +7,9 @@ import { AppError, notFound } from '../../lib/errors.js'
 import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
 import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
 import { containsPattern } from '../../lib/schemas.js'
-import { queueVerifyEmail } from '../../mail/queue.js'
+import { queueEmailChanged, queueVerifyEmail } from '../../mail/queue.js'
 import { revokeSessions, takenError } from '../auth/auth.service.js'
+import { voidResetTokens } from '../auth/user-tokens.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
 import { toOwnUser, toPublicUser } from './users.schemas.js'
 
@@ -16,6 +17,16 @@ export async function getUserRow(ctx: Ctx, id: number) {
   const [user] = await ctx.db.select().from(users).where(eq(users.id, id))
   if (!user) throw notFound('User')
   return user
+}
+
+/** A user by username (case-insensitive, as usernames are unique), or 404. */
+export async function getUserByUsername(ctx: Ctx, username: string) {
+  const [user] = await ctx.db
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.username})`, username.toLowerCase()))
+  if (!user) throw notFound('User')
+  return toPublicUser(ctx.config, user)
 }
 
 export async function getOwnProfile(ctx: Ctx, actor: Actor) {
@@ -79,13 +90,23 @@ export async function updateOwnProfile(
         })
         .where(eq(users.id, actor.id))
         .returning()
-      if (emailChanges)
+      if (emailChanges) {
         await queueVerifyEmail(tx, ctx, { userId: row!.id, email: row!.email, welcome: false })
+        await queueEmailChanged(tx, ctx, { userId: row!.id, oldEmail: current.email, newEmail: row!.email })
+      }
       return row!
     })
     return toOwnUser(ctx.config, user)
   } catch (err) {
     throw takenError(uniqueViolation(err)) ?? err
+  }
+}
+
+/** INVALID_CREDENTIALS unless `password` is the actor's current password (re-authentication before a change). */
+export async function confirmOwnPassword(ctx: Ctx, actor: Actor, password: string): Promise<void> {
+  const user = await getUserRow(ctx, actor.id)
+  if (!(await verifyPassword(user.passwordHash, password))) {
+    throw new AppError('INVALID_CREDENTIALS', 'current_password is wrong')
   }
 }
 
@@ -95,15 +116,15 @@ export async function changePassword(
   actor: Actor,
   input: { current_password: string; new_password: string },
 ) {
+  await confirmOwnPassword(ctx, actor, input.current_password)
   const user = await getUserRow(ctx, actor.id)
-  if (!(await verifyPassword(user.passwordHash, input.current_password))) {
-    throw new AppError('INVALID_CREDENTIALS', 'current_password is wrong')
-  }
   assertPasswordStrong(input.new_password, { username: user.username, email: user.email })
   const passwordHash = await hashPassword(input.new_password)
   await ctx.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, actor.id))
     await revokeSessions(tx, actor.id, actor.sessionId)
+    // A reset link mailed before the change would undo it.
+    await voidResetTokens(tx, actor.id)
   })
 }
 
@@ -125,4 +146,25 @@ export async function setRole(ctx: Ctx, id: number, role: 'user' | 'admin') {
     .returning()
   if (!user) throw notFound('User')
   return toOwnUser(ctx.config, user)
+}
+
+/** The admin's list: users with their e-mail and role, by username, optionally matching `q`. */
+export async function listUsersWithRoles(ctx: Ctx, query: { q?: string }, page: PageParams) {
+  const searchable = sql`lower(${users.username} || ' ' || ${users.displayName} || ' ' || ${users.email})`
+  const where = query.q ? like(searchable, containsPattern(query.q)) : undefined
+  const [rows, [total]] = await Promise.all([
+    ctx.db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(sql`lower(${users.username})`))
+      .limit(page.perPage)
+      .offset(page.offset),
+    ctx.db.select({ n: count() }).from(users).where(where),
+  ])
+  return toPage(
+    rows.map((u) => toOwnUser(ctx.config, u)),
+    total?.n ?? 0,
+    page,
+  )
 }

@@ -1,0 +1,221 @@
+// What both benchmarks share: wrk runs, CPU and memory of processes from /proc, waiting for a server, and the
+// raw-socket race of (a).
+import { type ChildProcess, execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import net from 'node:net'
+import type pg from 'pg'
+
+// CPU time from /proc (Linux), in clock ticks of 10 ms: how the machine's two cores were shared.
+export function ticks(pid: number | string, fields: number[]): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields after "pid (comm)" start at field 3.
+    return fields.reduce((sum, f) => sum + Number(rest[f - 3]), 0)
+  } catch {
+    return 0
+  }
+}
+
+export const cpuTicks = (pids: number[]) => pids.reduce((t, p) => t + ticks(p, [14, 15]), 0)
+
+export function processesNamed(name: string): number[] {
+  if (!existsSync('/proc')) return []
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+/** `pid` and its direct children (a cluster primary and its server processes; gunicorn and its workers). */
+export function processTree(pid: number | undefined, childName: string): number[] {
+  if (pid === undefined) return []
+  return [pid, ...processesNamed(childName).filter((p) => ticks(p, [4]) === pid)]
+}
+
+/**
+ * PostgreSQL's processes that work for a benchmark: its background processes (WAL writer, checkpointer ...)
+ * and the backends connected to one of `databases`; not backends of other databases (another engineer's test
+ * run on the same server).
+ */
+export function pgProcesses(databases: string[]): number[] {
+  return processesNamed('postgres').filter((pid) => {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      const backend = /\(\d+\)|\[local\]/.test(title)
+      return !backend || databases.some((d) => title.includes(` ${d} `))
+    } catch {
+      return false
+    }
+  })
+}
+
+/** Proportional set size of `pids` together, MiB (shared pages split between the processes sharing them). */
+export function pssMiB(pids: number[]): number {
+  let kb = 0
+  for (const pid of pids) {
+    try {
+      const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))
+      kb += Number(m?.[1] ?? 0)
+    } catch {}
+  }
+  return kb / 1024
+}
+
+/** CPU ticks (10 ms) spent over `requests`, in µs per request. */
+export const perRequest = (ticks: number, requests: number) =>
+  requests > 0 ? ((ticks * 10_000) / requests).toFixed(0) : '?'
+
+export interface WrkResult {
+  rps: number
+  requests: number
+  p50: string
+  p99: string
+  non2xx: number
+  raw: string
+}
+
+export function wrk(args: string[], cwd?: string): WrkResult {
+  const raw = execFileSync('wrk', args, { encoding: 'utf8', maxBuffer: 1 << 24, cwd })
+  const pick = (re: RegExp) => re.exec(raw)?.[1] ?? '?'
+  return {
+    rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
+    requests: Number(pick(/(\d+) requests in/)),
+    p50: pick(/\s50%\s+(\S+)/),
+    p99: pick(/\s99%\s+(\S+)/),
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(raw)?.[1] ?? 0),
+    raw,
+  }
+}
+
+/** wrk's latency text (`9.41ms`, `1.20s`, `850.00us`) in ms. */
+export function ms(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text)
+  if (!m) return Number.NaN
+  const v = Number(m[1])
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : m[2] === 'm' ? v * 60_000 : v
+}
+
+export async function waitReady(url: string, server: ChildProcess, seconds = 120) {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url} did not answer in ${seconds} s`)
+}
+
+/**
+ * Sends each raw HTTP request on its own connection, all opened before the first is sent (as the Flask
+ * peer's contention.py does behind a barrier), and times until the last status line arrives: the figure is
+ * the server's, not connection setup or a client library's.
+ */
+export async function raceRequests(
+  port: number,
+  requests: string[],
+): Promise<{ statuses: number[]; seconds: number }> {
+  const sockets = await Promise.all(
+    requests.map(
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve(socket))
+          socket.once('error', reject)
+        }),
+    ),
+  )
+  const started = performance.now()
+  let last = started
+  const statuses = await Promise.all(
+    sockets.map(
+      (socket, i) =>
+        new Promise<number>((resolve) => {
+          let head = ''
+          socket.setEncoding('latin1')
+          socket.on('data', (chunk: string) => {
+            head += chunk
+            if (!head.includes('\r\n')) return
+            last = performance.now()
+            resolve(Number(head.slice(9, 12)))
+            socket.destroy()
+          })
+          socket.once('error', () => resolve(0))
+          socket.once('close', () => resolve(0))
+          socket.write(requests[i]!)
+        }),
+    ),
+  )
+  return { statuses, seconds: (last - started) / 1000 }
+}
+
+/**
+ * Stagedoor's (a): 500 distinct buyers each send one `POST /events/{id}/reservations` for the contention
+ * section of 100 at once; then the database is checked: exactly 100 live tickets and `held + sold = 100`.
+ */
+export async function stagedoorRace(
+  port: number,
+  client: { query: pg.Client['query'] },
+  tokens: string[],
+  eventId: number,
+  sectionId: number,
+) {
+  const body = JSON.stringify({ section_id: sectionId, quantity: 1 })
+  const requests = tokens
+    .slice(0, 500)
+    .map(
+      (t) =>
+        `POST /api/v1/events/${eventId}/reservations HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        `Content-Type: application/json\r\nAuthorization: Bearer ${t}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  const { statuses, seconds } = await raceRequests(port, requests)
+  const count = (s: number) => statuses.filter((x) => x === s).length
+  const { rows } = await client.query<{ live: string; counters: number; capacity: number }>(
+    `select (select count(*) from tickets where section_id = $1 and status in ('held', 'confirmed')) live,
+            held + sold counters, capacity from sections where id = $1`,
+    [sectionId],
+  )
+  const db = rows[0]!
+  const exact = count(201) === 100 && Number(db.live) === 100 && db.counters === 100
+  const line = `${seconds.toFixed(3)} s; 201×${count(201)}, 409×${count(409)}, other×${requests.length - count(201) - count(409)}; live tickets ${db.live}, held+sold ${db.counters}/${db.capacity}`
+  return { seconds, exact, line, requests: requests.length }
+}
+
+/** The server's environment in a benchmark. */
+export function stagedoorEnv(o: {
+  url: string
+  port: number
+  processes: string
+  cacheTtl: string
+  dataDir: string
+}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: o.url,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    RATE_LIMIT_ENABLED: 'false',
+    // Scenario (b) reserves again and again for the same buyers: the hold cap would turn it into 409s.
+    MAX_HELD_TICKETS_PER_EVENT: '0',
+    // node:cluster workers sharing the port (server.ts).
+    WEB_CONCURRENCY: o.processes,
+    MIGRATE_ON_START: 'false',
+    // The HTTP path alone: the reservations' e-mails are enqueued in their statement, as always, and left for
+    // a worker (a fleet runs `stagedoor worker` beside the servers); in the server processes its sending
+    // (file transport here) would take CPU from the requests measured.
+    WORKERS_IN_PROCESS: 'false',
+    LOG_LEVEL: 'warn',
+    ACCESS_TOKEN_TTL: '7200',
+    DATA_DIR: o.dataDir,
+    EVENTS_CACHE_TTL: o.cacheTtl,
+  }
+}

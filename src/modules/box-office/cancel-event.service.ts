@@ -1,0 +1,136 @@
+// Cancelling an event: no more sales, open invoices voided, paid ones refunded, every live ticket cancelled,
+// the waiting list closed.
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import {
+  events,
+  invoiceLines,
+  invoices,
+  reservations,
+  tickets,
+  waitlistEntries,
+} from '../../db/schema/index.js'
+import { managesEvent } from '../../lib/access.js'
+import { forbidden, notFound } from '../../lib/errors.js'
+import { queueEventCancelled } from '../../mail/queue.js'
+import { loadEvent } from '../events/events.queries.js'
+import type { EventT } from '../events/events.schemas.js'
+import { emitWebhookEvent } from '../webhooks/webhooks.emit.js'
+import { moveCounters } from './box-office.capacity.js'
+import { effectiveTicketStatus } from './box-office.holds.js'
+import { eventSummary } from './box-office.mail.js'
+import { refundLines } from './refund.lines.js'
+
+/**
+ * Cancels an event in one transaction. Lock order: the event row (FOR UPDATE: reservations in flight hold
+ * it FOR SHARE, so they finish first and none starts after), then every open or paid invoice of the event
+ * in id order, then tickets, then sections in id order — the order payment, expiry and ticket cancellation
+ * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing (and tells no one
+ * again) and answers 200. Everyone concerned gets one e-mail, enqueued in this transaction.
+ */
+export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<EventT> {
+  return ctx.db.transaction(async (tx) => {
+    const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update')
+    const staff = event ? managesEvent(actor, event) : false
+    if (!event || (event.status === 'draft' && !staff)) throw notFound('Event')
+    if (!staff) throw forbidden('Only the organizer or an admin can cancel this event')
+    if (event.status === 'cancelled') return loadEvent(ctx, tx, actor, eventId)
+
+    await tx.update(events).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(events.id, eventId))
+    const billed = await tx
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.eventId, eventId), inArray(invoices.status, ['open', 'paid'])))
+      .orderBy(asc(invoices.id))
+      .for('update')
+    const told = await peopleToTell(tx, eventId)
+    const open = billed.filter((i) => i.status === 'open').map((i) => i.id)
+    if (open.length > 0) {
+      await tx
+        .update(invoices)
+        .set({ status: 'void', updatedAt: new Date() })
+        .where(inArray(invoices.id, open))
+    }
+    for (const paid of billed.filter((i) => i.status === 'paid')) {
+      const refunded = await refundLines(ctx, tx, paid)
+      const payer = paid.payerId === null ? undefined : told.get(paid.payerId)
+      if (payer) payer.refundCents += refunded
+    }
+
+    const cancel = (from: 'held' | 'confirmed') =>
+      tx
+        .update(tickets)
+        .set({ status: 'cancelled', updatedAt: new Date() })
+        .where(and(eq(tickets.eventId, eventId), eq(tickets.status, from)))
+        .returning({ sectionId: tickets.sectionId })
+    // The waiting list closes: entries still waiting (and offers, whose held tickets are cancelled below) are
+    // expired, and their owners are told with everyone else.
+    const closed = await tx
+      .update(waitlistEntries)
+      .set({ status: 'expired', updatedAt: new Date() })
+      .where(
+        and(eq(waitlistEntries.eventId, eventId), inArray(waitlistEntries.status, ['waiting', 'offered'])),
+      )
+      .returning({ userId: waitlistEntries.userId })
+    for (const { userId } of closed) {
+      const person = told.get(userId) ?? { tickets: new Set<number>(), refundCents: 0, waiting: false }
+      person.waiting = true
+      told.set(userId, person)
+    }
+    const wasHeld = await cancel('held')
+    const wasConfirmed = await cancel('confirmed')
+    await moveCounters(tx, [
+      ...wasHeld.map((t) => ({ sectionId: t.sectionId, held: -1, sold: 0 })),
+      ...wasConfirmed.map((t) => ({ sectionId: t.sectionId, held: 0, sold: -1 })),
+    ])
+    for (const [userId, person] of told) {
+      await queueEventCancelled(tx, ctx, {
+        userId,
+        event: eventSummary(event),
+        ticketCount: person.tickets.size,
+        currency: event.currency,
+        refundCents: person.refundCents,
+        waiting: person.waiting,
+      })
+    }
+    const cancelled = await loadEvent(ctx, tx, actor, eventId)
+    await emitWebhookEvent(ctx, tx, { eventId, type: 'event.cancelled', data: cancelled })
+    return cancelled
+  })
+}
+
+interface Told {
+  /** The live tickets they hold or pay for. */
+  tickets: Set<number>
+  /** What this cancellation refunds to them. */
+  refundCents: number
+  /** They were on the event's waiting list, which closes. */
+  waiting: boolean
+}
+
+/**
+ * Everyone a cancellation concerns, once each: the holder of every live ticket and the payer of its invoice
+ * (with split payment these are the same people; otherwise the booker paid for friends who hold). A hold
+ * that has lapsed unswept is no one's ticket any more, and its booker has been told it expired.
+ */
+async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>> {
+  const live = await tx
+    .select({ id: tickets.id, holderId: tickets.holderId, payerId: invoices.payerId })
+    .from(tickets)
+    .innerJoin(reservations, eq(reservations.id, tickets.reservationId))
+    .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
+    .leftJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
+    .where(and(eq(tickets.eventId, eventId), inArray(effectiveTicketStatus, ['held', 'confirmed'])))
+  const told = new Map<number, Told>()
+  for (const t of live) {
+    for (const userId of [t.holderId, t.payerId]) {
+      // A deleted account (set null) has no one to tell.
+      if (userId === null) continue
+      const person = told.get(userId) ?? { tickets: new Set<number>(), refundCents: 0, waiting: false }
+      person.tickets.add(t.id)
+      told.set(userId, person)
+    }
+  }
+  return told
+}

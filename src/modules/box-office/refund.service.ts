@@ -1,0 +1,94 @@
+// Giving a ticket back: a held ticket is released, a confirmed one refunded; its place returns to the section.
+import { eq, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import { events, invoiceLines, invoices, tickets } from '../../db/schema/index.js'
+import { AppError, forbidden, notFound } from '../../lib/errors.js'
+import { emitWebhookEvent } from '../webhooks/webhooks.emit.js'
+import { ticketRoles } from './box-office.access.js'
+import { moveCounters } from './box-office.capacity.js'
+import { invoiceLapsed } from './box-office.holds.js'
+import { loadTicket } from './box-office.queries.js'
+import { refundLines } from './refund.lines.js'
+import { returnVoucherUses } from './vouchers.service.js'
+import { placesCameBack } from './waitlist.notify.js'
+
+/**
+ * Gives a ticket back. A held ticket is released: its line leaves the open invoice (which is voided
+ * when nothing is left on it). A confirmed ticket is refunded: its line is refunded through the provider
+ * and the invoice becomes `refunded` once every line is. Either way the place returns to the section.
+ * Locks the invoice first, then the ticket, then the section: the order payment and expiry use too.
+ */
+/**
+ * Once a ticket has been handed to a friend, or its holder paid their own invoice for it (split payment), it is
+ * the holder's alone: the booker may no longer give it back.
+ */
+function holderOnly(
+  ticket: typeof tickets.$inferSelect,
+  invoice: typeof invoices.$inferSelect | undefined,
+): boolean {
+  if (ticket.transferredAt !== null) return true
+  return invoice?.paidAt != null && invoice.payerId === ticket.holderId
+}
+
+export async function cancelTicket(ctx: Ctx, actor: Actor, id: number): Promise<void> {
+  const roles = await ticketRoles(ctx.db, actor, id)
+  if (!roles.has('holder') && !roles.has('booker'))
+    throw forbidden('Only the holder or the booker can cancel')
+  await ctx.db.transaction(async (tx) => {
+    const [line] = await tx.select().from(invoiceLines).where(eq(invoiceLines.ticketId, id))
+    const [invoice] = line
+      ? await tx
+          .select({ row: invoices, lapsed: sql<boolean>`${invoiceLapsed}` })
+          .from(invoices)
+          .where(eq(invoices.id, line.invoiceId))
+          .for('update')
+      : []
+    const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, id)).for('update')
+    if (!ticket) throw notFound('Ticket')
+    // Who may act is decided again on the locked row: a transfer or a payment may have landed since.
+    if (ticket.holderId !== actor.id) {
+      if (ticket.bookerId !== actor.id) throw forbidden('Only the holder or the booker can cancel')
+      if (holderOnly(ticket, invoice?.row)) {
+        throw forbidden(
+          'This ticket was transferred or paid for by its holder: only the holder can cancel it',
+        )
+      }
+    }
+    const lapsed = ticket.status === 'held' && (invoice?.row.status !== 'open' || invoice.lapsed)
+    if ((ticket.status !== 'held' && ticket.status !== 'confirmed') || lapsed) {
+      throw new AppError('TICKET_NOT_LIVE', `This ticket is ${lapsed ? 'expired' : ticket.status} already`)
+    }
+    await tx
+      .update(tickets)
+      .set({ status: 'cancelled', codeVersion: sql`${tickets.codeVersion} + 1`, updatedAt: new Date() })
+      .where(eq(tickets.id, id))
+    if (ticket.status === 'held') {
+      await tx.delete(invoiceLines).where(eq(invoiceLines.id, line!.id))
+      await tx
+        .update(invoices)
+        .set({
+          amountCents: sql`${invoices.amountCents} - ${line!.amountCents}`,
+          status: sql`case when exists (select 1 from ${invoiceLines} where ${invoiceLines.invoiceId} = ${invoices.id}) then ${invoices.status} else 'void' end`,
+          updatedAt: new Date(),
+        })
+        .where(eq(invoices.id, invoice!.row.id))
+      await moveCounters(tx, [{ sectionId: ticket.sectionId, held: -1, sold: 0 }])
+      await returnVoucherUses(tx, [ticket.reservationId])
+    } else {
+      const [event] = await tx
+        .select({ started: sql<boolean>`${events.startsAt} <= now()` })
+        .from(events)
+        .where(eq(events.id, ticket.eventId))
+      if (event?.started)
+        throw new AppError('EVENT_STARTED', 'The event has started: this ticket can no longer be refunded')
+      if (invoice) await refundLines(ctx, tx, invoice.row, [id])
+      await moveCounters(tx, [{ sectionId: ticket.sectionId, held: 0, sold: -1 }])
+      await emitWebhookEvent(ctx, tx, {
+        eventId: ticket.eventId,
+        type: 'ticket.refunded',
+        data: () => loadTicket(tx, ctx.config, id),
+      })
+    }
+    await placesCameBack(ctx, tx, [ticket.sectionId])
+  })
+}

@@ -1,0 +1,115 @@
+// Door staff: the users an organizer names for one event, who may check its tickets in and read its check-in
+// key and list, and nothing more. The one rule for who works an event's door is here (eventForDoor).
+import { and, asc, count, eq, exists, gt, ne, or, sql } from 'drizzle-orm'
+import type { Actor, Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { uniqueViolation } from '../../db/errors.js'
+import { eventStaff, events, users } from '../../db/schema/index.js'
+import { managesEvent } from '../../lib/access.js'
+import { AppError, forbidden, notFound } from '../../lib/errors.js'
+import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
+import { canSee, type EventRow, eventForChange } from '../events/events.queries.js'
+import { toPublicUser } from '../users/users.schemas.js'
+import type { StaffMemberT } from './checkin.schemas.js'
+
+export async function isStaff(db: Db, eventId: number, userId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(eventStaff)
+    .where(and(eq(eventStaff.eventId, eventId), eq(eventStaff.userId, userId)))
+  return (row?.n ?? 0) > 0
+}
+
+/**
+ * The event, for someone who works its door: its organizer, an admin, or its staff. 404 when they may not see
+ * the event at all, 403 when they may see it but not work its door.
+ */
+export async function eventForDoor(db: Db, actor: Actor, eventId: number): Promise<EventRow> {
+  const [event] = await db.select().from(events).where(eq(events.id, eventId))
+  if (!event) throw notFound('Event')
+  if (managesEvent(actor, event) || (await isStaff(db, eventId, actor.id))) return event
+  if (!canSee(actor, event)) throw notFound('Event')
+  throw forbidden('Only the organizer, an admin or the event staff may check tickets in')
+}
+
+export async function addStaff(
+  ctx: Ctx,
+  actor: Actor,
+  eventId: number,
+  userId: number,
+): Promise<StaffMemberT> {
+  await eventForChange(ctx.db, actor, eventId)
+  const [user] = await ctx.db.select().from(users).where(eq(users.id, userId))
+  if (!user) throw notFound('User')
+  try {
+    const [row] = await ctx.db.insert(eventStaff).values({ eventId, userId }).returning()
+    return { user: toPublicUser(ctx.config, user), added_at: row!.createdAt.toISOString() }
+  } catch (err) {
+    if (uniqueViolation(err) !== undefined) {
+      throw new AppError('ALREADY_STAFF', 'This user is already staff of this event')
+    }
+    throw err
+  }
+}
+
+export async function removeStaff(ctx: Ctx, actor: Actor, eventId: number, userId: number): Promise<void> {
+  await eventForChange(ctx.db, actor, eventId)
+  const removed = await ctx.db
+    .delete(eventStaff)
+    .where(and(eq(eventStaff.eventId, eventId), eq(eventStaff.userId, userId)))
+    .returning({ userId: eventStaff.userId })
+  if (removed.length === 0) throw notFound('Staff member')
+}
+
+export async function listStaff(
+  ctx: Ctx,
+  actor: Actor,
+  eventId: number,
+  page: PageParams,
+): Promise<Page<StaffMemberT>> {
+  await eventForChange(ctx.db, actor, eventId)
+  const rows = await ctx.db
+    .select({ user: users, addedAt: eventStaff.createdAt })
+    .from(eventStaff)
+    .innerJoin(users, eq(users.id, eventStaff.userId))
+    .where(eq(eventStaff.eventId, eventId))
+    .orderBy(asc(eventStaff.createdAt), asc(eventStaff.userId))
+    .limit(page.perPage)
+    .offset(page.offset)
+  const [total] = await ctx.db.select({ n: count() }).from(eventStaff).where(eq(eventStaff.eventId, eventId))
+  return toPage(
+    rows.map((r) => ({ user: toPublicUser(ctx.config, r.user), added_at: r.addedAt.toISOString() })),
+    total?.n ?? 0,
+    page,
+  )
+}
+
+/**
+ * The events whose door `actor` works (they organize it or are its staff), not cancelled, from a day before
+ * their start on, soonest first: what the check-in page offers.
+ */
+export async function doorEvents(
+  ctx: Ctx,
+  actor: Actor,
+): Promise<{ id: number; title: string; venue: string; startsAt: Date }[]> {
+  return ctx.db
+    .select({ id: events.id, title: events.title, venue: events.venue, startsAt: events.startsAt })
+    .from(events)
+    .where(
+      and(
+        ne(events.status, 'cancelled'),
+        gt(events.startsAt, sql`now() - interval '1 day'`),
+        or(
+          eq(events.organizerId, actor.id),
+          exists(
+            ctx.db
+              .select({ one: sql`1` })
+              .from(eventStaff)
+              .where(and(eq(eventStaff.eventId, events.id), eq(eventStaff.userId, actor.id))),
+          ),
+        ),
+      ),
+    )
+    .orderBy(asc(events.startsAt), asc(events.id))
+    .limit(100)
+}

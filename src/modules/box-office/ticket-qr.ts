@@ -1,0 +1,20 @@
+// A ticket's code as a QR image: SVG for the ticket page, PNG for the receipt e-mail.
+import QRCode from 'qrcode'
+import type { Actor, Ctx } from '../../context.js'
+import { notFound } from '../../lib/errors.js'
+import { codesFor } from './ticket-code.js'
+
+// Medium error correction survives a scuffed phone screen; a margin of 2 modules is enough on a white page.
+const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 2 } as const
+
+/** The QR image of a confirmed ticket `actor` holds; 404 for anyone else and for any other ticket. */
+export async function ticketQrSvg(ctx: Ctx, actor: Actor, ticketId: number): Promise<string> {
+  const code = (await codesFor(ctx.db, actor.id, [ticketId])).get(ticketId)
+  if (!code) throw notFound('Ticket')
+  return QRCode.toString(code, { ...QR_OPTIONS, type: 'svg' })
+}
+
+/** A code as a PNG, for e-mail clients that do not show SVG. */
+export function codePng(code: string): Promise<Buffer> {
+  return QRCode.toBuffer(code, { ...QR_OPTIONS, type: 'png', width: 240 })
+}

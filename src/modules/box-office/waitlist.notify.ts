@@ -1,0 +1,44 @@
+// What the rest of the box office tells the waiting list, inside its own transaction: places came back to
+// some sections (serve them), an offer's reservation lapsed, or it was paid.
+import { and, eq, inArray } from 'drizzle-orm'
+import type { Ctx } from '../../context.js'
+import type { Db } from '../../db/client.js'
+import { waitlistEntries } from '../../db/schema/index.js'
+
+/**
+ * Places came back to these sections: enqueues, in the caller's transaction, a job serving each one that has
+ * someone waiting (so the job exists if and only if the places came back). Serving runs in a transaction of
+ * its own that locks the event and then the section, the order every box-office transaction takes them in,
+ * which a freeing transaction (holding invoice or section locks already) could not.
+ */
+export async function placesCameBack(ctx: Ctx, tx: Db, sectionIds: number[]): Promise<void> {
+  if (sectionIds.length === 0) return
+  const waiting = await tx
+    .selectDistinct({ sectionId: waitlistEntries.sectionId })
+    .from(waitlistEntries)
+    .where(
+      and(
+        inArray(waitlistEntries.sectionId, [...new Set(sectionIds)]),
+        eq(waitlistEntries.status, 'waiting'),
+      ),
+    )
+    .orderBy(waitlistEntries.sectionId)
+  for (const { sectionId } of waiting) await ctx.jobs.send(tx, 'waitlist', { sectionId })
+}
+
+/** The offers made with these reservations lapsed unpaid: their entries are `expired`. */
+export async function offersLapsed(tx: Db, reservationIds: number[]): Promise<void> {
+  if (reservationIds.length === 0) return
+  await tx
+    .update(waitlistEntries)
+    .set({ status: 'expired', updatedAt: new Date() })
+    .where(and(inArray(waitlistEntries.reservationId, reservationIds), eq(waitlistEntries.status, 'offered')))
+}
+
+/** An invoice of this reservation was paid: an offer made with it is `converted`. */
+export async function offerPaid(tx: Db, reservationId: number): Promise<void> {
+  await tx
+    .update(waitlistEntries)
+    .set({ status: 'converted', updatedAt: new Date() })
+    .where(and(eq(waitlistEntries.reservationId, reservationId), eq(waitlistEntries.status, 'offered')))
+}

@@ -1,0 +1,85 @@
+// The value rules every request schema shares, applied once where routes are registered instead of in each
+// module: strings without a format of their own are `text` (no NUL, no stray control character, no lone
+// surrogate), arrays have a bound, and integers in a path or query string are written in decimal.
+import type { FastifyRequest, RouteOptions } from 'fastify'
+import { AppError } from '../lib/errors.js'
+
+/** Items a request array may hold when its schema sets no bound of its own. */
+export const DEFAULT_MAX_ITEMS = 1000
+/** Characters a request string may hold when its schema sets no bound of its own (the OpenAPI document says so). */
+export const DEFAULT_MAX_LENGTH = 100_000
+
+type Schema = Record<string, unknown>
+
+const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** Adds the shared rules to `schema` in place (schemas are shared constants: adding them twice is a no-op). */
+export function hardenSchema(schema: unknown): void {
+  if (!isSchema(schema)) return
+  if (schema.type === 'string' && schema.format === undefined && schema.const === undefined) {
+    schema.format = 'text'
+  }
+  if (schema.type === 'string' && schema.maxLength === undefined && schema.enum === undefined) {
+    schema.maxLength = DEFAULT_MAX_LENGTH
+  }
+  if (schema.type === 'array' && schema.maxItems === undefined) schema.maxItems = DEFAULT_MAX_ITEMS
+  for (const key of ['items', 'additionalProperties', 'not', 'if', 'then', 'else']) hardenSchema(schema[key])
+  for (const key of ['properties', 'patternProperties']) {
+    const children = schema[key]
+    if (isSchema(children)) for (const child of Object.values(children)) hardenSchema(child)
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) {
+    const list = schema[key]
+    if (Array.isArray(list)) for (const child of list) hardenSchema(child)
+  }
+}
+
+/** Names of the integer properties of a params or querystring schema (directly, in a union, or as array items). */
+function integerFields(schema: unknown): string[] {
+  if (!isSchema(schema) || !isSchema(schema.properties)) return []
+  const isInteger = (s: unknown): boolean =>
+    isSchema(s) &&
+    (s.type === 'integer' ||
+      (s.type === 'array' && isInteger(s.items)) ||
+      (Array.isArray(s.anyOf) && s.anyOf.some(isInteger)))
+  return Object.entries(schema.properties)
+    .filter(([, s]) => isInteger(s))
+    .map(([name]) => name)
+}
+
+const DECIMAL = /^-?\d{1,20}$/
+
+/**
+ * The validator coerces text to numbers the way JavaScript does (`0x10` is 16, `1e1` is 10, ` 16` is 16):
+ * ids and numbers in a path or query string must be plain decimal digits instead, checked on the raw text.
+ */
+function decimalCheck(part: 'params' | 'query', fields: string[]) {
+  return async (req: FastifyRequest) => {
+    const values = req[part] as Record<string, unknown> | undefined
+    if (!values) return
+    for (const name of fields) {
+      for (const value of [values[name]].flat()) {
+        if (typeof value === 'string' && !DECIMAL.test(value)) {
+          const path = `${part === 'params' ? 'params' : 'querystring'}.${name}`
+          throw new AppError('VALIDATION_FAILED', `${path} must be a decimal integer`, {
+            errors: [{ path, message: 'must be a decimal integer' }],
+          })
+        }
+      }
+    }
+  }
+}
+
+/** The onRoute hook: hardens the route's request schemas and adds the decimal check of its integers. */
+export function hardenRequestSchemas(route: RouteOptions): void {
+  const schema = route.schema
+  if (!schema) return
+  for (const part of [schema.params, schema.querystring, schema.body, schema.headers]) hardenSchema(part)
+  const checks = [
+    ...[integerFields(schema.params)].filter((f) => f.length > 0).map((f) => decimalCheck('params', f)),
+    ...[integerFields(schema.querystring)].filter((f) => f.length > 0).map((f) => decimalCheck('query', f)),
+  ]
+  if (checks.length === 0) return
+  const existing = route.preValidation ? [route.preValidation].flat() : []
+  route.preValidation = [...checks, ...existing] as RouteOptions['preValidation']
+}

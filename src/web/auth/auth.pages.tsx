@@ -1,0 +1,350 @@
+// Sign-in, sign-up, sign-out and the e-mailed account flows (password reset, address verification) as pages.
+// Each POST calls the service the JSON route calls; login and register share the API's rate limits.
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { requestPasswordReset, resetPassword, verifyEmail } from '../../modules/auth/account-email.service.js'
+import { LoginBody, RegisterBody } from '../../modules/auth/auth.schemas.js'
+import { checkCredentials, createAccount, endSession, startSession } from '../../modules/auth/auth.service.js'
+import { Email, Password } from '../../modules/users/users.schemas.js'
+import { CsrfField, Field, FormError, Layout } from '../layout.js'
+import {
+  type FormErrors,
+  flash,
+  formErrorsOf,
+  type PageCtx,
+  pageCtx,
+  parseForm,
+  safeNext,
+  seeOther,
+  sendHtml,
+} from '../page.js'
+import { clearSessionCookie, setSessionCookie } from '../session.js'
+
+type Form = Record<string, string | undefined>
+const NO_ERRORS: FormErrors = { fields: {} }
+
+function LoginPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormErrors }): JSX.Element {
+  return (
+    <Layout ctx={p.ctx} title="Log in">
+      <h1>Log in</h1>
+      <form method="post" action={`/login?next=${encodeURIComponent(p.next)}`} novalidate>
+        <CsrfField token={p.ctx.csrf} />
+        <FormError message={p.errors.form} />
+        <Field
+          name="email"
+          label="Email or username"
+          value={p.values.email}
+          error={p.errors.fields.email}
+          autocomplete="username"
+          required
+        />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          error={p.errors.fields.password}
+          autocomplete="current-password"
+          required
+        />
+        <button type="submit">Log in</button>
+      </form>
+      <p>
+        <a href="/forgot-password">Forgot your password?</a> · New here?{' '}
+        <a href="/register">Create an account</a>
+      </p>
+    </Layout>
+  )
+}
+
+function RegisterPage(p: { ctx: PageCtx; values: Form; errors: FormErrors }): JSX.Element {
+  return (
+    <Layout ctx={p.ctx} title="Create an account">
+      <h1>Create an account</h1>
+      <form method="post" action="/register" novalidate>
+        <CsrfField token={p.ctx.csrf} />
+        <FormError message={p.errors.form} />
+        <Field
+          name="email"
+          label="Email"
+          type="email"
+          value={p.values.email}
+          error={p.errors.fields.email}
+          autocomplete="email"
+          required
+        />
+        <Field
+          name="username"
+          label="Username"
+          value={p.values.username}
+          error={p.errors.fields.username}
+          hint="3 to 30 letters, digits or underscores."
+          autocomplete="username"
+          required
+        />
+        <Field
+          name="display_name"
+          label="Display name (optional)"
+          value={p.values.display_name}
+          error={p.errors.fields.display_name}
+          autocomplete="name"
+        />
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          error={p.errors.fields.password}
+          hint="At least 8 characters; not a common password."
+          autocomplete="new-password"
+          required
+        />
+        <button type="submit">Create account</button>
+      </form>
+      <p>
+        Already have an account? <a href="/login">Log in</a>
+      </p>
+    </Layout>
+  )
+}
+
+function ForgotPage(p: { ctx: PageCtx; values: Form; errors: FormErrors; sent: boolean }): JSX.Element {
+  return (
+    <Layout ctx={p.ctx} title="Forgot your password">
+      <h1>Forgot your password?</h1>
+      {p.sent ? (
+        <p role="status">
+          If an account has that address, a link to choose a new password is on its way. It works once, for 30
+          minutes.
+        </p>
+      ) : (
+        <form method="post" action="/forgot-password" novalidate>
+          <CsrfField token={p.ctx.csrf} />
+          <FormError message={p.errors.form} />
+          <Field
+            name="email"
+            label="Email"
+            type="email"
+            value={p.values.email}
+            error={p.errors.fields.email}
+            autocomplete="email"
+            required
+          />
+          <button type="submit">Send me a link</button>
+        </form>
+      )}
+    </Layout>
+  )
+}
+
+function ResetPage(p: { ctx: PageCtx; token: string; errors: FormErrors }): JSX.Element {
+  return (
+    <Layout ctx={p.ctx} title="Choose a new password">
+      <h1>Choose a new password</h1>
+      <form method="post" action="/reset-password" novalidate>
+        <CsrfField token={p.ctx.csrf} />
+        <input type="hidden" name="token" value={p.token} />
+        <FormError message={p.errors.form} />
+        <Field
+          name="password"
+          label="New password"
+          type="password"
+          error={p.errors.fields.password}
+          hint="At least 8 characters; not a common password. Every session of your account is signed out."
+          autocomplete="new-password"
+          required
+        />
+        <button type="submit">Set password</button>
+      </form>
+    </Layout>
+  )
+}
+
+function VerifyPage(p: { ctx: PageCtx; token: string; errors: FormErrors }): JSX.Element {
+  return (
+    <Layout ctx={p.ctx} title="Confirm your e-mail address">
+      <h1>Confirm your e-mail address</h1>
+      <FormError message={p.errors.form} />
+      <form method="post" action="/verify-email">
+        <CsrfField token={p.ctx.csrf} />
+        <input type="hidden" name="token" value={p.token} />
+        <button type="submit">Confirm my address</button>
+      </form>
+    </Layout>
+  )
+}
+
+const Token = Type.String({ minLength: 1, maxLength: 512 })
+const ResetForm = Type.Object({ token: Token, password: Password })
+const TokenForm = Type.Object({ token: Token })
+const ForgotForm = Type.Object({ email: Email })
+const NextQuery = Type.Object({ next: Type.Optional(Type.String()) })
+const TokenQuery = Type.Object({ token: Type.Optional(Type.String()) })
+
+const TOKEN_GONE = 'This link has expired or was already used. Ask for a new one.'
+
+export async function authPages(app: FastifyInstance) {
+  const { ctx } = app
+
+  app.get('/login', { schema: { hide: true, querystring: NextQuery } }, async (req, reply) => {
+    const next = safeNext((req.query as { next?: string }).next)
+    if (req.webUser) return seeOther(reply, next)
+    const page = pageCtx(req, reply, { forms: true })
+    return sendHtml(req, reply, <LoginPage ctx={page} next={next} values={{}} errors={NO_ERRORS} />)
+  })
+
+  app.post(
+    '/login',
+    { schema: { hide: true, querystring: NextQuery }, preHandler: app.authRateLimit },
+    async (req, reply) => {
+      const next = safeNext((req.query as { next?: string }).next)
+      const form = parseForm<{ email: string; password: string }>(LoginBody, req.body)
+      const values = { email: (req.body as Form).email }
+      const fail = (errors: FormErrors) =>
+        sendHtml(
+          req,
+          reply,
+          <LoginPage
+            ctx={pageCtx(req, reply, { forms: true })}
+            next={next}
+            values={values}
+            errors={errors}
+          />,
+          422,
+        )
+      if (!form.ok) return fail(form.errors)
+      try {
+        const user = await checkCredentials(ctx, form.value)
+        // Signing in again (as anyone) ends the session this browser had: one cookie, one live session.
+        if (req.webUser) await endSession(ctx.db, req.webUser.id, req.webUser.sessionId)
+        setSessionCookie(ctx, reply, await startSession(ctx.db, ctx, user.id))
+      } catch (err) {
+        return fail(formErrorsOf(err))
+      }
+      flash(reply, 'success', 'You are logged in.')
+      return seeOther(reply, next)
+    },
+  )
+
+  app.get('/register', { schema: { hide: true } }, async (req, reply) => {
+    if (req.webUser) return seeOther(reply, '/')
+    const page = pageCtx(req, reply, { forms: true })
+    return sendHtml(req, reply, <RegisterPage ctx={page} values={{}} errors={NO_ERRORS} />)
+  })
+
+  app.post('/register', { schema: { hide: true }, preHandler: app.authRateLimit }, async (req, reply) => {
+    const body = req.body as Form
+    const values = { email: body.email, username: body.username, display_name: body.display_name }
+    const fail = (errors: FormErrors) =>
+      sendHtml(
+        req,
+        reply,
+        <RegisterPage ctx={pageCtx(req, reply, { forms: true })} values={values} errors={errors} />,
+        422,
+      )
+    const form = parseForm<{ email: string; username: string; password: string; display_name?: string }>(
+      RegisterBody,
+      req.body,
+    )
+    if (!form.ok) return fail(form.errors)
+    try {
+      const sessionId = await createAccount(ctx, form.value, (tx, user) => startSession(tx, ctx, user.id))
+      setSessionCookie(ctx, reply, sessionId)
+    } catch (err) {
+      return fail(formErrorsOf(err, { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username' }))
+    }
+    flash(reply, 'success', 'Welcome to Stagedoor! We sent you an e-mail to confirm your address.')
+    return seeOther(reply, '/')
+  })
+
+  app.post('/logout', { schema: { hide: true } }, async (req, reply) => {
+    if (req.webUser) await endSession(ctx.db, req.webUser.id, req.webUser.sessionId)
+    clearSessionCookie(ctx, reply)
+    flash(reply, 'success', 'You are logged out.')
+    return seeOther(reply, '/')
+  })
+
+  app.get('/forgot-password', { schema: { hide: true } }, async (req, reply) => {
+    const page = pageCtx(req, reply, { forms: true })
+    return sendHtml(req, reply, <ForgotPage ctx={page} values={{}} errors={NO_ERRORS} sent={false} />)
+  })
+
+  app.post(
+    '/forgot-password',
+    { schema: { hide: true }, preHandler: app.authRateLimit },
+    async (req, reply) => {
+      const form = parseForm<{ email: string }>(ForgotForm, req.body)
+      const page = pageCtx(req, reply, { forms: true })
+      if (!form.ok) {
+        const values = { email: (req.body as Form).email }
+        return sendHtml(
+          req,
+          reply,
+          <ForgotPage ctx={page} values={values} errors={form.errors} sent={false} />,
+          422,
+        )
+      }
+      await requestPasswordReset(ctx, form.value)
+      return sendHtml(req, reply, <ForgotPage ctx={page} values={{}} errors={NO_ERRORS} sent />)
+    },
+  )
+
+  app.get('/reset-password', { schema: { hide: true, querystring: TokenQuery } }, async (req, reply) => {
+    const token = (req.query as { token?: string }).token ?? ''
+    const page = pageCtx(req, reply, { forms: true })
+    return sendHtml(req, reply, <ResetPage ctx={page} token={token} errors={NO_ERRORS} />)
+  })
+
+  app.post(
+    '/reset-password',
+    { schema: { hide: true }, preHandler: app.authRateLimit },
+    async (req, reply) => {
+      const token = String((req.body as Form).token ?? '')
+      const fail = (errors: FormErrors) =>
+        sendHtml(
+          req,
+          reply,
+          <ResetPage ctx={pageCtx(req, reply, { forms: true })} token={token} errors={errors} />,
+          422,
+        )
+      const form = parseForm<{ token: string; password: string }>(ResetForm, req.body)
+      if (!form.ok) return fail(form.errors)
+      try {
+        await resetPassword(ctx, form.value)
+      } catch (err) {
+        const errors = formErrorsOf(err)
+        if (err instanceof Error && 'code' in err && err.code === 'TOKEN_INVALID') errors.form = TOKEN_GONE
+        return fail(errors)
+      }
+      // Every session ended, this browser's included.
+      clearSessionCookie(ctx, reply)
+      flash(reply, 'success', 'Your password is changed. Log in with the new one.')
+      return seeOther(reply, '/login')
+    },
+  )
+
+  // A GET only shows the button: mail scanners open links, and must not confirm anything.
+  app.get('/verify-email', { schema: { hide: true, querystring: TokenQuery } }, async (req, reply) => {
+    const token = (req.query as { token?: string }).token ?? ''
+    const page = pageCtx(req, reply, { forms: true })
+    return sendHtml(req, reply, <VerifyPage ctx={page} token={token} errors={NO_ERRORS} />)
+  })
+
+  app.post('/verify-email', { schema: { hide: true } }, async (req, reply) => {
+    const token = String((req.body as Form).token ?? '')
+    const form = parseForm<{ token: string }>(TokenForm, req.body)
+    try {
+      if (!form.ok) throw form.errors
+      await verifyEmail(ctx, form.value)
+    } catch (err) {
+      const errors = err instanceof Error ? formErrorsOf(err) : NO_ERRORS
+      errors.form = TOKEN_GONE
+      return sendHtml(
+        req,
+        reply,
+        <VerifyPage ctx={pageCtx(req, reply, { forms: true })} token={token} errors={errors} />,
+        422,
+      )
+    }
+    flash(reply, 'success', 'Your e-mail address is confirmed.')
+    return seeOther(reply, req.webUser ? '/settings' : '/')
+  })
+}

@@ -1,0 +1,252 @@
+// Invoices: the payer's list, one invoice as a printable receipt (also for the event's organizer and admins),
+// and paying an open one. The pay handler never trusts where the browser came from: it reads the invoice's
+// state again, through the same service the JSON route calls.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { AppError } from '../../lib/errors.js'
+import { Id } from '../../lib/schemas.js'
+import type { InvoiceT } from '../../modules/box-office/box-office.schemas.js'
+import { payInvoice } from '../../modules/box-office/pay.service.js'
+import { getInvoice, listMyInvoices } from '../../modules/box-office/view.service.js'
+import type { EventT } from '../../modules/events/events.schemas.js'
+import { getEvent } from '../../modules/events/events.service.js'
+import { money, when } from '../format.js'
+import { Layout, Pager } from '../layout.js'
+import {
+  flash,
+  type PageCtx,
+  pageCtx,
+  requestedPage,
+  requireUser,
+  safeNext,
+  seeOther,
+  sendHtml,
+} from '../page.js'
+import { PayForm } from './pay-form.js'
+import { InvoiceStatus, personName } from './status.js'
+
+const PER_PAGE = 20
+
+function InvoicesPage(p: { ctx: PageCtx; invoices: InvoiceT[]; page: number; totalPages: number }) {
+  return (
+    <Layout ctx={p.ctx} title="Invoices">
+      <h1>Invoices</h1>
+      {p.invoices.length === 0 ? (
+        <p>You have no invoices yet.</p>
+      ) : (
+        <section class="table-wrap" tabindex="0" aria-label="Invoices">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Invoice</th>
+                <th scope="col">Date</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.invoices.map((inv) => (
+                <tr>
+                  <th scope="row">
+                    <a href={`/invoices/${inv.id}`} safe>
+                      {inv.number}
+                    </a>
+                  </th>
+                  <td safe>{when(inv.created_at)}</td>
+                  <td safe>{money(inv.amount_cents, inv.currency)}</td>
+                  <td>
+                    <InvoiceStatus status={inv.status} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <Pager
+        page={p.page}
+        totalPages={p.totalPages}
+        href={(n) => `/invoices?page=${n}`}
+        words={['← Newer', 'Older →']}
+      />
+    </Layout>
+  )
+}
+
+function InvoicePage(p: { ctx: PageCtx; invoice: InvoiceT; event: EventT; next?: string; error?: string }) {
+  const inv = p.invoice
+  const isPayer = inv.payer?.id === p.ctx.user?.id
+  return (
+    <Layout ctx={p.ctx} title={`Invoice ${inv.number}`}>
+      <article class="receipt">
+        <header>
+          <h1 safe>{`Invoice ${inv.number}`}</h1>
+          <p>
+            <InvoiceStatus status={inv.status} />
+          </p>
+        </header>
+        <dl class="facts">
+          <dt>Event</dt>
+          <dd>
+            <a href={`/events/${p.event.id}`} safe>
+              {p.event.title}
+            </a>
+            <br />
+            <span safe>{`${when(p.event.starts_at)} · ${p.event.venue}`}</span>
+          </dd>
+          <dt>Payer</dt>
+          <dd safe>{personName(inv.payer, undefined, true)}</dd>
+          <dt>Issued</dt>
+          <dd safe>{when(inv.created_at)}</dd>
+          {inv.status === 'open' ? (
+            <>
+              <dt>Due</dt>
+              <dd safe>{when(inv.due_at)}</dd>
+            </>
+          ) : (
+            ''
+          )}
+          {inv.paid_at ? (
+            <>
+              <dt>Paid</dt>
+              <dd safe>{when(inv.paid_at)}</dd>
+            </>
+          ) : (
+            ''
+          )}
+        </dl>
+        <section class="table-wrap" tabindex="0" aria-label="Invoice lines">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Item</th>
+                <th scope="col" class="num">
+                  Amount
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {inv.lines.map((l) => (
+                <tr>
+                  <td>
+                    <a href={`/tickets/${l.ticket_id}`} safe>
+                      {l.description}
+                    </a>
+                    {l.refunded_at ? <span safe>{` (refunded ${when(l.refunded_at)})`}</span> : ''}
+                  </td>
+                  <td class="num" safe>
+                    {money(l.amount_cents, inv.currency)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">Total</th>
+                <td class="num" safe>
+                  {money(inv.amount_cents, inv.currency)}
+                </td>
+              </tr>
+              {inv.refunded_cents > 0 ? (
+                <tr>
+                  <th scope="row">Refunded</th>
+                  <td class="num" safe>
+                    {money(inv.refunded_cents, inv.currency)}
+                  </td>
+                </tr>
+              ) : (
+                ''
+              )}
+            </tfoot>
+          </table>
+        </section>
+      </article>
+      {inv.status === 'open' && isPayer ? (
+        <section aria-labelledby="pay-heading" class="no-print">
+          <h2 id="pay-heading">Pay</h2>
+          <PayForm invoice={inv} csrf={p.ctx.csrf} next={p.next} error={p.error} />
+        </section>
+      ) : (
+        ''
+      )}
+      <p class="no-print">
+        <a href={`/reservations/${inv.reservation_id}`}>Back to the checkout</a> ·{' '}
+        <a href="/invoices">All invoices</a> · <a href="/tickets">My tickets</a>
+      </p>
+    </Layout>
+  )
+}
+
+async function showInvoice(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  id: number,
+  form: { next?: string; error?: string } = {},
+  status = 200,
+) {
+  const user = req.webUser!
+  const invoice = await getInvoice(app.ctx, user, id)
+  const event = await getEvent(app.ctx, user, invoice.event_id)
+  return sendHtml(
+    req,
+    reply,
+    <InvoicePage ctx={pageCtx(req, reply)} invoice={invoice} event={event} {...form} />,
+    status,
+  )
+}
+
+export async function invoicePages(app: FastifyInstance) {
+  const { ctx } = app
+
+  app.get('/invoices', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const page = requestedPage(req, PER_PAGE)
+    const result = await listMyInvoices(ctx, user, {}, page)
+    return sendHtml(
+      req,
+      reply,
+      <InvoicesPage
+        ctx={pageCtx(req, reply)}
+        invoices={result.data}
+        page={result.page}
+        totalPages={result.total_pages}
+      />,
+    )
+  })
+
+  app.get(
+    '/invoices/:id',
+    { schema: { hide: true, params: Type.Object({ id: Id }) } },
+    async (req, reply) => {
+      if (!requireUser(req, reply)) return reply
+      return showInvoice(app, req, reply, (req.params as { id: number }).id)
+    },
+  )
+
+  app.post(
+    '/invoices/:id/pay',
+    { schema: { hide: true, params: Type.Object({ id: Id }) } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id } = req.params as { id: number }
+      const body = (req.body ?? {}) as { payment_method?: unknown; next?: unknown }
+      const next = safeNext(body.next, `/invoices/${id}`)
+      const method = typeof body.payment_method === 'string' ? body.payment_method : ''
+      try {
+        await payInvoice(ctx, user, id, { payment_method: method })
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err
+        const message =
+          err.code === 'PAYMENT_DECLINED'
+            ? 'The payment was declined. Nothing was charged; choose another method and try again.'
+            : err.message
+        return showInvoice(app, req, reply, id, { next, error: message }, err.status)
+      }
+      flash(reply, 'success', 'Payment received: your tickets are confirmed.')
+      return seeOther(reply, next)
+    },
+  )
+}

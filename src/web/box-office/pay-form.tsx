@@ -1,0 +1,41 @@
+// Paying an invoice: a plain choice of method, then one clear button naming the amount.
+import type { InvoiceT } from '../../modules/box-office/box-office.schemas.js'
+import { money } from '../format.js'
+import { CsrfField } from '../layout.js'
+
+const METHODS = [
+  { value: 'test_ok', label: 'Test card that is accepted' },
+  { value: 'test_declined', label: 'Test card that is declined' },
+]
+
+export function PayForm(p: {
+  invoice: InvoiceT
+  csrf: string | null
+  next?: string
+  error?: string
+}): JSX.Element {
+  const id = `pay-${p.invoice.id}`
+  return (
+    <form method="post" action={`/invoices/${p.invoice.id}/pay`} class="pay-form">
+      <CsrfField token={p.csrf} />
+      {p.next ? <input type="hidden" name="next" value={p.next} /> : ''}
+      <fieldset aria-describedby={p.error ? `${id}-error` : undefined}>
+        <legend>Payment method</legend>
+        {METHODS.map((m, i) => (
+          <label>
+            <input type="radio" name="payment_method" value={m.value} checked={i === 0} required />
+            <span safe>{m.label}</span>
+          </label>
+        ))}
+        {p.error ? (
+          <p id={`${id}-error`} class="field-error" role="alert" safe>
+            {p.error}
+          </p>
+        ) : (
+          ''
+        )}
+      </fieldset>
+      <button type="submit" safe>{`Pay ${money(p.invoice.amount_cents, p.invoice.currency)}`}</button>
+    </form>
+  )
+}

@@ -1,0 +1,88 @@
+// The event page's reservation form, posted: the form fields become the same input the JSON route takes, the
+// box office's reserve() decides, and a refusal shows the event page again with the message beside its field
+// and everything the buyer chose still chosen. Success goes to the checkout (303).
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import type { AppError } from '../../lib/errors.js'
+import { Id } from '../../lib/schemas.js'
+import type { ReserveInput } from '../../modules/box-office/box-office.schemas.js'
+import { reserve } from '../../modules/box-office/reserve.service.js'
+import { getEvent } from '../../modules/events/events.service.js'
+import { showEventPage } from '../events/events.pages.js'
+import type { ReserveValues } from '../events/reserve-form.js'
+import { flash, formErrorsOf, requireUser, seeOther } from '../page.js'
+
+/** Which field a refusal belongs beside (the rest show above the form). */
+const FIELD_OF_CODE: Record<string, string> = {
+  SOLD_OUT: 'section_id',
+  SEAT_TAKEN: 'seat_ids',
+  NO_ADJACENT_SEATS: 'together',
+  TICKET_LIMIT_EXCEEDED: 'quantity',
+  NOT_FRIENDS: 'attendee_ids',
+  VOUCHER_INVALID: 'voucher_code',
+  VOUCHER_EXHAUSTED: 'voucher_code',
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String)
+const positiveInt = (v: string | undefined) => (v && /^\d{1,9}$/.test(v) ? Number(v) : undefined)
+
+/** The posted form as typed (to show it again) and as the service's input. */
+function readForm(body: Record<string, unknown>): ReserveValues {
+  return {
+    section_id: typeof body.section_id === 'string' ? body.section_id : undefined,
+    quantity: typeof body.quantity === 'string' ? body.quantity : undefined,
+    seat_ids: list(body.seat_ids),
+    together: body.together === 'true',
+    attendee_ids: list(body.attendee_ids),
+    split_payment: body.split_payment === 'true',
+    voucher_code: typeof body.voucher_code === 'string' ? body.voucher_code.trim() : undefined,
+  }
+}
+
+export async function reservePages(app: FastifyInstance) {
+  const { ctx } = app
+
+  app.post(
+    '/events/:id/reserve',
+    { schema: { hide: true, params: Type.Object({ id: Id }) } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id } = req.params as { id: number }
+      const values = readForm((req.body ?? {}) as Record<string, unknown>)
+      const event = await getEvent(ctx, user, id)
+      const sectionId = positiveInt(values.section_id)
+      const section = event.sections.find((s) => s.id === sectionId)
+      const seatIds = values.seat_ids.map(positiveInt)
+      const fail = (fields: Record<string, string>) =>
+        showEventPage(app, req, reply, id, { values, errors: { fields } }, 400)
+      if (!section) return fail({ section_id: 'Choose a section' })
+      if (seatIds.some((s) => s === undefined)) return fail({ seat_ids: 'Choose seats from the map' })
+      const attendeeIds = values.attendee_ids.map(positiveInt)
+      if (attendeeIds.some((a) => a === undefined))
+        return fail({ attendee_ids: 'Choose friends from the list' })
+      const quantity = positiveInt(values.quantity)
+      if (values.quantity && quantity === undefined) return fail({ quantity: 'Enter a whole number' })
+      if ((values.voucher_code?.length ?? 0) > 64)
+        return fail({ voucher_code: 'A voucher code has at most 64 characters' })
+      // Seats ticked in this section decide the quantity; seats ticked elsewhere are not part of this order.
+      const chosenSeats = section.kind === 'seated' ? (seatIds as number[]) : []
+      const input: ReserveInput = {
+        section_id: section.id,
+        ...(chosenSeats.length > 0 ? { seat_ids: chosenSeats } : { quantity: quantity ?? 1 }),
+        ...(section.kind === 'seated' && chosenSeats.length === 0 ? { together: values.together } : {}),
+        ...(attendeeIds.length > 0 ? { attendee_ids: attendeeIds as number[] } : {}),
+        split_payment: values.split_payment,
+        ...(values.voucher_code ? { voucher_code: values.voucher_code } : {}),
+      }
+      try {
+        const reservation = await reserve(ctx, user, id, input)
+        flash(reply, 'success', 'Your tickets are held for you: pay to confirm them.')
+        return seeOther(reply, `/reservations/${reservation.id}`)
+      } catch (err) {
+        const errors = formErrorsOf(err, FIELD_OF_CODE)
+        return showEventPage(app, req, reply, id, { values, errors }, (err as AppError).status)
+      }
+    },
+  )
+}

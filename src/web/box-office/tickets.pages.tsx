@@ -1,0 +1,258 @@
+// Tickets: the ones the person holds or booked, one page per ticket with its status in words, its seat, and the
+// actions with their deadlines (transfer to a friend, release or refund), and for its holder the entry QR code.
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { AppError, notFound } from '../../lib/errors.js'
+import { pageParams } from '../../lib/pagination.js'
+import { Id } from '../../lib/schemas.js'
+import type { TicketT } from '../../modules/box-office/box-office.schemas.js'
+import { cancelTicket } from '../../modules/box-office/refund.service.js'
+import { transferTicket } from '../../modules/box-office/transfer.service.js'
+import { getTicket, listMyTickets } from '../../modules/box-office/view.service.js'
+import { listFriends } from '../../modules/friends/friends.service.js'
+import { money, when } from '../format.js'
+import { CsrfField, Layout, Pager } from '../layout.js'
+import { flash, type PageCtx, pageCtx, requestedPage, requireUser, seeOther, sendHtml } from '../page.js'
+import { personName, seatText, TicketStatus } from './status.js'
+
+const PER_PAGE = 50
+
+type Friend = { id: number; username: string; display_name: string }
+
+function TicketsPage(p: { ctx: PageCtx; tickets: TicketT[]; page: number; totalPages: number }) {
+  const me = p.ctx.user?.id
+  return (
+    <Layout ctx={p.ctx} title="My tickets">
+      <h1>My tickets</h1>
+      {p.tickets.length === 0 ? (
+        <p>
+          No tickets yet. <a href="/">Find an event</a>.
+        </p>
+      ) : (
+        <ul class="cards">
+          {p.tickets.map((t) => (
+            <li>
+              <article class="ticket-card">
+                <h2>
+                  <a href={`/tickets/${t.id}`} safe>
+                    {t.event.title}
+                  </a>
+                </h2>
+                <p class="meta" safe>
+                  {when(t.event.starts_at)}
+                </p>
+                <p safe>{`${t.section.name} · ${seatText(t)}`}</p>
+                <p>
+                  <TicketStatus status={t.status} />
+                </p>
+                <p class="meta" safe>
+                  {t.holder?.id === me
+                    ? t.booker && t.booker.id !== me
+                      ? `Booked for you by ${t.booker.display_name}`
+                      : 'Yours'
+                    : `For ${t.holder?.display_name ?? 'a deleted account'}`}
+                </p>
+              </article>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Pager
+        page={p.page}
+        totalPages={p.totalPages}
+        href={(n) => `/tickets?page=${n}`}
+        words={['← Newer', 'Older →']}
+      />
+      <p>
+        <a href="/invoices">My invoices</a> · <a href="/waitlist">My waiting lists</a>
+      </p>
+    </Layout>
+  )
+}
+
+function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[] }) {
+  const t = p.ticket
+  const me = p.ctx.user?.id
+  const isHolder = t.holder?.id === me
+  const live = t.status === 'held' || t.status === 'confirmed'
+  const started = new Date(t.event.starts_at).getTime() <= Date.now()
+  return (
+    <Layout ctx={p.ctx} title={`Ticket for ${t.event.title}`}>
+      <article class="ticket">
+        <header>
+          <h1 safe>{t.event.title}</h1>
+          <p>
+            <TicketStatus status={t.status} />
+          </p>
+        </header>
+        <dl class="facts">
+          <dt>When</dt>
+          <dd safe>{when(t.event.starts_at)}</dd>
+          <dt>Section</dt>
+          <dd safe>{t.section.name}</dd>
+          <dt>Seat</dt>
+          <dd safe>{seatText(t)}</dd>
+          <dt>Holder</dt>
+          <dd safe>{personName(t.holder, undefined, true)}</dd>
+          <dt>Booked by</dt>
+          <dd safe>{personName(t.booker, undefined)}</dd>
+          <dt>Price</dt>
+          <dd safe>{money(t.price_cents, t.currency)}</dd>
+        </dl>
+        <section class="ticket-code" aria-labelledby="code-heading">
+          <h2 id="code-heading">Entry code</h2>
+          {t.status === 'confirmed' && t.code ? (
+            <figure class="ticket-qr">
+              <img
+                src={`/tickets/${t.id}/qr.svg`}
+                width="256"
+                height="256"
+                alt={`Entry QR code for ${t.event.title}: ${t.section.name}, ${seatText(t)}`}
+              />
+              <figcaption>
+                Show this at the door. If it cannot be scanned, the door can type this code:
+                <code safe>{t.code}</code>
+              </figcaption>
+            </figure>
+          ) : t.status === 'confirmed' ? (
+            <p safe>{`The entry code is on ${personName(t.holder, undefined)}’s own ticket page.`}</p>
+          ) : t.status === 'held' ? (
+            <p>This ticket is held, not yet paid: it gets an entry code once paid.</p>
+          ) : (
+            <p safe>{`This ticket is ${t.status}: it has no entry code.`}</p>
+          )}
+        </section>
+      </article>
+      <p>
+        <a href={`/events/${t.event.id}`}>The event</a>
+        {t.status === 'held' ? (
+          <>
+            {' · '}
+            <a href={`/reservations/${t.reservation_id}`}>Checkout</a>
+          </>
+        ) : (
+          ''
+        )}
+        {t.invoice_id ? (
+          <>
+            {' · '}
+            <a href={`/invoices/${t.invoice_id}`}>Invoice</a>
+          </>
+        ) : (
+          ''
+        )}
+      </p>
+      {live && t.status === 'confirmed' && isHolder && !started ? (
+        <section aria-labelledby="transfer-heading">
+          <h2 id="transfer-heading">Transfer to a friend</h2>
+          {p.friends.length === 0 ? (
+            <p>
+              You can transfer a ticket to a friend. <a href="/friends">Add friends</a> first.
+            </p>
+          ) : (
+            <form method="post" action={`/tickets/${t.id}/transfer`} class="compact">
+              <CsrfField token={p.ctx.csrf} />
+              <label for="f-user_id">
+                Friend
+                <select id="f-user_id" name="user_id" required>
+                  {p.friends.map((f) => (
+                    <option value={String(f.id)} safe>{`${f.display_name} (@${f.username})`}</option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">Transfer this ticket</button>
+            </form>
+          )}
+        </section>
+      ) : (
+        ''
+      )}
+      {live && !(t.status === 'confirmed' && started) ? (
+        <section aria-labelledby="cancel-heading">
+          <h2 id="cancel-heading">{t.status === 'held' ? 'Release' : 'Refund'}</h2>
+          <p safe>
+            {t.status === 'held'
+              ? `Not going? Release the place now; otherwise the hold lapses at ${when(t.expires_at ?? t.event.starts_at)}.`
+              : `Refunds are possible until the event starts (${when(t.event.starts_at)}).`}
+          </p>
+          <form method="post" action={`/tickets/${t.id}/cancel`} class="compact">
+            <CsrfField token={p.ctx.csrf} />
+            <button type="submit" class="secondary">
+              {t.status === 'held' ? 'Release this ticket' : 'Refund this ticket'}
+            </button>
+          </form>
+        </section>
+      ) : (
+        ''
+      )}
+    </Layout>
+  )
+}
+
+export async function ticketPages(app: FastifyInstance) {
+  const { ctx } = app
+  const params = Type.Object({ id: Id })
+
+  app.get('/tickets', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const page = requestedPage(req, PER_PAGE)
+    const result = await listMyTickets(ctx, user, {}, page)
+    return sendHtml(
+      req,
+      reply,
+      <TicketsPage
+        ctx={pageCtx(req, reply)}
+        tickets={result.data}
+        page={result.page}
+        totalPages={result.total_pages}
+      />,
+    )
+  })
+
+  app.get('/tickets/:id', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const ticket = await getTicket(ctx, user, (req.params as { id: number }).id)
+    // The holder's and the booker's page; the organizer sees tickets through the sales pages.
+    if (ticket.holder?.id !== user.id && ticket.booker?.id !== user.id) throw notFound('Ticket')
+    const friends =
+      ticket.holder?.id === user.id && ticket.status === 'confirmed'
+        ? (await listFriends(ctx, user, pageParams({ page: 1, per_page: 100 }))).data
+        : []
+    return sendHtml(req, reply, <TicketPage ctx={pageCtx(req, reply)} ticket={ticket} friends={friends} />)
+  })
+
+  /** Runs a ticket action; a refusal comes back as a message on the ticket page. */
+  async function act(reply: Parameters<typeof seeOther>[0], id: number, run: () => Promise<string>) {
+    try {
+      flash(reply, 'success', await run())
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err
+      flash(reply, 'error', err.message)
+    }
+    return seeOther(reply, `/tickets/${id}`)
+  }
+
+  app.post('/tickets/:id/transfer', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    const to = Number((req.body as { user_id?: string } | undefined)?.user_id)
+    return act(reply, id, async () => {
+      const ticket = await transferTicket(ctx, user, id, Number.isInteger(to) && to > 0 ? to : 0)
+      return `Ticket transferred to ${ticket.holder?.display_name ?? 'your friend'}.`
+    })
+  })
+
+  app.post('/tickets/:id/cancel', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    return act(reply, id, async () => {
+      const before = await getTicket(ctx, user, id)
+      await cancelTicket(ctx, user, id)
+      return before.status === 'held' ? 'The ticket was released.' : 'The ticket was refunded.'
+    })
+  })
+}

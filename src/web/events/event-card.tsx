@@ -1,0 +1,50 @@
+// One event in a list (the home page, search): date, venue, lowest price, availability in words.
+import type { EventT } from '../../modules/events/events.schemas.js'
+import { eventAvailability, money, when } from '../format.js'
+
+export function EventCard(p: {
+  event: EventT
+  friendsGoing?: { username: string; display_name: string }[]
+}): JSX.Element {
+  const e = p.event
+  const availability = eventAvailability(e)
+  const friends = p.friendsGoing ?? []
+  return (
+    <li>
+      <article>
+        <h2>
+          <a href={`/events/${e.id}`} safe>
+            {e.title}
+          </a>
+        </h2>
+        <p class="meta">
+          <time datetime={e.starts_at} safe>
+            {when(e.starts_at)}
+          </time>
+          <br />
+          <span safe>{e.venue}</span>
+        </p>
+        <p>
+          {e.min_price_cents !== null ? (
+            <span safe>{`From ${money(e.min_price_cents, e.currency)}`}</span>
+          ) : (
+            ''
+          )}{' '}
+          <span class={`badge badge-${availability.tone}`} safe>
+            {availability.text}
+          </span>
+        </p>
+        {friends.length > 0 ? (
+          <p class="meta" safe>
+            {`Friends going: ${friends
+              .slice(0, 3)
+              .map((f) => f.display_name)
+              .join(', ')}${friends.length > 3 ? ` and ${friends.length - 3} more` : ''}`}
+          </p>
+        ) : (
+          ''
+        )}
+      </article>
+    </li>
+  )
+}

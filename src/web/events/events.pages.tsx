@@ -1,0 +1,504 @@
+// The public catalogue as pages: the home page (upcoming events with filters), one event (built for sharing and
+// search: meta description, Open Graph, schema.org Event JSON-LD, ETag), search, the sitemap and robots.txt.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { decimalAmount } from '../../lib/money.js'
+import { pageParams } from '../../lib/pagination.js'
+import { Id } from '../../lib/schemas.js'
+import { myLiveEntries } from '../../modules/box-office/waitlist.service.js'
+import type { EventT } from '../../modules/events/events.schemas.js'
+import { getEvent, listEvents } from '../../modules/events/events.service.js'
+import { friendsGoing, friendsGoingToEach } from '../../modules/events/sales.service.js'
+import { seatMap } from '../../modules/events/seats.service.js'
+import { listFriends } from '../../modules/friends/friends.service.js'
+import { search } from '../../modules/search/search.service.js'
+import { valuesOfHold } from '../box-office/hold-again.js'
+import { WaitlistBlock } from '../box-office/waitlist.pages.js'
+import { eventAvailability, excerpt, fewLeft, money, sectionAvailability, when } from '../format.js'
+import { Layout, Pager } from '../layout.js'
+import { type PageCtx, pageCtx, parseForm, sendHtml } from '../page.js'
+import { EventCard } from './event-card.js'
+import { ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
+
+const PER_PAGE = 12
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+
+const HomeQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+  venue: Type.Optional(Type.String({ maxLength: 200 })),
+  from: Type.Optional(Type.String({ pattern: DAY.source })),
+  to: Type.Optional(Type.String({ pattern: DAY.source })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+})
+type HomeFilters = { q?: string; venue?: string; from?: string; to?: string; page?: number }
+
+function filterHref(f: HomeFilters, page: number): string {
+  const params = new URLSearchParams()
+  for (const key of ['q', 'venue', 'from', 'to'] as const) if (f[key]) params.set(key, f[key]!)
+  if (page > 1) params.set('page', String(page))
+  const qs = params.toString()
+  return qs ? `/?${qs}` : '/'
+}
+
+function HomePage(p: {
+  ctx: PageCtx
+  filters: HomeFilters
+  events: EventT[]
+  page: number
+  totalPages: number
+  total: number
+  going: Map<number, { username: string; display_name: string }[]>
+}): JSX.Element {
+  const f = p.filters
+  return (
+    <Layout
+      ctx={p.ctx}
+      title="Upcoming events"
+      description="Find upcoming concerts, shows and talks, and book tickets with your friends."
+    >
+      <h1>Upcoming events</h1>
+      <search aria-label="Filter events">
+        <form method="get" action="/">
+          <div class="filters">
+            <label for="f-q">
+              Search
+              <input id="f-q" type="search" name="q" value={f.q} maxlength={100} />
+            </label>
+            <label for="f-venue">
+              Venue
+              <input id="f-venue" name="venue" value={f.venue} maxlength={200} />
+            </label>
+            <label for="f-from">
+              From
+              <input id="f-from" type="date" name="from" value={f.from} />
+            </label>
+            <label for="f-to">
+              To
+              <input id="f-to" type="date" name="to" value={f.to} />
+            </label>
+            <button type="submit">Filter</button>
+          </div>
+        </form>
+      </search>
+      <p role="status" safe>
+        {p.total === 0 ? 'No events match.' : `${p.total} event${p.total === 1 ? '' : 's'}`}
+      </p>
+      <ul class="cards">
+        {p.events.map((e) => (
+          <EventCard event={e} friendsGoing={p.going.get(e.id)} />
+        ))}
+      </ul>
+      <Pager
+        page={p.page}
+        totalPages={p.totalPages}
+        href={(n) => filterHref(f, n)}
+        words={['← Earlier', 'Later →']}
+      />
+    </Layout>
+  )
+}
+
+/** schema.org Event for search engines, with an offer per section. `<` is escaped so no text ends the script. */
+function eventJsonLd(e: EventT, url: string): string {
+  const availability = (available: number) =>
+    e.status === 'cancelled'
+      ? 'https://schema.org/Discontinued'
+      : available > 0
+        ? 'https://schema.org/InStock'
+        : 'https://schema.org/SoldOut'
+  const data = {
+    '@context': 'https://schema.org',
+    '@type': 'Event',
+    name: e.title,
+    description: excerpt(e.description, 500),
+    startDate: e.starts_at,
+    ...(e.ends_at ? { endDate: e.ends_at } : {}),
+    eventStatus:
+      e.status === 'cancelled' ? 'https://schema.org/EventCancelled' : 'https://schema.org/EventScheduled',
+    eventAttendanceMode: 'https://schema.org/OfflineEventAttendanceMode',
+    location: { '@type': 'Place', name: e.venue, address: e.venue },
+    ...(e.organizer ? { organizer: { '@type': 'Person', name: e.organizer.display_name } } : {}),
+    url,
+    offers: e.sections.map((s) => ({
+      '@type': 'Offer',
+      name: s.name,
+      price: decimalAmount(s.price_cents, e.currency),
+      priceCurrency: e.currency,
+      availability: availability(s.available),
+      url,
+    })),
+  }
+  return JSON.stringify(data).replace(/</g, '\\u003c')
+}
+
+function EventHead(p: { event: EventT; url: string; description: string }): JSX.Element {
+  const safeJsonLd = eventJsonLd(p.event, p.url)
+  return (
+    <>
+      <link rel="canonical" href={p.url} />
+      <meta property="og:type" content="website" />
+      <meta property="og:title" content={p.event.title} />
+      <meta property="og:description" content={p.description} />
+      <meta property="og:url" content={p.url} />
+      <meta property="og:site_name" content="Stagedoor" />
+      <script type="application/ld+json">{safeJsonLd}</script>
+    </>
+  )
+}
+
+function EventPage(p: {
+  ctx: PageCtx
+  event: EventT
+  url: string
+  seats: SeatView[]
+  friends: { id: number; username: string; display_name: string }[]
+  going: { username: string; display_name: string }[]
+  form?: ReserveFormState
+  /** The waiting-list block (box-office/waitlist.pages.tsx), when it applies. */
+  waitlist?: JSX.Element
+}): JSX.Element {
+  const e = p.event
+  const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
+  const status = eventAvailability(e)
+  const onSale = e.status === 'published' && new Date(e.starts_at).getTime() > Date.now()
+  // Rendered by WaitlistBlock, which escapes what it shows.
+  const safeWaitlist = p.waitlist ?? ''
+  return (
+    <Layout
+      ctx={p.ctx}
+      title={e.title}
+      description={description}
+      head={<EventHead event={e} url={p.url} description={description} />}
+      scripts={onSale ? ['availability.js', ...(p.seats.length > 0 ? ['seatmap.js'] : [])] : []}
+    >
+      <article data-availability-event={onSale ? String(e.id) : undefined}>
+        <header>
+          <h1 safe>{e.title}</h1>
+          <p class="meta">
+            <time datetime={e.starts_at} safe>
+              {when(e.starts_at)}
+            </time>
+            {e.ends_at ? (
+              <>
+                {' – '}
+                <time datetime={e.ends_at} safe>
+                  {when(e.ends_at)}
+                </time>
+              </>
+            ) : (
+              ''
+            )}
+            <br />
+            <span safe>{e.venue}</span>
+            {e.organizer ? (
+              <>
+                <br />
+                Organized by{' '}
+                <a href={`/users/${encodeURIComponent(e.organizer.username)}`} safe>
+                  {e.organizer.display_name}
+                </a>
+              </>
+            ) : (
+              ''
+            )}
+          </p>
+          <p>
+            <span class={`badge badge-${status.tone}`} safe>
+              {status.text}
+            </span>
+          </p>
+        </header>
+        {e.description ? (
+          <div class="description">
+            {e.description.split(/\n{2,}/).map((para) => (
+              <p safe>{para}</p>
+            ))}
+          </div>
+        ) : (
+          ''
+        )}
+        <h2>Tickets</h2>
+        <section class="table-wrap" tabindex="0" aria-label="Tickets by section">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Section</th>
+                <th scope="col">Price</th>
+                <th scope="col">Availability</th>
+              </tr>
+            </thead>
+            <tbody>
+              {e.sections.map((s) => (
+                <tr>
+                  <th scope="row" safe>
+                    {`${s.name}${s.kind === 'seated' ? ' (seated)' : ''}`}
+                  </th>
+                  <td safe>{money(s.price_cents, e.currency)}</td>
+                  <td data-availability={String(s.id)} data-few={String(fewLeft(s))} safe>
+                    {sectionAvailability(s).text}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        {onSale ? <p id="availability-announce" class="visually-hidden" aria-live="polite" /> : ''}
+        {p.going.length > 0 ? (
+          <p safe>{`Friends going: ${p.going.map((f) => f.display_name).join(', ')}`}</p>
+        ) : (
+          ''
+        )}
+        {onSale ? (
+          p.ctx.user ? (
+            <section aria-labelledby="reserve-heading">
+              <h2 id="reserve-heading">Reserve</h2>
+              <ReserveForm event={e} csrf={p.ctx.csrf} seats={p.seats} friends={p.friends} state={p.form} />
+            </section>
+          ) : (
+            <p>
+              <a href={`/login?next=${encodeURIComponent(`/events/${e.id}`)}`} class="cta">
+                Log in to reserve
+              </a>
+            </p>
+          )
+        ) : (
+          ''
+        )}
+        {safeWaitlist}
+      </article>
+    </Layout>
+  )
+}
+
+function SearchPage(p: {
+  ctx: PageCtx
+  q: string
+  results: Awaited<ReturnType<typeof search>> | null
+}): JSX.Element {
+  const r = p.results
+  return (
+    <Layout ctx={p.ctx} title={p.q ? `Search: ${p.q}` : 'Search'}>
+      <h1>Search</h1>
+      <search>
+        <form method="get" action="/search">
+          <label for="f-search">
+            Events{p.ctx.user ? ', people and posts' : ''}
+            <input id="f-search" type="search" name="q" value={p.q} maxlength={100} required />
+          </label>
+          <button type="submit">Search</button>
+        </form>
+      </search>
+      {r ? (
+        <>
+          <h2>Events</h2>
+          {r.events.length ? (
+            <ul class="cards">
+              {r.events.map((e) => (
+                <EventCard event={e} />
+              ))}
+            </ul>
+          ) : (
+            <p>No events found.</p>
+          )}
+          {p.ctx.user ? (
+            <>
+              <h2>People</h2>
+              {r.users.length ? (
+                <ul>
+                  {r.users.map((u) => (
+                    <li>
+                      <a href={`/users/${encodeURIComponent(u.username)}`} safe>
+                        {`${u.display_name} (@${u.username})`}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p>No people found.</p>
+              )}
+              <h2>Posts</h2>
+              {r.posts.length ? (
+                <ul>
+                  {r.posts.map((post) => (
+                    <li>
+                      <a href={`/posts/${post.id}`} safe>
+                        {excerpt(post.body, 120)}
+                      </a>{' '}
+                      <small safe>{`by ${post.author.display_name}`}</small>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p>No posts found.</p>
+              )}
+            </>
+          ) : (
+            <p>
+              <a href={`/login?next=${encodeURIComponent(p.ctx.path)}`}>Log in</a> to search people and posts
+              too.
+            </p>
+          )}
+        </>
+      ) : (
+        ''
+      )}
+    </Layout>
+  )
+}
+
+/**
+ * Renders the event page; `form` brings back a refused reservation (its values and errors) with `status`, so the
+ * reservation handler shows the same page with the message beside its field.
+ */
+export async function showEventPage(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  id: number,
+  form?: ReserveFormState,
+  status = 200,
+) {
+  const { ctx, config } = app
+  const user = req.webUser
+  const event = await getEvent(ctx, user, id)
+  const onSale = event.status === 'published' && new Date(event.starts_at).getTime() > Date.now()
+  const seated = event.sections.some((s) => s.kind === 'seated')
+  const [seats, friends, going, waiting] = await Promise.all([
+    user && onSale && seated ? seatMap(ctx, user, id) : [],
+    user && onSale ? listFriends(ctx, user, pageParams({ page: 1, per_page: 100 })) : null,
+    user ? friendsGoing(ctx, user, id, pageParams({ page: 1, per_page: 20 })) : null,
+    user && onSale ? myLiveEntries(ctx, user, id) : [],
+  ])
+  const pageContext = pageCtx(req, reply)
+  const soldOut = event.sections.some((s) => s.available === 0)
+  return sendHtml(
+    req,
+    reply,
+    <EventPage
+      ctx={pageContext}
+      event={event}
+      url={`${config.PUBLIC_URL}/events/${event.id}`}
+      seats={seats}
+      friends={friends?.data ?? []}
+      going={going?.data ?? []}
+      form={form}
+      waitlist={
+        user && onSale && (soldOut || waiting.length > 0) ? (
+          <WaitlistBlock
+            event={event}
+            csrf={pageContext.csrf}
+            entries={waiting}
+            friends={friends?.data ?? []}
+          />
+        ) : undefined
+      }
+    />,
+    status,
+  )
+}
+
+const xml = (text: string) =>
+  text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  )
+
+export async function eventPages(app: FastifyInstance) {
+  const { ctx, config } = app
+
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    const parsed = parseForm<HomeFilters>(HomeQuery, req.query)
+    const filters: HomeFilters = parsed.ok ? parsed.value : {}
+    const page = pageParams({ page: filters.page ?? 1, per_page: PER_PAGE })
+    // Upcoming only: from today (or the chosen day, if later).
+    const now = new Date()
+    const chosenFrom = filters.from ? new Date(`${filters.from}T00:00:00Z`) : now
+    const from = chosenFrom > now ? chosenFrom : now
+    const to = filters.to ? new Date(`${filters.to}T23:59:59.999Z`) : undefined
+    const result = await listEvents(
+      ctx,
+      req.webUser,
+      {
+        q: filters.q?.trim() || undefined,
+        venue: filters.venue?.trim() || undefined,
+        from: from.toISOString(),
+        to: to?.toISOString(),
+      },
+      page,
+    )
+    const going = req.webUser
+      ? await friendsGoingToEach(
+          ctx,
+          req.webUser,
+          result.data.map((e) => e.id),
+        )
+      : new Map()
+    return sendHtml(
+      req,
+      reply,
+      <HomePage
+        ctx={pageCtx(req, reply)}
+        filters={filters}
+        events={result.data}
+        page={result.page}
+        totalPages={result.total_pages}
+        total={result.total}
+        going={going}
+      />,
+    )
+  })
+
+  app.get('/events/:id', { schema: { hide: true, params: Type.Object({ id: Id }) } }, async (req, reply) => {
+    const { id } = req.params as { id: number }
+    // After a lapsed checkout (?again={reservation}), the buyer's choices are filled in again.
+    const again = await valuesOfHold(ctx, req.webUser, id, (req.query as { again?: unknown }).again)
+    return showEventPage(app, req, reply, id, again && { values: again, errors: { fields: {} } })
+  })
+
+  app.get('/search', { schema: { hide: true } }, async (req, reply) => {
+    const raw = (req.query as { q?: unknown }).q
+    const q = typeof raw === 'string' ? raw.trim().slice(0, 100) : ''
+    const results = q ? await search(ctx, req.webUser, { q, limit: 20 }) : null
+    return sendHtml(req, reply, <SearchPage ctx={pageCtx(req, reply)} q={q} results={results} />)
+  })
+
+  app.get('/sitemap.xml', { schema: { hide: true } }, async (_req, reply) => {
+    const urls: string[] = []
+    // Every published event, a page of 100 at a time (a sitemap holds at most 50,000 URLs).
+    for (let n = 1; urls.length < 50_000; n++) {
+      const page = await listEvents(ctx, null, {}, pageParams({ page: n, per_page: 100 }))
+      for (const e of page.data) {
+        urls.push(
+          `<url><loc>${xml(`${config.PUBLIC_URL}/events/${e.id}`)}</loc><lastmod>${e.updated_at}</lastmod></url>`,
+        )
+      }
+      if (n >= page.total_pages) break
+    }
+    return reply
+      .type('application/xml; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.join('')}</urlset>\n`,
+      )
+  })
+
+  app.get('/robots.txt', { schema: { hide: true } }, async (_req, reply) => {
+    const lines = [
+      'User-agent: *',
+      'Allow: /',
+      'Disallow: /api/',
+      'Disallow: /settings',
+      'Disallow: /messages',
+      'Disallow: /reservations/',
+      'Disallow: /invoices',
+      'Disallow: /tickets',
+      'Disallow: /organizer/',
+      'Disallow: /admin/',
+      `Sitemap: ${config.PUBLIC_URL}/sitemap.xml`,
+    ]
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(`${lines.join('\n')}\n`)
+  })
+}

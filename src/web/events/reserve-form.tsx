@@ -1,0 +1,232 @@
+// The reservation form of an event page: one real form (pretix-style) posting to /events/{id}/reserve. Seats
+// are checkboxes in a fieldset per section and row, each with its full accessible name; friends are chosen, not
+// typed; a script may only make it nicer.
+import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
+import type { SeatStatus } from '../../modules/events/seats.service.js'
+import { fewLeft, money, sectionAvailability } from '../format.js'
+import { CsrfField, FormError } from '../layout.js'
+import type { FormErrors } from '../page.js'
+
+/** What the buyer sent, kept when the form comes back with an error (nothing is typed twice). */
+export interface ReserveValues {
+  section_id?: string
+  quantity?: string
+  seat_ids: string[]
+  together: boolean
+  attendee_ids: string[]
+  split_payment: boolean
+  voucher_code?: string
+}
+
+/** A refused reservation: the values as sent and the errors tied to their fields. */
+export interface ReserveFormState {
+  values: ReserveValues
+  errors: FormErrors
+}
+
+/** The error of `name` under its field, with the id its control points at through aria-describedby. */
+function FieldError(p: { name: string; errors?: FormErrors }): JSX.Element {
+  const message = p.errors?.fields[p.name]
+  return message ? (
+    <p id={`f-${p.name}-error`} class="field-error" safe>
+      {message}
+    </p>
+  ) : (
+    ''
+  )
+}
+
+const describedBy = (name: string, errors?: FormErrors) =>
+  errors?.fields[name] ? `f-${name}-error` : undefined
+
+export interface SeatView {
+  id: number
+  section_id: number
+  row: string
+  number: number
+  status: SeatStatus
+}
+
+/** Above this many seats a section offers "best N together" only: thousands of checkboxes help nobody. */
+export const MAX_SEATS_SHOWN = 600
+
+const SEAT_WORDS: Record<SeatStatus, string> = {
+  available: 'available',
+  held: 'held by others',
+  sold: 'sold',
+}
+
+function SeatRows(p: {
+  section: SectionT
+  seats: SeatView[]
+  currency: string
+  chosen: string[]
+  errors?: FormErrors
+}): JSX.Element {
+  const rows = new Map<string, SeatView[]>()
+  for (const seat of p.seats) rows.set(seat.row, [...(rows.get(seat.row) ?? []), seat])
+  const price = money(p.section.price_cents, p.currency)
+  return (
+    <fieldset
+      class="seat-map"
+      data-section={String(p.section.id)}
+      aria-describedby={describedBy('seat_ids', p.errors)}
+    >
+      <legend safe>{`Pick seats in ${p.section.name}`}</legend>
+      {[...rows].map(([row, seats]) => (
+        <fieldset>
+          <legend safe>{`Row ${row}`}</legend>
+          <div class="seats">
+            {seats.map((seat) => (
+              <label>
+                <input
+                  type="checkbox"
+                  name="seat_ids"
+                  value={String(seat.id)}
+                  disabled={seat.status !== 'available'}
+                  checked={p.chosen.includes(String(seat.id))}
+                  aria-label={`Row ${seat.row}, seat ${seat.number}, ${SEAT_WORDS[seat.status]}, ${price}`}
+                />
+                <span aria-hidden="true" safe>{`${seat.row}${seat.number}`}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      ))}
+    </fieldset>
+  )
+}
+
+export function ReserveForm(p: {
+  event: EventT
+  csrf: string | null
+  seats: SeatView[]
+  friends: { id: number; username: string; display_name: string }[]
+  state?: ReserveFormState
+}): JSX.Element {
+  const e = p.event
+  const onSale = e.sections.filter((s) => s.available > 0)
+  const v = p.state?.values
+  const errors = p.state?.errors
+  const chosenSection = v?.section_id ?? String(onSale[0]?.id ?? '')
+  return (
+    <form method="post" action={`/events/${e.id}/reserve`} class="reserve-form">
+      <CsrfField token={p.csrf} />
+      <FormError message={errors?.form} />
+      <fieldset id="f-section_id" aria-describedby={describedBy('section_id', errors)}>
+        <legend>Section</legend>
+        {e.sections.map((s) => {
+          const availability = sectionAvailability(s)
+          return (
+            <label>
+              <input
+                type="radio"
+                name="section_id"
+                value={String(s.id)}
+                checked={String(s.id) === chosenSection}
+                disabled={s.available === 0}
+                required
+              />
+              <span safe>{`${s.name} · ${money(s.price_cents, e.currency)} · `}</span>
+              <span data-availability={String(s.id)} data-few={String(fewLeft(s))} safe>
+                {availability.text}
+              </span>
+            </label>
+          )
+        })}
+        <FieldError name="section_id" errors={errors} />
+      </fieldset>
+      <label for="f-quantity">
+        Number of tickets
+        <input
+          id="f-quantity"
+          type="number"
+          name="quantity"
+          min="1"
+          max={String(e.max_tickets_per_user ?? 100)}
+          value={v?.quantity ?? '1'}
+          inputmode="numeric"
+          aria-invalid={errors?.fields.quantity ? 'true' : undefined}
+          aria-describedby={['f-quantity-hint', describedBy('quantity', errors)].filter(Boolean).join(' ')}
+        />
+        <small id="f-quantity-hint">
+          You and each friend coming with you count one. For seated sections, leave the seats unticked to get
+          the best seats available.
+        </small>
+        <FieldError name="quantity" errors={errors} />
+      </label>
+      {e.sections.some((s) => s.kind === 'seated') ? (
+        <label>
+          <input
+            type="checkbox"
+            name="together"
+            value="true"
+            checked={v ? v.together : true}
+            aria-describedby={describedBy('together', errors)}
+          />
+          Seats together (best row first)
+          <FieldError name="together" errors={errors} />
+        </label>
+      ) : (
+        ''
+      )}
+      <FieldError name="seat_ids" errors={errors} />
+      {e.sections
+        .filter((s) => s.kind === 'seated')
+        .map((s) => {
+          const seats = p.seats.filter((seat) => seat.section_id === s.id)
+          return seats.length > 0 && seats.length <= MAX_SEATS_SHOWN ? (
+            <SeatRows
+              section={s}
+              seats={seats}
+              currency={e.currency}
+              chosen={v?.seat_ids ?? []}
+              errors={errors}
+            />
+          ) : (
+            ''
+          )
+        })}
+      {p.friends.length > 0 ? (
+        <fieldset id="f-attendee_ids" aria-describedby={describedBy('attendee_ids', errors)}>
+          <legend>Who is coming with you</legend>
+          <FieldError name="attendee_ids" errors={errors} />
+          {p.friends.map((f) => (
+            <label>
+              <input
+                type="checkbox"
+                name="attendee_ids"
+                value={String(f.id)}
+                checked={v?.attendee_ids.includes(String(f.id)) ?? false}
+              />
+              <span safe>{`${f.display_name} (@${f.username})`}</span>
+            </label>
+          ))}
+          <label>
+            <input type="checkbox" name="split_payment" value="true" checked={v?.split_payment ?? false} />
+            Each pays their own ticket
+          </label>
+        </fieldset>
+      ) : (
+        <FieldError name="attendee_ids" errors={errors} />
+      )}
+      <label for="f-voucher_code">
+        Voucher code (optional)
+        <input
+          id="f-voucher_code"
+          type="text"
+          name="voucher_code"
+          maxlength="64"
+          autocomplete="off"
+          value={v?.voucher_code ?? ''}
+          aria-invalid={errors?.fields.voucher_code ? 'true' : undefined}
+          aria-describedby={describedBy('voucher_code', errors)}
+        />
+        <FieldError name="voucher_code" errors={errors} />
+      </label>
+      <button type="submit" disabled={onSale.length === 0}>
+        {onSale.length === 0 ? 'Sold out' : 'Reserve'}
+      </button>
+    </form>
+  )
+}

@@ -1,0 +1,251 @@
+// The page shell every page shares: head (title, description, Open Graph, stylesheet), skip link, header with
+// the navigation for the person's role, the flash message, main, footer. Only external scripts (see plugin.ts).
+import type { Children } from '@kitajs/html'
+import { assetUrl } from './assets.js'
+import type { PageCtx } from './page.js'
+
+export interface LayoutProps {
+  ctx: PageCtx
+  title: string
+  description?: string
+  /** Extra head elements (Open Graph, JSON-LD), already rendered. */
+  head?: JSX.Element
+  /** Script asset names (external files) this page adds. */
+  scripts?: string[]
+  children?: Children
+}
+
+export function Layout(props: LayoutProps): JSX.Element {
+  const { ctx } = props
+  // Rendered markup (Open Graph, JSON-LD) from typed templates, not text.
+  const safeHead = props.head ?? ''
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title safe>{`${props.title} · Stagedoor`}</title>
+        {props.description ? <meta name="description" content={props.description} /> : ''}
+        <meta name="color-scheme" content="light" />
+        <link rel="stylesheet" href={assetUrl('site.css')} />
+        {safeHead}
+        {(props.scripts ?? []).map((name) => (
+          <script src={assetUrl(name)} defer />
+        ))}
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="container site-header">
+          <Nav ctx={ctx} />
+        </header>
+        <main id="main" class="container" tabindex="-1">
+          {ctx.flash ? (
+            <p
+              class={`flash flash-${ctx.flash.kind}`}
+              role={ctx.flash.kind === 'error' ? 'alert' : 'status'}
+              safe
+            >
+              {ctx.flash.message}
+            </p>
+          ) : (
+            ''
+          )}
+          {props.children}
+        </main>
+        <footer class="container site-footer">
+          <small>
+            Stagedoor · <a href="/docs">API</a> · <a href="/search">Search</a>
+          </small>
+        </footer>
+      </body>
+    </html>
+  )
+}
+
+function Nav({ ctx }: { ctx: PageCtx }): JSX.Element {
+  const user = ctx.user
+  return (
+    <nav aria-label="Main">
+      <ul>
+        <li>
+          <a href="/" class="brand">
+            <strong>Stagedoor</strong>
+          </a>
+        </li>
+      </ul>
+      <ul>
+        <li>
+          <a href="/">Events</a>
+        </li>
+        {user ? (
+          <>
+            <li>
+              <a href="/feed">Feed</a>
+            </li>
+            <li>
+              <a href="/tickets">Tickets</a>
+            </li>
+            <li>
+              <a href="/messages">Messages</a>
+            </li>
+            <li>
+              <a href="/friends">Friends</a>
+            </li>
+            <li>
+              <a href="/organizer/events">My events</a>
+            </li>
+            {user.role === 'admin' ? (
+              <li>
+                <a href="/admin/users">Admin</a>
+              </li>
+            ) : (
+              ''
+            )}
+            <li>
+              <a href="/settings" safe>
+                {user.username}
+              </a>
+            </li>
+            <li>
+              <form method="post" action="/logout" class="inline">
+                <CsrfField token={ctx.csrf} />
+                <button type="submit" class="link-button">
+                  Log out
+                </button>
+              </form>
+            </li>
+          </>
+        ) : (
+          <>
+            <li>
+              <a href={`/login?next=${encodeURIComponent(ctx.path)}`}>Log in</a>
+            </li>
+            <li>
+              <a href="/register">Sign up</a>
+            </li>
+          </>
+        )}
+      </ul>
+    </nav>
+  )
+}
+
+/** The hidden CSRF field every state-changing form carries. */
+export function CsrfField({ token }: { token: string | null }): JSX.Element {
+  return token ? <input type="hidden" name="_csrf" value={token} /> : ''
+}
+
+export interface FieldProps {
+  name: string
+  label: string
+  type?: string
+  value?: string
+  error?: string
+  hint?: string
+  required?: boolean
+  autocomplete?: string
+  minlength?: number
+  maxlength?: number
+}
+
+/** A labelled input; its error (and hint) are tied to it with aria-describedby, and it is marked invalid. */
+export function Field(p: FieldProps): JSX.Element {
+  const id = `f-${p.name}`
+  const described = [p.error ? `${id}-error` : '', p.hint ? `${id}-hint` : ''].filter(Boolean).join(' ')
+  return (
+    <label for={id}>
+      <span safe>{p.label}</span>
+      {p.type === 'textarea' ? (
+        <textarea
+          id={id}
+          name={p.name}
+          required={p.required}
+          maxlength={p.maxlength}
+          aria-invalid={p.error ? 'true' : undefined}
+          aria-describedby={described || undefined}
+          safe
+        >
+          {p.value ?? ''}
+        </textarea>
+      ) : (
+        <input
+          id={id}
+          name={p.name}
+          type={p.type ?? 'text'}
+          value={p.value}
+          required={p.required}
+          autocomplete={p.autocomplete}
+          minlength={p.minlength}
+          maxlength={p.maxlength}
+          aria-invalid={p.error ? 'true' : undefined}
+          aria-describedby={described || undefined}
+        />
+      )}
+      {p.hint ? (
+        <small id={`${id}-hint`} safe>
+          {p.hint}
+        </small>
+      ) : (
+        ''
+      )}
+      {p.error ? (
+        <small id={`${id}-error`} class="field-error" safe>
+          {p.error}
+        </small>
+      ) : (
+        ''
+      )}
+    </label>
+  )
+}
+
+/** The message above a form when it was refused as a whole. */
+export function FormError({ message }: { message?: string }): JSX.Element {
+  return message ? (
+    <p class="form-error" role="alert" safe>
+      {message}
+    </p>
+  ) : (
+    ''
+  )
+}
+
+interface PagerProps {
+  page: number
+  totalPages: number
+  /** The address of page `n`. */
+  href: (n: number) => string
+  /** The words of the two links, e.g. ['← Newer', 'Older →']. */
+  words?: [previous: string, next: string]
+  /** What the pages are, for screen readers (the nav's label). */
+  label?: string
+  /** Said between the links; "Page N of M" unless given. */
+  summary?: string
+}
+
+/** The links between the pages of a list, shown only when there is more than one page. */
+export function Pager(p: PagerProps): JSX.Element {
+  if (p.totalPages <= 1) return ''
+  const [previous, next] = p.words ?? ['← Previous', 'Next →']
+  return (
+    <nav aria-label={p.label ?? 'Pages'} class="pager">
+      {p.page > 1 ? (
+        <a href={p.href(p.page - 1)} rel="prev" safe>
+          {previous}
+        </a>
+      ) : (
+        <span />
+      )}
+      <span safe>{p.summary ?? `Page ${p.page} of ${p.totalPages}`}</span>
+      {p.page < p.totalPages ? (
+        <a href={p.href(p.page + 1)} rel="next" safe>
+          {next}
+        </a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  )
+}

@@ -1,0 +1,511 @@
+// The organizer's pages: their events (drafts, on sale, cancelled), a new event with its first section, and one
+// event to edit: its fields, its sections (add, edit, delete), publish and cancel. Every change goes through the
+// events and box-office services, which decide who may; an event the person does not manage is a 404 here.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { managesEvent } from '../../lib/access.js'
+import { AppError, notFound } from '../../lib/errors.js'
+import { pageParams } from '../../lib/pagination.js'
+import { Id } from '../../lib/schemas.js'
+import { cancelEvent } from '../../modules/box-office/cancel-event.service.js'
+import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
+import {
+  createEvent,
+  getEvent,
+  listEvents,
+  publishEvent,
+  updateEvent,
+} from '../../modules/events/events.service.js'
+import { addSection, deleteSection, updateSection } from '../../modules/events/sections.service.js'
+import { eventAvailability, money, when } from '../format.js'
+import { CsrfField, FormError, Layout } from '../layout.js'
+import {
+  type FormErrors,
+  flash,
+  formErrorsOf,
+  type PageCtx,
+  pageCtx,
+  requireUser,
+  seeOther,
+  sendHtml,
+} from '../page.js'
+import type { WebUser } from '../session.js'
+import {
+  EventFields,
+  eventValues,
+  readEventChange,
+  readNewEvent,
+  readSection,
+  readSectionChange,
+  SectionFields,
+  sectionValues,
+  type Values,
+} from './forms.js'
+
+function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
+  return (
+    <Layout ctx={p.ctx} title="My events">
+      <h1>My events</h1>
+      <p>
+        <a href="/organizer/events/new" class="cta">
+          New event
+        </a>{' '}
+        <a href="/organizer/webhooks">Webhooks</a>
+      </p>
+      {p.events.length === 0 ? (
+        <p>You have not organized an event yet.</p>
+      ) : (
+        <section class="table-wrap" tabindex="0" aria-label="My events">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Event</th>
+                <th scope="col">Starts</th>
+                <th scope="col">Status</th>
+                <th scope="col">Sold</th>
+                <th scope="col">Sales</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.events.map((e) => (
+                <tr>
+                  <th scope="row">
+                    <a href={`/organizer/events/${e.id}`} safe>
+                      {e.title}
+                    </a>
+                  </th>
+                  <td safe>{when(e.starts_at)}</td>
+                  <td safe>{eventAvailability(e).text}</td>
+                  <td safe>{`${e.tickets_sold} of ${e.capacity}`}</td>
+                  <td>
+                    <a href={`/organizer/events/${e.id}/sales`} aria-label={`Sales of ${e.title}`}>
+                      Sales
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </Layout>
+  )
+}
+
+function NewEventPage(p: { ctx: PageCtx; values: Values; errors?: FormErrors }) {
+  return (
+    <Layout ctx={p.ctx} title="New event">
+      <h1>New event</h1>
+      <form method="post" action="/organizer/events/new">
+        <CsrfField token={p.ctx.csrf} />
+        <FormError message={p.errors?.form} />
+        <EventFields values={p.values} errors={p.errors} />
+        <fieldset>
+          <legend>First section (more can be added after)</legend>
+          <SectionFields values={p.values} errors={p.errors} />
+        </fieldset>
+        <button type="submit">Create draft</button>
+      </form>
+    </Layout>
+  )
+}
+
+function SectionsTable(p: { event: EventT; csrf: string | null }) {
+  const e = p.event
+  return (
+    <section class="table-wrap" tabindex="0" aria-label="Sections">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Section</th>
+            <th scope="col">Price</th>
+            <th scope="col">Capacity</th>
+            <th scope="col">Sold</th>
+            <th scope="col">Held</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {e.sections.map((s) => (
+            <tr>
+              <th scope="row" safe>
+                {`${s.name}${s.kind === 'seated' ? ` (seated, ${s.rows} rows × ${s.seats_per_row})` : ''}`}
+              </th>
+              <td safe>{money(s.price_cents, e.currency)}</td>
+              <td safe>{String(s.capacity)}</td>
+              <td safe>{String(s.sold)}</td>
+              <td safe>{String(s.held)}</td>
+              <td>
+                {e.status === 'cancelled' ? (
+                  ''
+                ) : (
+                  <div class="actions">
+                    <a href={`/organizer/events/${e.id}/sections/${s.id}`} aria-label={`Edit ${s.name}`}>
+                      Edit
+                    </a>
+                    {s.sold + s.held === 0 ? (
+                      <form method="post" action={`/organizer/events/${e.id}/sections/${s.id}/delete`}>
+                        <CsrfField token={p.csrf} />
+                        <button type="submit" class="link-button" aria-label={`Delete ${s.name}`}>
+                          Delete
+                        </button>
+                      </form>
+                    ) : (
+                      ''
+                    )}
+                  </div>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+}
+
+interface EditState {
+  event?: { values: Values; errors: FormErrors }
+  section?: { values: Values; errors: FormErrors }
+}
+
+function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
+  const e = p.event
+  const open = e.status !== 'cancelled'
+  return (
+    <Layout ctx={p.ctx} title={`Edit ${e.title}`}>
+      <h1 safe>{e.title}</h1>
+      <p>
+        <span class="badge badge-few" safe>
+          {eventAvailability(e).text}
+        </span>{' '}
+        <a href={`/events/${e.id}`}>Public page</a> · <a href={`/organizer/events/${e.id}/sales`}>Sales</a> ·{' '}
+        <a href={`/organizer/events/${e.id}/staff`}>Staff</a> · <a href={`/check-in/${e.id}`}>Check-in</a> ·{' '}
+        <a href={`/organizer/events/${e.id}/vouchers`}>Vouchers</a> ·{' '}
+        <a href={`/organizer/events/${e.id}/waitlist`}>Waiting list</a>
+      </p>
+      {e.status === 'draft' ? (
+        <form method="post" action={`/organizer/events/${e.id}/publish`}>
+          <CsrfField token={p.ctx.csrf} />
+          <p>This event is a draft: only you can see it.</p>
+          <button type="submit">Publish</button>
+        </form>
+      ) : (
+        ''
+      )}
+      <h2>Sections</h2>
+      <SectionsTable event={e} csrf={p.ctx.csrf} />
+      {open ? (
+        <details open={p.state?.section ? true : undefined}>
+          <summary>Add a section</summary>
+          <form method="post" action={`/organizer/events/${e.id}/sections`}>
+            <CsrfField token={p.ctx.csrf} />
+            <FormError message={p.state?.section?.errors.form} />
+            <SectionFields values={p.state?.section?.values ?? {}} errors={p.state?.section?.errors} />
+            <button type="submit">Add section</button>
+          </form>
+        </details>
+      ) : (
+        ''
+      )}
+      {open ? (
+        <>
+          <h2>Details</h2>
+          <form method="post" action={`/organizer/events/${e.id}`}>
+            <CsrfField token={p.ctx.csrf} />
+            <FormError message={p.state?.event?.errors.form} />
+            <EventFields values={p.state?.event?.values ?? eventValues(e)} errors={p.state?.event?.errors} />
+            <button type="submit">Save changes</button>
+          </form>
+        </>
+      ) : (
+        ''
+      )}
+      {e.status === 'published' ? (
+        <section aria-labelledby="cancel-heading" class="danger">
+          <h2 id="cancel-heading">Cancel the event</h2>
+          <p>
+            Cancelling voids open invoices, refunds every paid ticket and tells the holders. It cannot be
+            undone.
+          </p>
+          <form method="post" action={`/organizer/events/${e.id}/cancel`}>
+            <CsrfField token={p.ctx.csrf} />
+            <label>
+              <input type="checkbox" name="confirm" value="yes" required />
+              Yes, cancel this event and refund everyone
+            </label>
+            <button type="submit" class="secondary">
+              Cancel the event
+            </button>
+          </form>
+        </section>
+      ) : (
+        ''
+      )}
+    </Layout>
+  )
+}
+
+function EditSectionPage(p: {
+  ctx: PageCtx
+  event: EventT
+  section: SectionT
+  values: Values
+  errors?: FormErrors
+}) {
+  return (
+    <Layout ctx={p.ctx} title={`Edit ${p.section.name}`}>
+      <h1 safe>{`Edit ${p.section.name}`}</h1>
+      <p>
+        <a href={`/organizer/events/${p.event.id}`} safe>{`Back to ${p.event.title}`}</a>
+      </p>
+      <form method="post" action={`/organizer/events/${p.event.id}/sections/${p.section.id}`}>
+        <CsrfField token={p.ctx.csrf} />
+        <FormError message={p.errors?.form} />
+        <SectionFields values={p.values} errors={p.errors} kindFixed />
+        <button type="submit">Save section</button>
+      </form>
+    </Layout>
+  )
+}
+
+/** The event for its organizer or an admin; a 404 for anyone else (drafts and others' events alike). */
+export async function managedEvent(app: FastifyInstance, user: WebUser, id: number): Promise<EventT> {
+  const event = await getEvent(app.ctx, user, id)
+  if (!managesEvent(user, { organizerId: event.organizer?.id ?? null })) throw notFound('Event')
+  return event
+}
+
+export async function organizerEventPages(app: FastifyInstance) {
+  const { ctx } = app
+  const params = Type.Object({ id: Id })
+  const sectionParams = Type.Object({ id: Id, section_id: Id })
+
+  async function showEdit(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    state?: EditState,
+    status = 200,
+  ) {
+    const event = await managedEvent(app, req.webUser!, id)
+    return sendHtml(
+      req,
+      reply,
+      <EditEventPage ctx={pageCtx(req, reply)} event={event} state={state} />,
+      status,
+    )
+  }
+
+  /** Runs a change; a refusal shows the edit page again with the message where it belongs. */
+  async function change(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    run: () => Promise<string>,
+    form?: { key: keyof EditState; values: Values },
+  ) {
+    try {
+      flash(reply, 'success', await run())
+      return seeOther(reply, `/organizer/events/${id}`)
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) throw err
+      const errors = formErrorsOf(err)
+      if (!form) {
+        // A button without fields (publish, cancel, delete): its refusal is a message on the page.
+        flash(reply, 'error', errors.form ?? Object.values(errors.fields)[0] ?? 'That could not be done')
+        return seeOther(reply, `/organizer/events/${id}`)
+      }
+      const state: EditState = { [form.key]: { values: form.values, errors } }
+      return showEdit(req, reply, id, state, (err as AppError).status)
+    }
+  }
+
+  app.get('/organizer/events', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const page = pageParams({ page: 1, per_page: 100 })
+    const lists = await Promise.all(
+      (['draft', 'published', 'cancelled'] as const).map((status) =>
+        listEvents(ctx, user, { status, organizer_id: user.id }, page),
+      ),
+    )
+    const events = lists.flatMap((l) => l.data).filter((e) => e.organizer?.id === user.id)
+    return sendHtml(req, reply, <MyEventsPage ctx={pageCtx(req, reply)} events={events} />)
+  })
+
+  app.get('/organizer/events/new', { schema: { hide: true } }, async (req, reply) => {
+    if (!requireUser(req, reply)) return reply
+    return sendHtml(req, reply, <NewEventPage ctx={pageCtx(req, reply)} values={{ currency: 'AUD' }} />)
+  })
+
+  app.post('/organizer/events/new', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const form = readNewEvent(req.body)
+    let errors = form.errors
+    if (form.input) {
+      try {
+        const event = await createEvent(ctx, user, form.input)
+        flash(reply, 'success', 'Draft created. Check it, then publish it.')
+        return seeOther(reply, `/organizer/events/${event.id}`)
+      } catch (err) {
+        errors = formErrorsOf(err)
+      }
+    }
+    return sendHtml(
+      req,
+      reply,
+      <NewEventPage ctx={pageCtx(req, reply)} values={form.values} errors={errors} />,
+      400,
+    )
+  })
+
+  app.get('/organizer/events/:id', { schema: { hide: true, params } }, async (req, reply) => {
+    if (!requireUser(req, reply)) return reply
+    return showEdit(req, reply, (req.params as { id: number }).id)
+  })
+
+  app.post('/organizer/events/:id', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    await managedEvent(app, user, id)
+    const form = readEventChange(req.body)
+    if (!form.input)
+      return showEdit(req, reply, id, { event: { values: form.values, errors: form.errors } }, 400)
+    const input = form.input
+    return change(
+      req,
+      reply,
+      id,
+      async () => {
+        await updateEvent(ctx, user, id, input)
+        return 'Event saved.'
+      },
+      { key: 'event', values: form.values },
+    )
+  })
+
+  app.post('/organizer/events/:id/publish', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    await managedEvent(app, user, id)
+    return change(req, reply, id, async () => {
+      await publishEvent(ctx, user, id)
+      return 'Published: the event is on sale.'
+    })
+  })
+
+  app.post('/organizer/events/:id/cancel', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    await managedEvent(app, user, id)
+    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+      flash(reply, 'error', 'Tick the box to confirm the cancellation.')
+      return seeOther(reply, `/organizer/events/${id}`)
+    }
+    return change(req, reply, id, async () => {
+      await cancelEvent(ctx, user, id)
+      return 'The event is cancelled. Paid tickets are refunded and their holders told.'
+    })
+  })
+
+  app.post('/organizer/events/:id/sections', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    const event = await managedEvent(app, user, id)
+    const form = readSection(req.body, event.currency)
+    if (!form.input)
+      return showEdit(req, reply, id, { section: { values: form.values, errors: form.errors } }, 400)
+    const input = form.input
+    return change(
+      req,
+      reply,
+      id,
+      async () => {
+        const section = await addSection(ctx, user, id, input)
+        return `Section ${section.name} added.`
+      },
+      { key: 'section', values: form.values },
+    )
+  })
+
+  app.get(
+    '/organizer/events/:id/sections/:section_id',
+    { schema: { hide: true, params: sectionParams } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id, section_id } = req.params as { id: number; section_id: number }
+      const event = await managedEvent(app, user, id)
+      const section = event.sections.find((s) => s.id === section_id)
+      if (!section) throw notFound('Section')
+      return sendHtml(
+        req,
+        reply,
+        <EditSectionPage
+          ctx={pageCtx(req, reply)}
+          event={event}
+          section={section}
+          values={sectionValues(section, event.currency)}
+        />,
+      )
+    },
+  )
+
+  app.post(
+    '/organizer/events/:id/sections/:section_id',
+    { schema: { hide: true, params: sectionParams } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id, section_id } = req.params as { id: number; section_id: number }
+      const event = await managedEvent(app, user, id)
+      const section = event.sections.find((s) => s.id === section_id)
+      if (!section) throw notFound('Section')
+      const form = readSectionChange(req.body, event.currency, section.kind)
+      let errors = form.errors
+      if (form.input) {
+        try {
+          await updateSection(ctx, user, id, section_id, form.input)
+          flash(reply, 'success', 'Section saved.')
+          return seeOther(reply, `/organizer/events/${id}`)
+        } catch (err) {
+          if (err instanceof AppError && err.status === 404) throw err
+          errors = formErrorsOf(err, { CAPACITY_BELOW_SOLD: section.kind === 'seated' ? 'rows' : 'capacity' })
+        }
+      }
+      return sendHtml(
+        req,
+        reply,
+        <EditSectionPage
+          ctx={pageCtx(req, reply)}
+          event={event}
+          section={section}
+          values={form.values}
+          errors={errors}
+        />,
+        400,
+      )
+    },
+  )
+
+  app.post(
+    '/organizer/events/:id/sections/:section_id/delete',
+    { schema: { hide: true, params: sectionParams } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id, section_id } = req.params as { id: number; section_id: number }
+      await managedEvent(app, user, id)
+      return change(req, reply, id, async () => {
+        await deleteSection(ctx, user, id, section_id)
+        return 'Section deleted.'
+      })
+    },
+  )
+}

@@ -1,0 +1,232 @@
+// The organizer's forms: an event's fields and a section's, as typed (kept on error) and as the services' input.
+// Times are typed in UTC (the site shows every time in UTC); prices in the currency's major unit.
+import { minorUnitDigits } from '../../lib/money.js'
+import {
+  CreateEventBody,
+  type CreateEventInput,
+  type EventT,
+  SectionBody,
+  type SectionInput,
+  type SectionPatch,
+  type SectionT,
+  UpdateEventBody,
+  type UpdateEventInput,
+  UpdateSectionBody,
+} from '../../modules/events/events.schemas.js'
+import { Field } from '../layout.js'
+import { type FormErrors, parseForm } from '../page.js'
+
+export type Values = Record<string, string>
+
+const text = (body: unknown): Values => {
+  const out: Values = {}
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string') out[k] = v
+  }
+  return out
+}
+
+/** "2026-12-31T19:30" (a datetime-local input, read as UTC) → ISO; anything else is left for the schema to refuse. */
+export const isoOf = (local: string | undefined) =>
+  local && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local) ? `${local}:00.000Z` : local
+export const localOf = (iso: string | null | undefined) => (iso ? iso.slice(0, 16) : '')
+
+/** "45.50" → 4550 in a two-decimal currency; undefined when it is not an amount. */
+export function minorOf(amount: string | undefined, currency: string): number | string | undefined {
+  if (!amount) return undefined
+  const digits = minorUnitDigits(currency)
+  const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(amount.trim())
+  if (!m || (m[2]?.length ?? 0) > digits) return 'not a price'
+  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0)
+}
+
+export function eventValues(e: EventT): Values {
+  return {
+    title: e.title,
+    description: e.description,
+    venue: e.venue,
+    starts_at: localOf(e.starts_at),
+    ends_at: localOf(e.ends_at),
+    currency: e.currency,
+    max_tickets_per_user: e.max_tickets_per_user ? String(e.max_tickets_per_user) : '',
+  }
+}
+
+export function sectionValues(s: SectionT, currency: string): Values {
+  const digits = minorUnitDigits(currency)
+  return {
+    name: s.name,
+    kind: s.kind,
+    price: (s.price_cents / 10 ** digits).toFixed(digits),
+    capacity: String(s.capacity),
+    rows: s.rows ? String(s.rows) : '',
+    seats_per_row: s.seats_per_row ? String(s.seats_per_row) : '',
+  }
+}
+
+function eventFields(v: Values) {
+  return {
+    title: v.title,
+    description: v.description ?? '',
+    venue: v.venue,
+    starts_at: isoOf(v.starts_at),
+    ends_at: isoOf(v.ends_at) || undefined,
+    currency: v.currency?.trim().toUpperCase() || undefined,
+    max_tickets_per_user: v.max_tickets_per_user,
+  }
+}
+
+function sectionFields(v: Values, currency: string, partial: boolean) {
+  const seated = v.kind === 'seated'
+  return {
+    name: v.name,
+    ...(partial ? {} : { kind: seated ? 'seated' : 'general' }),
+    price_cents: minorOf(v.price, currency),
+    ...(seated ? { rows: v.rows, seats_per_row: v.seats_per_row } : { capacity: v.capacity }),
+  }
+}
+
+/** Price errors are shown beside the price field the person typed in. */
+const renamePrice = (errors: FormErrors): FormErrors => {
+  const { price_cents, ...rest } = errors.fields
+  return { ...errors, fields: price_cents ? { ...rest, price: 'Enter a price such as 45.00' } : rest }
+}
+
+export function readNewEvent(body: unknown) {
+  const values = text(body)
+  const currency = values.currency?.trim().toUpperCase() || 'AUD'
+  const section = parseForm<SectionInput>(SectionBody, sectionFields(values, currency, false))
+  // The event's own fields are checked with a stand-in section: the section's errors come from its own check.
+  const standIn = { name: 'section', price_cents: 0, capacity: 1 }
+  const event = parseForm<CreateEventInput>(CreateEventBody, {
+    ...eventFields(values),
+    sections: [section.ok ? section.value : standIn],
+  })
+  const errors: FormErrors = { fields: {} }
+  if (!section.ok) Object.assign(errors.fields, renamePrice(section.errors).fields)
+  if (!event.ok) Object.assign(errors.fields, event.errors.fields)
+  if (!section.ok || !event.ok) return { values, errors }
+  return { values, input: { ...event.value, sections: [section.value] } }
+}
+
+export function readEventChange(body: unknown) {
+  const values = text(body)
+  const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values))
+  if (!parsed.ok) return { values, errors: parsed.errors }
+  // An emptied end time or limit is a removal, not "leave as is".
+  const input = {
+    ...parsed.value,
+    ends_at: parsed.value.ends_at ?? null,
+    max_tickets_per_user: parsed.value.max_tickets_per_user ?? null,
+  }
+  return { values, input }
+}
+
+export function readSection(body: unknown, currency: string) {
+  const values = text(body)
+  const parsed = parseForm<SectionInput>(SectionBody, sectionFields(values, currency, false))
+  return parsed.ok ? { values, input: parsed.value } : { values, errors: renamePrice(parsed.errors) }
+}
+
+export function readSectionChange(body: unknown, currency: string, kind: SectionT['kind']) {
+  const values = { ...text(body), kind }
+  const parsed = parseForm<SectionPatch>(UpdateSectionBody, sectionFields(values, currency, true))
+  return parsed.ok ? { values, input: parsed.value } : { values, errors: renamePrice(parsed.errors) }
+}
+
+export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Element {
+  const v = p.values
+  const e = p.errors?.fields ?? {}
+  return (
+    <>
+      <Field name="title" label="Title" value={v.title} error={e.title} required maxlength={200} />
+      <Field name="venue" label="Venue" value={v.venue} error={e.venue} required maxlength={200} />
+      <div class="grid">
+        <Field
+          name="starts_at"
+          label="Starts (UTC)"
+          type="datetime-local"
+          value={v.starts_at}
+          error={e.starts_at}
+          required
+        />
+        <Field
+          name="ends_at"
+          label="Ends (UTC, optional)"
+          type="datetime-local"
+          value={v.ends_at}
+          error={e.ends_at}
+        />
+      </div>
+      <div class="grid">
+        <Field
+          name="currency"
+          label="Currency"
+          value={v.currency ?? 'AUD'}
+          error={e.currency}
+          hint="ISO code, such as AUD or EUR"
+          maxlength={3}
+        />
+        <Field
+          name="max_tickets_per_user"
+          label="Tickets per person (optional)"
+          type="number"
+          value={v.max_tickets_per_user}
+          error={e.max_tickets_per_user}
+        />
+      </div>
+      <Field
+        name="description"
+        label="Description"
+        type="textarea"
+        value={v.description}
+        error={e.description}
+        maxlength={10_000}
+      />
+    </>
+  )
+}
+
+/** A section's fields; `prefix` keeps ids unique when several section forms share a page. */
+export function SectionFields(p: { values: Values; errors?: FormErrors; kindFixed?: boolean }): JSX.Element {
+  const v = p.values
+  const e = p.errors?.fields ?? {}
+  return (
+    <>
+      <Field name="name" label="Section name" value={v.name} error={e.name} required maxlength={100} />
+      {p.kindFixed ? (
+        ''
+      ) : (
+        <label for="f-kind">
+          Kind
+          <select id="f-kind" name="kind">
+            <option value="general" selected={v.kind !== 'seated'}>
+              General admission (a capacity)
+            </option>
+            <option value="seated" selected={v.kind === 'seated'}>
+              Seated (rows × seats)
+            </option>
+          </select>
+        </label>
+      )}
+      <Field name="price" label="Price" value={v.price} error={e.price} hint="Such as 45.00" required />
+      <div class="grid">
+        <Field
+          name="capacity"
+          label="Capacity (general admission)"
+          type="number"
+          value={v.capacity}
+          error={e.capacity}
+        />
+        <Field name="rows" label="Rows (seated)" type="number" value={v.rows} error={e.rows} />
+        <Field
+          name="seats_per_row"
+          label="Seats per row (seated)"
+          type="number"
+          value={v.seats_per_row}
+          error={e.seats_per_row}
+        />
+      </div>
+    </>
+  )
+}

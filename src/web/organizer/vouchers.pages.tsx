@@ -1,0 +1,469 @@
+// The organizer's vouchers and waiting list of an event: vouchers listed with their uses, created, changed
+// (value, limit, end date, active) and deleted while unused; the waiting list in the order it is served. Every
+// form works without JavaScript, carries the CSRF token and calls the same services as the API.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { formatMoney, minorUnitDigits } from '../../lib/money.js'
+import { Id } from '../../lib/schemas.js'
+import {
+  VoucherBody,
+  type VoucherInput,
+  VoucherPatch,
+  type VoucherPatchT,
+  type VoucherT,
+} from '../../modules/box-office/vouchers.schemas.js'
+import {
+  createVoucher,
+  deleteVoucher,
+  getVoucher,
+  listVouchers,
+  updateVoucher,
+} from '../../modules/box-office/vouchers.service.js'
+import type { WaitlistEntryT } from '../../modules/box-office/waitlist.schemas.js'
+import { listEventWaitlist } from '../../modules/box-office/waitlist.service.js'
+import type { EventT } from '../../modules/events/events.schemas.js'
+import { when } from '../format.js'
+import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
+import {
+  type FormErrors,
+  flash,
+  formErrorsOf,
+  type PageCtx,
+  pageCtx,
+  parseForm,
+  requestedPage,
+  requireUser,
+  seeOther,
+  sendHtml,
+} from '../page.js'
+import { managedEvent } from './events.pages.js'
+import { isoOf, localOf, minorOf, type Values } from './forms.js'
+
+const PER_PAGE = 50
+
+/** What a voucher takes off a ticket, as people read it: "25%" or "A$5.00". */
+function worth(v: Pick<VoucherT, 'kind' | 'value'>, currency: string): string {
+  return v.kind === 'percent' ? `${v.value}%` : formatMoney(v.value, currency)
+}
+
+/** The value field as typed: a whole percentage, or an amount in the currency's major unit ("5.00"). */
+function typedToValue(kind: string | undefined, typed: string | undefined, currency: string) {
+  if (!typed) return undefined
+  return kind === 'amount' ? minorOf(typed, currency) : typed
+}
+
+const typedValue = (v: VoucherT, currency: string) =>
+  v.kind === 'percent'
+    ? String(v.value)
+    : (v.value / 10 ** minorUnitDigits(currency)).toFixed(minorUnitDigits(currency))
+
+const strings = (body: unknown) => {
+  const out: Values = {}
+  const sections: string[] = []
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (k === 'section_ids') sections.push(...[v].flat().map(String))
+    else if (typeof v === 'string') out[k] = v
+  }
+  return { values: out, sections }
+}
+
+/** The value's errors show beside the value field, whatever the schema called them. */
+function readNew(body: unknown, currency: string) {
+  const { values, sections } = strings(body)
+  const parsed = parseForm<VoucherInput>(VoucherBody, {
+    code: values.code?.trim(),
+    kind: values.kind,
+    value: typedToValue(values.kind, values.value?.trim(), currency),
+    ...(sections.length > 0 ? { section_ids: sections } : {}),
+    max_uses: values.max_uses || undefined,
+    valid_from: isoOf(values.valid_from) || undefined,
+    valid_until: isoOf(values.valid_until) || undefined,
+  })
+  return parsed.ok ? { values, sections, input: parsed.value } : { values, sections, errors: parsed.errors }
+}
+
+function readChange(body: unknown, kind: VoucherT['kind'], currency: string) {
+  const { values } = strings(body)
+  const parsed = parseForm<VoucherPatchT>(VoucherPatch, {
+    value: typedToValue(kind, values.value?.trim(), currency),
+    active: values.active === 'true',
+  })
+  if (!parsed.ok) return { errors: parsed.errors }
+  // An emptied limit or end date is a removal.
+  const maxUses = values.max_uses ? Number(values.max_uses) : null
+  if (maxUses !== null && !(Number.isInteger(maxUses) && maxUses >= 1)) {
+    return { errors: { fields: { max_uses: 'Enter a whole number from 1, or leave it empty' } } }
+  }
+  return {
+    input: {
+      ...parsed.value,
+      max_uses: maxUses,
+      valid_until: isoOf(values.valid_until) || null,
+    } as VoucherPatchT,
+  }
+}
+
+interface NewState {
+  values: Values
+  sections: string[]
+  errors: FormErrors
+}
+
+function VouchersPage(p: {
+  ctx: PageCtx
+  event: EventT
+  vouchers: VoucherT[]
+  state?: NewState
+}): JSX.Element {
+  const e = p.event
+  const v = p.state?.values ?? { kind: 'percent' }
+  const errors = p.state?.errors
+  const sectionName = (id: number) => e.sections.find((s) => s.id === id)?.name ?? `#${id}`
+  const base = `/organizer/events/${e.id}/vouchers`
+  return (
+    <Layout ctx={p.ctx} title={`Vouchers · ${e.title}`}>
+      <h1 safe>{`Vouchers: ${e.title}`}</h1>
+      <p>
+        <a href={`/organizer/events/${e.id}`} safe>{`Back to ${e.title}`}</a> ·{' '}
+        <a href={`/organizer/events/${e.id}/waitlist`}>Waiting list</a>
+      </p>
+      {p.vouchers.length === 0 ? (
+        <p>No vouchers yet.</p>
+      ) : (
+        <section class="table-wrap" tabindex="0" aria-label="Vouchers">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Code</th>
+                <th scope="col">Discount</th>
+                <th scope="col">Sections</th>
+                <th scope="col">Uses</th>
+                <th scope="col">Valid</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.vouchers.map((x) => (
+                <tr>
+                  <th scope="row" safe>
+                    {x.code}
+                  </th>
+                  <td safe>{worth(x, e.currency)}</td>
+                  <td>
+                    {x.section_ids ? <span safe>{x.section_ids.map(sectionName).join(', ')}</span> : 'All'}
+                  </td>
+                  <td safe>{`${x.uses}${x.max_uses === null ? '' : ` of ${x.max_uses}`}`}</td>
+                  <td safe>
+                    {`${x.valid_from ? `from ${when(x.valid_from)}` : ''}${x.valid_from && x.valid_until ? ' ' : ''}${x.valid_until ? `until ${when(x.valid_until)}` : ''}` ||
+                      'Always'}
+                  </td>
+                  <td>{x.active ? 'Active' : 'Inactive'}</td>
+                  <td>
+                    <details>
+                      <summary safe>{`Change ${x.code}`}</summary>
+                      <form method="post" action={`${base}/${x.id}`}>
+                        <CsrfField token={p.ctx.csrf} />
+                        <label>
+                          <span safe>
+                            {x.kind === 'percent' ? 'Percent off' : `Amount off (${e.currency})`}
+                          </span>
+                          <input name="value" value={typedValue(x, e.currency)} required />
+                        </label>
+                        <label>
+                          Maximum uses (empty: no limit)
+                          <input
+                            name="max_uses"
+                            type="number"
+                            min="1"
+                            value={x.max_uses === null ? '' : String(x.max_uses)}
+                          />
+                        </label>
+                        <label>
+                          Valid until (UTC, empty: no end)
+                          <input name="valid_until" type="datetime-local" value={localOf(x.valid_until)} />
+                        </label>
+                        <label>
+                          <input type="checkbox" name="active" value="true" checked={x.active} />
+                          Active
+                        </label>
+                        <button type="submit">Save</button>
+                      </form>
+                    </details>
+                    <form method="post" action={`${base}/${x.id}/delete`} class="inline">
+                      <CsrfField token={p.ctx.csrf} />
+                      <button type="submit" class="secondary" aria-label={`Delete ${x.code}`}>
+                        Delete
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <h2>New voucher</h2>
+      <form method="post" action={base}>
+        <CsrfField token={p.ctx.csrf} />
+        <FormError message={errors?.form} />
+        <Field
+          name="code"
+          label="Code"
+          value={v.code}
+          error={errors?.fields.code}
+          hint="Letters, digits, - and _; buyers may type it in any case"
+          required
+          maxlength={64}
+        />
+        <label for="f-kind">
+          Kind
+          <select id="f-kind" name="kind">
+            <option value="percent" selected={v.kind !== 'amount'}>
+              Percent off each ticket
+            </option>
+            <option value="amount" selected={v.kind === 'amount'} safe>
+              {`Amount off each ticket (${e.currency})`}
+            </option>
+          </select>
+        </label>
+        <Field
+          name="value"
+          label="Value"
+          value={v.value}
+          error={errors?.fields.value}
+          hint="A percentage (1–100) or an amount such as 5.00"
+          required
+        />
+        <fieldset>
+          <legend>Sections (none ticked: every section)</legend>
+          {e.sections.map((s) => (
+            <label>
+              <input
+                type="checkbox"
+                name="section_ids"
+                value={String(s.id)}
+                checked={p.state?.sections.includes(String(s.id)) ?? false}
+              />
+              <span safe>{s.name}</span>
+            </label>
+          ))}
+          {errors?.fields.section_ids ? (
+            <small class="field-error" safe>
+              {errors.fields.section_ids}
+            </small>
+          ) : (
+            ''
+          )}
+        </fieldset>
+        <Field
+          name="max_uses"
+          label="Maximum uses (empty: no limit)"
+          type="number"
+          value={v.max_uses}
+          error={errors?.fields.max_uses}
+        />
+        <Field
+          name="valid_from"
+          label="Valid from (UTC, optional)"
+          type="datetime-local"
+          value={v.valid_from}
+          error={errors?.fields.valid_from}
+        />
+        <Field
+          name="valid_until"
+          label="Valid until (UTC, optional)"
+          type="datetime-local"
+          value={v.valid_until}
+          error={errors?.fields.valid_until}
+        />
+        <button type="submit">Create voucher</button>
+      </form>
+    </Layout>
+  )
+}
+
+const STATUS_WORDS: Record<WaitlistEntryT['status'], string> = {
+  waiting: 'Waiting',
+  offered: 'Offered (held, unpaid)',
+  converted: 'Paid',
+  expired: 'Expired',
+  left: 'Left',
+}
+
+function WaitlistPage(p: {
+  ctx: PageCtx
+  event: EventT
+  entries: WaitlistEntryT[]
+  page: number
+  totalPages: number
+}): JSX.Element {
+  const e = p.event
+  const sectionName = (id: number) => e.sections.find((s) => s.id === id)?.name ?? `#${id}`
+  return (
+    <Layout ctx={p.ctx} title={`Waiting list · ${e.title}`}>
+      <h1 safe>{`Waiting list: ${e.title}`}</h1>
+      <p>
+        <a href={`/organizer/events/${e.id}`} safe>{`Back to ${e.title}`}</a> ·{' '}
+        <a href={`/organizer/events/${e.id}/vouchers`}>Vouchers</a>
+      </p>
+      <p>In the order it is served: when places come back, the first waiting entry that fits gets them.</p>
+      {p.entries.length === 0 ? (
+        <p>No one is waiting.</p>
+      ) : (
+        <section class="table-wrap" tabindex="0" aria-label="Waiting list in order">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Joined</th>
+                <th scope="col">Section</th>
+                <th scope="col">Tickets</th>
+                <th scope="col">Together</th>
+                <th scope="col">Place</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.entries.map((x) => (
+                <tr>
+                  <th scope="row">
+                    <time datetime={x.created_at} safe>
+                      {when(x.created_at)}
+                    </time>
+                  </th>
+                  <td safe>{sectionName(x.section_id)}</td>
+                  <td safe>{String(x.quantity)}</td>
+                  <td>{x.together ? 'Yes' : 'No'}</td>
+                  <td safe>{x.position === null ? '—' : String(x.position)}</td>
+                  <td safe>{STATUS_WORDS[x.status]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      <Pager
+        page={p.page}
+        totalPages={p.totalPages}
+        href={(n) => `?page=${n}`}
+        words={['← Earlier', 'Later →']}
+      />
+    </Layout>
+  )
+}
+
+export async function organizerVoucherPages(app: FastifyInstance) {
+  const { ctx } = app
+  const params = Type.Object({ id: Id })
+  const voucherParams = Type.Object({ id: Id, voucher_id: Id })
+
+  async function show(req: FastifyRequest, reply: FastifyReply, id: number, state?: NewState, status = 200) {
+    const user = req.webUser!
+    const event = await managedEvent(app, user, id)
+    const page = await listVouchers(ctx, user, id, requestedPage(req, PER_PAGE))
+    return sendHtml(
+      req,
+      reply,
+      <VouchersPage ctx={pageCtx(req, reply)} event={event} vouchers={page.data} state={state} />,
+      status,
+    )
+  }
+
+  app.get('/organizer/events/:id/vouchers', { schema: { hide: true, params } }, async (req, reply) => {
+    if (!requireUser(req, reply)) return reply
+    return show(req, reply, (req.params as { id: number }).id)
+  })
+
+  app.post('/organizer/events/:id/vouchers', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    const event = await managedEvent(app, user, id)
+    const form = readNew(req.body, event.currency)
+    if (!form.input) {
+      return show(req, reply, id, { values: form.values, sections: form.sections, errors: form.errors }, 400)
+    }
+    try {
+      const created = await createVoucher(ctx, user, id, form.input)
+      flash(reply, 'success', `Voucher ${created.code} created.`)
+      return seeOther(reply, `/organizer/events/${id}/vouchers`)
+    } catch (err) {
+      const errors = formErrorsOf(err, { VOUCHER_CODE_TAKEN: 'code' })
+      const status = (err as { status?: number }).status ?? 400
+      return show(req, reply, id, { values: form.values, sections: form.sections, errors }, status)
+    }
+  })
+
+  /** Runs a change of one voucher; its outcome is a message on the vouchers page. */
+  async function change(reply: FastifyReply, id: number, run: () => Promise<string>) {
+    try {
+      flash(reply, 'success', await run())
+    } catch (err) {
+      const errors = formErrorsOf(err)
+      flash(reply, 'error', errors.form ?? Object.values(errors.fields)[0] ?? 'That could not be done')
+    }
+    return seeOther(reply, `/organizer/events/${id}/vouchers`)
+  }
+
+  app.post(
+    '/organizer/events/:id/vouchers/:voucher_id',
+    { schema: { hide: true, params: voucherParams } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id, voucher_id } = req.params as { id: number; voucher_id: number }
+      const event = await managedEvent(app, user, id)
+      const current = await getVoucher(ctx, user, id, voucher_id)
+      const form = readChange(req.body, current.kind, event.currency)
+      const input = form.input
+      if (!input) {
+        flash(
+          reply,
+          'error',
+          `${current.code}: ${Object.values(form.errors.fields)[0] ?? 'check the values'}`,
+        )
+        return seeOther(reply, `/organizer/events/${id}/vouchers`)
+      }
+      return change(reply, id, async () => {
+        const saved = await updateVoucher(ctx, user, id, voucher_id, input)
+        return `Voucher ${saved.code} saved${saved.active ? '' : ' (inactive)'}.`
+      })
+    },
+  )
+
+  app.post(
+    '/organizer/events/:id/vouchers/:voucher_id/delete',
+    { schema: { hide: true, params: voucherParams } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id, voucher_id } = req.params as { id: number; voucher_id: number }
+      await managedEvent(app, user, id)
+      return change(reply, id, async () => {
+        await deleteVoucher(ctx, user, id, voucher_id)
+        return 'Voucher deleted.'
+      })
+    },
+  )
+
+  app.get('/organizer/events/:id/waitlist', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    const event = await managedEvent(app, user, id)
+    const page = await listEventWaitlist(ctx, user, id, requestedPage(req, PER_PAGE))
+    return sendHtml(
+      req,
+      reply,
+      <WaitlistPage
+        ctx={pageCtx(req, reply)}
+        event={event}
+        entries={page.data}
+        page={page.page}
+        totalPages={page.total_pages}
+      />,
+    )
+  })
+}

@@ -1,0 +1,182 @@
+// What every page handler shares: the page context (who, CSRF token, flash), rendering, redirects, forms.
+
+import Ajv, { type ErrorObject } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { TSchema } from 'typebox'
+import { AppError } from '../lib/errors.js'
+import { type PageParams, pageParams } from '../lib/pagination.js'
+import type { WebUser } from './session.js'
+
+export interface Flash {
+  kind: 'success' | 'error'
+  message: string
+}
+
+/** What the layout needs from the request. `csrf` is null on pages without forms (anonymous, cacheable). */
+export interface PageCtx {
+  user: WebUser | null
+  csrf: string | null
+  flash: Flash | null
+  /** Path and query of this page: where login sends the person back to. */
+  path: string
+}
+
+export const FLASH_COOKIE = 'sd_flash'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    webUser: WebUser | null
+  }
+}
+
+/**
+ * The page context. A CSRF token is made when someone is signed in (the nav's logout is a form) or when the
+ * page has a form (`forms`); anonymous pages without one stay identical for everyone, so their ETag holds.
+ */
+export function pageCtx(req: FastifyRequest, reply: FastifyReply, opts: { forms?: boolean } = {}): PageCtx {
+  let flash: Flash | null = null
+  const raw = req.cookies[FLASH_COOKIE]
+  if (raw) {
+    const unsigned = req.unsignCookie(raw)
+    if (unsigned.valid && unsigned.value) {
+      try {
+        flash = JSON.parse(unsigned.value) as Flash
+      } catch {
+        flash = null
+      }
+    }
+    reply.clearCookie(FLASH_COOKIE, { path: '/' })
+  }
+  const csrf = req.webUser || opts.forms ? csrfToken(req, reply) : null
+  return { user: req.webUser, csrf, flash, path: req.url }
+}
+
+const tokens = new WeakMap<FastifyRequest, string>()
+
+/** One CSRF token per request (a second call before the secret cookie is set would mint a second secret). */
+function csrfToken(req: FastifyRequest, reply: FastifyReply): string {
+  let token = tokens.get(req)
+  if (!token) {
+    token = reply.generateCsrf()
+    tokens.set(req, token)
+  }
+  return token
+}
+
+/** Shows `message` on the next page this browser gets (after a redirect). */
+export function flash(reply: FastifyReply, kind: Flash['kind'], message: string): void {
+  reply.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message }), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    signed: true,
+    maxAge: 60,
+  })
+}
+
+/** Sends a rendered page. Pages for a signed-in person are never stored by caches. */
+export async function sendHtml(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  html: string | Promise<string>,
+  status = 200,
+) {
+  reply.header('vary', 'Cookie')
+  if (req.webUser) reply.header('cache-control', 'private, no-store')
+  else if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache')
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html>${await html}`)
+}
+
+/** 303 to `to` (after a POST, the browser GETs it). */
+export function seeOther(reply: FastifyReply, to: string) {
+  return reply.redirect(to, 303)
+}
+
+/** `next` when it is a path on this site (`/…`, not `//…` nor `/\…`), else `fallback`: no open redirect. */
+export function safeNext(next: unknown, fallback = '/'): string {
+  if (typeof next !== 'string' || next.length > 2000) return fallback
+  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback
+  // Control characters (a tab or newline inside `/\t/evil.example`) are dropped by browsers: refuse them.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
+  if (/[\u0000-\u001f\\]/.test(next)) return fallback
+  return next
+}
+
+export const loginPath = (next: string) => `/login?next=${encodeURIComponent(next)}`
+
+/** The signed-in person, or a 303 to the login page that returns here (the handler then returns). */
+export function requireUser(req: FastifyRequest, reply: FastifyReply): WebUser | null {
+  if (req.webUser) return req.webUser
+  void seeOther(reply, loginPath(req.method === 'GET' ? req.url : (req.headers.referer ?? '/')))
+  return null
+}
+
+/** Errors a form shows beside its fields (name → message), and one for the whole form. */
+export interface FormErrors {
+  fields: Record<string, string>
+  form?: string
+}
+
+const formAjv = addFormats.default(
+  new Ajv.default({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true }),
+)
+const compiled = new WeakMap<TSchema, ReturnType<typeof formAjv.compile>>()
+
+function fieldOf(e: ErrorObject): string {
+  const missing = (e.params as { missingProperty?: string }).missingProperty
+  return missing ?? e.instancePath.split('/').filter(Boolean)[0] ?? 'form'
+}
+
+/**
+ * Checks a posted form against the same typebox schema the JSON route uses. Empty optional fields are left
+ * out first (a browser sends every input, filled or not). Only the schema's own fields are kept.
+ */
+export function parseForm<T>(
+  schema: TSchema,
+  body: unknown,
+): { ok: true; value: T } | { ok: false; errors: FormErrors } {
+  const input: Record<string, unknown> = {}
+  const fields = (schema as { properties?: Record<string, unknown> }).properties ?? {}
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (k in fields && v !== '') input[k] = v
+  }
+  let validate = compiled.get(schema)
+  if (!validate) {
+    validate = formAjv.compile(schema)
+    compiled.set(schema, validate)
+  }
+  if (validate(input)) return { ok: true, value: input as T }
+  const errors: FormErrors = { fields: {} }
+  for (const e of validate.errors ?? []) errors.fields[fieldOf(e)] ??= e.message ?? 'is invalid'
+  return { ok: false, errors }
+}
+
+/**
+ * A service's refusal as form errors: field errors go beside their fields, the rest above the form.
+ * Anything that is not an AppError (a fault) is thrown on, to the error page.
+ */
+export function formErrorsOf(err: unknown, fieldsByCode: Record<string, string> = {}): FormErrors {
+  if (!(err instanceof AppError) || err.status >= 500) throw err
+  const errors: FormErrors = { fields: {} }
+  for (const e of err.errors ?? []) {
+    const name = e.path.replace(/^body\./, '')
+    errors.fields[name] ??= e.message
+  }
+  const field = fieldsByCode[err.code]
+  if (field) errors.fields[field] ??= err.message
+  else if (!err.errors?.length) errors.form = err.message
+  return errors
+}
+
+/**
+ * The page of a list a page asks for with `?page=`: a whole number from 1 to 9,999, anything else is page 1
+ * (a hand-edited link shows the first page rather than an error).
+ */
+export function requestedPage(req: FastifyRequest, perPage: number): PageParams {
+  const raw = Number((req.query as { page?: string }).page)
+  return pageParams({ page: Number.isInteger(raw) && raw > 0 && raw < 10_000 ? raw : 1, per_page: perPage })
+}

@@ -1,0 +1,155 @@
+// The web pages: a second adapter over the services, beside the JSON API. Everything page-specific lives in
+// this encapsulated scope (cookies, form bodies, CSRF, the CSP, HTML error pages), so the API under /api/v1
+// keeps answering 415 to form bodies and never reads a cookie. The one thing set on the root is the HTML 404
+// page, which the root not-found handler shows to browsers.
+import { createHmac } from 'node:crypto'
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import formbody from '@fastify/formbody'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError } from '../lib/errors.js'
+import { adminPages } from './admin/admin.pages.js'
+import { assetsByUrl } from './assets.js'
+import { authPages } from './auth/auth.pages.js'
+import { checkInPages } from './box-office/checkin.pages.js'
+import { checkoutPages } from './box-office/checkout.pages.js'
+import { extendHoldPages } from './box-office/extend-hold.pages.js'
+import { invoicePages } from './box-office/invoices.pages.js'
+import { reservePages } from './box-office/reserve.pages.js'
+import { ticketPages } from './box-office/tickets.pages.js'
+import { waitlistPages } from './box-office/waitlist.pages.js'
+import { ErrorPage } from './errors.js'
+import { eventPages } from './events/events.pages.js'
+import { organizerEventPages } from './organizer/events.pages.js'
+import { salesPages } from './organizer/sales.pages.js'
+import { staffPages } from './organizer/staff.pages.js'
+import { organizerVoucherPages } from './organizer/vouchers.pages.js'
+import { webhookPages } from './organizer/webhooks.pages.js'
+import { loginPath, type PageCtx, pageCtx, seeOther, sendHtml } from './page.js'
+import { readSession } from './session.js'
+import { settingsPages } from './settings/settings.pages.js'
+import { messagePages } from './social/messages.pages.js'
+import { socialPages } from './social/social.pages.js'
+
+/**
+ * Scripts only from files on this site (no inline script, so no nonce: a page stays byte-identical between
+ * requests and its ETag holds); JSON-LD blocks are data, not scripts, and are not affected.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ')
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+function anonymousCtx(req: FastifyRequest): PageCtx {
+  return { user: null, csrf: null, flash: null, path: req.url }
+}
+
+/** The error as a page: 4xx say what was refused, 5xx say nothing of the cause (it goes to the log). */
+async function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, detail?: string) {
+  reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
+  reply.header('cache-control', 'no-store')
+  const ctx = req.cookies ? pageCtx(req, reply) : anonymousCtx(req)
+  return sendHtml(req, reply, ErrorPage({ ctx, status, detail }), status)
+}
+
+async function pages(app: FastifyInstance) {
+  const { config } = app
+  // A key of its own for cookie signatures, derived from the one secret the server has.
+  const secret = createHmac('sha256', config.JWT_SECRET).update('stagedoor web cookies').digest('base64url')
+  await app.register(cookie, { secret })
+  await app.register(formbody, { bodyLimit: 64 * 1024 })
+  await app.register(csrf, {
+    cookieKey: 'sd_csrf',
+    cookieOpts: {
+      path: '/',
+      sameSite: 'lax',
+      httpOnly: true,
+      signed: true,
+      secure: config.NODE_ENV === 'production',
+    },
+    getToken: (req) => {
+      const body = req.body as Record<string, unknown> | undefined
+      const fromBody = body && typeof body._csrf === 'string' ? body._csrf : undefined
+      const header = req.headers['x-csrf-token']
+      return fromBody ?? (typeof header === 'string' ? header : undefined)
+    },
+  })
+
+  app.decorateRequest('webUser', null)
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
+    // Assets are the same for everyone: no session look-up.
+    if (req.url.startsWith('/assets/')) return
+    req.webUser = await readSession(app.ctx, req)
+    req.actor = req.webUser
+  })
+  // Every state-changing request carries the CSRF token (after the body is parsed: it is a form field).
+  app.addHook('preHandler', (req, reply, done) => {
+    if (SAFE_METHODS.has(req.method)) return done()
+    app.csrfProtection(req, reply, done)
+  })
+
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.status === 401) return seeOther(reply, loginPath(req.method === 'GET' ? req.url : '/'))
+      if (err.headers) reply.headers(err.headers)
+      return errorPage(req, reply, err.status, err.status < 500 ? err.message : undefined)
+    }
+    const status = err.validation ? (err.validationContext === 'params' ? 404 : 400) : (err.statusCode ?? 500)
+    if (status >= 500) req.log.error({ err }, 'page failed')
+    return errorPage(req, reply, status)
+  })
+
+  app.get('/assets/:file', { schema: { hide: true } }, async (req, reply) => {
+    const asset = assetsByUrl.get(req.url.split('?')[0] ?? '')
+    if (!asset) return errorPage(req, reply, 404)
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')
+    reply
+      .type(asset.type)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('vary', 'Accept-Encoding')
+    if (gzip) reply.header('content-encoding', 'gzip')
+    return reply.send(gzip ? asset.gzip : asset.body)
+  })
+
+  await app.register(authPages)
+  await app.register(eventPages)
+  await app.register(reservePages)
+  await app.register(waitlistPages)
+  await app.register(checkoutPages)
+  await app.register(extendHoldPages)
+  await app.register(invoicePages)
+  await app.register(ticketPages)
+  await app.register(organizerEventPages)
+  await app.register(salesPages)
+  await app.register(staffPages)
+  await app.register(checkInPages)
+  await app.register(webhookPages)
+  await app.register(organizerVoucherPages)
+  await app.register(socialPages)
+  await app.register(messagePages)
+  await app.register(settingsPages)
+  await app.register(adminPages)
+}
+
+export default fp(
+  async (app) => {
+    app.decorate('notFoundPage', (req: FastifyRequest, reply: FastifyReply) => {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
+      return sendHtml(req, reply, ErrorPage({ ctx: anonymousCtx(req), status: 404 }), 404)
+    })
+    await app.register(pages)
+  },
+  { name: 'web', dependencies: ['context', 'auth', 'rate-limit', 'errors'] },
+)

@@ -1,0 +1,88 @@
+// Cookie sessions: the cookie names a row of the `sessions` table (signed, so a guessed id is refused before the
+// database is asked). The row is read on every page request with the user's current role, so logout, logout-all,
+// a password change, account deletion and a demotion take effect at once, exactly as for bearer tokens.
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Actor, Ctx } from '../context.js'
+import { preparedOnce } from '../db/client.js'
+import { sessions, users } from '../db/schema/index.js'
+
+export const SESSION_COOKIE = 'sd_session'
+
+/** The signed-in person as pages see them: the actor services take, and what the layout shows. */
+export interface WebUser extends Actor {
+  username: string
+  displayName: string
+  emailVerified: boolean
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+function sessionStatement(ctx: Ctx) {
+  return preparedOnce(ctx.db, 'web_session_user', (db, name) =>
+    db
+      .select({
+        id: users.id,
+        role: users.role,
+        username: users.username,
+        displayName: users.displayName,
+        emailVerifiedAt: users.emailVerifiedAt,
+        createdAt: sessions.createdAt,
+        expiresAt: sessions.expiresAt,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.id, sql.placeholder('sessionId')),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql`now()`),
+        ),
+      )
+      .prepare(name),
+  )
+}
+
+/** The user the request's session cookie names, or null (no cookie, bad signature, revoked, expired). */
+export async function readSession(ctx: Ctx, req: FastifyRequest): Promise<WebUser | null> {
+  const raw = req.cookies[SESSION_COOKIE]
+  if (!raw) return null
+  const unsigned = req.unsignCookie(raw)
+  if (!unsigned.valid || !unsigned.value || !UUID.test(unsigned.value)) return null
+  const sessionId = unsigned.value
+  const [row] = await sessionStatement(ctx).execute({ sessionId })
+  if (!row) return null
+  return {
+    id: row.id,
+    role: row.role,
+    sessionId,
+    // Cookie sessions have no access token: the id stands in for the jti (nothing revokes it by jti).
+    jti: `session:${sessionId}`,
+    // Like a login's access token: fresh for ACCESS_TOKEN_TTL after signing in.
+    fresh: Date.now() - row.createdAt.getTime() < ctx.config.ACCESS_TOKEN_TTL * 1000,
+    exp: Math.floor(row.expiresAt.getTime() / 1000),
+    username: row.username,
+    displayName: row.displayName,
+    emailVerified: row.emailVerifiedAt !== null,
+  }
+}
+
+export function setSessionCookie(ctx: Ctx, reply: FastifyReply, sessionId: string): void {
+  reply.setCookie(SESSION_COOKIE, sessionId, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.NODE_ENV === 'production',
+    signed: true,
+    maxAge: ctx.config.REFRESH_TOKEN_TTL,
+  })
+}
+
+export function clearSessionCookie(ctx: Ctx, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.NODE_ENV === 'production',
+  })
+}

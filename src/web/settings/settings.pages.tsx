@@ -1,0 +1,318 @@
+// The member's settings: profile, avatar, e-mail, password, sessions, account deletion. Changing the e-mail
+// or deleting the account asks for the password again (the API asks for a fresh login instead).
+import multipart from '@fastify/multipart'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { Ctx } from '../../context.js'
+import { AppError } from '../../lib/errors.js'
+import { activeSessions, revokeSessions } from '../../modules/auth/auth.service.js'
+import { AVATAR_MAX_BYTES, setAvatar } from '../../modules/avatars/avatars.service.js'
+import type { UserOwnT } from '../../modules/users/users.schemas.js'
+import { ChangePasswordBody, Email, UpdateMeBody } from '../../modules/users/users.schemas.js'
+import {
+  changePassword,
+  confirmOwnPassword,
+  deleteUser,
+  getOwnProfile,
+  updateOwnProfile,
+} from '../../modules/users/users.service.js'
+import { when } from '../format.js'
+import { CsrfField, Field, FormError, Layout } from '../layout.js'
+import {
+  type FormErrors,
+  flash,
+  formErrorsOf,
+  type PageCtx,
+  pageCtx,
+  parseForm,
+  requireUser,
+  seeOther,
+  sendHtml,
+} from '../page.js'
+import { clearSessionCookie, type WebUser } from '../session.js'
+
+type Section = 'profile' | 'email' | 'password' | 'avatar' | 'delete'
+interface Problem {
+  section: Section
+  errors: FormErrors
+  values?: Record<string, string | undefined>
+}
+
+const EmailForm = Type.Object({
+  email: Email,
+  current_password: Type.String({ minLength: 1, maxLength: 1024 }),
+})
+const ConfirmForm = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 1024 }) })
+const NONE: FormErrors = { fields: {} }
+
+function SettingsPage(p: {
+  ctx: PageCtx
+  me: UserOwnT
+  sessions: { id: string; createdAt: Date }[]
+  problem?: Problem
+}) {
+  const errorsFor = (s: Section) => (p.problem?.section === s ? p.problem.errors : NONE)
+  const valueFor = (s: Section, name: string, fallback?: string) =>
+    p.problem?.section === s ? (p.problem.values?.[name] ?? fallback) : fallback
+  const me = p.me
+  const csrf = p.ctx.csrf
+  return (
+    <Layout ctx={p.ctx} title="Settings">
+      <h1>Settings</h1>
+      <section aria-labelledby="profile-h">
+        <h2 id="profile-h">Profile</h2>
+        <form method="post" action="/settings/profile" novalidate>
+          <CsrfField token={csrf} />
+          <FormError message={errorsFor('profile').form} />
+          <Field
+            name="display_name"
+            label="Display name"
+            value={valueFor('profile', 'display_name', me.display_name)}
+            error={errorsFor('profile').fields.display_name}
+            required
+          />
+          <Field
+            name="username"
+            label="Username"
+            value={valueFor('profile', 'username', me.username)}
+            error={errorsFor('profile').fields.username}
+            required
+          />
+          <Field
+            name="bio"
+            label="About you"
+            type="textarea"
+            value={valueFor('profile', 'bio', me.bio)}
+            error={errorsFor('profile').fields.bio}
+          />
+          <button type="submit">Save profile</button>
+        </form>
+      </section>
+      <section aria-labelledby="avatar-h">
+        <h2 id="avatar-h">Avatar</h2>
+        {me.avatar_url ? <img class="avatar" src={me.avatar_url} alt="Your current avatar" /> : ''}
+        <form method="post" action="/settings/avatar" enctype="multipart/form-data">
+          <CsrfField token={csrf} />
+          <FormError message={errorsFor('avatar').form} />
+          <label for="f-avatar">
+            Image (JPEG, PNG or WebP, at most 5 MB)
+            <input
+              id="f-avatar"
+              type="file"
+              name="avatar"
+              accept="image/jpeg,image/png,image/webp"
+              required
+            />
+          </label>
+          <button type="submit">Upload avatar</button>
+        </form>
+      </section>
+      <section aria-labelledby="email-h">
+        <h2 id="email-h">E-mail</h2>
+        <p safe>{`${me.email} · ${me.email_verified ? 'confirmed' : 'not confirmed yet'}`}</p>
+        <form method="post" action="/settings/email" novalidate>
+          <CsrfField token={csrf} />
+          <FormError message={errorsFor('email').form} />
+          <Field
+            name="email"
+            label="New e-mail address"
+            type="email"
+            value={valueFor('email', 'email')}
+            error={errorsFor('email').fields.email}
+            autocomplete="email"
+            required
+          />
+          <Field
+            name="current_password"
+            label="Your password"
+            type="password"
+            error={errorsFor('email').fields.current_password}
+            autocomplete="current-password"
+            required
+          />
+          <button type="submit">Change e-mail</button>
+        </form>
+      </section>
+      <section aria-labelledby="password-h">
+        <h2 id="password-h">Password</h2>
+        <form method="post" action="/settings/password" novalidate>
+          <CsrfField token={csrf} />
+          <FormError message={errorsFor('password').form} />
+          <Field
+            name="current_password"
+            label="Current password"
+            type="password"
+            error={errorsFor('password').fields.current_password}
+            autocomplete="current-password"
+            required
+          />
+          <Field
+            name="new_password"
+            label="New password"
+            type="password"
+            error={errorsFor('password').fields.new_password ?? errorsFor('password').fields.password}
+            hint="At least 8 characters. Your other sessions are signed out."
+            autocomplete="new-password"
+            required
+          />
+          <button type="submit">Change password</button>
+        </form>
+      </section>
+      <section aria-labelledby="sessions-h">
+        <h2 id="sessions-h">Sessions</h2>
+        <ul>
+          {p.sessions.map((s) => (
+            <li safe>
+              {`Signed in ${when(s.createdAt)}${s.id === p.ctx.user?.sessionId ? ' (this browser)' : ''}`}
+            </li>
+          ))}
+        </ul>
+        <form method="post" action="/logout-all">
+          <CsrfField token={csrf} />
+          <button type="submit" class="secondary">
+            Log out everywhere
+          </button>
+        </form>
+      </section>
+      <section aria-labelledby="delete-h">
+        <h2 id="delete-h">Delete your account</h2>
+        <p>Your posts, messages and friendships are deleted. Invoices stay, without your name.</p>
+        <form method="post" action="/settings/delete" novalidate>
+          <CsrfField token={csrf} />
+          <FormError message={errorsFor('delete').form} />
+          <Field
+            name="current_password"
+            label="Your password"
+            type="password"
+            error={errorsFor('delete').fields.current_password}
+            autocomplete="current-password"
+            required
+          />
+          <button type="submit" class="contrast">
+            Delete my account
+          </button>
+        </form>
+      </section>
+    </Layout>
+  )
+}
+
+async function render(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, user: WebUser, problem?: Problem) {
+  const [me, sessions] = await Promise.all([getOwnProfile(ctx, user), activeSessions(ctx.db, user.id)])
+  return sendHtml(
+    req,
+    reply,
+    <SettingsPage ctx={pageCtx(req, reply)} me={me} sessions={sessions} problem={problem} />,
+    problem ? 422 : 200,
+  )
+}
+
+const WRONG_PASSWORD = { INVALID_CREDENTIALS: 'current_password' }
+
+export async function settingsPages(app: FastifyInstance) {
+  const { ctx } = app
+
+  /** A settings form: validate, run, flash and come back; a refusal re-renders the page with the errors. */
+  function settingsForm<T>(
+    section: Exclude<Section, 'avatar'>,
+    schema: Parameters<typeof parseForm>[0],
+    run: (user: WebUser, value: T, reply: FastifyReply) => Promise<string | undefined>,
+  ) {
+    app.post(`/settings/${section}`, { schema: { hide: true } }, async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const body = req.body as Record<string, string>
+      const values = { ...body, current_password: undefined, new_password: undefined }
+      const form = parseForm<T>(schema, body)
+      if (!form.ok) return render(ctx, req, reply, user, { section, errors: form.errors, values })
+      let to: string | undefined
+      try {
+        to = await run(user, form.value, reply)
+      } catch (err) {
+        return render(ctx, req, reply, user, { section, errors: formErrorsOf(err, WRONG_PASSWORD), values })
+      }
+      return seeOther(reply, to ?? '/settings')
+    })
+  }
+
+  app.get('/settings', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    return user ? render(ctx, req, reply, user) : reply
+  })
+
+  settingsForm<{ display_name?: string; username?: string; bio?: string }>(
+    'profile',
+    UpdateMeBody,
+    async (user, value, reply) => {
+      await updateOwnProfile(ctx, user, {
+        display_name: value.display_name,
+        username: value.username,
+        bio: value.bio ?? '',
+      })
+      flash(reply, 'success', 'Profile saved.')
+      return undefined
+    },
+  )
+
+  settingsForm<{ email: string; current_password: string }>(
+    'email',
+    EmailForm,
+    async (user, value, reply) => {
+      await confirmOwnPassword(ctx, user, value.current_password)
+      // The password was just given again: as fresh as a new login.
+      await updateOwnProfile(ctx, { ...user, fresh: true }, { email: value.email })
+      flash(reply, 'success', 'E-mail changed. We sent a link to the new address to confirm it.')
+      return undefined
+    },
+  )
+
+  settingsForm<{ current_password: string; new_password: string }>(
+    'password',
+    ChangePasswordBody,
+    async (user, value, reply) => {
+      await changePassword(ctx, user, value)
+      flash(reply, 'success', 'Password changed. Your other sessions are signed out.')
+      return undefined
+    },
+  )
+
+  settingsForm<{ current_password: string }>('delete', ConfirmForm, async (user, value, reply) => {
+    await confirmOwnPassword(ctx, user, value.current_password)
+    await deleteUser(ctx, user.id)
+    clearSessionCookie(ctx, reply)
+    flash(reply, 'success', 'Your account is deleted.')
+    return '/'
+  })
+
+  app.post('/logout-all', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    await revokeSessions(ctx.db, user.id)
+    clearSessionCookie(ctx, reply)
+    flash(reply, 'success', 'You are logged out everywhere.')
+    return seeOther(reply, '/login')
+  })
+
+  // The avatar form is multipart: parsed in this scope only, fields first, so the CSRF hook can read _csrf.
+  await app.register(async (scope) => {
+    await scope.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
+    })
+    scope.post('/settings/avatar', { schema: { hide: true } }, async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const upload = (req.body as Record<string, unknown> | undefined)?.avatar
+      try {
+        if (!Buffer.isBuffer(upload) || upload.length === 0) {
+          throw new AppError('VALIDATION_FAILED', 'Choose an image file to upload.')
+        }
+        await setAvatar(ctx, user, upload)
+      } catch (err) {
+        return render(ctx, req, reply, user, { section: 'avatar', errors: formErrorsOf(err) })
+      }
+      flash(reply, 'success', 'Avatar updated.')
+      return seeOther(reply, '/settings')
+    })
+  })
+}

@@ -1,0 +1,100 @@
+// One post as pages show it (feed, profile, the post page): author, time, body, the shared post, likes,
+// comments, and the actions as small forms.
+import type { PostT } from '../../modules/posts/posts.schemas.js'
+import { when } from '../format.js'
+import { CsrfField } from '../layout.js'
+import type { PageCtx } from '../page.js'
+
+function Paragraphs({ text }: { text: string }): JSX.Element {
+  return (
+    <>
+      {text.split(/\n{2,}/).map((p) => (
+        <p safe>{p}</p>
+      ))}
+    </>
+  )
+}
+
+export function PostCard(p: { ctx: PageCtx; post: PostT; link?: boolean }): JSX.Element {
+  const post = p.post
+  const user = p.ctx.user
+  const mine = user && (user.id === post.author.id || user.role === 'admin')
+  return (
+    <article class="post">
+      <header>
+        <a href={`/users/${encodeURIComponent(post.author.username)}`} safe>
+          {post.author.display_name}
+        </a>{' '}
+        <small>
+          <a href={`/posts/${post.id}`}>
+            <time datetime={post.created_at} safe>
+              {when(post.created_at)}
+            </time>
+          </a>
+        </small>
+        {post.event ? (
+          <>
+            {' · about '}
+            <a href={`/events/${post.event.id}`} safe>
+              {post.event.title}
+            </a>
+          </>
+        ) : (
+          ''
+        )}
+      </header>
+      <Paragraphs text={post.body} />
+      {post.shared_post ? (
+        <blockquote>
+          <Paragraphs text={post.shared_post.body} />
+          <footer>
+            <a href={`/posts/${post.shared_post.id}`} safe>
+              {`— ${post.shared_post.author.display_name}`}
+            </a>
+          </footer>
+        </blockquote>
+      ) : (
+        ''
+      )}
+      <footer class="post-actions">
+        <form
+          method="post"
+          action={`/posts/${post.id}/${post.liked_by_me ? 'unlike' : 'like'}`}
+          class="inline"
+        >
+          <CsrfField token={p.ctx.csrf} />
+          <button
+            type="submit"
+            class="secondary outline"
+            aria-pressed={post.liked_by_me ? 'true' : 'false'}
+            safe
+          >
+            {`${post.liked_by_me ? 'Liked' : 'Like'} (${post.like_count})`}
+          </button>
+        </form>{' '}
+        <a href={`/posts/${post.id}#comments`} safe>
+          {`Comments (${post.comment_count})`}
+        </a>{' '}
+        <form method="post" action={`/posts/${post.id}/share`} class="inline">
+          <CsrfField token={p.ctx.csrf} />
+          <button type="submit" class="secondary outline" safe>
+            {`Share (${post.share_count})`}
+          </button>
+        </form>
+        {mine ? (
+          <>
+            {' '}
+            <form method="post" action={`/posts/${post.id}/delete`} class="inline">
+              <CsrfField token={p.ctx.csrf} />
+              <button type="submit" class="secondary outline">
+                Delete
+              </button>
+            </form>
+          </>
+        ) : (
+          ''
+        )}
+      </footer>
+    </article>
+  )
+}

@@ -1,0 +1,459 @@
+// The social side as pages: the feed, a post with its comments, profiles with the friend button, and the
+// friends page. Members only; every action is a small form calling the same service as the JSON route.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { notFound } from '../../lib/errors.js'
+import { pageParams } from '../../lib/pagination.js'
+import { Id } from '../../lib/schemas.js'
+import {
+  acceptFriendRequest,
+  cancelFriendRequest,
+  declineFriendRequest,
+  listFriendRequests,
+  listFriends,
+  type Relation,
+  relationWith,
+  sendFriendRequest,
+  unfriend,
+} from '../../modules/friends/friends.service.js'
+import { createComment, listComments } from '../../modules/posts/comments.service.js'
+import type { CommentT, PostT } from '../../modules/posts/posts.schemas.js'
+import { CommentBody, CreatePostBody } from '../../modules/posts/posts.schemas.js'
+import {
+  createPost,
+  deletePost,
+  feed,
+  getPost,
+  likePost,
+  listPosts,
+  unlikePost,
+} from '../../modules/posts/posts.service.js'
+import type { UserPublicT } from '../../modules/users/users.schemas.js'
+import { getUserByUsername } from '../../modules/users/users.service.js'
+import { when } from '../format.js'
+import { CsrfField, Field, FormError, Layout } from '../layout.js'
+import {
+  type FormErrors,
+  flash,
+  formErrorsOf,
+  type PageCtx,
+  pageCtx,
+  parseForm,
+  requireUser,
+  safeNext,
+  seeOther,
+  sendHtml,
+} from '../page.js'
+import type { WebUser } from '../session.js'
+import { PostCard } from './post-card.js'
+
+const NO_ERRORS: FormErrors = { fields: {} }
+const IdParams = { params: Type.Object({ id: Id }) }
+const UsernameParams = { params: Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }) }) }
+
+function NewPostForm(p: { ctx: PageCtx; errors: FormErrors; value?: string }): JSX.Element {
+  return (
+    <form method="post" action="/feed" novalidate>
+      <CsrfField token={p.ctx.csrf} />
+      <FormError message={p.errors.form} />
+      <Field
+        name="body"
+        label="Write a post"
+        type="textarea"
+        value={p.value}
+        error={p.errors.fields.body}
+        maxlength={5000}
+        required
+      />
+      <button type="submit">Post</button>
+    </form>
+  )
+}
+
+function FeedPage(p: {
+  ctx: PageCtx
+  posts: PostT[]
+  next: string | null
+  errors: FormErrors
+  value?: string
+}) {
+  return (
+    <Layout ctx={p.ctx} title="Feed">
+      <h1>Feed</h1>
+      <NewPostForm ctx={p.ctx} errors={p.errors} value={p.value} />
+      {p.posts.length === 0 ? <p>No posts yet: yours and your friends' posts appear here.</p> : ''}
+      {p.posts.map((post) => (
+        <PostCard ctx={p.ctx} post={post} />
+      ))}
+      {p.next ? (
+        <p>
+          <a href={`/feed?cursor=${encodeURIComponent(p.next)}`}>Older posts</a>
+        </p>
+      ) : (
+        ''
+      )}
+    </Layout>
+  )
+}
+
+function PostPage(p: { ctx: PageCtx; post: PostT; comments: CommentT[]; errors: FormErrors }) {
+  return (
+    <Layout ctx={p.ctx} title={`Post by ${p.post.author.display_name}`}>
+      <h1 class="visually-hidden" safe>{`Post by ${p.post.author.display_name}`}</h1>
+      <PostCard ctx={p.ctx} post={p.post} />
+      <section id="comments" aria-labelledby="comments-heading">
+        <h2 id="comments-heading">Comments</h2>
+        {p.comments.length === 0 ? <p>No comments yet.</p> : ''}
+        <ul>
+          {p.comments.map((c) => (
+            <li>
+              <a href={`/users/${encodeURIComponent(c.author.username)}`} safe>
+                {c.author.display_name}
+              </a>{' '}
+              <small safe>{when(c.created_at)}</small>
+              <p safe>{c.body}</p>
+            </li>
+          ))}
+        </ul>
+        <form method="post" action={`/posts/${p.post.id}/comments`} novalidate>
+          <CsrfField token={p.ctx.csrf} />
+          <FormError message={p.errors.form} />
+          <Field
+            name="body"
+            label="Add a comment"
+            type="textarea"
+            error={p.errors.fields.body}
+            maxlength={5000}
+            required
+          />
+          <button type="submit">Comment</button>
+        </form>
+      </section>
+    </Layout>
+  )
+}
+
+function FriendButton(p: { ctx: PageCtx; user: UserPublicT; relation: Relation }): JSX.Element {
+  const r = p.relation
+  const back = `/users/${encodeURIComponent(p.user.username)}`
+  const action = (url: string, label: string, secondary = false) => (
+    <form method="post" action={url} class="inline">
+      <CsrfField token={p.ctx.csrf} />
+      <input type="hidden" name="next" value={back} />
+      <input type="hidden" name="user_id" value={String(p.user.id)} />
+      <button type="submit" class={secondary ? 'secondary' : undefined} safe>
+        {label}
+      </button>
+    </form>
+  )
+  switch (r.kind) {
+    case 'self':
+      return <a href="/settings">Edit your profile</a>
+    case 'friends':
+      return (
+        <p>
+          Friends · <a href={`/messages/${encodeURIComponent(p.user.username)}`}>Send a message</a>{' '}
+          {action('/friends/remove', 'Unfriend', true)}
+        </p>
+      )
+    case 'incoming':
+      return (
+        <p>
+          Wants to be your friend. {action(`/friend-requests/${r.requestId}/accept`, 'Accept')}{' '}
+          {action(`/friend-requests/${r.requestId}/decline`, 'Decline', true)}
+        </p>
+      )
+    case 'outgoing':
+      return (
+        <p>Friend request sent. {action(`/friend-requests/${r.requestId}/cancel`, 'Cancel request', true)}</p>
+      )
+    default:
+      return action('/friends/request', 'Add friend')
+  }
+}
+
+function ProfilePage(p: { ctx: PageCtx; user: UserPublicT; relation: Relation; posts: PostT[] }) {
+  const u = p.user
+  return (
+    <Layout ctx={p.ctx} title={u.display_name} description={u.bio || undefined}>
+      <header class="profile">
+        {u.avatar_url ? <img class="avatar" src={u.avatar_url} alt="" width="64" height="64" /> : ''}
+        <h1 safe>{u.display_name}</h1>
+        <p class="meta" safe>{`@${u.username}`}</p>
+        {u.bio ? <p safe>{u.bio}</p> : ''}
+        <FriendButton ctx={p.ctx} user={u} relation={p.relation} />
+      </header>
+      <h2>Posts</h2>
+      {p.posts.length === 0 ? <p>No posts yet.</p> : ''}
+      {p.posts.map((post) => (
+        <PostCard ctx={p.ctx} post={post} />
+      ))}
+    </Layout>
+  )
+}
+
+function PersonLink({ user }: { user: { username: string; display_name: string } }): JSX.Element {
+  return (
+    <a href={`/users/${encodeURIComponent(user.username)}`} safe>
+      {`${user.display_name} (@${user.username})`}
+    </a>
+  )
+}
+
+function FriendsPage(p: {
+  ctx: PageCtx
+  friends: UserPublicT[]
+  incoming: Awaited<ReturnType<typeof listFriendRequests>>['data']
+  outgoing: Awaited<ReturnType<typeof listFriendRequests>>['data']
+}) {
+  const form = (url: string, label: string) => (
+    <form method="post" action={url} class="inline">
+      <CsrfField token={p.ctx.csrf} />
+      <input type="hidden" name="next" value="/friends" />
+      <button type="submit" class="secondary outline" safe>
+        {label}
+      </button>
+    </form>
+  )
+  return (
+    <Layout ctx={p.ctx} title="Friends">
+      <h1>Friends</h1>
+      <p>
+        Find people with <a href="/search">search</a>.
+      </p>
+      <h2>Requests for you</h2>
+      {p.incoming.length === 0 ? <p>None.</p> : ''}
+      <ul>
+        {p.incoming.map((r) => (
+          <li>
+            <PersonLink user={r.requester} /> {form(`/friend-requests/${r.id}/accept`, 'Accept')}{' '}
+            {form(`/friend-requests/${r.id}/decline`, 'Decline')}
+          </li>
+        ))}
+      </ul>
+      <h2>Your friends</h2>
+      {p.friends.length === 0 ? <p>No friends yet.</p> : ''}
+      <ul>
+        {p.friends.map((f) => (
+          <li>
+            <PersonLink user={f} /> · <a href={`/messages/${encodeURIComponent(f.username)}`}>Message</a>
+          </li>
+        ))}
+      </ul>
+      <h2>Requests you sent</h2>
+      {p.outgoing.length === 0 ? <p>None.</p> : ''}
+      <ul>
+        {p.outgoing.map((r) => (
+          <li>
+            <PersonLink user={r.addressee} /> {form(`/friend-requests/${r.id}/cancel`, 'Cancel')}
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  )
+}
+
+function userIdOf(req: FastifyRequest): number {
+  const id = Number((req.body as Record<string, string>).user_id)
+  if (!Number.isSafeInteger(id) || id < 1) throw notFound('User')
+  return id
+}
+const backTo = (req: FastifyRequest, fallback: string) =>
+  safeNext((req.body as Record<string, string> | undefined)?.next, fallback)
+
+export async function socialPages(app: FastifyInstance) {
+  const { ctx } = app
+
+  /** A POST that runs one action as the member and goes back (303) with a flash. */
+  function action<P>(
+    url: string,
+    schema: object,
+    run: (user: WebUser, params: P, req: FastifyRequest) => Promise<unknown>,
+    done: { message: string; back: (params: P, req: FastifyRequest) => string },
+  ) {
+    app.post(url, { schema: { hide: true, ...schema } }, async (req: FastifyRequest, reply: FastifyReply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const params = req.params as P
+      await run(user, params, req)
+      flash(reply, 'success', done.message)
+      return seeOther(reply, done.back(params, req))
+    })
+  }
+
+  async function renderFeed(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    user: WebUser,
+    errors = NO_ERRORS,
+    value?: string,
+  ) {
+    const cursor = (req.query as { cursor?: string } | undefined)?.cursor
+    const page = await feed(ctx, user, { limit: 20, cursor: typeof cursor === 'string' ? cursor : undefined })
+    const status = errors === NO_ERRORS ? 200 : 422
+    return sendHtml(
+      req,
+      reply,
+      <FeedPage
+        ctx={pageCtx(req, reply)}
+        posts={page.data}
+        next={page.next_cursor}
+        errors={errors}
+        value={value}
+      />,
+      status,
+    )
+  }
+
+  app.get('/feed', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    return user ? renderFeed(req, reply, user) : reply
+  })
+
+  app.post('/feed', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const form = parseForm<{ body: string }>(CreatePostBody, req.body)
+    const value = (req.body as Record<string, string>).body
+    if (!form.ok) return renderFeed(req, reply, user, form.errors, value)
+    try {
+      await createPost(ctx, user, form.value)
+    } catch (err) {
+      return renderFeed(req, reply, user, formErrorsOf(err), value)
+    }
+    flash(reply, 'success', 'Posted.')
+    return seeOther(reply, '/feed')
+  })
+
+  async function renderPost(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    user: WebUser,
+    id: number,
+    errors = NO_ERRORS,
+  ) {
+    const [post, comments] = await Promise.all([
+      getPost(ctx, user, id),
+      listComments(ctx, id, pageParams({ page: 1, per_page: 100 })),
+    ])
+    return sendHtml(
+      req,
+      reply,
+      <PostPage ctx={pageCtx(req, reply)} post={post} comments={comments.data} errors={errors} />,
+      errors === NO_ERRORS ? 200 : 422,
+    )
+  }
+
+  app.get('/posts/:id', { schema: { hide: true, ...IdParams } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    return user ? renderPost(req, reply, user, (req.params as { id: number }).id) : reply
+  })
+
+  app.post('/posts/:id/comments', { schema: { hide: true, ...IdParams } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    const form = parseForm<{ body: string }>(CommentBody, req.body)
+    if (!form.ok) return renderPost(req, reply, user, id, form.errors)
+    await createComment(ctx, user, id, form.value.body)
+    flash(reply, 'success', 'Comment added.')
+    return seeOther(reply, `/posts/${id}#comments`)
+  })
+
+  const postBack = (p: { id: number }, req: FastifyRequest) => {
+    const referer = req.headers.referer
+    const path = referer ? referer.replace(/^https?:\/\/[^/]+/, '') : ''
+    return safeNext(path, `/posts/${p.id}`)
+  }
+  action<{ id: number }>('/posts/:id/like', IdParams, (u, p) => likePost(ctx, u, p.id), {
+    message: 'Liked.',
+    back: postBack,
+  })
+  action<{ id: number }>('/posts/:id/unlike', IdParams, (u, p) => unlikePost(ctx, u, p.id), {
+    message: 'Like removed.',
+    back: postBack,
+  })
+  action<{ id: number }>(
+    '/posts/:id/share',
+    IdParams,
+    (u, p) => createPost(ctx, u, { body: 'Shared a post', shared_post_id: p.id }),
+    { message: 'Shared to your feed.', back: () => '/feed' },
+  )
+  action<{ id: number }>('/posts/:id/delete', IdParams, (u, p) => deletePost(ctx, u, p.id), {
+    message: 'Post deleted.',
+    back: () => '/feed',
+  })
+
+  app.get('/users/:username', { schema: { hide: true, ...UsernameParams } }, async (req, reply) => {
+    const me = requireUser(req, reply)
+    if (!me) return reply
+    const user = await getUserByUsername(ctx, (req.params as { username: string }).username)
+    const [relation, posts] = await Promise.all([
+      relationWith(ctx, me, user.id),
+      listPosts(ctx, me, { author_id: user.id }, pageParams({ page: 1, per_page: 20 })),
+    ])
+    return sendHtml(
+      req,
+      reply,
+      <ProfilePage ctx={pageCtx(req, reply)} user={user} relation={relation} posts={posts.data} />,
+    )
+  })
+
+  app.get('/friends', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const page = pageParams({ page: 1, per_page: 100 })
+    const [friends, incoming, outgoing] = await Promise.all([
+      listFriends(ctx, user, page),
+      listFriendRequests(ctx, user, 'incoming', page),
+      listFriendRequests(ctx, user, 'outgoing', page),
+    ])
+    return sendHtml(
+      req,
+      reply,
+      <FriendsPage
+        ctx={pageCtx(req, reply)}
+        friends={friends.data}
+        incoming={incoming.data}
+        outgoing={outgoing.data}
+      />,
+    )
+  })
+
+  const friendsBack = (_p: unknown, req: FastifyRequest) => backTo(req, '/friends')
+  action<unknown>('/friends/request', {}, (u, _p, req) => sendFriendRequest(ctx, u, userIdOf(req)), {
+    message: 'Friend request sent.',
+    back: friendsBack,
+  })
+  action<unknown>('/friends/remove', {}, (u, _p, req) => unfriend(ctx, u, userIdOf(req)), {
+    message: 'You are no longer friends.',
+    back: friendsBack,
+  })
+  action<{ id: number }>(
+    '/friend-requests/:id/accept',
+    IdParams,
+    (u, p) => acceptFriendRequest(ctx, u, p.id),
+    {
+      message: 'You are now friends.',
+      back: friendsBack,
+    },
+  )
+  action<{ id: number }>(
+    '/friend-requests/:id/decline',
+    IdParams,
+    (u, p) => declineFriendRequest(ctx, u, p.id),
+    {
+      message: 'Request declined.',
+      back: friendsBack,
+    },
+  )
+  action<{ id: number }>(
+    '/friend-requests/:id/cancel',
+    IdParams,
+    (u, p) => cancelFriendRequest(ctx, u, p.id),
+    {
+      message: 'Request cancelled.',
+      back: friendsBack,
+    },
+  )
+}

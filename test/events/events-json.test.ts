@@ -1,0 +1,82 @@
+// GET /events and GET /events/{id} are written by PostgreSQL as JSON text (events.json.ts); every other answer
+// that carries an event is built in TypeScript (loadEvent → toEvent). Both must give the same Event.
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Actor } from '../../src/context.js'
+import { events, users } from '../../src/db/schema/index.js'
+import { loadEvent } from '../../src/modules/events/events.queries.js'
+import { GENERAL_AND_VIP, insertTicket, makeEvent } from '../factories/events.js'
+import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+
+let app: App
+let organizer: TestUser
+
+beforeAll(async () => {
+  app = await buildTestApp()
+  organizer = await registerUser(app, { display_name: 'Zoë "Ω" \\ Tab' })
+  // Control characters the API now refuses can still be in older rows: written straight to the database.
+  await app.ctx.db
+    .update(users)
+    .set({ avatarPath: 'a1b2.webp', bio: 'Line\nbreak', displayName: 'Zoë "Ω" \\ Tab\there' })
+    .where(eq(users.id, organizer.id))
+})
+afterAll(() => app.close())
+
+describe('the JSON PostgreSQL writes for an event', () => {
+  it('when the event has general and seated sections, holds (live and lapsed) and sales, then it equals the object path', async () => {
+    const event = await makeEvent(app, organizer, {
+      title: 'Unicode ✓ "quotes" and \\ backslash',
+      description: 'Multi\nline',
+      ends_at: '2031-05-06T07:08:09.123Z',
+      max_tickets_per_user: 6,
+      sections: [...GENERAL_AND_VIP, { name: 'Empty', kind: 'general', price_cents: 100, capacity: 3 }],
+    })
+    await app.ctx.db.update(events).set({ description: 'Multi\nline\u0001' }).where(eq(events.id, event.id))
+    const [general, vip] = event.sections
+    await insertTicket(app, { eventId: event.id, sectionId: general.id, holderId: organizer.id })
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: general.id,
+      holderId: organizer.id,
+      status: 'held',
+    })
+    // A hold whose reservation lapsed but that no sweep has expired yet: shown as available.
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: vip.id,
+      holderId: organizer.id,
+      status: 'held',
+      seat: { row: 'A', number: 1 },
+      expiresAt: new Date(Date.now() - 60_000),
+    })
+    const expected = await loadEvent(app.ctx, app.ctx.db, null, event.id)
+    expect(expected.sections[1]).toMatchObject({ held: 0, rows: 2, seats_per_row: 3 })
+    expect(expected.organizer?.avatar_url).toMatch(/\/media\/avatars\/a1b2\.webp$/)
+
+    const one = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })
+    expect(one.statusCode).toBe(200)
+    expect(one.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(one.json()).toStrictEqual(expected)
+
+    const list = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events?q=${encodeURIComponent('✓ "quotes"')}`,
+    })
+    expect(list.json()).toStrictEqual({ data: [expected], page: 1, per_page: 20, total: 1, total_pages: 1 })
+  })
+
+  it('when the event is a draft and its organizer has no avatar, then its organizer gets the same Event and anyone else 404', async () => {
+    const doomed = await registerUser(app)
+    const event = await makeEvent(app, doomed, { status: 'draft' })
+    await app.ctx.db.update(users).set({ avatarPath: null }).where(eq(users.id, doomed.id))
+    const asOwner = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}`,
+      headers: doomed.auth,
+    })
+    expect(asOwner.json()).toStrictEqual(
+      await loadEvent(app.ctx, app.ctx.db, { id: doomed.id, role: 'user' } as Actor, event.id),
+    )
+    expect((await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(404)
+  })
+})

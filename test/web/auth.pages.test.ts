@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type App, buildTestApp, PASSWORD, registerUser, uniqueName } from '../helpers.js'
+import { Browser, browserFor } from './browser.js'
+
+let app: App
+beforeAll(async () => {
+  app = await buildTestApp()
+})
+afterAll(() => app.close())
+
+describe('foundations', () => {
+  it('serves pages with a CSP without unsafe-inline scripts and frame-ancestors none', async () => {
+    const res = await new Browser(app).get('/login')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/html/)
+    const csp = String(res.headers['content-security-policy'])
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(res.body).toContain('<main id="main"')
+    expect(res.body).toContain('href="#main"')
+  })
+
+  it('answers an unknown path with an HTML 404 for browsers and problem+json otherwise', async () => {
+    const html = await app.inject({ url: '/no/such/page', headers: { accept: 'text/html,*/*' } })
+    expect(html.statusCode).toBe(404)
+    expect(html.headers['content-type']).toMatch(/^text\/html/)
+    expect(html.body).toContain('Page not found')
+    expect(html.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    const json = await app.inject({ url: '/no/such/page', headers: { accept: 'application/json' } })
+    expect(json.statusCode).toBe(404)
+    expect(json.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it('serves the stylesheet under a hashed name with a year of caching', async () => {
+    const page = await new Browser(app).get('/login')
+    const href = /<link rel="stylesheet" href="([^"]+)"/.exec(page.body)?.[1]
+    expect(href).toMatch(/^\/assets\/site\.[\w-]{12}\.css$/)
+    const css = await app.inject({ url: href!, headers: { 'accept-encoding': 'gzip' } })
+    expect(css.statusCode).toBe(200)
+    expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect(css.headers['content-encoding']).toBe('gzip')
+  })
+
+  it('refuses a form post without a CSRF token with 403', async () => {
+    const browser = new Browser(app)
+    await browser.get('/login')
+    const res = await browser.post('/login', { _csrf: null, email: 'x@example.com', password: 'whatever1' })
+    expect(res.statusCode).toBe(403)
+    expect(res.headers['content-type']).toMatch(/^text\/html/)
+    const forged = await browser.post('/login', { _csrf: 'forged', email: 'x@example.com', password: 'x' })
+    expect(forged.statusCode).toBe(403)
+  })
+
+  it('keeps the API away from form bodies', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=a&password=b',
+    })
+    expect(res.statusCode).toBe(415)
+  })
+})
+
+describe('sign-in pages', () => {
+  it('registers through the form, with a session cookie that is HttpOnly and SameSite=Lax', async () => {
+    const browser = new Browser(app)
+    await browser.get('/register')
+    const username = uniqueName('web')
+    const res = await browser.post('/register', {
+      email: `${username}@example.com`,
+      username,
+      password: PASSWORD,
+      display_name: '',
+    })
+    expect(res.statusCode).toBe(303)
+    const cookie = res.cookies.find((c) => c.name === 'sd_session')
+    expect(cookie?.httpOnly).toBe(true)
+    expect(cookie?.sameSite).toBe('Lax')
+    expect(cookie?.secure).toBeFalsy()
+    const home = await browser.get('/')
+    expect(home.body).toContain(username)
+    expect(home.body).toContain('We sent you an e-mail')
+  })
+
+  it('shows field errors tied to their inputs', async () => {
+    const browser = new Browser(app)
+    await browser.get('/register')
+    const taken = await registerUser(app)
+    const res = await browser.post('/register', {
+      email: taken.email,
+      username: uniqueName(),
+      password: PASSWORD,
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toContain('aria-describedby="f-email-error"')
+    expect(res.body).toContain('That email address is taken')
+  })
+
+  it('refuses wrong credentials on the form', async () => {
+    const user = await registerUser(app)
+    const browser = new Browser(app)
+    await browser.get('/login')
+    const res = await browser.post('/login', { email: user.email, password: 'wrong-password-1' })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toContain('password is wrong')
+    expect(browser.cookies.has('sd_session')).toBe(false)
+  })
+
+  it('follows next= only to paths on this site', async () => {
+    const user = await registerUser(app)
+    for (const [next, expected] of [
+      ['/friends', '/friends'],
+      ['https://evil.example/', '/'],
+      ['//evil.example/x', '/'],
+      ['/\\evil.example', '/'],
+      ['/%09/evil.example', '/%09/evil.example'],
+    ] as const) {
+      const browser = new Browser(app)
+      await browser.get('/login')
+      const res = await browser.post(`/login?next=${encodeURIComponent(next)}`, {
+        email: user.email,
+        password: user.password,
+      })
+      expect(res.statusCode).toBe(303)
+      expect(res.headers.location).toBe(expected)
+    }
+  })
+
+  it('logout revokes the session at once, even for a copy of the cookie', async () => {
+    const user = await registerUser(app)
+    const browser = await browserFor(app, user)
+    const copy = new Map(browser.cookies)
+    expect((await browser.get('/')).body).toContain('Log out')
+    const out = await browser.post('/logout')
+    expect(out.statusCode).toBe(303)
+    const replay = await app.inject({
+      url: '/',
+      headers: { accept: 'text/html', cookie: [...copy].map(([k, v]) => `${k}=${v}`).join('; ') },
+    })
+    expect(replay.body).not.toContain('Log out')
+    expect(replay.body).toContain('Log in')
+  })
+
+  it('logout-all through the API ends the cookie session too', async () => {
+    const user = await registerUser(app)
+    const browser = await browserFor(app, user)
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/logout-all', headers: user.auth })
+    expect(res.statusCode).toBe(204)
+    expect((await browser.get('/')).body).not.toContain('Log out')
+  })
+
+  it('verify-email: the GET changes nothing, the button confirms', async () => {
+    const browser = new Browser(app)
+    const page = await browser.get('/verify-email?token=abc')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('Confirm my address')
+    const res = await browser.post('/verify-email', { token: 'abc' })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toContain('expired or was already used')
+  })
+})
+
+describe('rate limits', () => {
+  // With TEST_REDIS_URL the counters live in Redis and outlive the run: every run uses its own IPs and accounts.
+  const run = Math.floor(Math.random() * 250)
+  const ip = (n: number) => `10.${run}.${n}.2`
+
+  it('the login form shares the API login limits, per account and per IP', async () => {
+    const limited = await buildTestApp({ RATE_LIMIT_AUTH_PER_MINUTE: '3' })
+    try {
+      const email = `${uniqueName('rl')}-${run}@example.com`
+      const apiLogin = (address: string, who = email) =>
+        limited.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: who, password: 'wrong-password-1' },
+          remoteAddress: address,
+        })
+      // Three failed API logins for one account from one client (the per-account limit is keyed on account and
+      // client together): the form from that client is refused for that account.
+      for (let i = 0; i < 3; i++) expect((await apiLogin(ip(20))).statusCode).toBe(401)
+      const browser = new Browser(limited, ip(20))
+      await browser.get('/login')
+      const res = await browser.post('/login', { email, password: 'wrong-password-1' })
+      expect(res.statusCode).toBe(429)
+      expect(res.headers['content-type']).toMatch(/^text\/html/)
+      expect(res.headers['retry-after']).toBeTruthy()
+
+      // Three API logins from one IP, for other accounts: the form from that IP is refused too.
+      for (let i = 0; i < 3; i++) await apiLogin(ip(30), `other-${run}-${i}@example.com`)
+      const sameIp = new Browser(limited, ip(30))
+      await sameIp.get('/login')
+      const refused = await sameIp.post('/login', {
+        email: `fresh-${run}@example.com`,
+        password: 'x-password-1',
+      })
+      expect(refused.statusCode).toBe(429)
+      expect(sameIp.cookies.has('sd_session')).toBe(false)
+    } finally {
+      await limited.close()
+    }
+  })
+})

@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lapseReservation } from '../../factories/boxoffice.js'
+import { GENERAL_AND_VIP, makeEvent, seatsOf } from '../../factories/events.js'
+import { makeFriends } from '../../factories/social.js'
+import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
+import { type Browser, browserFor } from '../browser.js'
+
+let app: App
+let organizer: TestUser
+beforeAll(async () => {
+  app = await buildTestApp({ MAX_EVENT_LOOP_DELAY: '0' })
+  organizer = await registerUser(app)
+})
+afterAll(() => app.close())
+
+const idIn = (location: unknown, prefix: string) => Number(String(location).replace(prefix, ''))
+
+async function reserveVia(browser: Browser, eventId: number, fields: Record<string, string | string[]>) {
+  await browser.get(`/events/${eventId}`)
+  return browser.post(`/events/${eventId}/reserve`, fields)
+}
+
+describe('reserving from the event page', () => {
+  it('two seats together for a friend and me, each paying their own: checkout, pay, tickets', async () => {
+    const me = await registerUser(app, { display_name: 'Mia Booker' })
+    const friend = await registerUser(app, { display_name: 'Fred Friend' })
+    await makeFriends(app, me, friend)
+    const event = await makeEvent(app, organizer, { title: 'Seated gig', sections: GENERAL_AND_VIP })
+    const vip = event.sections[1]
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      section_id: String(vip.id),
+      quantity: '2',
+      together: 'true',
+      attendee_ids: [String(friend.id)],
+      split_payment: 'true',
+    })
+    expect(res.statusCode).toBe(303)
+    expect(res.headers.location).toMatch(/^\/reservations\/\d+$/)
+    const reservationId = idIn(res.headers.location, '/reservations/')
+
+    const checkout = await browser.get(`/reservations/${reservationId}`)
+    expect(checkout.statusCode).toBe(200)
+    expect(checkout.body).toContain('Your tickets are held for you')
+    expect(checkout.body).toContain('Row A, seat')
+    expect(checkout.body).toContain('Fred Friend')
+    expect(checkout.body).toMatch(/<time id="hold-deadline" datetime="[^"]+" data-server-now=/)
+    expect(checkout.body).toContain('Waiting for Fred Friend to pay.')
+    expect(checkout.body).toContain('Pay A$299.00')
+    const myInvoice = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
+
+    // Declined: the error shows, the invoice stays open.
+    const declined = await browser.post(`/invoices/${myInvoice}/pay`, {
+      payment_method: 'test_declined',
+      next: `/reservations/${reservationId}`,
+    })
+    expect(declined.statusCode).toBe(402)
+    expect(declined.body).toContain('The payment was declined')
+    const paid = await browser.post(`/invoices/${myInvoice}/pay`, {
+      payment_method: 'test_ok',
+      next: `/reservations/${reservationId}`,
+    })
+    expect(paid.statusCode).toBe(303)
+    expect(paid.headers.location).toBe(`/reservations/${reservationId}`)
+    // My invoice is paid; the friend's is still open, so the checkout stays (without a pay form).
+    const after = await browser.get(`/reservations/${reservationId}`)
+    expect(after.statusCode).toBe(200)
+    expect(after.body).not.toContain('action="/invoices/')
+
+    // The friend pays theirs from the invoice page the e-mail links to.
+    const friendBrowser = await browserFor(app, friend)
+    const invoices = await friendBrowser.get('/invoices')
+    const theirs = Number(/href="\/invoices\/(\d+)"/.exec(invoices.body)?.[1])
+    const invoicePage = await friendBrowser.get(`/invoices/${theirs}`)
+    expect(invoicePage.body).toContain('Pay A$299.00')
+    expect(
+      (await friendBrowser.post(`/invoices/${theirs}/pay`, { payment_method: 'test_ok' })).statusCode,
+    ).toBe(303)
+    const friendTickets = await friendBrowser.get('/tickets')
+    expect(friendTickets.body).toContain('Seated gig')
+    expect(friendTickets.body).toContain('Booked for you by Mia Booker')
+    expect(friendTickets.body).toContain('Confirmed')
+
+    // All paid: the checkout sends the booker to their tickets.
+    const done = await browser.get(`/reservations/${reservationId}`)
+    expect(done.statusCode).toBe(303)
+    expect(done.headers.location).toBe('/tickets')
+    const tickets = await browser.get('/tickets')
+    expect(tickets.body.match(/Confirmed/g)?.length).toBe(2)
+  })
+
+  it('picks exact seats; a taken seat comes back beside the seats with the choices kept', async () => {
+    const me = await registerUser(app)
+    const other = await registerUser(app)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const vip = event.sections[1]
+    const seats = await seatsOf(app, event, vip.id)
+    const otherBrowser = await browserFor(app, other)
+    const first = await reserveVia(otherBrowser, event.id, {
+      section_id: String(vip.id),
+      seat_ids: [String(seats[0]!.id)],
+    })
+    expect(first.statusCode).toBe(303)
+    // The page I loaded before still offers the seat; my post loses it.
+    const browser = await browserFor(app, me)
+    const res = await browser.post(`/events/${event.id}/reserve`, {
+      section_id: String(vip.id),
+      seat_ids: [String(seats[0]!.id), String(seats[1]!.id)],
+    })
+    expect(res.statusCode).toBe(409)
+    expect(res.body).toContain('id="f-seat_ids-error"')
+    expect(res.body).toContain('taken')
+    // What I chose is still chosen.
+    expect(res.body).toMatch(new RegExp(`value="${seats[1]!.id}"[^>]*checked`))
+    expect(res.body).toMatch(new RegExp(`name="section_id" value="${vip.id}"[^>]*checked`))
+  })
+
+  it('refusals sit beside their fields: not friends, ticket limit, no adjacent seats', async () => {
+    const me = await registerUser(app)
+    const stranger = await registerUser(app)
+    const event = await makeEvent(app, organizer, {
+      max_tickets_per_user: 2,
+      sections: GENERAL_AND_VIP,
+    })
+    const [general, vip] = event.sections
+    const browser = await browserFor(app, me)
+    const notFriends = await reserveVia(browser, event.id, {
+      section_id: String(general.id),
+      quantity: '2',
+      attendee_ids: [String(stranger.id)],
+    })
+    expect(notFriends.statusCode).toBe(403)
+    expect(notFriends.body).toContain('id="f-attendee_ids-error"')
+    const limit = await reserveVia(browser, event.id, { section_id: String(general.id), quantity: '3' })
+    expect(limit.statusCode).toBe(409)
+    expect(limit.body).toContain('id="f-quantity-error"')
+    expect(limit.body).toContain('value="3"')
+    const big = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const far = await reserveVia(browser, big.id, {
+      section_id: String(big.sections[1].id),
+      quantity: '4',
+      together: 'true',
+    })
+    expect(far.statusCode).toBe(409)
+    expect(far.body).toContain('id="f-together-error"')
+    expect(vip).toBeTruthy()
+  })
+
+  it('a voucher code entered at the reservation discounts the invoice; a wrong or used-up one shows beside its field', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer, { sections: [{ capacity: 10, price_cents: 4000 }] })
+    const created = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/vouchers`,
+      headers: organizer.auth,
+      payload: { code: 'Friends25', kind: 'percent', value: 25, max_uses: 1 },
+    })
+    expect(created.statusCode).toBe(201)
+    const browser = await browserFor(app, me)
+    const page = await browser.get(`/events/${event.id}`)
+    expect(page.body).toContain('name="voucher_code"')
+    const section_id = String(event.sections[0]!.id)
+    const wrong = await reserveVia(browser, event.id, { section_id, quantity: '1', voucher_code: 'NOPE' })
+    expect(wrong.statusCode).toBe(409)
+    expect(wrong.body).toMatch(/id="f-voucher_code-error"[^>]*>This voucher does not apply/)
+    expect(wrong.body).toContain('value="NOPE"')
+    const ok = await reserveVia(browser, event.id, { section_id, quantity: '1', voucher_code: ' friends25 ' })
+    expect(ok.statusCode).toBe(303)
+    const checkout = await browser.get(String(ok.headers.location))
+    expect(checkout.body).toContain('A$30.00')
+    const usedUp = await reserveVia(browser, event.id, {
+      section_id,
+      quantity: '1',
+      voucher_code: 'FRIENDS25',
+    })
+    expect(usedUp.statusCode).toBe(409)
+    expect(usedUp.body).toMatch(/id="f-voucher_code-error"[^>]*>This voucher has been used up/)
+  })
+
+  it('a lapsed hold sends the booker back to the event with a message', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      section_id: String(event.sections[0].id),
+      quantity: '1',
+    })
+    const reservationId = idIn(res.headers.location, '/reservations/')
+    await lapseReservation(app, reservationId)
+    const page = await browser.get(`/reservations/${reservationId}`)
+    expect(page.statusCode).toBe(303)
+    expect(page.headers.location).toBe(`/events/${event.id}?again=${reservationId}`)
+    expect((await browser.get(String(page.headers.location))).body).toContain('Your hold has lapsed')
+  })
+
+  it('without the CSRF token the reservation is refused with 403', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    const res = await browser.post(`/events/${event.id}/reserve`, {
+      _csrf: null,
+      section_id: String(event.sections[0].id),
+    })
+    expect(res.statusCode).toBe(403)
+  })
+})
+
+describe('someone else’s checkout, invoice and ticket', () => {
+  it('are 404 for another member, and login-first for nobody', async () => {
+    const me = await registerUser(app)
+    const other = await registerUser(app)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      section_id: String(event.sections[0].id),
+      quantity: '1',
+    })
+    const reservationId = idIn(res.headers.location, '/reservations/')
+    const checkout = await browser.get(`/reservations/${reservationId}`)
+    const invoiceId = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
+    await browser.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })
+    const tickets = await browser.get('/tickets')
+    const ticketId = Number(/href="\/tickets\/(\d+)"/.exec(tickets.body)?.[1])
+    const ticketPage = await browser.get(`/tickets/${ticketId}`)
+    expect(ticketPage.body).toContain('Refund this ticket')
+    expect(ticketPage.body).toContain('Entry code')
+
+    const intruder = await browserFor(app, other)
+    for (const url of [`/reservations/${reservationId}`, `/invoices/${invoiceId}`, `/tickets/${ticketId}`]) {
+      const seen = await intruder.get(url)
+      expect(seen.statusCode, url).toBe(404)
+      expect(seen.body).not.toContain(event.title)
+    }
+    expect(
+      (await intruder.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })).statusCode,
+    ).toBe(404)
+    expect((await intruder.post(`/tickets/${ticketId}/cancel`)).statusCode).toBe(404)
+    const anonymous = await app.inject({ url: `/tickets/${ticketId}`, headers: { accept: 'text/html' } })
+    expect(anonymous.statusCode).toBe(303)
+    expect(anonymous.headers.location).toBe(`/login?next=${encodeURIComponent(`/tickets/${ticketId}`)}`)
+    // The organizer may read the invoice (not pay it).
+    const org = await browserFor(app, organizer)
+    const orgView = await org.get(`/invoices/${invoiceId}`)
+    expect(orgView.statusCode).toBe(200)
+    expect(orgView.body).not.toContain('/pay"')
+  })
+
+  it('refund and transfer from the ticket page', async () => {
+    const me = await registerUser(app)
+    const friend = await registerUser(app, { display_name: 'Tina Transfer' })
+    await makeFriends(app, me, friend)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      section_id: String(event.sections[0].id),
+      quantity: '2',
+    })
+    const checkout = await browser.get(String(res.headers.location))
+    const invoiceId = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
+    await browser.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })
+    const list = await browser.get('/tickets')
+    const [a, b] = [...list.body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1]))
+    await browser.get(`/tickets/${a}`)
+    const moved = await browser.post(`/tickets/${a}/transfer`, { user_id: String(friend.id) })
+    expect(moved.statusCode).toBe(303)
+    expect((await browser.get(`/tickets/${a}`)).body).toContain('Ticket transferred to Tina Transfer')
+    const refunded = await browser.post(`/tickets/${b}/cancel`)
+    expect(refunded.statusCode).toBe(303)
+    const after = await browser.get(`/tickets/${b}`)
+    expect(after.body).toContain('The ticket was refunded.')
+    expect(after.body).toContain('Cancelled')
+  })
+})

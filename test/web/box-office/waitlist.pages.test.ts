@@ -1,0 +1,119 @@
+// The waiting list in the browser: joining from a sold-out event page, one's place and Leave there and on
+// /waitlist, nobody else's entries shown, and every form refused without its CSRF token.
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { waitlistEntries } from '../../../src/db/schema/index.js'
+import { reserveAs } from '../../factories/boxoffice.js'
+import { makeEvent } from '../../factories/events.js'
+import { makeFriends } from '../../factories/social.js'
+import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
+import { browserFor } from '../browser.js'
+
+let app: App
+let organizer: TestUser
+beforeAll(async () => {
+  app = await buildTestApp({ MAX_EVENT_LOOP_DELAY: '0' })
+  organizer = await registerUser(app)
+})
+afterAll(() => app.close())
+
+async function soldOut(title: string) {
+  const event = await makeEvent(app, organizer, { title, sections: [{ name: 'Pit', capacity: 1 }] })
+  const holder = await registerUser(app)
+  expect((await reserveAs(app, holder, event.id, { section_id: event.sections[0]!.id })).statusCode).toBe(201)
+  return event
+}
+
+const statusOf = async (id: number) =>
+  (await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.id, id)))[0]!.status
+
+describe('the waiting list pages', () => {
+  it('a member joins from the sold-out event page with a friend, sees their place, and leaves from /waitlist', async () => {
+    const me = await registerUser(app, { display_name: 'Wanda Waiter' })
+    const friend = await registerUser(app, { display_name: 'Fiona Friend' })
+    const other = await registerUser(app)
+    await makeFriends(app, me, friend)
+    const event = await soldOut('Packed <Show>')
+    const browser = await browserFor(app, me)
+    const page = await browser.get(`/events/${event.id}`)
+    expect(page.body).toContain('Join the waiting list')
+    expect(page.body).toContain('Fiona Friend (@')
+    const joined = await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '2',
+      attendee_ids: [String(friend.id)],
+      split_payment: 'true',
+    })
+    expect(joined.statusCode).toBe(303)
+    expect(joined.headers.location).toBe(`/events/${event.id}#waitlist`)
+    const after = await browser.get(`/events/${event.id}`)
+    expect(after.body).toContain('You are on the waiting list: number 1.')
+    expect(after.body).toContain('Pit: you are number 1 in the queue for 2 tickets')
+    expect(after.body).toMatch(/action="\/waitlist\/\d+\/leave"/)
+    const [entry] = await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, me.id))
+    expect(entry).toMatchObject({ quantity: 2, attendeeIds: [friend.id], splitPayment: true })
+
+    // Joining twice: the refusal is shown, nothing changes.
+    const again = await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '1',
+    })
+    expect(again.statusCode).toBe(303)
+    expect((await browser.get(`/events/${event.id}`)).body).toContain('You already wait')
+
+    // Someone else sees neither my place nor my entry, and cannot make me leave.
+    const theirs = await browserFor(app, other)
+    const theirPage = await theirs.get(`/events/${event.id}`)
+    expect(theirPage.body).toContain('Join the waiting list')
+    expect(theirPage.body).not.toContain('in the queue')
+    expect((await theirs.get('/waitlist')).body).toContain('You are on no waiting list.')
+    expect((await theirs.post(`/waitlist/${entry!.id}/leave`, {})).statusCode).toBe(303)
+    expect(await statusOf(entry!.id)).toBe('waiting')
+
+    const mine = await browser.get('/waitlist')
+    expect(mine.statusCode).toBe(200)
+    expect(mine.body).toContain('Packed &lt;Show>')
+    expect(mine.body).toContain('Waiting: number 1')
+    const left = await browser.post(`/waitlist/${entry!.id}/leave`, { next: '/waitlist' })
+    expect(left.statusCode).toBe(303)
+    expect(left.headers.location).toBe('/waitlist')
+    expect(await statusOf(entry!.id)).toBe('left')
+    const listed = await browser.get('/waitlist')
+    expect(listed.body).toContain('You left the waiting list.')
+    expect(listed.body).toContain('Left')
+    expect(listed.body).not.toMatch(/action="\/waitlist\/\d+\/leave"/)
+  })
+
+  it('an event with places left shows no waiting-list block; nobody signed in is sent to log in', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer, { sections: [{ capacity: 10 }] })
+    const browser = await browserFor(app, me)
+    expect((await browser.get(`/events/${event.id}`)).body).not.toContain('Join the waiting list')
+    const anonymous = await app.inject({ method: 'GET', url: '/waitlist', headers: { accept: 'text/html' } })
+    expect(anonymous.statusCode).toBe(303)
+    expect(anonymous.headers.location).toBe('/login?next=%2Fwaitlist')
+  })
+
+  it('joining and leaving without the CSRF token are refused with 403', async () => {
+    const me = await registerUser(app)
+    const event = await soldOut('Guarded')
+    const browser = await browserFor(app, me)
+    await browser.get(`/events/${event.id}`)
+    const join = await browser.post(`/events/${event.id}/waitlist`, {
+      _csrf: null,
+      section_id: String(event.sections[0]!.id),
+      quantity: '1',
+    })
+    expect(join.statusCode).toBe(403)
+    expect(await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, me.id))).toEqual(
+      [],
+    )
+    await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '1',
+    })
+    const [entry] = await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, me.id))
+    expect((await browser.post(`/waitlist/${entry!.id}/leave`, { _csrf: null })).statusCode).toBe(403)
+    expect(await statusOf(entry!.id)).toBe('waiting')
+  })
+})

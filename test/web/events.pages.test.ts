@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GENERAL_AND_VIP, insertTicket, makeEvent } from '../factories/events.js'
+import { makeFriends } from '../factories/social.js'
+import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
+import { Browser, browserFor } from './browser.js'
+
+let app: App
+let organizer: TestUser
+beforeAll(async () => {
+  app = await buildTestApp()
+  organizer = await registerUser(app)
+})
+afterAll(() => app.close())
+
+describe('home page', () => {
+  it('lists upcoming published events with date, venue, lowest price and sold out; drafts absent', async () => {
+    const published = await makeEvent(app, organizer, { title: 'Published <b>Gig</b>', venue: 'Hall & Co' })
+    const draft = await makeEvent(app, organizer, { title: 'Secret draft gig', status: 'draft' })
+    const soldOut = await makeEvent(app, organizer, {
+      title: 'Tiny sold out gig',
+      sections: [{ capacity: 1, price_cents: 1500 }],
+    })
+    const buyer = await registerUser(app)
+    await insertTicket(app, {
+      eventId: soldOut.id,
+      sectionId: soldOut.sections[0].id,
+      holderId: buyer.id,
+      status: 'confirmed',
+    })
+    const res = await new Browser(app).get('/?q=gig')
+    expect(res.statusCode).toBe(200)
+    // Escaped, not markup.
+    expect(res.body).toContain('Published &lt;b>Gig&lt;/b>')
+    expect(res.body).not.toContain('<b>Gig</b>')
+    expect(res.body).toContain(`href="/events/${published.id}"`)
+    expect(res.body).toContain('Hall &amp; Co')
+    expect(res.body).toContain('From A$45.00')
+    expect(res.body).not.toContain(draft.title)
+    const card = res.body.slice(res.body.indexOf('Tiny sold out gig'))
+    expect(card.slice(0, card.indexOf('</article>'))).toContain('Sold out')
+  })
+
+  it('filters by venue and date, and pages', async () => {
+    await makeEvent(app, organizer, { title: 'Venue filter A', venue: 'Blue Room' })
+    await makeEvent(app, organizer, { title: 'Venue filter B', venue: 'Red Room' })
+    const blue = await new Browser(app).get('/?venue=blue')
+    expect(blue.body).toContain('Venue filter A')
+    expect(blue.body).not.toContain('Venue filter B')
+    const past = await new Browser(app).get('/?to=2000-01-01')
+    expect(past.body).toContain('No events match.')
+    for (let i = 0; i < 13; i++) await makeEvent(app, organizer, { title: `Paged show ${i}` })
+    const first = await new Browser(app).get('/?q=paged+show')
+    expect(first.body).toContain('Page 1 of 2')
+    expect(first.body).toMatch(/href="\/\?q=paged\+show&(amp;)?page=2"/)
+  })
+
+  it('shows friends going when logged in', async () => {
+    const me = await registerUser(app)
+    const friend = await registerUser(app, { display_name: 'Fran Friend' })
+    const stranger = await registerUser(app, { display_name: 'Sam Stranger' })
+    await makeFriends(app, me, friend)
+    const event = await makeEvent(app, organizer, { title: 'Friends going show' })
+    for (const holder of [friend, stranger]) {
+      await insertTicket(app, {
+        eventId: event.id,
+        sectionId: event.sections[0].id,
+        holderId: holder.id,
+        status: 'confirmed',
+      })
+    }
+    const browser = await browserFor(app, me)
+    const res = await browser.get('/?q=friends+going')
+    expect(res.body).toContain('Friends going: Fran Friend')
+    expect(res.body).not.toContain('Sam Stranger')
+    const anonymous = await new Browser(app).get('/?q=friends+going')
+    expect(anonymous.body).not.toContain('Fran Friend')
+  })
+})
+
+describe('event page', () => {
+  it('is built for sharing and search: title, description, Open Graph, JSON-LD with offers', async () => {
+    const event = await makeEvent(app, organizer, {
+      title: 'Jazz </script> Night',
+      description: 'An evening of jazz.',
+      sections: GENERAL_AND_VIP,
+    })
+    const res = await new Browser(app).get(`/events/${event.id}`)
+    expect(res.statusCode).toBe(200)
+    expect(res.body).toContain('<title>Jazz &lt;/script> Night · Stagedoor</title>')
+    expect(res.body).toMatch(/<meta name="description" content="[^"]*An evening of jazz\./)
+    expect(res.body).toContain('<meta property="og:title" content="Jazz </script> Night"/>')
+    expect(res.body).toContain(`<meta property="og:url" content="http://stagedoor.test/events/${event.id}"/>`)
+    expect(res.body).toContain('<meta property="og:type" content="website"/>')
+    const ld = /<script type="application\/ld\+json">(.*?)<\/script>/s.exec(res.body)?.[1]
+    const data = JSON.parse(ld!)
+    expect(data['@type']).toBe('Event')
+    expect(data.name).toBe('Jazz </script> Night')
+    expect(data.offers).toEqual([
+      expect.objectContaining({
+        price: '49.00',
+        priceCurrency: 'AUD',
+        availability: 'https://schema.org/InStock',
+      }),
+      expect.objectContaining({ price: '299.00', priceCurrency: 'AUD' }),
+    ])
+    expect(res.body).toContain('Log in to reserve')
+  })
+
+  it('answers 304 to If-None-Match for an anonymous reader', async () => {
+    const event = await makeEvent(app, organizer)
+    const first = await app.inject({ url: `/events/${event.id}`, headers: { accept: 'text/html' } })
+    expect(first.headers.etag).toBeTruthy()
+    expect(first.headers['set-cookie']).toBeUndefined()
+    const again = await app.inject({
+      url: `/events/${event.id}`,
+      headers: { accept: 'text/html', 'if-none-match': String(first.headers.etag) },
+    })
+    expect(again.statusCode).toBe(304)
+  })
+
+  it('404s a draft for everyone but its organizer and admins', async () => {
+    const draft = await makeEvent(app, organizer, { title: 'Draft only', status: 'draft' })
+    expect((await new Browser(app).get(`/events/${draft.id}`)).statusCode).toBe(404)
+    const other = await browserFor(app, await registerUser(app))
+    const res = await other.get(`/events/${draft.id}`)
+    expect(res.statusCode).toBe(404)
+    expect(res.body).not.toContain('Draft only')
+    expect((await (await browserFor(app, organizer)).get(`/events/${draft.id}`)).body).toContain('Draft only')
+    expect(
+      (await (await browserFor(app, await registerAdmin(app))).get(`/events/${draft.id}`)).statusCode,
+    ).toBe(200)
+    // An id that is not a decimal number is a bad request, on pages as on the API: an HTML 400 page.
+    const malformed = await new Browser(app).get('/events/not-a-number')
+    expect(malformed.statusCode).toBe(400)
+    expect(malformed.headers['content-type']).toMatch(/^text\/html/)
+  })
+
+  it('gives members one reservation form with a CSRF field, seats named in full, and friends', async () => {
+    const me = await registerUser(app)
+    const friend = await registerUser(app, { display_name: 'Pat Pal' })
+    await makeFriends(app, me, friend)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const res = await (await browserFor(app, me)).get(`/events/${event.id}`)
+    const forms = res.body.match(/<form method="post" action="\/events\/\d+\/reserve"/g) ?? []
+    expect(forms).toHaveLength(1)
+    const form = res.body.slice(res.body.indexOf(`action="/events/${event.id}/reserve"`))
+    expect(form).toContain('name="_csrf"')
+    expect(form).toContain('aria-label="Row A, seat 1, available, A$299.00"')
+    expect(form).toContain('<legend>Row A</legend>')
+    expect(form).toContain('Pat Pal')
+    expect(form).toContain('Each pays their own ticket')
+  })
+})
+
+describe('search, sitemap, robots', () => {
+  it('searches events for anyone, and people for members only', async () => {
+    const person = await registerUser(app, { display_name: 'Zebedee Searchable' })
+    await makeEvent(app, organizer, { title: 'Zebedee Festival' })
+    const anonymous = await new Browser(app).get('/search?q=zebedee')
+    expect(anonymous.body).toContain('Zebedee Festival')
+    expect(anonymous.body).not.toContain(person.username)
+    const member = await (await browserFor(app, await registerUser(app))).get('/search?q=zebedee')
+    expect(member.body).toContain(`@${person.username}`)
+  })
+
+  it('lists published events in the sitemap, not drafts; robots.txt points at it', async () => {
+    const published = await makeEvent(app, organizer)
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
+    const sitemap = await app.inject({ url: '/sitemap.xml' })
+    expect(sitemap.headers['content-type']).toMatch(/^application\/xml/)
+    expect(sitemap.body).toContain(`<loc>http://stagedoor.test/events/${published.id}</loc>`)
+    expect(sitemap.body).not.toContain(`/events/${draft.id}<`)
+    const robots = await app.inject({ url: '/robots.txt' })
+    expect(robots.body).toContain('Sitemap: http://stagedoor.test/sitemap.xml')
+  })
+})

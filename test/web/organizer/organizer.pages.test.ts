@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertTicket, makeEvent } from '../../factories/events.js'
+import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../../helpers.js'
+import { Browser, browserFor } from '../browser.js'
+
+let app: App
+let organizer: TestUser
+beforeAll(async () => {
+  app = await buildTestApp({ MAX_EVENT_LOOP_DELAY: '0' })
+  organizer = await registerUser(app, { display_name: 'Olga Organizer' })
+})
+afterAll(() => app.close())
+
+const newEventForm = {
+  title: 'Organizer made show',
+  venue: 'The Annex',
+  starts_at: '2030-05-01T19:30',
+  currency: 'AUD',
+  description: 'Made in the browser.',
+  name: 'Stalls',
+  kind: 'seated',
+  price: '55.50',
+  rows: '3',
+  seats_per_row: '4',
+}
+
+describe('organizer events', () => {
+  it('creates a draft, adds and edits sections, publishes and cancels', async () => {
+    const browser = await browserFor(app, organizer)
+    await browser.get('/organizer/events/new')
+    const created = await browser.post('/organizer/events/new', newEventForm)
+    expect(created.statusCode).toBe(303)
+    const id = Number(String(created.headers.location).split('/').pop())
+    const edit = await browser.get(`/organizer/events/${id}`)
+    expect(edit.body).toContain('Draft created')
+    expect(edit.body).toContain('Stalls (seated, 3 rows × 4)')
+    expect(edit.body).toContain('A$55.50')
+    expect(edit.body).toContain('value="2030-05-01T19:30"')
+    // A draft is nobody else's business.
+    expect((await new Browser(app).get(`/events/${id}`)).statusCode).toBe(404)
+
+    const added = await browser.post(`/organizer/events/${id}/sections`, {
+      name: 'Standing',
+      kind: 'general',
+      price: '30',
+      capacity: '50',
+    })
+    expect(added.statusCode).toBe(303)
+    const bad = await browser.post(`/organizer/events/${id}/sections`, {
+      name: 'Broken',
+      price: 'free',
+      capacity: '5',
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('id="f-price-error"')
+    expect(bad.body).toContain('value="Broken"')
+
+    const page = await browser.get(`/organizer/events/${id}`)
+    const standing = Number(/sections\/(\d+)" aria-label="Edit Standing"/.exec(page.body)?.[1])
+    await browser.get(`/organizer/events/${id}/sections/${standing}`)
+    expect(
+      (
+        await browser.post(`/organizer/events/${id}/sections/${standing}`, {
+          name: 'Standing',
+          price: '32',
+          capacity: '60',
+        })
+      ).statusCode,
+    ).toBe(303)
+    expect((await browser.get(`/organizer/events/${id}`)).body).toContain('A$32.00')
+
+    const renamed = await browser.post(`/organizer/events/${id}`, { ...newEventForm, title: 'Renamed show' })
+    expect(renamed.statusCode).toBe(303)
+    const published = await browser.post(`/organizer/events/${id}/publish`)
+    expect(published.statusCode).toBe(303)
+    expect((await new Browser(app).get(`/events/${id}`)).body).toContain('Renamed show')
+    const list = await browser.get('/organizer/events')
+    expect(list.body).toContain('Renamed show')
+
+    // Cancelling needs the confirmation box.
+    await browser.post(`/organizer/events/${id}/cancel`)
+    expect((await browser.get(`/organizer/events/${id}`)).body).toContain('Tick the box')
+    expect((await browser.post(`/organizer/events/${id}/cancel`, { confirm: 'yes' })).statusCode).toBe(303)
+    expect((await browser.get(`/organizer/events/${id}`)).body).toContain('The event is cancelled')
+  })
+
+  it('another member gets 404 on someone else’s event pages, drafts included; admins may', async () => {
+    const draft = await makeEvent(app, organizer, { title: 'Secret draft', status: 'draft' })
+    const live = await makeEvent(app, organizer, { title: 'Live one' })
+    const other = await browserFor(app, await registerUser(app))
+    for (const url of [
+      `/organizer/events/${draft.id}`,
+      `/organizer/events/${live.id}`,
+      `/organizer/events/${live.id}/sales`,
+      `/organizer/events/${live.id}/attendees.csv`,
+    ]) {
+      expect((await other.get(url)).statusCode, url).toBe(404)
+    }
+    expect((await other.post(`/organizer/events/${live.id}/cancel`, { confirm: 'yes' })).statusCode).toBe(404)
+    const mine = await other.get('/organizer/events')
+    expect(mine.body).not.toContain('Secret draft')
+    expect(mine.body).not.toContain('Live one')
+    const admin = await browserFor(app, await registerAdmin(app))
+    expect((await admin.get(`/organizer/events/${live.id}/sales`)).statusCode).toBe(200)
+  })
+
+  it('without the CSRF token a change is refused with 403', async () => {
+    const event = await makeEvent(app, organizer, { status: 'draft' })
+    const browser = await browserFor(app, organizer)
+    expect((await browser.post(`/organizer/events/${event.id}/publish`, { _csrf: null })).statusCode).toBe(
+      403,
+    )
+  })
+})
+
+describe('sales page', () => {
+  it('shows the per-section table, the SVG chart of sales per day, attendees and the CSV', async () => {
+    const event = await makeEvent(app, organizer, {
+      title: 'Sales show',
+      sections: [
+        { name: 'Floor', capacity: 10, price_cents: 2000 },
+        { name: 'Balcony', capacity: 5, price_cents: 3000 },
+      ],
+    })
+    const buyer = await registerUser(app, { display_name: '=cmd|Buyer' })
+    const buyerBrowser = await browserFor(app, buyer)
+    await buyerBrowser.get(`/events/${event.id}`)
+    const res = await buyerBrowser.post(`/events/${event.id}/reserve`, {
+      section_id: String(event.sections[0].id),
+      quantity: '2',
+    })
+    const checkout = await buyerBrowser.get(String(res.headers.location))
+    const invoiceId = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
+    expect(
+      (await buyerBrowser.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })).statusCode,
+    ).toBe(303)
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: event.sections[1].id,
+      holderId: buyer.id,
+      status: 'held',
+    })
+
+    const browser = await browserFor(app, organizer)
+    const sales = await browser.get(`/organizer/events/${event.id}/sales`)
+    expect(sales.statusCode).toBe(200)
+    const floorRow = sales.body.slice(sales.body.indexOf('>Floor<'), sales.body.indexOf('>Balcony<'))
+    expect(floorRow).toContain('A$40.00')
+    expect(sales.body).toMatch(/<svg class="chart"[^>]*role="img"/)
+    const today = new Date().toISOString().slice(0, 10)
+    expect(sales.body).toContain(`<title>${today}, Floor: 2</title>`)
+    expect(sales.body).toContain('=cmd|Buyer')
+    const csv = await browser.get(`/organizer/events/${event.id}/attendees.csv`)
+    expect(csv.headers['content-type']).toContain('text/csv')
+    expect(csv.body).toContain(`"${buyer.username}","'=cmd|Buyer","2"`)
+  })
+})

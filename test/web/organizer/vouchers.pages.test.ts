@@ -1,0 +1,148 @@
+// The organizer's vouchers and waiting list in the browser: create (percent and amount), a taken code beside its
+// field, change and deactivate, delete while unused, the waiting list in order; nobody else's, and CSRF.
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { vouchers } from '../../../src/db/schema/index.js'
+import { reserveAs } from '../../factories/boxoffice.js'
+import { makeEvent } from '../../factories/events.js'
+import { joinAs } from '../../factories/waitlist.js'
+import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
+import { browserFor } from '../browser.js'
+
+let app: App
+let organizer: TestUser
+beforeAll(async () => {
+  app = await buildTestApp({ MAX_EVENT_LOOP_DELAY: '0' })
+  organizer = await registerUser(app, { display_name: 'Olga Organizer' })
+})
+afterAll(() => app.close())
+
+const voucherRows = (eventId: number) =>
+  app.ctx.db.select().from(vouchers).where(eq(vouchers.eventId, eventId)).orderBy(vouchers.id)
+
+describe('organizer vouchers', () => {
+  it('creates, changes, deactivates and deletes vouchers; a taken code and a used voucher are refused', async () => {
+    const event = await makeEvent(app, organizer, {
+      sections: [
+        { name: 'Floor <A>', capacity: 10, price_cents: 4000 },
+        { name: 'Balcony', capacity: 10, price_cents: 2000 },
+      ],
+    })
+    const browser = await browserFor(app, organizer)
+    const edit = await browser.get(`/organizer/events/${event.id}`)
+    expect(edit.body).toContain(`href="/organizer/events/${event.id}/vouchers"`)
+    expect(edit.body).toContain(`href="/organizer/events/${event.id}/waitlist"`)
+    const base = `/organizer/events/${event.id}/vouchers`
+    expect((await browser.get(base)).body).toContain('No vouchers yet.')
+
+    const percent = await browser.post(base, {
+      code: 'Early25',
+      kind: 'percent',
+      value: '25',
+      max_uses: '10',
+    })
+    expect(percent.statusCode).toBe(303)
+    const amount = await browser.post(base, {
+      code: 'FLOOR5',
+      kind: 'amount',
+      value: '5.00',
+      section_ids: [String(event.sections[0]!.id)],
+      valid_until: '2031-01-01T00:00',
+    })
+    expect(amount.statusCode).toBe(303)
+    const listed = await browser.get(base)
+    expect(listed.body).toContain('Voucher FLOOR5 created.')
+    expect(listed.body).toContain('25%')
+    expect(listed.body).toContain('A$5.00')
+    expect(listed.body).toContain('0 of 10')
+    expect(listed.body).toContain('<span>Floor &lt;A></span>')
+    const [early, floor] = await voucherRows(event.id)
+    expect(floor).toMatchObject({ kind: 'amount', value: 500, sectionIds: [event.sections[0]!.id] })
+    expect(floor!.validUntil?.toISOString()).toBe('2031-01-01T00:00:00.000Z')
+
+    const taken = await browser.post(base, { code: 'early25', kind: 'amount', value: '1' })
+    expect(taken.statusCode).toBe(409)
+    expect(taken.body).toMatch(/id="f-code-error"[^>]*>/)
+    expect(taken.body).toContain('value="early25"')
+
+    // Changed and deactivated: buyers can no longer use it.
+    const changed = await browser.post(`${base}/${early!.id}`, { value: '30', max_uses: '' })
+    expect(changed.statusCode).toBe(303)
+    expect((await voucherRows(event.id))[0]).toMatchObject({ value: 30, maxUses: null, active: false })
+    const buyer = await registerUser(app)
+    const refused = await reserveAs(app, buyer, event.id, {
+      section_id: event.sections[0]!.id,
+      voucher_code: 'EARLY25',
+    })
+    expect(refused.json().code).toBe('VOUCHER_INVALID')
+
+    // Used: the delete is refused with the reason; unused: deleted.
+    expect(
+      (await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id, voucher_code: 'floor5' }))
+        .statusCode,
+    ).toBe(201)
+    await browser.post(`${base}/${floor!.id}/delete`, {})
+    expect((await browser.get(base)).body).toContain('deactivate it instead')
+    await browser.post(`${base}/${early!.id}/delete`, {})
+    expect((await browser.get(base)).body).toContain('Voucher deleted.')
+    expect((await voucherRows(event.id)).map((v) => v.code)).toEqual(['FLOOR5'])
+  })
+
+  it('another member gets 404 for an event’s vouchers and waiting list; posting without the CSRF token is 403', async () => {
+    const event = await makeEvent(app, organizer)
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/vouchers`,
+      headers: organizer.auth,
+      payload: { code: 'SECRET', kind: 'percent', value: 10 },
+    })
+    const other = await registerUser(app)
+    const theirs = await browserFor(app, other)
+    expect((await theirs.get(`/organizer/events/${event.id}/vouchers`)).statusCode).toBe(404)
+    expect((await theirs.get(`/organizer/events/${event.id}/waitlist`)).statusCode).toBe(404)
+    const post = await theirs.post(`/organizer/events/${event.id}/vouchers`, {
+      code: 'MINE',
+      kind: 'percent',
+      value: '10',
+    })
+    expect(post.statusCode).toBe(404)
+    const own = await makeEvent(app, other)
+    expect((await theirs.get(`/organizer/events/${own.id}/vouchers`)).body).not.toContain('SECRET')
+
+    const browser = await browserFor(app, organizer)
+    await browser.get(`/organizer/events/${event.id}/vouchers`)
+    const forged = await browser.post(`/organizer/events/${event.id}/vouchers`, {
+      _csrf: null,
+      code: 'FORGED',
+      kind: 'percent',
+      value: '10',
+    })
+    expect(forged.statusCode).toBe(403)
+    expect((await voucherRows(event.id)).map((v) => v.code)).toEqual(['SECRET'])
+  })
+})
+
+describe('organizer waiting list', () => {
+  it('lists the entries in the order they are served, with their places', async () => {
+    const event = await makeEvent(app, organizer, { sections: [{ name: 'Pit', capacity: 1 }] })
+    const section_id = event.sections[0]!.id
+    const [holder, first, second] = [
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+    ]
+    expect((await reserveAs(app, holder, event.id, { section_id })).statusCode).toBe(201)
+    expect((await joinAs(app, first, event.id, { section_id, quantity: 3 })).statusCode).toBe(201)
+    expect((await joinAs(app, second, event.id, { section_id, quantity: 1 })).statusCode).toBe(201)
+    const browser = await browserFor(app, organizer)
+    const page = await browser.get(`/organizer/events/${event.id}/waitlist`)
+    expect(page.statusCode).toBe(200)
+    const rows = [...page.body.matchAll(/<tr><th scope="row">.*?<\/tr>/gs)].map((m) =>
+      [...m[0].matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]),
+    )
+    expect(rows).toEqual([
+      ['Pit', '3', 'No', '1', 'Waiting'],
+      ['Pit', '1', 'No', '2', 'Waiting'],
+    ])
+  })
+})

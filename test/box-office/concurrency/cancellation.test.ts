@@ -7,6 +7,7 @@ import { invoices, payments, tickets } from '../../../src/db/schema/index.js'
 import { expireStaleHolds } from '../../../src/modules/box-office/expire-holds.service.js'
 import { payAs, quickUsers, raceApp, reserveAs, sectionCounts } from '../../factories/boxoffice.js'
 import { makeEvent } from '../../factories/events.js'
+import { CONTROL_TIMEOUT_MS, untilRaceShows } from '../../factories/race.js'
 import { type App, usingPostgres } from '../../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -80,7 +81,11 @@ describe('control: the cancellation race with the invoice row lock disabled', ()
   onPostgres(
     'when a payment checks the invoice without locking it, then an invoice of the cancelled event stays paid and is never refunded',
     async () => {
-      const { bills } = await cancelWhileSelling(app())
+      const { bills } = await untilRaceShows(
+        'invoice-lock',
+        () => cancelWhileSelling(app()),
+        (race) => race.bills.some((b) => b.bill.status === 'paid' && b.charged > b.refunded),
+      )
       // The cancellation voided the invoice and cancelled its tickets while the payment was between its check
       // and its writes; the payment then marked it paid and charged the card for tickets no one holds.
       const kept = bills.filter(({ bill, charged, refunded }) => bill.status === 'paid' && charged > refunded)
@@ -89,6 +94,7 @@ describe('control: the cancellation race with the invoice row lock disabled', ()
       )
       expect(kept.length).toBeGreaterThan(0)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })
 
@@ -97,7 +103,11 @@ describe('control: the cancellation race with the event row lock of reservations
   onPostgres(
     'when a reservation does not lock the event first, then the race test above fails: deadlocks (500) or live tickets',
     async () => {
-      const { live, statuses } = await cancelWhileSelling(app())
+      const { live, statuses } = await untilRaceShows(
+        'event-lock',
+        () => cancelWhileSelling(app()),
+        (race) => race.live > 0 || race.statuses.some((s) => ![0, 200, 201, 409].includes(s)),
+      )
       // Without the event lock taken first, a reservation holds its section's row and then waits for the event
       // (its foreign-key check) while the cancellation holds the event and waits for that section: PostgreSQL
       // breaks the deadlock by failing one of them (500). A reservation that read the event as on sale before
@@ -106,5 +116,6 @@ describe('control: the cancellation race with the event row lock of reservations
       console.info(`control: ${failed} requests failed, ${live} tickets live after the race`)
       expect(failed > 0 || live > 0).toBe(true)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })

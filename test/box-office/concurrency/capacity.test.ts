@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tickets } from '../../../src/db/schema/index.js'
 import { buildBoxOfficeApp, quickUsers, sectionCounts } from '../../factories/boxoffice.js'
 import { makeEvent, seatsOf } from '../../factories/events.js'
+import { CONTROL_TIMEOUT_MS, untilRaceShows } from '../../factories/race.js'
 import { type App, registerUser, usingPostgres } from '../../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -152,12 +153,17 @@ describe('control: the capacity race test with the guard disabled', () => {
   onPostgres(
     'when the capacity check is a read-then-write without a lock, then 50 buyers oversell 10 tickets',
     async () => {
-      const race = await raceForTen(app)
+      const race = await untilRaceShows(
+        'capacity',
+        () => raceForTen(app),
+        (r) => r.created > 10,
+      )
       // The same race as above now lets more than 10 through: the test above would fail without the guard.
       console.info(`control: ${race.created} of 50 got a ticket in a section of 10`)
       expect(race.created).toBeGreaterThan(10)
       expect(race.ticketRows).toBe(race.created)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })
 
@@ -207,12 +213,17 @@ describe('control: the same batched path with only the section lock removed (UNS
   onPostgres(
     'when two statements in flight read the same free places, then 50 buyers oversell 10 tickets',
     async () => {
-      const race = await raceForTen(app)
+      const race = await untilRaceShows(
+        'section-lock',
+        () => raceForTen(app),
+        (r) => r.created > 10,
+      )
       console.info(`control: ${race.created} of 50 got a ticket in a section of 10 without the section lock`)
       // The test above fails here: more than 10 granted, and the claim added them all to the counters.
       expect(race.created).toBeGreaterThan(10)
       expect(race.ticketRows).toBe(race.created)
       expect(race.counts.held).toBe(race.created)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })

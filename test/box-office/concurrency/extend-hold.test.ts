@@ -7,6 +7,7 @@ import { invoices, reservations, tickets } from '../../../src/db/schema/index.js
 import { expireStaleHolds } from '../../../src/modules/box-office/expire-holds.service.js'
 import { quickUsers, raceApp, reserveAs, sectionCounts } from '../../factories/boxoffice.js'
 import { makeEvent } from '../../factories/events.js'
+import { CONTROL_TIMEOUT_MS, untilRaceShows } from '../../factories/race.js'
 import { type App, usingPostgres } from '../../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -118,11 +119,16 @@ describe('control: the extension races with its row locks disabled', () => {
   onPostgres(
     'when an extension checks the hold without locking it, then a sweep expires a hold that is then "extended"',
     async () => {
-      const { outcomes } = await extendWhileSweeping(app())
+      const { outcomes } = await untilRaceShows(
+        'extend-lock',
+        () => extendWhileSweeping(app()),
+        (r) => r.outcomes.some((o) => o.answer === 200 && o.left.tickets.includes('expired')),
+      )
       // Answered 200 with a later expiry, but the tickets went back on sale: the test above fails on these.
       const torn = outcomes.filter((o) => o.answer === 200 && o.left.tickets.includes('expired'))
       console.info(`control: ${torn.length} of ${outcomes.length} holds "extended" after they expired`)
       expect(torn.length).toBeGreaterThan(0)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })

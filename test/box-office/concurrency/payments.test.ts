@@ -8,6 +8,7 @@ import { expireStaleHolds } from '../../../src/modules/box-office/expire-holds.s
 import { testPaymentProvider } from '../../../src/modules/box-office/payment-provider.js'
 import { payAs, quickUsers, raceApp, reserveAs, sectionCounts } from '../../factories/boxoffice.js'
 import { makeEvent } from '../../factories/events.js'
+import { CONTROL_TIMEOUT_MS, untilRaceShows } from '../../factories/race.js'
 import { type App, usingPostgres } from '../../helpers.js'
 
 const onPostgres = it.skipIf(!usingPostgres())
@@ -283,34 +284,49 @@ describe('control: the payment races with the invoice row lock disabled', () => 
   onPostgres(
     'when a payment checks the invoice without locking it, then a sweep expires an invoice that is then paid',
     async () => {
-      const { outcomes } = await payWhileSweeping(app())
+      const { outcomes } = await untilRaceShows(
+        'invoice-lock',
+        () => payWhileSweeping(app()),
+        (r) => r.outcomes.some((o) => o.answer === 200 && o.left[1] === 'expired'),
+      )
       // Charged, but the ticket expired and its place went back: the test above fails on these.
       const half = outcomes.filter((o) => o.answer === 200 && o.left[1] === 'expired')
       console.info(`control: ${half.length} of ${outcomes.length} invoices paid for an expired ticket`)
       expect(half.length).toBeGreaterThan(0)
     },
+    CONTROL_TIMEOUT_MS,
   )
 
   onPostgres(
     'when a payment checks the invoice without locking it, then a ticket given back meanwhile is charged too',
     async () => {
-      const { bills } = await giveBackWhilePaying(app())
+      const { bills } = await untilRaceShows(
+        'invoice-lock',
+        () => giveBackWhilePaying(app()),
+        (r) => r.bills.some((b) => b.charged > b.invoice.amountCents),
+      )
       // The payment charges the amount it read, with the released ticket's line still on it.
       const overcharged = bills.filter((b) => b.charged > b.invoice.amountCents)
       console.info(`control: ${overcharged.length} of ${bills.length} invoices charged for a released ticket`)
       expect(overcharged.length).toBeGreaterThan(0)
     },
+    CONTROL_TIMEOUT_MS,
   )
 
   onPostgres(
     'when a payment checks the invoice without locking it, then 5 payments at once charge the card several times',
     async () => {
-      const { result, charged } = await countingCharges(() => payFiveTimes(app(), undefined))
+      const { result, charged } = await untilRaceShows(
+        'invoice-lock',
+        () => countingCharges(() => payFiveTimes(app(), undefined)),
+        (r) => r.charged > 1,
+      )
       // The unique index on one charge per invoice turns the later ones into errors, after the money went.
       const statuses = result.answers.map((a) => a.statusCode)
       console.info(`control: the provider charged one invoice ${charged} times; answers ${statuses}`)
       expect(charged).toBeGreaterThan(1)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })
 
@@ -319,11 +335,16 @@ describe('control: the per-user limit with its lock disabled', () => {
   onPostgres(
     'when the limit is counted without the lock, then one user gets more than 4 tickets out of 10 requests',
     async () => {
-      const { answers, tickets } = await tenAtOnceWithLimitOfFour(app())
+      const { answers, tickets } = await untilRaceShows(
+        'ticket-limit',
+        () => tenAtOnceWithLimitOfFour(app()),
+        (r) => r.tickets > 4,
+      )
       console.info(`control: one user got ${tickets} tickets with a limit of 4`)
       expect(tickets).toBeGreaterThan(4)
       expect(answers.filter((r) => r.statusCode === 201)).toHaveLength(tickets)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })
 
@@ -332,17 +353,26 @@ describe('control: Idempotency-Key with the key claim disabled', () => {
   onPostgres(
     'when the key is only looked up, then 5 repeats of one reservation make several reservations',
     async () => {
-      const { answers, reservations } = await reserveFiveTimesWithOneKey(app())
+      const { answers, reservations } = await untilRaceShows(
+        'idempotency',
+        () => reserveFiveTimesWithOneKey(app()),
+        (r) => r.reservations > 1,
+      )
       const statuses = answers.map((a) => a.statusCode)
       console.info(`control: one key made ${reservations} reservations; answers ${statuses}`)
       expect(reservations).toBeGreaterThan(1)
     },
+    CONTROL_TIMEOUT_MS,
   )
 
   onPostgres(
     'when the key is only looked up, then repeats of one payment run again (the invoice lock still refuses them)',
     async () => {
-      const { answers, charges } = await payFiveTimes(app(), 'pay-once')
+      const { answers, charges } = await untilRaceShows(
+        'idempotency',
+        () => payFiveTimes(app(), 'pay-once'),
+        (r) => codesOf(r.answers, 409).includes('INVOICE_NOT_OPEN'),
+      )
       // The repeats were not held off by the key: they ran the payment and found the invoice paid. The
       // invoice lock alone keeps this to one charge; the next control disables both.
       const ranAgain = codesOf(answers, 409).filter((code) => code === 'INVOICE_NOT_OPEN')
@@ -350,14 +380,23 @@ describe('control: Idempotency-Key with the key claim disabled', () => {
       expect(ranAgain.length).toBeGreaterThan(0)
       expect(charges).toBe(1)
     },
+    CONTROL_TIMEOUT_MS,
   )
 })
 
 describe('control: Idempotency-Key with the key claim and the invoice lock disabled', () => {
   const app = raceApp('idempotency,invoice-lock')
-  onPostgres('when neither guard runs, then one key charges the card several times', async () => {
-    const { charged } = await countingCharges(() => payFiveTimes(app(), 'pay-once'))
-    console.info(`control: one key charged the provider ${charged} times`)
-    expect(charged).toBeGreaterThan(1)
-  })
+  onPostgres(
+    'when neither guard runs, then one key charges the card several times',
+    async () => {
+      const { charged } = await untilRaceShows(
+        'idempotency,invoice-lock',
+        () => countingCharges(() => payFiveTimes(app(), 'pay-once')),
+        (r) => r.charged > 1,
+      )
+      console.info(`control: one key charged the provider ${charged} times`)
+      expect(charged).toBeGreaterThan(1)
+    },
+    CONTROL_TIMEOUT_MS,
+  )
 })

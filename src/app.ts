@@ -8,6 +8,7 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { logTransport } from './lib/log-format.js'
+import { setHashConcurrency } from './lib/passwords.js'
 import { accountEmailRoutes } from './modules/auth/account-email.routes.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { avatarRoutes, mediaRoutes } from './modules/avatars/avatars.routes.js'
@@ -51,6 +52,7 @@ export interface AppDeps {
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 export async function buildApp(config: Config, deps: AppDeps = {}) {
+  setHashConcurrency(config.PASSWORD_HASH_CONCURRENCY, config.WEB_CONCURRENCY)
   const app = Fastify({
     logger: deps.logger ?? {
       ...logTransport(config),

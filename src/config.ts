@@ -58,6 +58,8 @@ export const ConfigSchema = Type.Object({
   // Creating events and sections, per client: each writes rows (and seats) that stay.
   RATE_LIMIT_CREATE_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
   WEB_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
+  // argon2id hashes one process runs at once (lib/passwords.ts); unset: the cores divided by WEB_CONCURRENCY.
+  PASSWORD_HASH_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
   WORKERS_IN_PROCESS: Type.Boolean({ default: true }),
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   LOG_LEVEL: Type.Union(

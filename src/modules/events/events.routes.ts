@@ -1,6 +1,6 @@
 // Events: the public catalogue, one event, and the organizer's create, edit, publish and delete.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import { asJsonText } from '../../lib/json-text.js'
 import { pageParams, sendPage } from '../../lib/pagination.js'
 import { Empty, Paginated, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
@@ -13,15 +13,6 @@ import {
   publishEvent,
   updateEvent,
 } from './events.service.js'
-
-/**
- * The body is already JSON text (PostgreSQL wrote it in the response schema's shape), sent as it is. Set only
- * once the read succeeded, so that an error's problem is still serialised.
- */
-function asJsonText(reply: FastifyReply, body: string): string {
-  reply.serializer((text: unknown) => text as string)
-  return body
-}
 
 export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

@@ -5,7 +5,8 @@ import { runStatement } from '../../db/client.js'
 import { foreignKeyViolation } from '../../db/errors.js'
 import { events, reservations, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
-import { type Page, type PageParams, parseSort, toPage } from '../../lib/pagination.js'
+import { jsonPage } from '../../lib/json-text.js'
+import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import {
   avatarPrefix,
@@ -146,9 +147,11 @@ export async function listEventsJson(
     const [counted] = await runStatement<{ total: number }>(ctx.db, totalStatement(shape, condition), values)
     total = counted?.total ?? 0
   }
-  const envelope = toPage<never>([], total, page)
-  const body = `{"data":[${rows.map((r) => r.json).join(',')}],"page":${envelope.page},"per_page":${envelope.per_page},"total":${envelope.total},"total_pages":${envelope.total_pages}}`
-  return { body, page: envelope }
+  return jsonPage(
+    rows.map((r) => r.json),
+    total,
+    page,
+  )
 }
 
 /** A page of the catalogue as objects, for the pages: the same statement as `listEventsJson`. */

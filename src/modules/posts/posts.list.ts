@@ -1,16 +1,18 @@
-// GET /posts as prepared statements: one per shape (which filters are present, the sort), every value a
-// placeholder, so PostgreSQL parses and plans the six-table join once per connection instead of per request.
+// GET /posts as PostgreSQL builds it: each post comes back as the API's JSON text (the `Post` schema's shape,
+// field for field: test/social/posts-json.test.ts compares it with the object path, `toPost`), so the server
+// neither maps rows nor serialises objects; it joins the texts into the page, as the catalogue does
+// (events.json.ts). One named prepared statement per shape (which filters are present, the sort, the page
+// size), every value a parameter, so PostgreSQL plans the six-table join once per connection.
 // The `total` rides along in the page's statement (one round trip):
 // - no filter or only `author_id`: read from post_counts (kept exact by triggers), one primary-key lookup;
 // - `event_id` (with or without `author_id`): an exact count over the (event_id, id) index;
 // - `q`: the matches counted up to SEARCH_TOTAL_CAP, so a common word does not count a million rows.
-import { and, asc, desc, eq, like, type SQL, sql } from 'drizzle-orm'
-import type { Actor } from '../../context.js'
-import { type Db, preparedOnce } from '../../db/client.js'
-import { postCounts, posts } from '../../db/schema/index.js'
-import type { PageParams } from '../../lib/pagination.js'
+import type { Actor, Ctx } from '../../context.js'
+import { runStatement } from '../../db/client.js'
+import { jsonPage } from '../../lib/json-text.js'
+import type { Page, PageParams } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
-import { type PostRow, selectPosts, viewerPlaceholders, viewerValues } from './posts.queries.js'
+import { avatarUrlPrefix } from '../users/users.schemas.js'
 
 /** A text search's `total` stops counting here (documented on GET /posts). */
 export const SEARCH_TOTAL_CAP = 10_000
@@ -22,78 +24,113 @@ export interface PostListQuery {
   sort?: string
 }
 
-type SortField = 'created_at' | 'like_count'
+export type PostSortField = 'created_at' | 'like_count'
 
-function totalOf(where: SQL | undefined, query: PostListQuery): SQL<number> {
-  if (query.q !== undefined) {
-    return sql<number>`(select count(*) from (select 1 from ${posts} where ${where} limit ${sql.raw(String(SEARCH_TOTAL_CAP))}) m)`
-  }
-  if (query.event_id !== undefined) return sql<number>`(select count(*) from ${posts} where ${where})`
-  // Row 0 counts every post; a missing row (an author who never posted) is 0.
-  const key = query.author_id !== undefined ? sql`${sql.placeholder('author')}::int` : sql`0`
-  return sql<number>`coalesce((select ${postCounts.posts} from ${postCounts} where ${postCounts.authorId} = ${key}), 0)`
-}
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+
+// `$1` is the prefix of avatar URLs, `$2` the reader's id, `$3` whether the reader is an admin.
+const author = (u: string) =>
+  `json_build_object('id', ${u}.id, 'username', ${u}.username, 'display_name', ${u}.display_name,
+    'avatar_url', $1::text || ${u}.avatar_path)`
+
+// The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about a draft
+// shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.
+const visible = (e: string) => `(${e}.status <> 'draft' or ${e}.organizer_id = $2::int or $3::boolean)`
+const eventOf = (e: string) =>
+  `case when ${e}.id is null then null else json_build_object('id', ${e}.id, 'title', ${e}.title) end`
+
+const POST_JSON = `json_build_object(
+  'id', p.id, 'body', p.body, 'author', ${author('a')}, 'event', ${eventOf('ev')},
+  'shared_post', case when sp.id is null or sa.id is null then null else json_build_object(
+    'id', sp.id, 'body', sp.body, 'author', ${author('sa')}, 'event', ${eventOf('se')},
+    'like_count', sp.like_count, 'comment_count', sp.comment_count, 'share_count', sp.share_count,
+    'created_at', ${iso('sp.created_at')}, 'updated_at', ${iso('sp.updated_at')}) end,
+  'like_count', p.like_count, 'comment_count', p.comment_count, 'share_count', p.share_count,
+  'liked_by_me', exists (select 1 from post_likes l where l.post_id = p.id and l.user_id = $2::int),
+  'created_at', ${iso('p.created_at')}, 'updated_at', ${iso('p.updated_at')})::text`
+
+const JOINS = `join users a on a.id = p.author_id
+  left join events ev on ev.id = p.event_id and ${visible('ev')}
+  left join posts sp on sp.id = p.shared_post_id
+  left join users sa on sa.id = sp.author_id
+  left join events se on se.id = sp.event_id and ${visible('se')}`
+
+const SORT_KEYS: Record<PostSortField, string> = { created_at: 'created_at', like_count: 'like_count' }
 
 /**
- * The page's posts are picked first (one table, by index) and only those are joined: a join below the
- * LIMIT/OFFSET ran for every row an offset skipped. The page size, and the offset of page 1, are written into
- * the text: with them as parameters PostgreSQL's generic plan assumes it skips a tenth of the table and looks
- * costlier than a custom one, so it planned the six-table join again on every call (1–3 ms, more than
- * running it). Page 1 is most requests; a deeper page's offset is a parameter (planned per call).
+ * The statement for one shape. The page's posts are picked first (one table, by index) and only those are
+ * joined: a join below the LIMIT/OFFSET ran for every row an offset skipped. The page size, and the offset
+ * of page 1, are written into the text: with them as parameters PostgreSQL's generic plan assumes it skips a
+ * tenth of the table and looks costlier than a custom one, so it planned the join again on every call (1–3
+ * ms, more than running it). Page 1 is most requests; a deeper page's offset is the last parameter.
  */
-function statementFor(db: Db, query: PostListQuery, field: SortField, descending: boolean, page: PageParams) {
+function statementsFor(query: PostListQuery, field: PostSortField, descending: boolean, page: PageParams) {
+  const values: unknown[] = []
+  const bind = (v: unknown) => {
+    values.push(v)
+    return `$${values.length + 3}`
+  }
+  const where: string[] = []
+  if (query.author_id !== undefined) where.push(`author_id = ${bind(query.author_id)}::int`)
+  if (query.event_id !== undefined) where.push(`event_id = ${bind(query.event_id)}::int`)
+  // Matches the trigram index on lower(body).
+  if (query.q !== undefined) where.push(`lower(body) like ${bind(containsPattern(query.q))}`)
+  const condition = where.length > 0 ? `where ${where.join(' and ')}` : ''
+  const total =
+    query.q !== undefined
+      ? `(select count(*)::int from (select 1 from posts ${condition} limit ${SEARCH_TOTAL_CAP}) m)`
+      : query.event_id !== undefined
+        ? `(select count(*)::int from posts ${condition})`
+        : // Row 0 counts every post; a missing row (an author who never posted) is 0.
+          `coalesce((select posts from post_counts where author_id = ${query.author_id !== undefined ? '$4::int' : '0'}), 0)`
   const has = [query.author_id, query.event_id, query.q].map((v) => (v === undefined ? 0 : 1)).join('')
   const first = page.offset === 0
-  const shape = `posts_list:${has}:${descending ? '-' : ''}${field}:${page.perPage}${first ? ':first' : ''}`
-  return preparedOnce(db, shape, (d, name) => {
-    const where = and(
-      query.author_id !== undefined ? eq(posts.authorId, sql.placeholder('author')) : undefined,
-      query.event_id !== undefined ? eq(posts.eventId, sql.placeholder('event')) : undefined,
-      // Matches the trigram index on lower(body).
-      query.q !== undefined ? like(sql`lower(${posts.body})`, sql.placeholder('q')) : undefined,
-    )
-    const dir = descending ? desc : asc
-    const order =
-      field === 'like_count' ? [dir(posts.likeCount), dir(posts.id)] : [dir(posts.createdAt), dir(posts.id)]
-    const total = totalOf(where, query)
-    const offset = first ? sql.raw('0') : sql`${sql.placeholder('offset')}::int`
-    const ids = sql`${posts.id} in (select ${posts.id} from ${posts} ${where ? sql`where ${where}` : sql``}
-      order by ${sql.join(order, sql`, `)} limit ${sql.raw(String(page.perPage))} offset ${offset})`
-    return {
-      page: selectPosts(d, viewerPlaceholders, { total: total.mapWith(Number) })
-        .where(ids)
-        .orderBy(...order)
-        .prepare(name),
-      // Past the last page there is no row to carry the total.
-      total: d
-        .select({ n: total.mapWith(Number) })
-        .from(sql`(select 1) one`)
-        .prepare(`${name}:total`),
-    }
-  })
+  const shape = `posts_json:${has}:${descending ? '-' : ''}${field}:${page.perPage}${first ? ':first' : ''}`
+  const dir = descending ? 'desc' : 'asc'
+  const key = SORT_KEYS[field]
+  const offset = first ? '0' : `$${values.length + 4}`
+  return {
+    values,
+    page: {
+      name: shape,
+      text: `select ${POST_JSON} json, ${total} total
+      from (select id, ${key} k from posts ${condition}
+            order by ${key} ${dir}, id ${dir} limit ${page.perPage} offset ${offset}) pg
+      join posts p on p.id = pg.id ${JOINS}
+      order by pg.k ${dir}, pg.id ${dir}`,
+    },
+    // Past the last page there is no row to carry the total; its parameters are the page's but the offset.
+    total: {
+      name: `${shape}:total`,
+      text: `select ${total} total, $1::text, $2::int, $3::boolean`,
+    },
+  }
 }
 
-export async function listPostsPage(
-  db: Db,
+/** A page of posts as the JSON text GET /posts sends, and its numbers for the envelope and the Link header. */
+export async function listPostsJson(
+  ctx: Ctx,
   actor: Actor,
   query: PostListQuery,
-  field: SortField,
+  field: PostSortField,
   descending: boolean,
   page: PageParams,
-): Promise<{ rows: PostRow[]; total: number }> {
-  const statement = statementFor(db, query, field, descending, page)
-  const values = {
-    ...viewerValues(actor),
-    author: query.author_id,
-    event: query.event_id,
-    q: query.q === undefined ? undefined : containsPattern(query.q),
-    offset: page.offset,
-  }
-  const rows = await statement.page.execute(values)
+): Promise<{ body: string; page: Page<never> }> {
+  const statements = statementsFor(query, field, descending, page)
+  const reader = [avatarUrlPrefix(ctx.config), actor.id, actor.role === 'admin', ...statements.values]
+  const rows = await runStatement<{ json: string; total: number }>(
+    ctx.db,
+    statements.page,
+    page.offset === 0 ? reader : [...reader, page.offset],
+  )
   let total = rows[0]?.total
   if (total === undefined) {
-    const [counted] = await statement.total.execute(values)
-    total = counted?.n ?? 0
+    const [counted] = await runStatement<{ total: number }>(ctx.db, statements.total, reader)
+    total = counted?.total ?? 0
   }
-  return { rows, total }
+  return jsonPage(
+    rows.map((r) => r.json),
+    total,
+    page,
+  )
 }

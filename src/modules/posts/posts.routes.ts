@@ -1,5 +1,6 @@
 // Posts, the friends feed and likes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sendJsonText } from '../../lib/json-text.js'
 import { pageParams, sendPage } from '../../lib/pagination.js'
 import { CursorPage, Empty, IdParams, Paginated, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
@@ -11,7 +12,7 @@ import {
   feed,
   getPost,
   likePost,
-  listPosts,
+  listPostsJson,
   unlikePost,
   updatePost,
 } from './posts.service.js'
@@ -35,8 +36,11 @@ export const postsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       onRequest: app.authenticate,
     },
-    async (req, reply) =>
-      sendPage(req, reply, await listPosts(app.ctx, actorOf(req), req.query, pageParams(req.query))),
+    async (req, reply) => {
+      const { body, page } = await listPostsJson(app.ctx, actorOf(req), req.query, pageParams(req.query))
+      sendPage(req, reply, page)
+      return sendJsonText(reply, body)
+    },
   )
 
   app.post(

@@ -5,8 +5,8 @@ import { type Db, preparedOnce } from '../../db/client.js'
 import { pgErrorCode } from '../../db/errors.js'
 import { events, postLikes, posts } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
-import { decodeCursor, encodeCursor, type PageParams, parseSort, toPage } from '../../lib/pagination.js'
-import { listPostsPage, type PostListQuery } from './posts.list.js'
+import { decodeCursor, encodeCursor, type Page, type PageParams, parseSort } from '../../lib/pagination.js'
+import { type PostListQuery, type PostSortField, listPostsJson as postsPageJson } from './posts.list.js'
 import { selectPosts, toPost, viewerOf, viewerPlaceholders, viewerValues } from './posts.queries.js'
 import type { PostT } from './posts.schemas.js'
 
@@ -91,16 +91,23 @@ export async function deletePost(ctx: Ctx, actor: Actor, id: number): Promise<vo
   await ctx.db.delete(posts).where(eq(posts.id, id))
 }
 
-export async function listPosts(ctx: Ctx, actor: Actor, query: PostListQuery, page: PageParams) {
+/** GET /posts as the JSON text the API sends (PostgreSQL writes each post), with the page's numbers. */
+export async function listPostsJson(ctx: Ctx, actor: Actor, query: PostListQuery, page: PageParams) {
   // Listing by an event the reader may not see would tell which posts are about it: 404 as for the event.
   if (query.event_id !== undefined) await assertEventVisible(ctx.db, actor, query.event_id)
-  const { field, desc: descending } = parseSort<'created_at' | 'like_count'>(query.sort, '-created_at')
-  const { rows, total } = await listPostsPage(ctx.db, actor, query, field, descending, page)
-  return toPage(
-    rows.map((r) => toPost(ctx.config, r)),
-    total,
-    page,
-  )
+  const { field, desc: descending } = parseSort<PostSortField>(query.sort, '-created_at')
+  return postsPageJson(ctx, actor, query, field, descending, page)
+}
+
+/** A page of posts as objects, for the pages: the same statement as `listPostsJson`. */
+export async function listPosts(
+  ctx: Ctx,
+  actor: Actor,
+  query: PostListQuery,
+  page: PageParams,
+): Promise<Page<PostT>> {
+  const { body } = await listPostsJson(ctx, actor, query, page)
+  return JSON.parse(body) as Page<PostT>
 }
 
 const isIdCursor = (v: unknown[]): v is [number] => v.length === 1 && Number.isSafeInteger(v[0])

@@ -219,3 +219,14 @@ export function stagedoorEnv(o: {
     EVENTS_CACHE_TTL: o.cacheTtl,
   }
 }
+
+/**
+ * How the benchmarks start the server: compiled, as production runs it (`npm run build`, then
+ * `node dist/server.js`), or with `BENCH_RUN=tsx` the TypeScript source under tsx, as `npm start` runs it.
+ * Builds once per benchmark run.
+ */
+export function serverArgs(): string[] {
+  if (process.env.BENCH_RUN === 'tsx') return ['--import', 'tsx', 'src/server.ts']
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
+  return ['dist/server.js']
+}

@@ -22,6 +22,7 @@ import {
   pgProcesses,
   processTree,
   pssMiB,
+  serverArgs,
   stagedoorEnv,
   stagedoorRace,
   type WrkResult,
@@ -249,11 +250,14 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
 // One environment (one JWT secret) for the fixtures' tokens and both server runs.
 const serverEnv = stagedoorEnv({ url, port, processes, cacheTtl: '0', dataDir: `${resultsDir}/data` })
 
+/** The server's entry, built once for both runs. */
+const entry = serverArgs()
+
 async function startStagedoor(cacheTtl: string): Promise<{ server: ChildProcess; pids: () => number[] }> {
   const env = { ...serverEnv, EVENTS_CACHE_TTL: cacheTtl }
   const profile = process.env.BENCH_PROFILE === '1' && cacheTtl === '0'
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}/profiles`] : []
-  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const server = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   })

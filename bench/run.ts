@@ -17,6 +17,7 @@ import {
   perRequest,
   pgProcesses,
   processTree,
+  serverArgs,
   stagedoorEnv,
   stagedoorRace,
   waitReady,
@@ -152,7 +153,8 @@ async function main() {
   const fixtures = await buildFixtures(client, config, resultsDir, 2000)
   const profiles = `${resultsDir}/profiles`
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []
-  const server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const entry = serverArgs()
+  const server = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, ...serverEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   })

@@ -15,7 +15,7 @@ import { Layout } from '../layout.js'
 import { flash, type PageCtx, pageCtx, requireUser, seeOther, sendHtml } from '../page.js'
 import { ExtendHoldForm } from './extend-hold.pages.js'
 import { PayForm } from './pay-form.js'
-import { InvoiceStatus, personName, seatText, TicketStatus } from './status.js'
+import { InvoiceStatus, personName, placeText, TicketStatus } from './status.js'
 
 function CheckoutPage(p: {
   ctx: PageCtx
@@ -73,7 +73,7 @@ function CheckoutPage(p: {
           <tbody>
             {r.tickets.map((t) => (
               <tr>
-                <td safe>{`${t.section.name} · ${seatText(t)}`}</td>
+                <td safe>{placeText(t)}</td>
                 <td safe>{personName(t.holder, me)}</td>
                 <td safe>{money(t.price_cents, t.currency)}</td>
                 <td>

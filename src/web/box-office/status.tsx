@@ -35,6 +35,17 @@ export function seatText(t: Pick<TicketT, 'seat'>): string {
   return t.seat ? `Row ${t.seat.row}, seat ${t.seat.number}` : 'General admission'
 }
 
+/**
+ * Where a ticket is, in a line: "A · Row B, seat 7", "VIP · General admission", or a general section named
+ * "General Admission" alone (not "General Admission · General admission").
+ */
+export function placeText(t: Pick<TicketT, 'seat'> & { section: { name: string } }): string {
+  const seat = seatText(t)
+  return !t.seat && t.section.name.trim().toLowerCase() === seat.toLowerCase()
+    ? t.section.name
+    : `${t.section.name} · ${seat}`
+}
+
 /** How a page names a person: "You", their display name (with the username when `full`), or a deleted account. */
 export function personName(
   who: { id: number; display_name: string; username: string } | null,

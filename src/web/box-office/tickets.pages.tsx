@@ -13,7 +13,7 @@ import { listFriends } from '../../modules/friends/friends.service.js'
 import { money, when } from '../format.js'
 import { CsrfField, Layout, Pager } from '../layout.js'
 import { flash, type PageCtx, pageCtx, requestedPage, requireUser, seeOther, sendHtml } from '../page.js'
-import { personName, seatText, TicketStatus } from './status.js'
+import { personName, placeText, seatText, TicketStatus } from './status.js'
 
 const PER_PAGE = 50
 
@@ -41,7 +41,7 @@ function TicketsPage(p: { ctx: PageCtx; tickets: TicketT[]; page: number; totalP
                 <p class="meta" safe>
                   {when(t.event.starts_at)}
                 </p>
-                <p safe>{`${t.section.name} · ${seatText(t)}`}</p>
+                <p safe>{placeText(t)}</p>
                 <p>
                   <TicketStatus status={t.status} />
                 </p>
@@ -49,7 +49,7 @@ function TicketsPage(p: { ctx: PageCtx; tickets: TicketT[]; page: number; totalP
                   {t.holder?.id === me
                     ? t.booker && t.booker.id !== me
                       ? `Booked for you by ${t.booker.display_name}`
-                      : 'Yours'
+                      : 'Booked by you'
                     : `For ${t.holder?.display_name ?? 'a deleted account'}`}
                 </p>
               </article>
@@ -107,7 +107,7 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[] }) {
                 src={`/tickets/${t.id}/qr.svg`}
                 width="256"
                 height="256"
-                alt={`Entry QR code for ${t.event.title}: ${t.section.name}, ${seatText(t)}`}
+                alt={`Entry QR code for ${t.event.title}: ${placeText(t)}`}
               />
               <figcaption>
                 Show this at the door. If it cannot be scanned, the door can type this code:

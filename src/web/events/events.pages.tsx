@@ -161,6 +161,7 @@ function EventPage(p: {
   const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
   const status = eventAvailability(e)
   const onSale = e.status === 'published' && new Date(e.starts_at).getTime() > Date.now()
+  const soldOut = e.sections.length > 0 && e.sections.every((s) => s.available === 0)
   // Rendered by WaitlistBlock, which escapes what it shows.
   const safeWaitlist = p.waitlist ?? ''
   return (
@@ -252,7 +253,16 @@ function EventPage(p: {
           p.ctx.user ? (
             <section aria-labelledby="reserve-heading">
               <h2 id="reserve-heading">Reserve</h2>
-              <ReserveForm event={e} csrf={p.ctx.csrf} seats={p.seats} friends={p.friends} state={p.form} />
+              {soldOut ? (
+                <p>
+                  Every section is sold out.
+                  {p.waitlist
+                    ? ' Join the waiting list below: when places come back, they are offered in turn.'
+                    : ''}
+                </p>
+              ) : (
+                <ReserveForm event={e} csrf={p.ctx.csrf} seats={p.seats} friends={p.friends} state={p.form} />
+              )}
             </section>
           ) : (
             <p>

@@ -38,6 +38,9 @@ describe('the waiting list pages', () => {
     const page = await browser.get(`/events/${event.id}`)
     expect(page.body).toContain('Join the waiting list')
     expect(page.body).toContain('Fiona Friend (@')
+    // No reserve form with every button greyed out above it: the page says why and points to the list.
+    expect(page.body).toContain('Every section is sold out. Join the waiting list below')
+    expect(page.body).not.toContain(`action="/events/${event.id}/reserve"`)
     const joined = await browser.post(`/events/${event.id}/waitlist`, {
       section_id: String(event.sections[0]!.id),
       quantity: '2',

@@ -52,6 +52,7 @@ describe('POST /events/{id}/waitlist', () => {
     expect(first.statusCode).toBe(201)
     expect(first.json()).toEqual({
       id: expect.any(Number),
+      user: expect.objectContaining({ id: a.id, username: a.username }),
       event_id: event.id,
       section_id: section.id,
       quantity: 1,

@@ -1,6 +1,7 @@
 // Waiting-list entries as the API shows and takes them.
 import { type Static, Type } from 'typebox'
 import { Id, PageQuery, Timestamp } from '../../lib/schemas.js'
+import { UserPublic } from '../users/users.schemas.js'
 
 export const WaitlistStatus = Type.Union(
   [
@@ -16,6 +17,9 @@ export const WaitlistStatus = Type.Union(
 export const WaitlistEntry = Type.Object(
   {
     id: Id,
+    user: Type.Union([Type.Object(UserPublic.properties), Type.Null()], {
+      description: 'Who waits (a public profile); null once their account is deleted',
+    }),
     event_id: Id,
     section_id: Id,
     quantity: Type.Integer({ minimum: 1, maximum: 10 }),

@@ -1,14 +1,16 @@
 // The waiting list: joining it when a section cannot serve a request now, leaving it (releasing an open offer),
 // and the lists of one's own entries and of an event's. Serving it is waitlist.serve.ts.
 import { and, asc, count, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm'
+import type { Config } from '../../config.js'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
-import { events, invoices, sections, tickets, waitlistEntries } from '../../db/schema/index.js'
+import { events, invoices, sections, tickets, users, waitlistEntries } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
 import { eventForChange, visibleEventRow } from '../events/events.queries.js'
+import { toPublicUser } from '../users/users.schemas.js'
 import { assertFriends } from './box-office.access.js'
 import { moveCounters } from './box-office.capacity.js'
 import { liveTicketsOf } from './box-office.limits.js'
@@ -24,6 +26,7 @@ const effectiveStatus = sql<WaitlistEntryT['status']>`case when ${waitlistEntrie
 /** Entries matching `where` as the API shows them, with their place among the section's waiting entries. */
 export async function loadEntries(
   db: Db,
+  config: Config,
   where: SQL | undefined,
   order: 'oldest' | 'newest',
   page?: PageParams,
@@ -31,6 +34,14 @@ export async function loadEntries(
   const query = db
     .select({
       entry: waitlistEntries,
+      user: {
+        id: users.id,
+        username: users.username,
+        displayName: users.displayName,
+        bio: users.bio,
+        avatarPath: users.avatarPath,
+        createdAt: users.createdAt,
+      },
       status: effectiveStatus,
       // Written out: drizzle leaves the columns of a one-table select unqualified, and the count must tell
       // the entries ahead from the entry itself.
@@ -39,11 +50,13 @@ export async function loadEntries(
           and ahead.status = 'waiting' and ahead.id <= waitlist_entries.id) end`,
     })
     .from(waitlistEntries)
+    .leftJoin(users, eq(users.id, waitlistEntries.userId))
     .where(where)
     .orderBy(order === 'oldest' ? asc(waitlistEntries.id) : desc(waitlistEntries.id))
   const rows = page ? await query.limit(page.perPage).offset(page.offset) : await query
-  return rows.map(({ entry: e, status, position }) => ({
+  return rows.map(({ entry: e, user, status, position }) => ({
     id: e.id,
+    user: user ? toPublicUser(config, user) : null,
     event_id: e.eventId,
     section_id: e.sectionId,
     quantity: e.quantity,
@@ -128,7 +141,7 @@ export async function joinWaitlist(
         .returning({ id: waitlistEntries.id })
       return row!.id
     })
-    const [entry] = await loadEntries(ctx.db, eq(waitlistEntries.id, id), 'oldest')
+    const [entry] = await loadEntries(ctx.db, ctx.config, eq(waitlistEntries.id, id), 'oldest')
     return entry!
   } catch (err) {
     if (uniqueViolation(err) === 'waitlist_live_key') {
@@ -225,6 +238,7 @@ export async function leaveWaitlist(ctx: Ctx, actor: Actor, id: number): Promise
 export async function myLiveEntries(ctx: Ctx, actor: Actor, eventId: number): Promise<WaitlistEntryT[]> {
   const entries = await loadEntries(
     ctx.db,
+    ctx.config,
     and(
       eq(waitlistEntries.userId, actor.id),
       eq(waitlistEntries.eventId, eventId),
@@ -241,7 +255,7 @@ export async function listMyWaitlist(
   page: PageParams,
 ): Promise<Page<WaitlistEntryT>> {
   const where = eq(waitlistEntries.userId, actor.id)
-  const data = await loadEntries(ctx.db, where, 'newest', page)
+  const data = await loadEntries(ctx.db, ctx.config, where, 'newest', page)
   const [total] = await ctx.db.select({ n: count() }).from(waitlistEntries).where(where)
   return toPage(data, total?.n ?? 0, page)
 }
@@ -255,7 +269,7 @@ export async function listEventWaitlist(
 ): Promise<Page<WaitlistEntryT>> {
   await eventForChange(ctx.db, actor, eventId)
   const where = eq(waitlistEntries.eventId, eventId)
-  const data = await loadEntries(ctx.db, where, 'oldest', page)
+  const data = await loadEntries(ctx.db, ctx.config, where, 'oldest', page)
   const [total] = await ctx.db.select({ n: count() }).from(waitlistEntries).where(where)
   return toPage(data, total?.n ?? 0, page)
 }

@@ -318,6 +318,7 @@ function WaitlistPage(p: {
             <thead>
               <tr>
                 <th scope="col">Joined</th>
+                <th scope="col">Who</th>
                 <th scope="col">Section</th>
                 <th scope="col">Tickets</th>
                 <th scope="col">Together</th>
@@ -333,6 +334,9 @@ function WaitlistPage(p: {
                       {when(x.created_at)}
                     </time>
                   </th>
+                  <td safe>
+                    {x.user ? `${x.user.display_name} (@${x.user.username})` : 'A deleted account'}
+                  </td>
                   <td safe>{sectionName(x.section_id)}</td>
                   <td safe>{String(x.quantity)}</td>
                   <td>{x.together ? 'Yes' : 'No'}</td>

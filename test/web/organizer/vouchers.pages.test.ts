@@ -123,13 +123,13 @@ describe('organizer vouchers', () => {
 })
 
 describe('organizer waiting list', () => {
-  it('lists the entries in the order they are served, with their places', async () => {
+  it('lists the entries in the order they are served, with who waits and their places', async () => {
     const event = await makeEvent(app, organizer, { sections: [{ name: 'Pit', capacity: 1 }] })
     const section_id = event.sections[0]!.id
     const [holder, first, second] = [
       await registerUser(app),
-      await registerUser(app),
-      await registerUser(app),
+      await registerUser(app, { display_name: 'First <Fan>' }),
+      await registerUser(app, { display_name: 'Second Fan' }),
     ]
     expect((await reserveAs(app, holder, event.id, { section_id })).statusCode).toBe(201)
     expect((await joinAs(app, first, event.id, { section_id, quantity: 3 })).statusCode).toBe(201)
@@ -141,8 +141,8 @@ describe('organizer waiting list', () => {
       [...m[0].matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]),
     )
     expect(rows).toEqual([
-      ['Pit', '3', 'No', '1', 'Waiting'],
-      ['Pit', '1', 'No', '2', 'Waiting'],
+      [`First &lt;Fan> (@${first!.username})`, 'Pit', '3', 'No', '1', 'Waiting'],
+      [`Second Fan (@${second!.username})`, 'Pit', '1', 'No', '2', 'Waiting'],
     ])
   })
 })

@@ -49,6 +49,10 @@ const STATUS_WORDS: Record<WebhookDeliveryT['status'], string> = {
   failed: 'Failed',
 }
 
+/** A pending delivery whose attempts so far failed is being retried, not waiting for its first try. */
+const statusWords = (d: WebhookDeliveryT) =>
+  d.status === 'pending' && d.attempts > 0 ? 'Failed, will retry' : STATUS_WORDS[d.status]
+
 interface NewHookForm {
   url: string
   events: string[]
@@ -226,7 +230,7 @@ function WebhookPage(p: {
                 <tr>
                   <th scope="row">{d.type}</th>
                   <td safe>{when(d.created_at)}</td>
-                  <td safe>{STATUS_WORDS[d.status]}</td>
+                  <td safe>{statusWords(d)}</td>
                   <td safe>{String(d.attempts)}</td>
                   <td safe>
                     {d.last_status_code === null

@@ -88,6 +88,12 @@ describe('organizer webhooks', () => {
     expect(again.statusCode).toBe(303)
     expect(await jobsFor()).toBe(before + 1)
     expect((await browser.get(`/organizer/webhooks/${id}`)).body).toContain('Sent again')
+    // A delivery still pending after a failed attempt is being retried, and says so.
+    await app.ctx.db.execute(
+      sql`update webhook_deliveries set attempts = 1, last_status_code = 500 where id = ${deliveryId}`,
+    )
+    const retrying = await browser.get(`/organizer/webhooks/${id}`)
+    expect(retrying.body).toContain('<td>Failed, will retry</td><td>1</td><td>500</td>')
 
     expect((await browser.post(`/organizer/webhooks/${id}/active`, { active: 'false' })).statusCode).toBe(303)
     const off = await browser.get(`/organizer/webhooks/${id}`)

@@ -3,12 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { forbidden } from '../../lib/errors.js'
-import { pageParams } from '../../lib/pagination.js'
 import { Id } from '../../lib/schemas.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
 import { deleteUser, listUsersWithRoles, setRole } from '../../modules/users/users.service.js'
 import { CsrfField, Layout, Pager } from '../layout.js'
-import { flash, type PageCtx, pageCtx, requireUser, seeOther, sendHtml } from '../page.js'
+import { flash, type PageCtx, pageCtx, requestedPage, requireUser, seeOther, sendHtml } from '../page.js'
 import type { WebUser } from '../session.js'
 
 function AdminUsersPage(p: { ctx: PageCtx; q: string; users: UserOwnT[]; page: number; totalPages: number }) {
@@ -84,10 +83,9 @@ export async function adminPages(app: FastifyInstance) {
 
   app.get('/admin/users', { schema: { hide: true } }, async (req, reply) => {
     if (!requireAdmin(req, reply)) return reply
-    const query = req.query as { q?: unknown; page?: unknown }
+    const query = req.query as { q?: unknown }
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : ''
-    const n = Math.min(Math.max(Number.parseInt(String(query.page ?? '1'), 10) || 1, 1), 10_000)
-    const result = await listUsersWithRoles(ctx, { q: q || undefined }, pageParams({ page: n, per_page: 50 }))
+    const result = await listUsersWithRoles(ctx, { q: q || undefined }, requestedPage(req, 50))
     return sendHtml(
       req,
       reply,

@@ -302,6 +302,8 @@ function WaitlistPage(p: {
 }): JSX.Element {
   const e = p.event
   const sectionName = (id: number) => e.sections.find((s) => s.id === id)?.name ?? `#${id}`
+  const waiter = (x: WaitlistEntryT) =>
+    x.user ? `${x.user.display_name} (@${x.user.username})` : 'A deleted account'
   return (
     <Layout ctx={p.ctx} title={`Waiting list · ${e.title}`}>
       <h1 safe>{`Waiting list: ${e.title}`}</h1>
@@ -334,9 +336,7 @@ function WaitlistPage(p: {
                       {when(x.created_at)}
                     </time>
                   </th>
-                  <td safe>
-                    {x.user ? `${x.user.display_name} (@${x.user.username})` : 'A deleted account'}
-                  </td>
+                  <td safe>{waiter(x)}</td>
                   <td safe>{sectionName(x.section_id)}</td>
                   <td safe>{String(x.quantity)}</td>
                   <td>{x.together ? 'Yes' : 'No'}</td>

@@ -51,6 +51,7 @@ function runOnThread<T>(job: Job): Promise<T> {
     const done = (settle: () => void) => {
       worker.off('message', onMessage)
       worker.off('error', onError)
+      worker.off('exit', onExit)
       // An idle thread does not keep the process alive.
       worker.unref()
       settle()
@@ -61,10 +62,12 @@ function runOnThread<T>(job: Job): Promise<T> {
         if (m.error !== undefined) reject(new Error(m.error))
         else resolve(m.value as T)
       })
-    // A thread that failed is not reused: the next job starts another.
+    // A thread that failed or ended is not reused: the next job starts another.
     const onError = (err: Error) => done(() => reject(err))
+    const onExit = (code: number) => done(() => reject(new Error(`hashing thread exited (${code})`)))
     worker.on('message', onMessage)
     worker.on('error', onError)
+    worker.on('exit', onExit)
     worker.ref()
     worker.postMessage(job)
   })

@@ -108,7 +108,7 @@ function statementsFor(query: PostListQuery, field: PostSortField, descending: b
 }
 
 /** A page of posts as the JSON text GET /posts sends, and its numbers for the envelope and the Link header. */
-export async function listPostsJson(
+export async function postsPageJson(
   ctx: Ctx,
   actor: Actor,
   query: PostListQuery,

@@ -6,7 +6,7 @@ import { pgErrorCode } from '../../db/errors.js'
 import { events, postLikes, posts } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { decodeCursor, encodeCursor, type Page, type PageParams, parseSort } from '../../lib/pagination.js'
-import { type PostListQuery, type PostSortField, listPostsJson as postsPageJson } from './posts.list.js'
+import { type PostListQuery, type PostSortField, postsPageJson } from './posts.list.js'
 import { selectPosts, toPost, viewerOf, viewerPlaceholders, viewerValues } from './posts.queries.js'
 import type { PostT } from './posts.schemas.js'
 

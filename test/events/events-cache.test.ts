@@ -85,9 +85,16 @@ describe('the anonymous catalogue cache, once an answer expires', () => {
 
     const before = short.database.queryCount()
     const together = await Promise.all([read(), read(), read(), read(), read()])
-    // One database read for five requests: the first refreshes, the other four get the answer it replaces.
+    // One database read for five requests: the first refreshes; the others get the answer it replaces while
+    // that read is in flight, or the new one once it is stored (on a fast database the refresh can finish
+    // before the last of them reaches the cache). None of them reads the database itself.
     expect(short.database.queryCount() - before).toBe(1)
-    expect(together.map((r) => r.json().tickets_sold)).toEqual([1, 0, 0, 0, 0])
+    const sold = together.map((r) => r.json().tickets_sold)
+    expect(sold[0]).toBe(1)
+    for (const n of sold) expect([0, 1]).toContain(n)
+    // The request right behind the first always arrives while the read is in flight: without serving the expired
+    // answer meanwhile, it would wait for the shared read and get 1 like the rest.
+    expect(sold[1]).toBe(0)
     expect((await read()).json().tickets_sold).toBe(1)
   })
 })

@@ -3,6 +3,10 @@
 import type { FastifyReply } from 'fastify'
 import { type Page, type PageParams, toPage } from './pagination.js'
 
+/** SQL for a timestamp column as the API writes it (`Date.toISOString()`: UTC, milliseconds, `Z`). */
+export const isoSql = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+
 /**
  * The body is already JSON text in the response schema's shape, sent as it is. Set only once the read
  * succeeded, so that an error's problem is still serialised.

@@ -3,6 +3,7 @@
 // response shows; one reservation or a batch of them. Its test-only controls are in reserve.controls.ts.
 import type { Statement } from '../../db/client.js'
 import { jobInsertSql, MAIL_QUEUE } from '../../jobs/boss.js'
+import { isoSql } from '../../lib/json-text.js'
 import { INVOICE_LAPSED_SQL } from './box-office.holds.js'
 
 /**
@@ -14,7 +15,6 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
   when 'percent' then l.price_cents::bigint * req.vvalue / 100 when 'amount' then req.vvalue::bigint else 0 end)`
 
 /** A timestamptz as the API writes timestamps (and JavaScript's toISOString): UTC, milliseconds, `Z`. */
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 /**
  * Writes any number of reservations (a batch) in one statement. $1: the reservations, a JSON array of
@@ -194,7 +194,7 @@ jobs as (${jobInsertSql(`(
     'data', json_build_object(
       'kind', 'invoice-issued', 'userId', inv.payer_id, 'invoiceId', inv.id, 'number', inv.number,
       'eventTitle', ev.title, 'currency', inv.currency, 'amountCents', inv.amount_cents,
-      'dueAt', ${iso('inv.due_at')},
+      'dueAt', ${isoSql('inv.due_at')},
       'lines', lo.lines),
     'retryLimit', $5::int, 'retryDelay', $6::int, 'retryBackoff', $7::boolean, 'expireInSeconds', $8::int
   ) order by inv.id)
@@ -202,18 +202,18 @@ jobs as (${jobInsertSql(`(
   join lines_of lo on lo.invoice_id = inv.id)`)}),
 people as (
   select u.id, json_build_object('id', u.id, 'username', u.username, 'display_name', u.display_name,
-    'bio', u.bio, 'avatar_url', $11::text || nullif(u.avatar_path, ''), 'created_at', ${iso('u.created_at')}) as person
+    'bio', u.bio, 'avatar_url', $11::text || nullif(u.avatar_path, ''), 'created_at', ${isoSql('u.created_at')}) as person
   from users u where u.id = any(array(select holder from tids))
 ),
 tickets_of as (
   select t.i, json_agg(json_build_object(
     'id', tk.id, 'status', 'held',
-    'event', json_build_object('id', ev.id, 'title', ev.title, 'starts_at', ${iso('ev.starts_at')}),
+    'event', json_build_object('id', ev.id, 'title', ev.title, 'starts_at', ${isoSql('ev.starts_at')}),
     'section', json_build_object('id', l.id, 'name', l.name),
     'seat', case when st.id is not null then json_build_object('id', st.id, 'row', st.row_label, 'number', st.number) end,
     'holder', h.person, 'booker', b.person, 'price_cents', l.price_cents, 'currency', ev.currency,
     'reservation_id', t.reservation_id, 'invoice_id', x.id,
-    'expires_at', ${iso('res.expires_at')}, 'created_at', ${iso('tk.created_at')}
+    'expires_at', ${isoSql('res.expires_at')}, 'created_at', ${isoSql('tk.created_at')}
   ) order by tk.id) as tickets
   from tk join tids t on t.id = tk.id join req on req.i = t.i
   join locked l on l.id = req.section_id join ev on ev.id = req.event_id
@@ -225,9 +225,9 @@ tickets_of as (
 invoices_of as (
   select x.i, json_agg(json_build_object(
     'id', inv.id, 'number', inv.number, 'payer', p.person, 'amount_cents', inv.amount_cents,
-    'refunded_cents', 0, 'currency', inv.currency, 'status', 'open', 'due_at', ${iso('inv.due_at')},
+    'refunded_cents', 0, 'currency', inv.currency, 'status', 'open', 'due_at', ${isoSql('inv.due_at')},
     'paid_at', null, 'reservation_id', rids.id, 'event_id', req.event_id,
-    'created_at', ${iso('inv.created_at')}, 'lines', lo.lines
+    'created_at', ${isoSql('inv.created_at')}, 'lines', lo.lines
   ) order by inv.id) as invoices
   from inv join iids x on x.id = inv.id join rids on rids.i = x.i join req on req.i = x.i
   left join people p on p.id = inv.payer_id
@@ -244,7 +244,7 @@ select req.i, ev.id is not null as on_sale, t.id is not null and c.i is not null
   end as lapsed,
   case when r.id is not null then json_build_object(
     'id', res.id, 'event_id', req.event_id,
-    'expires_at', ${iso('res.expires_at')}, 'created_at', ${iso('res.created_at')},
+    'expires_at', ${isoSql('res.expires_at')}, 'created_at', ${isoSql('res.created_at')},
     'tickets', tickets_of.tickets, 'invoices', invoices_of.invoices
   ) end as reservation
 from req

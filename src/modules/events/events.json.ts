@@ -4,9 +4,7 @@
 // `Event` schema's, field for field (test/events/events-json.test.ts compares it with the object path).
 // Statements are SQL text run as named prepared statements (`runStatement`); `$1` is always the prefix of
 // avatar URLs, so `avatar_url` is the one `avatarUrl` gives.
-import type { Ctx } from '../../context.js'
-
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+import { isoSql } from '../../lib/json-text.js'
 
 // Holds past their expiry that the minute sweep has not reached yet are already available again (a
 // reservation expires them lazily), so the catalogue does not show them as held; only a section holding
@@ -33,17 +31,14 @@ const JOINS = `left join users u on u.id = e.organizer_id
 
 const EVENT_JSON = `json_build_object(
   'id', e.id, 'title', e.title, 'description', e.description, 'venue', e.venue,
-  'starts_at', ${iso('e.starts_at')}, 'ends_at', ${iso('e.ends_at')}, 'status', e.status,
+  'starts_at', ${isoSql('e.starts_at')}, 'ends_at', ${isoSql('e.ends_at')}, 'status', e.status,
   'organizer', case when u.id is null then null else json_build_object('id', u.id, 'username', u.username,
     'display_name', u.display_name, 'bio', u.bio, 'avatar_url', $1::text || u.avatar_path,
-    'created_at', ${iso('u.created_at')}) end,
+    'created_at', ${isoSql('u.created_at')}) end,
   'max_tickets_per_user', e.max_tickets_per_user, 'currency', e.currency,
   'sections', coalesce(x.sections, '[]'::json), 'tickets_sold', coalesce(x.sold, 0),
   'capacity', coalesce(x.capacity, 0), 'min_price_cents', x.min_price,
-  'created_at', ${iso('e.created_at')}, 'updated_at', ${iso('e.updated_at')})::text`
-
-/** The `$1` of every statement here. */
-export const avatarPrefix = (ctx: Ctx) => `${ctx.config.PUBLIC_URL}/media/avatars/`
+  'created_at', ${isoSql('e.created_at')}, 'updated_at', ${isoSql('e.updated_at')})::text`
 
 export const EVENT_JSON_BY_ID = {
   name: 'events_json_by_id',

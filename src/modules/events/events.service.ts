@@ -8,13 +8,8 @@ import { AppError, invalid, notFound } from '../../lib/errors.js'
 import { jsonPage } from '../../lib/json-text.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
-import {
-  avatarPrefix,
-  EVENT_JSON_BY_ID,
-  type EventJsonRow,
-  pageStatement,
-  totalStatement,
-} from './events.json.js'
+import { avatarUrlPrefix } from '../users/users.schemas.js'
+import { EVENT_JSON_BY_ID, type EventJsonRow, pageStatement, totalStatement } from './events.json.js'
 import { canSee, eventForChange, loadEvent, refreshMinPrice } from './events.queries.js'
 import type {
   CreateEventInput,
@@ -108,7 +103,7 @@ export async function listEventsJson(
   page: PageParams,
 ): Promise<{ body: string; page: Page<never> }> {
   const { field, desc: descending } = parseSort<EventSort>(query.sort, 'starts_at')
-  const values: unknown[] = [avatarPrefix(ctx)]
+  const values: unknown[] = [avatarUrlPrefix(ctx.config)]
   const bind = (v: unknown) => {
     values.push(v)
     return `$${values.length}`
@@ -167,7 +162,7 @@ export async function listEvents(
 
 /** GET /events/{id} as the JSON text the API sends; 404 when it does not exist or `actor` may not see it. */
 export async function getEventJson(ctx: Ctx, actor: Actor | null, id: number): Promise<string> {
-  const [row] = await runStatement<EventJsonRow>(ctx.db, EVENT_JSON_BY_ID, [avatarPrefix(ctx), id])
+  const [row] = await runStatement<EventJsonRow>(ctx.db, EVENT_JSON_BY_ID, [avatarUrlPrefix(ctx.config), id])
   if (!row || !canSee(actor, { status: row.status, organizerId: row.organizer_id })) throw notFound('Event')
   return row.json
 }

@@ -9,7 +9,7 @@
 // - `q`: the matches counted up to SEARCH_TOTAL_CAP, so a common word does not count a million rows.
 import type { Actor, Ctx } from '../../context.js'
 import { runStatement } from '../../db/client.js'
-import { jsonPage } from '../../lib/json-text.js'
+import { isoSql, jsonPage } from '../../lib/json-text.js'
 import type { Page, PageParams } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
@@ -25,8 +25,6 @@ export interface PostListQuery {
 }
 
 export type PostSortField = 'created_at' | 'like_count'
-
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 // `$1` is the prefix of avatar URLs, `$2` the reader's id, `$3` whether the reader is an admin.
 const author = (u: string) =>
@@ -44,10 +42,10 @@ const POST_JSON = `json_build_object(
   'shared_post', case when sp.id is null or sa.id is null then null else json_build_object(
     'id', sp.id, 'body', sp.body, 'author', ${author('sa')}, 'event', ${eventOf('se')},
     'like_count', sp.like_count, 'comment_count', sp.comment_count, 'share_count', sp.share_count,
-    'created_at', ${iso('sp.created_at')}, 'updated_at', ${iso('sp.updated_at')}) end,
+    'created_at', ${isoSql('sp.created_at')}, 'updated_at', ${isoSql('sp.updated_at')}) end,
   'like_count', p.like_count, 'comment_count', p.comment_count, 'share_count', p.share_count,
   'liked_by_me', exists (select 1 from post_likes l where l.post_id = p.id and l.user_id = $2::int),
-  'created_at', ${iso('p.created_at')}, 'updated_at', ${iso('p.updated_at')})::text`
+  'created_at', ${isoSql('p.created_at')}, 'updated_at', ${isoSql('p.updated_at')})::text`
 
 const JOINS = `join users a on a.id = p.author_id
   left join events ev on ev.id = p.event_id and ${visible('ev')}

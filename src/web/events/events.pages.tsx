@@ -156,6 +156,8 @@ function EventPage(p: {
   form?: ReserveFormState
   /** The waiting-list block (box-office/waitlist.pages.tsx), when it applies. */
   waitlist?: JSX.Element
+  /** Whether that block offers to join: false once the member waits in every section. */
+  waitlistJoinable?: boolean
 }): JSX.Element {
   const e = p.event
   const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
@@ -257,7 +259,9 @@ function EventPage(p: {
                 <p>
                   Every section is sold out.
                   {p.waitlist
-                    ? ' Join the waiting list below: when places come back, they are offered in turn.'
+                    ? p.waitlistJoinable
+                      ? ' Join the waiting list below: when places come back, they are offered in turn.'
+                      : ' Your places on the waiting list are below: when places come back, they are offered in turn.'
                     : ''}
                 </p>
               ) : (
@@ -402,6 +406,7 @@ export async function showEventPage(
           />
         ) : undefined
       }
+      waitlistJoinable={event.sections.some((s) => !waiting.some((w) => w.section_id === s.id))}
     />,
     status,
   )

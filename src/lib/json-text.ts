@@ -7,6 +7,28 @@ import { type Page, type PageParams, toPage } from './pagination.js'
 export const isoSql = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
+/** How `jsonObjectSql` writes a value: a number or boolean, a string, a timestamp, or JSON text already. */
+export type JsonSqlKind = 'scalar' | 'string' | 'time' | 'json'
+
+const valueSql: Record<JsonSqlKind, (expr: string) => string> = {
+  scalar: (x) => `coalesce((${x})::text, 'null')`,
+  string: (x) => `coalesce(to_json(${x})::text, 'null')`,
+  time: (x) => `coalesce('"' || ${isoSql(x)} || '"', 'null')`,
+  json: (x) => `coalesce((${x})::text, 'null')`,
+}
+
+/**
+ * SQL for a JSON object's text, the keys in the order given and no spaces, built by concatenating its
+ * members. Cheaper for PostgreSQL than `json_build_object(...)::text` (the catalogue's page went from 0.75 to
+ * 0.57 ms in bench/README.md's measurement) and 13% fewer bytes. A null value is written `null`; strings go
+ * through `to_json`, which escapes them. Keys are the caller's constants.
+ */
+export function jsonObjectSql(
+  fields: ReadonlyArray<readonly [key: string, expr: string, kind: JsonSqlKind]>,
+): string {
+  return `('{' || ${fields.map(([key, expr, kind], i) => `'${i === 0 ? '' : ','}"${key}":' || ${valueSql[kind](expr)}`).join(' || ')} || '}')`
+}
+
 /**
  * The body is already JSON text in the response schema's shape, sent as it is. Set only once the read
  * succeeded, so that an error's problem is still serialised.

@@ -37,3 +37,13 @@ export const events = pgTable(
     check('events_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
   ],
 )
+
+/**
+ * How many events have each status: the exact `total` of an unfiltered GET /events without a `count(*)` over
+ * the table. Kept by row-level triggers on events (migration event_counts_triggers), in the same transaction
+ * as each insert, delete and change of status.
+ */
+export const eventCounts = pgTable('event_counts', {
+  status: text('status').primaryKey(),
+  events: integer('events').notNull().default(0),
+})

@@ -9,7 +9,13 @@ import { jsonPage } from '../../lib/json-text.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
-import { EVENT_JSON_BY_ID, type EventJsonRow, pageStatement, totalStatement } from './events.json.js'
+import {
+  EVENT_JSON_BY_ID,
+  type EventJsonRow,
+  pageStatement,
+  STATUS_TOTAL,
+  totalStatement,
+} from './events.json.js'
 import { canSee, eventForChange, loadEvent, refreshMinPrice } from './events.queries.js'
 import type {
   CreateEventInput,
@@ -120,6 +126,8 @@ export async function listEventsJson(
   )
   const shape = `events_json:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
   const condition = where.join(' and ')
+  // Published or cancelled events with no filter: the total is a counter's, not a count over the table.
+  const counted = status.kind === 'status' && where.length === 1 ? STATUS_TOTAL : undefined
   const first = page.offset === 0
   const statement = pageStatement(
     shape,
@@ -130,6 +138,7 @@ export async function listEventsJson(
     values.length,
     first,
     query.q !== undefined || query.venue !== undefined,
+    counted,
   )
   const rows = await runStatement<{ json: string; total: number }>(
     ctx.db,
@@ -139,8 +148,12 @@ export async function listEventsJson(
   let total = rows[0]?.total
   if (total === undefined) {
     // Past the last page there is no row to carry the total.
-    const [counted] = await runStatement<{ total: number }>(ctx.db, totalStatement(shape, condition), values)
-    total = counted?.total ?? 0
+    const [row] = await runStatement<{ total: number }>(
+      ctx.db,
+      totalStatement(shape, condition, counted),
+      values,
+    )
+    total = row?.total ?? 0
   }
   return jsonPage(
     rows.map((r) => r.json),

@@ -28,6 +28,16 @@ export function restartDelay(failures: number): number {
   return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (failures - 1))
 }
 
+/**
+ * The Node options of a server process: the primary's, and a young generation of at most 4 MiB per semi-space
+ * (V8's default lets it grow to 16): under load each server then settles ~80 MiB smaller, at the same
+ * throughput (bench/README.md, "Memory"). A `--max-semi-space-size` given by the operator wins.
+ */
+export function serverExecArgv(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const given = [...execArgv, nodeOptions].some((arg) => arg.includes('--max-semi-space-size'))
+  return given ? [...execArgv] : [...execArgv, '--max-semi-space-size=4']
+}
+
 let pretty = false
 
 // The primary writes pino-shaped JSON lines (without loading pino) beside the servers' own, or, where the
@@ -115,6 +125,7 @@ export async function runPrimary(config: Config): Promise<void> {
   // that took more than half of the server's CPU when 500 buyers connected at once (bench/README.md).
   // NODE_CLUSTER_SCHED_POLICY=rr brings round-robin back.
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
+  cluster.setupPrimary({ execArgv: serverExecArgv(process.execArgv, process.env.NODE_OPTIONS) })
 
   const fork = (slot: Slot) => {
     slot.timer = undefined

@@ -1,8 +1,10 @@
 // The server as a process, on PostgreSQL (several processes need it): SIGTERM under load finishes every request
 // in flight and exits 0; a server process killed is forked again; one that crashes as it starts is re-forked
 // ever more slowly. Each with its control (UNSAFE_DISABLE_GUARDS), which shows the test can fail.
+
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { restartDelay } from '../../src/cluster.js'
+import { restartDelay, serverExecArgv } from '../../src/cluster.js'
 import { emptyPostgresDatabase, usingPostgres } from '../helpers.js'
 import { waitUntil } from '../mail/inbox.js'
 import { type Fleet, load, logRecords, startFleet } from './fleet.js'
@@ -103,6 +105,9 @@ describe.skipIf(!usingPostgres())('a fleet of server processes (WEB_CONCURRENCY=
     // Both serving: the survivor keeps the shared socket (and, with PORT=0, its port) open meanwhile.
     await waitUntil(async () => logRecords(f.output(), 'Stagedoor is ready').length === 2, 60_000)
     const [victim, survivor] = f.children()
+    const youngGeneration = (pid: number) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=4')
+    expect([victim!, survivor!].map(youngGeneration)).toEqual([true, true])
     process.kill(victim!, 'SIGKILL')
     const replaced = await waitUntil(async () => {
       const now = f.children()
@@ -114,6 +119,8 @@ describe.skipIf(!usingPostgres())('a fleet of server processes (WEB_CONCURRENCY=
     await waitUntil(async () => logRecords(f.output(), 'Stagedoor is ready').length >= 3, 60_000)
     for (let i = 0; i < 20; i++) expect((await fetch(`${base}/health/ready`)).status).toBe(200)
     expect(replaced).toHaveLength(2)
+    // The process forked again has the same Node options.
+    expect(replaced.map(youngGeneration)).toEqual([true, true])
     // The start-up log names the docs on the port really listened on (PORT=0 here), not a default.
     const port = await f.port()
     expect(logRecords(f.output(), 'Stagedoor is ready')[0]).toMatchObject({
@@ -197,5 +204,14 @@ describe('a server process that crashes as it starts', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7, 50].map(restartDelay)).toEqual([
       0, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
     ])
+  })
+
+  it('server processes get a young generation of 4 MiB per semi-space, unless the operator set one', () => {
+    expect(serverExecArgv(['--enable-source-maps'])).toEqual([
+      '--enable-source-maps',
+      '--max-semi-space-size=4',
+    ])
+    expect(serverExecArgv([], '--max-semi-space-size=8')).toEqual([])
+    expect(serverExecArgv(['--max-semi-space-size=1'])).toEqual(['--max-semi-space-size=1'])
   })
 })

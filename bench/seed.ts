@@ -111,7 +111,7 @@ export async function seed(client: pg.ClientBase): Promise<void> {
   await client.query('begin')
   await client.query(
     `truncate users, events, sections, seats, reservations, tickets, invoices, invoice_lines,
-       sessions, refresh_tokens, revoked_tokens, user_tokens, idempotency_keys, friendships, posts, post_likes, post_counts
+       sessions, refresh_tokens, revoked_tokens, user_tokens, idempotency_keys, friendships, posts, post_likes, post_counts, event_counts
      restart identity cascade`,
   )
   await client.query(

@@ -1,9 +1,9 @@
 // The public reads (GET /events and GET /events/{id}) as PostgreSQL builds them: each event comes back as the
-// API's JSON text (`jsonObjectSql`), so the server neither parses the sections' JSON nor maps rows nor serialises objects; it
-// joins the texts into the page (bench/README.md: that was most of a list's server CPU). The shape is the
-// `Event` schema's, field for field (test/events/events-json.test.ts compares it with the object path).
-// Statements are SQL text run as named prepared statements (`runStatement`); `$1` is always the prefix of
-// avatar URLs, so `avatar_url` is the one `avatarUrl` gives.
+// API's JSON text (`jsonObjectSql`), so the server neither parses the sections' JSON nor maps rows nor
+// serialises objects; it joins the texts into the page (bench/README.md: that was most of a list's server CPU).
+// The shape is the `Event` schema's, field for field (test/events/events-json.test.ts compares it with the
+// object path). Statements are SQL text run as named prepared statements (`runStatement`); `$1` is always the
+// prefix of avatar URLs, so `avatar_url` is the one `avatarUrl` gives.
 import { jsonObjectSql } from '../../lib/json-text.js'
 
 // Holds past their expiry that the minute sweep has not reached yet are already available again (a

@@ -261,7 +261,7 @@ function EventPage(p: {
                   {p.waitlist
                     ? p.waitlistJoinable
                       ? ' Join the waiting list below: when places come back, they are offered in turn.'
-                      : ' Your places on the waiting list are below: when places come back, they are offered in turn.'
+                      : ' You are on the waiting list below: when places come back, they are offered in turn.'
                     : ''}
                 </p>
               ) : (

@@ -52,7 +52,7 @@ describe('the waiting list pages', () => {
     const after = await browser.get(`/events/${event.id}`)
     expect(after.body).toContain('You are on the waiting list: number 1.')
     // Waiting in its only section, the member is not told to join again.
-    expect(after.body).toContain('Every section is sold out. Your places on the waiting list are below')
+    expect(after.body).toContain('Every section is sold out. You are on the waiting list below')
     expect(after.body).not.toContain('Join the waiting list below')
     expect(after.body).toContain('Pit: you are number 1 in the queue for 2 tickets')
     expect(after.body).toMatch(/action="\/waitlist\/\d+\/leave"/)

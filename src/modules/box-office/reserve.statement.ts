@@ -14,8 +14,6 @@ import { INVOICE_LAPSED_SQL } from './box-office.holds.js'
 const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
   when 'percent' then l.price_cents::bigint * req.vvalue / 100 when 'amount' then req.vvalue::bigint else 0 end)`
 
-/** A timestamptz as the API writes timestamps (and JavaScript's toISOString): UTC, milliseconds, `Z`. */
-
 /**
  * Writes any number of reservations (a batch) in one statement. $1: the reservations, a JSON array of
  * `{i, event_id, section_id, booker_id, split, vkind, vvalue}` (i from 1, in arrival order; vkind and vvalue

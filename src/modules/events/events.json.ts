@@ -76,6 +76,9 @@ export interface EventJsonRow {
   json: string
 }
 
+/** The events that match `where`, counted: a list's `total` unless a counter has it. */
+const countWhere = (where: string) => `(select count(*) from events e where ${where})::int`
+
 /**
  * A page of events as JSON texts, with the total riding on each row. For a text search (`searched`) the
  * matching events are found once (`m`) and both the total and the page come from them, so the trigram index
@@ -97,7 +100,7 @@ export function pageStatement(
   params: number,
   first: boolean,
   searched: boolean,
-  total = `(select count(*) from events e where ${where})::int`,
+  total = countWhere(where),
 ) {
   const dir = descending ? 'desc' : 'asc'
   const offset = first ? '0' : `$${params + 1}`
@@ -118,11 +121,7 @@ export function pageStatement(
 }
 
 /** The total alone, for a page past the end (`$1` is bound too, so the parameters are the page's). */
-export function totalStatement(
-  shape: string,
-  where: string,
-  total = `(select count(*) from events e where ${where})::int`,
-) {
+export function totalStatement(shape: string, where: string, total = countWhere(where)) {
   return { name: `${shape}:total`, text: `select ${total} total, $1::text` }
 }
 

@@ -50,6 +50,7 @@ describe('the JSON PostgreSQL writes for an event', () => {
       expiresAt: new Date(Date.now() - 60_000),
     })
     const expected = await loadEvent(app.ctx, app.ctx.db, null, event.id)
+    expect(expected.sections[0]).toMatchObject({ held: 1, sold: 1 })
     expect(expected.sections[1]).toMatchObject({ held: 0, rows: 2, seats_per_row: 3 })
     expect(expected.organizer?.avatar_url).toMatch(/\/media\/avatars\/a1b2\.webp$/)
 

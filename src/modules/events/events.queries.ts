@@ -2,10 +2,11 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { type Db, preparedOnce } from '../../db/client.js'
-import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
+import { events, sections, users } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { toPublicUser } from '../users/users.schemas.js'
+import { heldNowSql } from './events.json.js'
 import type { EventT, SectionT } from './events.schemas.js'
 
 export type EventRow = typeof events.$inferSelect
@@ -26,17 +27,12 @@ interface SectionJson {
 
 // Sections in display order, aggregated in the same statement so a page of events costs one round trip.
 // (Measured: reading them as rows in a second statement saves PostgreSQL ~0.2 ms per page of 20 but costs the
-// server ~0.6 ms more, mapping 100 rows field by field instead of one JSON.parse per event.)
-// Holds past their expiry that the minute sweep has not reached yet: already available again (a reservation
-// expires them lazily), so the catalogue must not show them as held. The partial scan is bounded by the
-// section's held tickets (tickets_section_status_idx).
-const lapsedHolds = sql`select count(*)::int from ${tickets} t join ${reservations} r on r.id = t.reservation_id
-  where t.section_id = s.id and t.status = 'held' and r.expires_at <= now()`
-
+// server ~0.6 ms more, mapping 100 rows field by field instead of one JSON.parse per event.) Lapsed holds are
+// not shown as held (`heldNowSql`).
 const sectionsJson = sql<SectionJson[]>`coalesce((
   select json_agg(json_build_object(
     'id', s.id, 'name', s.name, 'kind', s.kind, 'price_cents', s.price_cents, 'capacity', s.capacity,
-    'held', s.held - (${lapsedHolds}), 'sold', s.sold, 'rows', s.rows, 'seats_per_row', s.seats_per_row
+    'held', ${sql.raw(heldNowSql('s'))}, 'sold', s.sold, 'rows', s.rows, 'seats_per_row', s.seats_per_row
   ) order by s.position, s.id)
   from ${sections} s where s.event_id = ${events.id}
 ), '[]'::json)`

@@ -93,8 +93,23 @@ function statusFilter(actor: Actor | null, status: EventListInput['status'], bin
 const SORT_KEYS: Record<EventSort, string> = {
   starts_at: 'e.starts_at',
   created_at: 'e.created_at',
-  title: 'lower(e.title)',
+  title: 'e.title_lower',
   min_price_cents: 'e.min_price_cents',
+}
+
+/** Shorter than this, a text has no trigram for the trigram indexes to narrow by. */
+const TRIGRAM = 3
+
+/**
+ * `column` (lowered) contains `text`, case-insensitively. A text of a trigram or more is a LIKE that the
+ * column's trigram index narrows; a shorter one cannot narrow it (the index would hand every row to a recheck),
+ * so it gets a statement of its own (flag 2) that scans with strpos, which no index answers and the planner
+ * does not try to. Measured on 1,100 events, `q=ab`: 1.21 → 0.94 ms (bench/README.md).
+ */
+function contains(column: string, text: string, bind: (v: unknown) => string) {
+  return [...text].length < TRIGRAM
+    ? { where: `strpos(${column}, ${bind(text.toLowerCase())}) > 0`, flag: 2 }
+    : { where: `${column} like ${bind(containsPattern(text))}`, flag: 1 }
 }
 
 /**
@@ -116,14 +131,18 @@ export async function listEventsJson(
   }
   const status = statusFilter(actor, query.status, bind)
   const where = [status.where]
-  if (query.q !== undefined) where.push(`lower(e.title) like ${bind(containsPattern(query.q))}`)
-  if (query.venue !== undefined) where.push(`lower(e.venue) like ${bind(containsPattern(query.venue))}`)
+  const q = query.q === undefined ? undefined : contains('e.title_lower', query.q, bind)
+  const venue = query.venue === undefined ? undefined : contains('e.venue_lower', query.venue, bind)
+  if (q) where.push(q.where)
+  if (venue) where.push(venue.where)
   if (query.from !== undefined) where.push(`e.starts_at >= ${bind(new Date(query.from))}`)
   if (query.to !== undefined) where.push(`e.starts_at <= ${bind(new Date(query.to))}`)
   if (query.organizer_id !== undefined) where.push(`e.organizer_id = ${bind(query.organizer_id)}`)
-  const has = [query.q, query.venue, query.from, query.to, query.organizer_id].map((v) =>
-    v === undefined ? 0 : 1,
-  )
+  const has = [
+    q?.flag ?? 0,
+    venue?.flag ?? 0,
+    ...[query.from, query.to, query.organizer_id].map((v) => (v === undefined ? 0 : 1)),
+  ]
   const shape = `events_json:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
   const condition = where.join(' and ')
   // Published or cancelled events with no filter: the total is a counter's, not a count over the table.

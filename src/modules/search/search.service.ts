@@ -44,7 +44,7 @@ async function searchUsers(ctx: Ctx, q: string, limit: number) {
 }
 
 async function searchEvents(ctx: Ctx, q: string, limit: number) {
-  const title = sql`lower(${events.title})`
+  const title = sql`${events.titleLower}`
   const rows = await ctx.db
     .select(eventColumns)
     .from(events)

@@ -29,9 +29,8 @@ const membersSql = (fields: JsonSqlFields, first: boolean) =>
  * members. Cheaper for PostgreSQL than `json_build_object(...)::text` (the catalogue's page went from 0.75 to
  * 0.57 ms in bench/README.md's measurement) and 13% fewer bytes. A null value is written `null`; strings go
  * through `to_json`, which escapes them. Keys are the caller's constants. `optional` members come last, only
- * when its condition holds (one expression, not a second object under a CASE: PostgreSQL sets up every
- * branch's expressions on each execution). For JSON that SQL itself goes on to use (a job's data, an
- * aggregate the server parses), `json_build_object` stays the tool.
+ * when its condition holds: one object's expression, not two whole objects under a CASE. For JSON that SQL
+ * itself goes on to use (a job's data, an aggregate the server parses), `json_build_object` stays the tool.
  */
 export function jsonObjectSql(
   fields: JsonSqlFields,

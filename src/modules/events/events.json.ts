@@ -94,11 +94,12 @@ const countWhere = (where: string) => `(select count(*) from events e where ${wh
  * The page's events are picked first and only those twenty are built: with the JSON built below the
  * LIMIT/OFFSET, PostgreSQL built it for every row an offset skipped, and its generic plan, which does not
  * know the offset, looked a hundred times costlier than a custom one, so it planned the statement on every
- * call (~1 ms). An unsearched page picks whole rows, not ids joined back to events: for that join the generic
- * plan could pick a hash join over a scan of every event, as it did once the sections' JSON got cheaper
- * (+150 µs on 1,100 events). `limit` is written into the text (the schema bounds it to 1–100) for the same reason, and so
+ * call (~1 ms). For that reason too, `limit` is written into the text (the schema bounds it to 1–100), and so
  * is page 1's offset (most requests); a deeper page's offset is the last parameter (planned per call).
- * `total` replaces the count of an unsearched page (an unfiltered list reads it from event_counts).
+ * An unsearched page picks whole rows, not ids joined back to events: for that join the generic plan could
+ * pick a hash join over a scan of every event, as it did once the sections' JSON got cheaper (+150 µs a page
+ * on 1,100 events). `total` replaces the count of an unsearched page (an unfiltered list reads it from
+ * event_counts).
  */
 export function pageStatement(
   shape: string,

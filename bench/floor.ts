@@ -8,15 +8,9 @@
 // answers), BENCH_DURATION (10), BENCH_CONNECTIONS (64), BENCH_WEB_CONCURRENCY (2), BENCH_DATABASE_URL,
 // BENCH_FLOOR_PORT (3200). Run `npm run bench` first: it creates, migrates and seeds the database.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { cpuTicks, perRequest, pgProcesses, processTree, waitReady, wrk } from './lib.js'
+import { benchDatabaseUrl, cpuTicks, perRequest, pgProcesses, processTree, waitReady, wrk } from './lib.js'
 
-const localSocket = '/var/run/postgresql/.s.PGSQL.5432'
-const url =
-  process.env.BENCH_DATABASE_URL ??
-  (existsSync(localSocket)
-    ? 'postgres://postgres@localhost/stagedoor_bench?host=/var/run/postgresql'
-    : 'postgres://postgres@127.0.0.1:5432/stagedoor_bench')
+const url = benchDatabaseUrl()
 const database = new URL(url).pathname.slice(1)
 const port = Number(process.env.BENCH_FLOOR_PORT ?? 3200)
 const duration = Number(process.env.BENCH_DURATION ?? 10)

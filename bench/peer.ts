@@ -9,13 +9,14 @@
 // BENCH_PEER_SKIP=1 (Stagedoor alone, ratios left out). Scenario names: events, search, detail, posts, login,
 // reserve, race, busy (GET /events/{id} at 4 connections while login is saturated); BENCH_ONLY picks some.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import {
+  benchDatabaseUrl,
   cpuTicks,
   ms,
   perRequest,
@@ -31,12 +32,7 @@ import {
 } from './lib.js'
 import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
 
-const localSocket = '/var/run/postgresql/.s.PGSQL.5432'
-const url =
-  process.env.BENCH_DATABASE_URL ??
-  (existsSync(localSocket)
-    ? 'postgres://postgres@localhost/stagedoor_bench?host=/var/run/postgresql'
-    : 'postgres://postgres@127.0.0.1:5432/stagedoor_bench')
+const url = benchDatabaseUrl()
 const benchDatabase = new URL(url).pathname.slice(1)
 const port = Number(process.env.BENCH_PORT ?? 3100)
 const peerPort = Number(process.env.BENCH_PEER_PORT ?? 8000)

@@ -8,11 +8,12 @@
 // BENCH_WEB_CONCURRENCY (server processes, default 2), BENCH_PROFILE=1 (--cpu-prof of the server into
 // bench/results/profiles).
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import {
+  benchDatabaseUrl,
   cpuTicks,
   perRequest,
   pgProcesses,
@@ -25,15 +26,7 @@ import {
 } from './lib.js'
 import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
 
-// PostgreSQL's Unix socket when it runs on this host (as the server would be configured beside it: less CPU
-// per round trip than loopback TCP), else TCP. BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/stagedoor_bench
-// measures over TCP.
-const localSocket = '/var/run/postgresql/.s.PGSQL.5432'
-const url =
-  process.env.BENCH_DATABASE_URL ??
-  (existsSync(localSocket)
-    ? 'postgres://postgres@localhost/stagedoor_bench?host=/var/run/postgresql'
-    : 'postgres://postgres@127.0.0.1:5432/stagedoor_bench')
+const url = benchDatabaseUrl()
 const port = Number(process.env.BENCH_PORT ?? 3100)
 const duration = Number(process.env.BENCH_DURATION ?? 15)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)

@@ -6,6 +6,7 @@ import type { Logger, SQL } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import pg from 'pg'
+import { type QueryWatchdog, queryWatchdog } from './query-watchdog.js'
 import * as schema from './schema/index.js'
 
 export type Schema = typeof schema
@@ -40,7 +41,7 @@ export interface DatabaseOptions {
   pglite?: PGlite
   poolMax?: number
   statementTimeoutMs?: number
-  /** Client-side bound on one query (0 = none). */
+  /** Client-side bound on one query (0 = none): query-watchdog.ts. */
   queryTimeoutMs?: number
   onPoolError?: (err: Error) => void
   /**
@@ -79,14 +80,18 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const casing = 'snake_case' as const
 
   if (opts.databaseUrl) {
+    const watchdogs: QueryWatchdog[] = []
     const open = (connectionString: string) => {
+      const watchdog = opts.queryTimeoutMs ? queryWatchdog(opts.queryTimeoutMs) : undefined
+      if (watchdog) watchdogs.push(watchdog)
       const pool = new pg.Pool({
         connectionString,
         max: opts.poolMax ?? 10,
         connectionTimeoutMillis: 5_000,
         idleTimeoutMillis: 30_000,
         statement_timeout: opts.statementTimeoutMs ?? 15_000,
-        ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
+        // The query timeout, without node-postgres's timer per query (query-watchdog.ts).
+        ...(watchdog ? { Client: watchdog.Client } : {}),
         // TCP keepalives find a connection that a firewall or a failed host dropped without a reset.
         keepAlive: true,
         keepAliveInitialDelayMillis: 10_000,
@@ -132,6 +137,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         })
         const done = await Promise.race([ended, gaveUp])
         clearTimeout(timer)
+        for (const watchdog of watchdogs) watchdog.stop()
         if (!done) {
           opts.onCloseTimeout?.({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
         }

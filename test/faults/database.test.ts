@@ -192,3 +192,105 @@ describe.skipIf(!usingPostgres())('shutdown with a connection that never comes b
     expect(ended).toBe(true)
   })
 })
+
+describe.skipIf(!usingPostgres())('a connection that goes silent (DATABASE_QUERY_TIMEOUT)', () => {
+  let proxy: TcpProxy
+  const apps: App[] = []
+  // The server's database connections go through the proxy; DATABASE_QUERY_TIMEOUT as given.
+  const appWith = async (queryTimeout: string) => {
+    const app = await buildTestApp(
+      { DATABASE_POOL_MAX: '4', DATABASE_QUERY_TIMEOUT: queryTimeout },
+      {
+        databaseUrl: (url) => {
+          const proxied = new URL(url)
+          proxied.hostname = '127.0.0.1'
+          proxied.port = String(proxy.port)
+          return proxied.toString()
+        },
+      },
+    )
+    apps.push(app)
+    return app
+  }
+
+  beforeAll(async () => {
+    const target = new URL(process.env.TEST_DATABASE_URL!)
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+  })
+  afterAll(async () => {
+    proxy.cut()
+    for (const app of apps) await app.close()
+    await proxy.close()
+  })
+
+  it('a write left unanswered fails after the timeout: 503 with Retry-After; a read is tried again: 200', async () => {
+    const app = await appWith('1000')
+    const [user] = await quickUsers(app, 1)
+    const url = `/api/v1/users/${user!.id}`
+    expect((await app.inject({ method: 'GET', url, headers: user!.auth })).statusCode).toBe(200)
+
+    // Connections idle past the timeout, and a query slower than the watchdog's period but within the
+    // timeout, are left alone: no connection is replaced.
+    let connects = 0
+    app.database.pool!.on('connect', () => connects++)
+    await sleep(1500)
+    await app.database.pool!.query('select pg_sleep(0.6)')
+    expect((await app.inject({ method: 'GET', url, headers: user!.auth })).statusCode).toBe(200)
+    expect(connects).toBe(0)
+
+    const stalledBefore = proxy.stalled()
+    expect(proxy.stallOnNextStatement()).toBeGreaterThan(0)
+    let started = Date.now()
+    const write = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: user!.auth,
+      payload: { bio: 'not written' },
+    })
+    let took = Date.now() - started
+    expect(proxy.stalled()).toBeGreaterThan(stalledBefore)
+    expect(write.statusCode).toBe(503)
+    expect(write.headers['retry-after']).toBeDefined()
+    expect(write.json().code).toBe('SERVICE_UNAVAILABLE')
+    // Not before the timeout, and within a quarter of it after (plus the machine's slack).
+    expect(took).toBeGreaterThanOrEqual(1000)
+    expect(took).toBeLessThan(5000)
+
+    // The pool replaced the silent connection: the same server answers, and the bio was not written.
+    const after = await app.inject({ method: 'GET', url, headers: user!.auth })
+    expect(after.statusCode).toBe(200)
+    expect(after.json().bio).not.toBe('not written')
+
+    // A read caught by the same failure is tried once more on a fresh connection.
+    const stalledMid = proxy.stalled()
+    proxy.stallOnNextStatement()
+    started = Date.now()
+    const read = await app.inject({ method: 'GET', url, headers: user!.auth })
+    took = Date.now() - started
+    expect(proxy.stalled()).toBeGreaterThan(stalledMid)
+    expect(read.statusCode).toBe(200)
+    expect(took).toBeGreaterThanOrEqual(1000)
+  })
+
+  it('control: with DATABASE_QUERY_TIMEOUT=0 the same write is still waiting seconds later', async () => {
+    const app = await appWith('0')
+    const [user] = await quickUsers(app, 1)
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/users/${user!.id}`, headers: user!.auth })).statusCode,
+    ).toBe(200)
+    const stalledBefore = proxy.stalled()
+    proxy.stallOnNextStatement()
+    const write = app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: user!.auth,
+      payload: { bio: 'waiting' },
+    })
+    const first = await Promise.race([write.then(() => 'answered'), sleep(3000).then(() => 'waiting')])
+    expect(proxy.stalled()).toBeGreaterThan(stalledBefore)
+    expect(first).toBe('waiting')
+    // Ends it: the connection is cut, and the write answers 503.
+    proxy.cut()
+    expect((await write).statusCode).toBe(503)
+  })
+})

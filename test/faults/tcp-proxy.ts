@@ -1,5 +1,6 @@
 // A TCP proxy the test controls, put between the server and its database: it can cut every open connection
-// at once (as a network failure or a database restart would) and refuse new ones until it is restored.
+// at once (as a network failure or a database restart would), refuse new ones until it is restored, or let
+// a connection go silent (a dropped link or a frozen host: no reset, nothing more in either direction).
 import net from 'node:net'
 
 export interface TcpProxy {
@@ -12,6 +13,13 @@ export interface TcpProxy {
    */
   severOnNextStatement(): number
   severed(): number
+  /**
+   * Every connection open now goes silent when the server next sends on it: that statement and everything
+   * after it are swallowed, and nothing comes back, but neither side sees the connection close. Returns how
+   * many were armed; `stalled()` counts those gone silent so far.
+   */
+  stallOnNextStatement(): number
+  stalled(): number
   /** While true, every new connection is closed at once (the database is unreachable). */
   refuse(on: boolean): void
   close(): Promise<void>
@@ -20,8 +28,11 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<net.Socket>()
   const armed = new WeakSet<net.Socket>()
+  const stalling = new WeakSet<net.Socket>()
+  const silent = new WeakSet<net.Socket>()
   const clients = new Set<net.Socket>()
   let severedCount = 0
+  let stalledCount = 0
   let refusing = false
   const server = net.createServer((client) => {
     if (refusing) {
@@ -42,7 +53,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
     client.on('data', (chunk) => {
-      if (armed.has(client)) {
+      if (silent.has(client)) return
+      if (stalling.has(client)) {
+        stalledCount++
+        silent.add(client)
+        upstream.unpipe(client)
+      } else if (armed.has(client)) {
         severedCount++
         drop()
       } else if (!upstream.write(chunk)) {
@@ -65,6 +81,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return clients.size
     },
     severed: () => severedCount,
+    stallOnNextStatement() {
+      for (const client of clients) stalling.add(client)
+      return clients.size
+    },
+    stalled: () => stalledCount,
     refuse(on) {
       refusing = on
     },

@@ -80,4 +80,65 @@ describe('the JSON PostgreSQL writes for an event', () => {
     )
     expect((await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(404)
   })
+
+  it('when the event, a section and the organizer are edited after it was first read, then the JSON shows every edit', async () => {
+    const owner = await registerUser(app, { display_name: 'Before' })
+    const event = await makeEvent(app, owner, { sections: GENERAL_AND_VIP, status: 'draft' })
+    const url = `/api/v1/events/${event.id}`
+    expect((await app.inject({ method: 'GET', url, headers: owner.auth })).statusCode).toBe(200)
+
+    const edits = [
+      app.inject({
+        method: 'PATCH',
+        url,
+        headers: owner.auth,
+        payload: {
+          title: 'After "edit" ✓',
+          description: 'Now\twith a tab',
+          venue: 'Hall \\ B',
+          starts_at: '2032-01-02T03:04:05.678Z',
+          ends_at: '2032-01-02T05:00:00.000Z',
+          max_tickets_per_user: 3,
+          currency: 'EUR',
+        },
+      }),
+      app.inject({
+        method: 'PATCH',
+        url: `${url}/sections/${event.sections[1].id}`,
+        headers: owner.auth,
+        payload: { name: 'VIP "front"', price_cents: 12345 },
+      }),
+      app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: owner.auth,
+        payload: { display_name: 'After "Ω"', bio: 'New bio' },
+      }),
+    ]
+    for (const res of await Promise.all(edits)) expect(res.statusCode).toBe(200)
+    expect(
+      (await app.inject({ method: 'POST', url: `${url}/publish`, headers: owner.auth })).statusCode,
+    ).toBe(200)
+
+    const expected = await loadEvent(app.ctx, app.ctx.db, null, event.id)
+    expect(expected).toMatchObject({
+      title: 'After "edit" ✓',
+      description: 'Now\twith a tab',
+      venue: 'Hall \\ B',
+      starts_at: '2032-01-02T03:04:05.678Z',
+      ends_at: '2032-01-02T05:00:00.000Z',
+      status: 'published',
+      max_tickets_per_user: 3,
+      currency: 'EUR',
+      organizer: { display_name: 'After "Ω"', bio: 'New bio' },
+    })
+    expect(expected.sections[1]).toMatchObject({ name: 'VIP "front"', price_cents: 12345 })
+    const one = await app.inject({ method: 'GET', url })
+    expect(one.json()).toStrictEqual(expected)
+    const list = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events?q=${encodeURIComponent('"edit" ✓')}`,
+    })
+    expect(list.json().data).toStrictEqual([expected])
+  })
 })

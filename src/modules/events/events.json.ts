@@ -1,10 +1,10 @@
 // The public reads (GET /events and GET /events/{id}) as PostgreSQL builds them: each event comes back as the
-// API's JSON text (`jsonObjectSql`), so the server neither parses the sections' JSON nor maps rows nor
-// serialises objects; it joins the texts into the page (bench/README.md: that was most of a list's server CPU).
+// API's JSON text, concatenated from the parts each row stores (migration 0022) and the counts of the moment, so
+// the server neither parses the sections' JSON nor maps rows nor serialises objects; it joins the texts into
+// the page (bench/README.md: that was most of a list's server CPU).
 // The shape is the `Event` schema's, field for field (test/events/events-json.test.ts compares it with the
 // object path). Statements are SQL text run as named prepared statements (`runStatement`); `$1` is always the
 // prefix of avatar URLs, so `avatar_url` is the one `avatarUrl` gives.
-import { jsonObjectSql } from '../../lib/json-text.js'
 
 /**
  * SQL for the tickets section `s` holds now: holds past their expiry that the minute sweep has not reached yet
@@ -15,62 +15,29 @@ import { jsonObjectSql } from '../../lib/json-text.js'
 export const heldNowSql = (s: string) =>
   `case when ${s}.held > 0 then section_held_now(${s}.id, ${s}.held) else 0 end`
 
-const sectionFields = [
-  ['id', 's.id', 'scalar'],
-  ['name', 's.name', 'string'],
-  ['kind', 's.kind', 'string'],
-  ['price_cents', 's.price_cents', 'scalar'],
-  ['capacity', 's.capacity', 'scalar'],
-  ['sold', 's.sold', 'scalar'],
-  ['held', 'h.held', 'scalar'],
-  ['available', 's.capacity - s.sold - h.held', 'scalar'],
-] as const
-
-// A seated section with its grid also has `rows` and `seats_per_row`.
-const sectionJson = jsonObjectSql(sectionFields, {
-  when: `s.kind = 'seated' and s.rows is not null and s.seats_per_row is not null`,
-  fields: [
-    ['rows', 's.rows', 'scalar'],
-    ['seats_per_row', 's.seats_per_row', 'scalar'],
-  ],
-})
+// Each row keeps the parts of its JSON that change only when it is edited (`json_head`, `json_tail`, and an
+// event's `json_mid`), written by triggers (migration 0022); what changes with each sale is computed here.
+// A section: id … capacity, then sold, held and available, then a seated grid's rows and seats_per_row.
+const SECTION_JSON = `s.json_head || ',"sold":' || s.sold || ',"held":' || h.held
+  || ',"available":' || (s.capacity - s.sold - h.held) || s.json_tail`
 
 /** An event `e`'s organizer `u` and its sections `x` (a JSON array's text), in display order, with their totals. */
 const JOINS = `left join users u on u.id = e.organizer_id
   left join lateral (
-    select '[' || string_agg(${sectionJson}, ',' order by s.position, s.id) || ']' sections,
+    select '[' || string_agg(${SECTION_JSON}, ',' order by s.position, s.id) || ']' sections,
            sum(s.sold)::int sold, sum(s.capacity)::int capacity, min(s.price_cents) min_price
     from sections s cross join lateral (select ${heldNowSql('s')} held) h
     where s.event_id = e.id
   ) x on true`
 
-const ORGANIZER_JSON = jsonObjectSql([
-  ['id', 'u.id', 'scalar'],
-  ['username', 'u.username', 'string'],
-  ['display_name', 'u.display_name', 'string'],
-  ['bio', 'u.bio', 'string'],
-  ['avatar_url', '$1::text || u.avatar_path', 'string'],
-  ['created_at', 'u.created_at', 'time'],
-])
+/** The organizer: id … bio, the avatar's URL (`$1` is its prefix), created_at. */
+const ORGANIZER_JSON = `u.json_head || coalesce(to_json($1::text || u.avatar_path)::text, 'null') || u.json_tail`
 
-const EVENT_JSON = jsonObjectSql([
-  ['id', 'e.id', 'scalar'],
-  ['title', 'e.title', 'string'],
-  ['description', 'e.description', 'string'],
-  ['venue', 'e.venue', 'string'],
-  ['starts_at', 'e.starts_at', 'time'],
-  ['ends_at', 'e.ends_at', 'time'],
-  ['status', 'e.status', 'string'],
-  ['organizer', `case when u.id is not null then ${ORGANIZER_JSON} end`, 'json'],
-  ['max_tickets_per_user', 'e.max_tickets_per_user', 'scalar'],
-  ['currency', 'e.currency', 'string'],
-  ['sections', `coalesce(x.sections, '[]')`, 'json'],
-  ['tickets_sold', 'coalesce(x.sold, 0)', 'scalar'],
-  ['capacity', 'coalesce(x.capacity, 0)', 'scalar'],
-  ['min_price_cents', 'x.min_price', 'scalar'],
-  ['created_at', 'e.created_at', 'time'],
-  ['updated_at', 'e.updated_at', 'time'],
-])
+/** The Event, in the schema's order: id … status, organizer, max_tickets_per_user and currency, sections and totals, created_at and updated_at. */
+const EVENT_JSON = `(e.json_head || ',"organizer":' || coalesce(${ORGANIZER_JSON}, 'null') || e.json_mid
+  || ',"sections":' || coalesce(x.sections, '[]') || ',"tickets_sold":' || coalesce(x.sold, 0)
+  || ',"capacity":' || coalesce(x.capacity, 0) || ',"min_price_cents":' || coalesce(x.min_price::text, 'null')
+  || e.json_tail)`
 
 export const EVENT_JSON_BY_ID = {
   name: 'events_json_by_id',

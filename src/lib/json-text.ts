@@ -19,27 +19,22 @@ const valueSql: Record<JsonSqlKind, (expr: string) => string> = {
 
 type JsonSqlFields = ReadonlyArray<readonly [key: string, expr: string, kind: JsonSqlKind]>
 
-const membersSql = (fields: JsonSqlFields, first: boolean) =>
+const membersSql = (fields: JsonSqlFields) =>
   fields
-    .map(([key, expr, kind], i) => `'${first && i === 0 ? '' : ','}"${key}":' || ${valueSql[kind](expr)}`)
+    .map(([key, expr, kind], i) => `'${i === 0 ? '' : ','}"${key}":' || ${valueSql[kind](expr)}`)
     .join(' || ')
 
 /**
  * SQL for a JSON object's text, the keys in the order given and no spaces, built by concatenating its
  * members. Cheaper for PostgreSQL than `json_build_object(...)::text` (the catalogue's page went from 0.75 to
  * 0.57 ms in bench/README.md's measurement) and 13% fewer bytes. A null value is written `null`; strings go
- * through `to_json`, which escapes them. Keys are the caller's constants. `optional` members come last, only
- * when its condition holds: one object's expression, not two whole objects under a CASE. For JSON that SQL
- * itself goes on to use (a job's data, an aggregate the server parses), `json_build_object` stays the tool.
+ * through `to_json`, which escapes them. Keys are the caller's constants. For JSON that SQL itself goes on
+ * to use (a job's data, an aggregate the server parses), `json_build_object` stays the tool. The catalogue's
+ * events store most of their JSON instead (migration 0022, whose `api_json_text` and `api_json_time` write
+ * values as `valueSql` does).
  */
-export function jsonObjectSql(
-  fields: JsonSqlFields,
-  optional?: { when: string; fields: JsonSqlFields },
-): string {
-  const more = optional
-    ? ` || case when ${optional.when} then ${membersSql(optional.fields, false)} else '' end`
-    : ''
-  return `('{' || ${membersSql(fields, true)}${more} || '}')`
+export function jsonObjectSql(fields: JsonSqlFields): string {
+  return `('{' || ${membersSql(fields)} || '}')`
 }
 
 /**

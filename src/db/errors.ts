@@ -45,7 +45,8 @@ export function dataException(err: unknown): boolean {
   return pgError(err)?.code?.startsWith('22') ?? false
 }
 
-// Node's socket errors and node-postgres's own messages when a connection is lost, refused or never made.
+// Node's socket errors and node-postgres's own messages when a connection is lost, refused or never made (and
+// the query watchdog's, which reuses node-postgres's 'Query read timeout': query-watchdog.ts).
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -17,8 +17,8 @@ export interface QueryWatchdog {
   stop(): void
 }
 
-/** An error that node-postgres's own timeout also raises, so it is classified the same (db/errors.ts). */
-export const QUERY_READ_TIMEOUT = 'Query read timeout'
+/** The message node-postgres's own timeout used: db/errors.ts classifies it as a lost connection (503). */
+const QUERY_READ_TIMEOUT = 'Query read timeout'
 
 /**
  * A watchdog for the connections of one pool: a connection whose query has gone unanswered for `timeoutMs`

@@ -103,3 +103,64 @@ describe('the JSON PostgreSQL writes for a page of posts', () => {
     expect(searched.total).toBe(3)
   })
 })
+
+describe('the parts of a post stored on its rows (migration 0023)', () => {
+  it('when the post, its author, its event and a shared post are edited after a first read, then the page shows every edit', async () => {
+    const writer = await registerUser(app, { display_name: 'Before' })
+    const event = await makeEvent(app, writer, { title: 'Before title' })
+    const about = await makePost(app, writer, { body: 'Before body', event_id: event.id })
+    const share = await makePost(app, reader, { body: 'Sharing it', shared_post_id: about.id })
+    const url = `/api/v1/posts?author_id=${writer.id}`
+    const sharesUrl = `/api/v1/posts?author_id=${reader.id}&per_page=100`
+    expect((await get(reader, url)).json().data[0].body).toBe('Before body')
+
+    const edits = await Promise.all([
+      app.inject({
+        method: 'PATCH',
+        url: `/api/v1/posts/${about.id}`,
+        headers: writer.auth,
+        payload: { body: 'After "body" \\ ✓' },
+      }),
+      app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: writer.auth,
+        payload: { display_name: 'After "Ω"' },
+      }),
+      app.inject({
+        method: 'PATCH',
+        url: `/api/v1/events/${event.id}`,
+        headers: writer.auth,
+        payload: { title: 'After "title" ✓' },
+      }),
+    ])
+    for (const res of edits) expect(res.statusCode).toBe(200)
+    // The API does not rename users; an operator's UPDATE must show as well.
+    await app.ctx.db
+      .update(users)
+      .set({ username: `renamed_${writer.id}` })
+      .where(eq(users.id, writer.id))
+    await likePost(app, reader, about.id)
+
+    const { page, one } = await bothPaths(reader, url)
+    expect(page.data).toStrictEqual(one)
+    expect(page.data[0]).toMatchObject({
+      id: about.id,
+      body: 'After "body" \\ ✓',
+      author: { id: writer.id, username: `renamed_${writer.id}`, display_name: 'After "Ω"' },
+      event: { id: event.id, title: 'After "title" ✓' },
+      like_count: 1,
+      liked_by_me: true,
+    })
+    expect(page.data[0].updated_at).not.toBe(page.data[0].created_at)
+    const shares = await bothPaths(reader, sharesUrl)
+    expect(shares.page.data).toStrictEqual(shares.one)
+    const sharing = shares.page.data.find((p: { id: number }) => p.id === share.id)
+    expect(sharing.shared_post).toMatchObject({
+      body: 'After "body" \\ ✓',
+      author: { username: `renamed_${writer.id}`, display_name: 'After "Ω"' },
+      event: { title: 'After "title" ✓' },
+      like_count: 1,
+    })
+  })
+})

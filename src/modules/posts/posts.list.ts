@@ -9,7 +9,7 @@
 // - `q`: the matches counted up to SEARCH_TOTAL_CAP, so a common word does not count a million rows.
 import type { Actor, Ctx } from '../../context.js'
 import { runStatement } from '../../db/client.js'
-import { jsonObjectSql, jsonPage } from '../../lib/json-text.js'
+import { jsonPage } from '../../lib/json-text.js'
 import type { Page, PageParams } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
@@ -26,53 +26,31 @@ export interface PostListQuery {
 
 export type PostSortField = 'created_at' | 'like_count'
 
-// `$1` is the prefix of avatar URLs, `$2` the reader's id, `$3` whether the reader is an admin.
+// Each post, author and event keeps the parts of its JSON that change only when it is edited (migration 0023:
+// `json_head`/`json_tail`, `json_author_head`, `json_ref`, written by triggers); what changes otherwise is
+// computed here. `$1` is the prefix of avatar URLs, `$2` the reader's id, `$3` whether the reader is an admin.
 const author = (u: string) =>
-  jsonObjectSql([
-    ['id', `${u}.id`, 'scalar'],
-    ['username', `${u}.username`, 'string'],
-    ['display_name', `${u}.display_name`, 'string'],
-    ['avatar_url', `$1::text || ${u}.avatar_path`, 'string'],
-  ])
+  `${u}.json_author_head || coalesce(to_json($1::text || ${u}.avatar_path)::text, 'null') || '}'`
 
 // The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about a draft
 // shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.
 const visible = (e: string) => `(${e}.status <> 'draft' or ${e}.organizer_id = $2::int or $3::boolean)`
-const eventOf = (e: string) =>
-  `case when ${e}.id is not null then ${jsonObjectSql([
-    ['id', `${e}.id`, 'scalar'],
-    ['title', `${e}.title`, 'string'],
-  ])} end`
 
-const SHARED_JSON = jsonObjectSql([
-  ['id', 'sp.id', 'scalar'],
-  ['body', 'sp.body', 'string'],
-  ['author', author('sa'), 'json'],
-  ['event', eventOf('se'), 'json'],
-  ['like_count', 'sp.like_count', 'scalar'],
-  ['comment_count', 'sp.comment_count', 'scalar'],
-  ['share_count', 'sp.share_count', 'scalar'],
-  ['created_at', 'sp.created_at', 'time'],
-  ['updated_at', 'sp.updated_at', 'time'],
-])
+/** A post `p` (its author `a`, its visible event `e`): id and body, author, event, then `rest`, counts, times. */
+const postJson = (p: string, a: string, e: string, rest: string) =>
+  `${p}.json_head || ',"author":' || ${author(a)} || ',"event":' || coalesce(${e}.json_ref, 'null') || ${rest}
+  || ',"like_count":' || ${p}.like_count || ',"comment_count":' || ${p}.comment_count
+  || ',"share_count":' || ${p}.share_count`
 
-const POST_JSON = jsonObjectSql([
-  ['id', 'p.id', 'scalar'],
-  ['body', 'p.body', 'string'],
-  ['author', author('a'), 'json'],
-  ['event', eventOf('ev'), 'json'],
-  ['shared_post', `case when sp.id is not null and sa.id is not null then ${SHARED_JSON} end`, 'json'],
-  ['like_count', 'p.like_count', 'scalar'],
-  ['comment_count', 'p.comment_count', 'scalar'],
-  ['share_count', 'p.share_count', 'scalar'],
-  [
-    'liked_by_me',
-    'exists (select 1 from post_likes l where l.post_id = p.id and l.user_id = $2::int)',
-    'scalar',
-  ],
-  ['created_at', 'p.created_at', 'time'],
-  ['updated_at', 'p.updated_at', 'time'],
-])
+const SHARED_JSON = `${postJson('sp', 'sa', 'se', "''")} || sp.json_tail`
+
+const POST_JSON = `(${postJson(
+  'p',
+  'a',
+  'ev',
+  `',"shared_post":' || coalesce(case when sp.id is not null and sa.id is not null then ${SHARED_JSON} end, 'null')`,
+)} || ',"liked_by_me":' || exists (select 1 from post_likes l where l.post_id = p.id and l.user_id = $2::int)
+  || p.json_tail)`
 
 const JOINS = `join users a on a.id = p.author_id
   left join events ev on ev.id = p.event_id and ${visible('ev')}

@@ -3,39 +3,14 @@
 import type { FastifyReply } from 'fastify'
 import { type Page, type PageParams, toPage } from './pagination.js'
 
-/** SQL for a timestamp column as the API writes it (`Date.toISOString()`: UTC, milliseconds, `Z`). */
+/**
+ * SQL for a timestamp column as the API writes it (`Date.toISOString()`: UTC, milliseconds, `Z`), for JSON that
+ * a statement builds as it runs (the reservation's answer). The catalogue and the posts list store their JSON's
+ * fixed parts on their rows instead (migrations 0022 and 0023: their `api_json_time` writes the same format, and
+ * test/events/events-json.test.ts checks it against `toISOString()`).
+ */
 export const isoSql = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-
-/** How `jsonObjectSql` writes a value: a number or boolean, a string, a timestamp, or JSON text already. */
-export type JsonSqlKind = 'scalar' | 'string' | 'time' | 'json'
-
-const valueSql: Record<JsonSqlKind, (expr: string) => string> = {
-  scalar: (x) => `coalesce((${x})::text, 'null')`,
-  string: (x) => `coalesce(to_json(${x})::text, 'null')`,
-  time: (x) => `coalesce('"' || ${isoSql(x)} || '"', 'null')`,
-  json: (x) => `coalesce((${x})::text, 'null')`,
-}
-
-type JsonSqlFields = ReadonlyArray<readonly [key: string, expr: string, kind: JsonSqlKind]>
-
-const membersSql = (fields: JsonSqlFields) =>
-  fields
-    .map(([key, expr, kind], i) => `'${i === 0 ? '' : ','}"${key}":' || ${valueSql[kind](expr)}`)
-    .join(' || ')
-
-/**
- * SQL for a JSON object's text, the keys in the order given and no spaces, built by concatenating its
- * members. Cheaper for PostgreSQL than `json_build_object(...)::text` (the catalogue's page went from 0.75 to
- * 0.57 ms in bench/README.md's measurement) and 13% fewer bytes. A null value is written `null`; strings go
- * through `to_json`, which escapes them. Keys are the caller's constants. For JSON that SQL itself goes on
- * to use (a job's data, an aggregate the server parses), `json_build_object` stays the tool. The catalogue's
- * events store most of their JSON instead (migration 0022, whose `api_json_text` and `api_json_time` write
- * values as `valueSql` does).
- */
-export function jsonObjectSql(fields: JsonSqlFields): string {
-  return `('{' || ${membersSql(fields)} || '}')`
-}
 
 /**
  * The body is already JSON text in the response schema's shape, sent as it is. Set only once the read

@@ -36,7 +36,7 @@ const author = (u: string) =>
 // shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.
 const visible = (e: string) => `(${e}.status <> 'draft' or ${e}.organizer_id = $2::int or $3::boolean)`
 
-/** A post `p` (its author `a`, its visible event `e`): id and body, author, event, then `rest`, counts, times. */
+/** A post `p` (its author `a`, its visible event `e`) up to its counts: id and body, author, event, `rest`, counts. */
 const postJson = (p: string, a: string, e: string, rest: string) =>
   `${p}.json_head || ',"author":' || ${author(a)} || ',"event":' || coalesce(${e}.json_ref, 'null') || ${rest}
   || ',"like_count":' || ${p}.like_count || ',"comment_count":' || ${p}.comment_count

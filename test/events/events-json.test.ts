@@ -79,6 +79,13 @@ describe('the JSON PostgreSQL writes for an event', () => {
       await loadEvent(app.ctx, app.ctx.db, { id: doomed.id, role: 'user' } as Actor, event.id),
     )
     expect((await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(404)
+    // An empty path in an older row is no avatar either, on both paths.
+    await app.ctx.db.update(users).set({ avatarPath: '' }).where(eq(users.id, doomed.id))
+    const empty = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: doomed.auth })
+    expect(empty.json().organizer.avatar_url).toBeNull()
+    expect(empty.json()).toStrictEqual(
+      await loadEvent(app.ctx, app.ctx.db, { id: doomed.id, role: 'user' } as Actor, event.id),
+    )
   })
 
   it('when the event, a section and the organizer are edited after it was first read, then the JSON shows every edit', async () => {

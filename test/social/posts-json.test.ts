@@ -135,10 +135,10 @@ describe('the parts of a post stored on its rows (migration 0023)', () => {
       }),
     ])
     for (const res of edits) expect(res.statusCode).toBe(200)
-    // The API does not rename users; an operator's UPDATE must show as well.
+    // The API does not rename users; an operator's UPDATE must show as well. An empty avatar path is no avatar.
     await app.ctx.db
       .update(users)
-      .set({ username: `renamed_${writer.id}` })
+      .set({ username: `renamed_${writer.id}`, avatarPath: '' })
       .where(eq(users.id, writer.id))
     await likePost(app, reader, about.id)
 
@@ -147,7 +147,12 @@ describe('the parts of a post stored on its rows (migration 0023)', () => {
     expect(page.data[0]).toMatchObject({
       id: about.id,
       body: 'After "body" \\ ✓',
-      author: { id: writer.id, username: `renamed_${writer.id}`, display_name: 'After "Ω"' },
+      author: {
+        id: writer.id,
+        username: `renamed_${writer.id}`,
+        display_name: 'After "Ω"',
+        avatar_url: null,
+      },
       event: { id: event.id, title: 'After "title" ✓' },
       like_count: 1,
       liked_by_me: true,

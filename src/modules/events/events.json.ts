@@ -5,6 +5,7 @@
 // The shape is the `Event` schema's, field for field (test/events/events-json.test.ts compares it with the
 // object path). Statements are SQL text run as named prepared statements (`runStatement`); `$1` is always the
 // prefix of avatar URLs, so `avatar_url` is the one `avatarUrl` gives.
+import { avatarUrlJsonSql } from '../users/users.schemas.js'
 
 /**
  * SQL for the tickets section `s` holds now: holds past their expiry that the minute sweep has not reached yet
@@ -31,7 +32,7 @@ const JOINS = `left join users u on u.id = e.organizer_id
   ) x on true`
 
 /** The organizer: id … bio, the avatar's URL (`$1` is its prefix), created_at. */
-const ORGANIZER_JSON = `u.json_head || coalesce(to_json($1::text || u.avatar_path)::text, 'null') || u.json_tail`
+const ORGANIZER_JSON = `u.json_head || ${avatarUrlJsonSql('$1::text', 'u')} || u.json_tail`
 
 /** The Event, in the schema's order: id … status, organizer, max_tickets_per_user and currency, sections and totals, created_at and updated_at. */
 const EVENT_JSON = `(e.json_head || ',"organizer":' || coalesce(${ORGANIZER_JSON}, 'null') || e.json_mid

@@ -12,7 +12,7 @@ import { runStatement } from '../../db/client.js'
 import { jsonPage } from '../../lib/json-text.js'
 import type { Page, PageParams } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
-import { avatarUrlPrefix } from '../users/users.schemas.js'
+import { avatarUrlJsonSql, avatarUrlPrefix } from '../users/users.schemas.js'
 
 /** A text search's `total` stops counting here (documented on GET /posts). */
 export const SEARCH_TOTAL_CAP = 10_000
@@ -29,8 +29,7 @@ export type PostSortField = 'created_at' | 'like_count'
 // Each post, author and event keeps the parts of its JSON that change only when it is edited (migration 0023:
 // `json_head`/`json_tail`, `json_author_head`, `json_ref`, written by triggers); what changes otherwise is
 // computed here. `$1` is the prefix of avatar URLs, `$2` the reader's id, `$3` whether the reader is an admin.
-const author = (u: string) =>
-  `${u}.json_author_head || coalesce(to_json($1::text || ${u}.avatar_path)::text, 'null') || '}'`
+const author = (u: string) => `${u}.json_author_head || ${avatarUrlJsonSql('$1::text', u)} || '}'`
 
 // The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about a draft
 // shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.

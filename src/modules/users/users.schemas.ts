@@ -45,6 +45,13 @@ export type ProfileRow = Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 
 /** What an avatar's URL is made of: this, then the avatar's path (SQL that shows people builds it the same way). */
 export const avatarUrlPrefix = (config: Config): string => `${config.PUBLIC_URL}/media/avatars/`
 
+/**
+ * SQL for a user `u`'s `avatar_url` as JSON text, as `avatarUrl` gives it: the prefix (`prefix`, an SQL text
+ * expression: a statement's parameter) and the path, or `null` without a path (an empty one included).
+ */
+export const avatarUrlJsonSql = (prefix: string, u: string): string =>
+  `coalesce(to_json(${prefix} || nullif(${u}.avatar_path, ''))::text, 'null')`
+
 export function avatarUrl(config: Config, path: string | null): string | null {
   return path ? `${avatarUrlPrefix(config)}${path}` : null
 }

@@ -8,6 +8,7 @@
 // default (1 s) for the cached reads. Extra knobs: BENCH_PEER_DIR (the peer's source), BENCH_PEER_PORT (8000),
 // BENCH_PEER_SKIP=1 (Stagedoor alone, ratios left out). Scenario names: events, search, detail, posts, login,
 // reserve, race, busy (GET /events/{id} at 4 connections while login is saturated); BENCH_ONLY picks some.
+// BENCH_PSS_SETTLE (seconds, default 75): how long after the last scenario each side's PSS is read a second time.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -40,6 +41,27 @@ const duration = Number(process.env.BENCH_DURATION ?? 15)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const processes = process.env.BENCH_WEB_CONCURRENCY ?? '2'
 const skipPeer = process.env.BENCH_PEER_SKIP === '1'
+const pssSettle = Number(process.env.BENCH_PSS_SETTLE ?? 75)
+
+/** A side's PSS in MiB right after its last scenario, and again once it has been idle `pssSettle` seconds. */
+interface Pss {
+  now: number
+  settled: number
+}
+
+/**
+ * Both readings, for both sides alike. A Node process keeps a burst's garbage in its old generation until V8's
+ * memory reducer collects it, some tens of seconds into idleness (40-56 s on 2026-12-03), so the first reading
+ * is a transient whose size depends on where the last collection fell (224-412 MiB in one evening's runs).
+ */
+async function pssAfter(pids: () => number[]): Promise<Pss> {
+  const now = pssMiB(pids())
+  await sleep(pssSettle * 1000)
+  return { now, settled: pssMiB(pids()) }
+}
+
+const pssText = (p: Pss | undefined) =>
+  p ? `${p.now.toFixed(0)} MiB right after, ${p.settled.toFixed(0)} MiB ${pssSettle} s later` : '—'
 const ALL = ['events', 'search', 'detail', 'posts', 'login', 'reserve', 'race', 'busy']
 const only = new Set(process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : ALL)
 const resultsDir = 'bench/results'
@@ -186,7 +208,7 @@ function preparePeer(): string {
   return dir
 }
 
-async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: number }> {
+async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: Pss }> {
   execFileSync('/usr/bin/python3', ['bench/fixtures.py', '2000'], { cwd: dir, stdio: 'ignore' })
   const gunicorn = spawn(
     '/usr/bin/python3',
@@ -206,7 +228,7 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
   const app = () => processTree(gunicorn.pid, 'python3')
   const cpu = () => ({ app: cpuTicks(app()), pg: cpuTicks(pgProcesses(['peer_flask'])) })
   const base = `http://127.0.0.1:${peerPort}`
-  const out: Record<string, Figure> & { pss?: number } = {}
+  const out: Record<string, Figure> & { pss?: Pss } = {}
   try {
     await waitReady(`${base}/health`, gunicorn)
     const step = async (key: string, path: string, extra: string[] = []) => {
@@ -232,7 +254,7 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
     }
     await step('reserve', '/events', ['-s', 'bench/buy.lua'])
     await idle(app)
-    out.pss = pssMiB(app())
+    out.pss = await pssAfter(app)
   } finally {
     gunicorn.kill('SIGTERM')
     await new Promise((r) => gunicorn.once('exit', r))
@@ -271,7 +293,8 @@ async function benchStagedoor(client: pg.Client) {
   const fixtures = await buildFixtures(client, config, resultsDir, 2000)
   const base = `http://127.0.0.1:${port}`
   const auth = ['-H', `Authorization: Bearer ${fixtures.tokens[1999]}`]
-  const uncached: Record<string, Figure> & { pss?: number } = {}
+  const uncached: Record<string, Figure> & { pss?: Pss } = {}
+  let hashRates: [number, number] | undefined
   const cached: Record<string, Figure> = {}
   const reads: [string, string, string[]][] = [
     ['events', '/api/v1/events?page=1&per_page=20', []],
@@ -297,7 +320,12 @@ async function benchStagedoor(client: pg.Client) {
       if (ttl === '1') continue
       if (only.has('login')) {
         await idle(pids)
+        // argon2id alone right before and right after the route, on the same idle machine: its speed drifts by
+        // a third within minutes here, so a rate taken at another moment is no ceiling for this one.
+        const before = argon2Rate()
         uncached.login = run('stagedoor login', base, '/api/v1/auth/login', ['-s', 'bench/login.lua'], cpu)
+        await idle(pids)
+        hashRates = [before, argon2Rate()]
       }
       if (only.has('busy')) {
         // Login saturated at 64 connections, and GET /events/{id} beside it at 4.
@@ -343,12 +371,12 @@ async function benchStagedoor(client: pg.Client) {
         uncached.reserve = run('stagedoor reserve', base, '/api/v1/events', ['-s', 'bench/reserve.lua'], cpu)
       }
       await idle(pids)
-      uncached.pss = pssMiB(pids())
+      uncached.pss = await pssAfter(pids)
     } finally {
       await stop(server)
     }
   }
-  return { uncached, cached }
+  return { uncached, cached, hashRates }
 }
 
 /** argon2id verifications per second with the server's parameters, all cores busy, nothing else. */
@@ -415,7 +443,6 @@ async function main() {
     }
     const peer = peerDir ? await benchPeer(peerDir) : undefined
     const sd = await benchStagedoor(client)
-    const hashRate = only.has('login') ? argon2Rate() : Number.NaN
     const lines: Line[] = []
     const reads: [string, string, string, string][] = [
       ['events', '`GET /events?page=1&per_page=20`', '≥ 6×, p99 < 25 ms', '—'],
@@ -441,13 +468,14 @@ async function main() {
           better: 'higher',
         })
     }
-    if (sd.uncached.login) {
-      const share = (100 * (sd.uncached.login.rps ?? 0)) / hashRate
+    if (sd.uncached.login && sd.hashRates) {
+      const [before, after] = sd.hashRates
+      const share = (100 * (sd.uncached.login.rps ?? 0)) / ((before + after) / 2)
       lines.push({
         scenario: '`POST /auth/login`',
         stagedoor: {
           ...sd.uncached.login,
-          note: `${share.toFixed(0)}% of argon2id alone (${hashRate.toFixed(1)}/s)`,
+          note: `${share.toFixed(0)}% of argon2id alone (the mean of ${before.toFixed(1)}/s before and ${after.toFixed(1)}/s after)`,
         },
         peer: peer?.login,
         target: '≥ 90% of argon2id alone',
@@ -488,7 +516,7 @@ async function main() {
           `| ${l.scenario} | ${fmt(l.stagedoor)} | ${fmt(l.peer)} | ${ratio(l)} | ${l.target} | ${l.target === '—' ? '' : verdict(l)} | ${l.stagedoor.cpu ?? ''}${l.peer?.cpu ? `; ${l.peer.cpu}` : ''} |`,
       ),
       '',
-      `PSS after the run: Stagedoor (primary + ${processes} servers) ${sd.uncached.pss?.toFixed(0) ?? '?'} MiB; Flask peer (master + workers) ${peer?.pss?.toFixed(0) ?? '—'} MiB`,
+      `PSS after the run: Stagedoor (primary + ${processes} servers) ${pssText(sd.uncached.pss)}; Flask peer (master + workers) ${pssText(peer?.pss)}`,
     ].join('\n')
     console.log(`\n${table}`)
     const file = `${resultsDir}/peer-${started.toISOString().slice(0, 16).replace(':', '')}.md`

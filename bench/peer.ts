@@ -274,7 +274,10 @@ const entry = serverArgs()
 async function startStagedoor(cacheTtl: string): Promise<{ server: ChildProcess; pids: () => number[] }> {
   const env = { ...serverEnv, EVENTS_CACHE_TTL: cacheTtl }
   const profile = process.env.BENCH_PROFILE === '1' && cacheTtl === '0'
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}/profiles`] : []
+  // BENCH_NODE_ARGS: Node options for the server (its primary passes them on to its server processes), for
+  // V8 flags that NODE_OPTIONS does not take, such as --single-threaded-gc.
+  const given = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const nodeArgs = [...given, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}/profiles`] : [])]
   const server = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

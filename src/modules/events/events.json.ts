@@ -5,6 +5,7 @@
 // The shape is the `Event` schema's, field for field (test/events/events-json.test.ts compares it with the
 // object path). Statements are SQL text run as named prepared statements (`runStatement`); `$1` is always the
 // prefix of avatar URLs, so `avatar_url` is the one `avatarUrl` gives.
+import { aggregatedPageSql } from '../../lib/json-text.js'
 import { avatarUrlJsonSql } from '../users/users.schemas.js'
 
 /**
@@ -55,7 +56,7 @@ export interface EventJsonRow {
 const countWhere = (where: string) => `(select count(*) from events e where ${where})::int`
 
 /**
- * A page of events as JSON texts, with the total riding on each row. For a text search (`searched`) the
+ * A page of events as one row (`aggregatedPageSql`): their JSON texts joined, and the total. For a text search (`searched`) the
  * matching events are found once (`m`) and both the total and the page come from them, so the trigram index
  * and its rechecks are read once, not twice; otherwise the page walks its sort index and the total counts.
  * `where` uses `$2 …` for its values; `sortKey` is an expression over `e`; the offset is the last parameter.
@@ -84,17 +85,18 @@ export function pageStatement(
   const offset = first ? '0' : `$${params + 1}`
   return {
     name: `${shape}:${limit}${first ? ':first' : ''}`,
-    text: searched
-      ? `with m as materialized (select e.id, ${sortKey} k from events e where ${where})
-      select ${EVENT_JSON} json, (select count(*) from m)::int total
+    text: aggregatedPageSql(
+      searched
+        ? `with m as materialized (select e.id, ${sortKey} k from events e where ${where})
+      select ${EVENT_JSON} json, (select count(*) from m)::int total, p.k, p.id
       from (select id, k from m order by k ${dir}, id ${dir} limit ${limit} offset ${offset}) p
-      join events e on e.id = p.id ${JOINS}
-      order by p.k ${dir}, p.id ${dir}`
-      : `select ${EVENT_JSON} json, ${total} total
+      join events e on e.id = p.id ${JOINS}`
+        : `select ${EVENT_JSON} json, ${total} total, e.k, e.id
       from (select e.*, ${sortKey} k from events e where ${where}
             order by ${sortKey} ${dir}, e.id ${dir} limit ${limit} offset ${offset}) e
-      ${JOINS}
-      order by e.k ${dir}, e.id ${dir}`,
+      ${JOINS}`,
+      dir,
+    ),
   }
 }
 

@@ -5,7 +5,7 @@ import { runStatement } from '../../db/client.js'
 import { foreignKeyViolation } from '../../db/errors.js'
 import { events, reservations, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
-import { jsonPage } from '../../lib/json-text.js'
+import { type AggregatedPageRow, jsonPage } from '../../lib/json-text.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
@@ -159,26 +159,22 @@ export async function listEventsJson(
     query.q !== undefined || query.venue !== undefined,
     counted,
   )
-  const rows = await runStatement<{ json: string; total: number }>(
+  const [row] = await runStatement<AggregatedPageRow>(
     ctx.db,
     statement,
     first ? values : [...values, page.offset],
   )
-  let total = rows[0]?.total
-  if (total === undefined) {
+  let total = row?.total ?? null
+  if (total === null) {
     // Past the last page there is no row to carry the total.
-    const [row] = await runStatement<{ total: number }>(
+    const [last] = await runStatement<{ total: number }>(
       ctx.db,
       totalStatement(shape, condition, counted),
       values,
     )
-    total = row?.total ?? 0
+    total = last?.total ?? 0
   }
-  return jsonPage(
-    rows.map((r) => r.json),
-    total,
-    page,
-  )
+  return jsonPage(row?.data ?? '', total, page)
 }
 
 /** A page of the catalogue as objects, for the pages: the same statement as `listEventsJson`. */

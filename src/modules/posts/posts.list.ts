@@ -9,7 +9,7 @@
 // - `q`: the matches counted up to SEARCH_TOTAL_CAP, so a common word does not count a million rows.
 import type { Actor, Ctx } from '../../context.js'
 import { runStatement } from '../../db/client.js'
-import { jsonPage } from '../../lib/json-text.js'
+import { type AggregatedPageRow, aggregatedPageSql, jsonPage } from '../../lib/json-text.js'
 import type { Page, PageParams } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { avatarUrlJsonSql, avatarUrlPrefix } from '../users/users.schemas.js'
@@ -95,11 +95,13 @@ function statementsFor(query: PostListQuery, field: PostSortField, descending: b
     values,
     page: {
       name: shape,
-      text: `select ${POST_JSON} json, ${total} total
+      text: aggregatedPageSql(
+        `select ${POST_JSON} json, ${total} total, pg.k, pg.id
       from (select id, ${key} k from posts ${condition}
             order by ${key} ${dir}, id ${dir} limit ${page.perPage} offset ${offset}) pg
-      join posts p on p.id = pg.id ${JOINS}
-      order by pg.k ${dir}, pg.id ${dir}`,
+      join posts p on p.id = pg.id ${JOINS}`,
+        dir,
+      ),
     },
     // Past the last page there is no row to carry the total; its parameters are the page's but the offset.
     total: {
@@ -120,19 +122,15 @@ export async function postsPageJson(
 ): Promise<{ body: string; page: Page<never> }> {
   const statements = statementsFor(query, field, descending, page)
   const reader = [avatarUrlPrefix(ctx.config), actor.id, actor.role === 'admin', ...statements.values]
-  const rows = await runStatement<{ json: string; total: number }>(
+  const [row] = await runStatement<AggregatedPageRow>(
     ctx.db,
     statements.page,
     page.offset === 0 ? reader : [...reader, page.offset],
   )
-  let total = rows[0]?.total
-  if (total === undefined) {
+  let total = row?.total ?? null
+  if (total === null) {
     const [counted] = await runStatement<{ total: number }>(ctx.db, statements.total, reader)
     total = counted?.total ?? 0
   }
-  return jsonPage(
-    rows.map((r) => r.json),
-    total,
-    page,
-  )
+  return jsonPage(row?.data ?? '', total, page)
 }

@@ -226,6 +226,38 @@ describe('GET /events/{id}', () => {
     expect(again.statusCode).toBe(304)
   })
 
+  it('when an event on a list page changes, or the total does, then the page gets a new ETag; each page has its own', async () => {
+    const tag = `etag${Date.now()}`
+    const firstEvent = await makeEvent(app, organizer, { title: `${tag} a` })
+    await makeEvent(app, organizer, { title: `${tag} b` })
+    const url = (page: number) => `/api/v1/events?q=${tag}&sort=title&per_page=1&page=${page}`
+    const read = (page: number, etag?: string) =>
+      app.inject({ method: 'GET', url: url(page), headers: etag ? { 'if-none-match': etag } : {} })
+    const first = await read(1)
+    const etag = String(first.headers.etag)
+    expect(first.json().data.map((e: { title: string }) => e.title)).toEqual([`${tag} a`])
+    expect((await read(1, etag)).statusCode).toBe(304)
+    expect(String((await read(2)).headers.etag)).not.toBe(etag)
+
+    // Another event on a later page: the first page's items are the same, its total is not.
+    await makeEvent(app, organizer, { title: `${tag} c` })
+    const counted = await read(1, etag)
+    expect(counted.statusCode).toBe(200)
+    expect(counted.json().total).toBe(3)
+
+    const edit = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${firstEvent.id}`,
+      headers: organizer.auth,
+      payload: { description: 'Edited' },
+    })
+    expect(edit.statusCode).toBe(200)
+    const edited = await read(1, String(counted.headers.etag))
+    expect(edited.statusCode).toBe(200)
+    expect(edited.json().data[0].description).toBe('Edited')
+    expect((await read(1, String(edited.headers.etag))).statusCode).toBe(304)
+  })
+
   it('when the event is a draft, then only its organizer and admins see it; others get 404', async () => {
     const draft = await makeEvent(app, organizer, { status: 'draft' })
     const url = `/api/v1/events/${draft.id}`

@@ -227,6 +227,44 @@ describe('DELETE /posts/{id}', () => {
 })
 
 describe('GET /posts', () => {
+  it('when a page is read again with its ETag, then 304 until a post on it or the total changes; each page has its own', async () => {
+    const writer = await registerUser(app)
+    const reader = await registerUser(app)
+    await create(writer, { body: 'older' })
+    const newer = (await create(writer, { body: 'newer' })).json()
+    const url = (page: number) => `/api/v1/posts?author_id=${writer.id}&per_page=1&page=${page}`
+    const read = (page: number, etag?: string) =>
+      app.inject({
+        method: 'GET',
+        url: url(page),
+        headers: etag ? { ...reader.auth, 'if-none-match': etag } : reader.auth,
+      })
+    const first = await read(1)
+    const etag = String(first.headers.etag)
+    expect(etag).toMatch(/^".+"$/)
+    expect(first.json().data[0].body).toBe('newer')
+    expect((await read(1, etag)).statusCode).toBe(304)
+    expect(String((await read(2)).headers.etag)).not.toBe(etag)
+
+    await likePost(app, reader, newer.id)
+    const liked = await read(1, etag)
+    expect(liked.statusCode).toBe(200)
+    expect(liked.json().data[0].like_count).toBe(1)
+    expect(liked.json().data[0].liked_by_me).toBe(true)
+
+    // Only the total changes on page 1 when an older post goes (page 2 had it).
+    const older = (await read(2)).json().data[0]
+    const removed = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/posts/${older.id}`,
+      headers: writer.auth,
+    })
+    expect(removed.statusCode).toBe(204)
+    const shorter = await read(1, String(liked.headers.etag))
+    expect(shorter.statusCode).toBe(200)
+    expect(shorter.json().total).toBe(1)
+  })
+
   it('when filtered by author, event and q, then only matching posts, newest first by default', async () => {
     const [a, b] = [await registerUser(app), await registerUser(app)]
     const event = await makeEvent(app, a, { title: 'Filter night' })

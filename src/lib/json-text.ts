@@ -24,8 +24,10 @@ export function asJsonText(reply: FastifyReply, body: string): string {
 /**
  * A list's statement as one row: `data`, the page's items (the JSON texts of `inner`'s `json`, in the order of its
  * sort key `k` and `id`, `dir`) joined by commas, null on an empty page; and `total` (each row of `inner`
- * carries it). PostgreSQL joins the texts, so the server reads one string, not a row per item, and copies
- * nothing before the answer is hashed for its ETag and written (bench/README.md, "Where the time goes").
+ * carries it). PostgreSQL joins the texts, so the server reads one string, not a row per item, and does not
+ * copy them into a join of its own (bench/README.md, "Where the time goes").
+ * `inner` keeps its own ORDER BY: without it the generic plan of the catalogue's search joined the page's ids
+ * to events by hashing a scan of every event (0.39 -> 0.48 ms a search); with it, by index, as before.
  */
 export const aggregatedPageSql = (inner: string, dir: 'asc' | 'desc') =>
   `select string_agg(t.json, ',' order by t.k ${dir}, t.id ${dir}) data, min(t.total) total from (${inner}) t`

@@ -90,11 +90,13 @@ export function pageStatement(
         ? `with m as materialized (select e.id, ${sortKey} k from events e where ${where})
       select ${EVENT_JSON} json, (select count(*) from m)::int total, p.k, p.id
       from (select id, k from m order by k ${dir}, id ${dir} limit ${limit} offset ${offset}) p
-      join events e on e.id = p.id ${JOINS}`
+      join events e on e.id = p.id ${JOINS}
+      order by p.k ${dir}, p.id ${dir}`
         : `select ${EVENT_JSON} json, ${total} total, e.k, e.id
       from (select e.*, ${sortKey} k from events e where ${where}
             order by ${sortKey} ${dir}, e.id ${dir} limit ${limit} offset ${offset}) e
-      ${JOINS}`,
+      ${JOINS}
+      order by e.k ${dir}, e.id ${dir}`,
       dir,
     ),
   }

@@ -99,7 +99,8 @@ function statementsFor(query: PostListQuery, field: PostSortField, descending: b
         `select ${POST_JSON} json, ${total} total, pg.k, pg.id
       from (select id, ${key} k from posts ${condition}
             order by ${key} ${dir}, id ${dir} limit ${page.perPage} offset ${offset}) pg
-      join posts p on p.id = pg.id ${JOINS}`,
+      join posts p on p.id = pg.id ${JOINS}
+      order by pg.k ${dir}, pg.id ${dir}`,
         dir,
       ),
     },

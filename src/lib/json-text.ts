@@ -1,5 +1,5 @@
-// Answers PostgreSQL already wrote as JSON text (the catalogue, the posts list): the server joins the texts and
-// sends them as they are, with no parsing, mapping or serialising in between.
+// Answers PostgreSQL already wrote as JSON text (the catalogue, the posts list): the server wraps a list's joined
+// items in the page's envelope and sends them as they are, with no parsing, mapping or serialising in between.
 import type { FastifyReply } from 'fastify'
 import { type Page, type PageParams, toPage } from './pagination.js'
 

@@ -166,7 +166,7 @@ export async function listEventsJson(
   )
   let total = row?.total ?? null
   if (total === null) {
-    // Past the last page there is no row to carry the total.
+    // Past the last page no item carries the total.
     const [last] = await runStatement<{ total: number }>(
       ctx.db,
       totalStatement(shape, condition, counted),

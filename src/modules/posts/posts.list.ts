@@ -104,7 +104,7 @@ function statementsFor(query: PostListQuery, field: PostSortField, descending: b
         dir,
       ),
     },
-    // Past the last page there is no row to carry the total; its parameters are the page's but the offset.
+    // Past the last page no item carries the total; its parameters are the page's but the offset.
     total: {
       name: `${shape}:total`,
       text: `select ${total} total, $1::text, $2::int, $3::boolean`,

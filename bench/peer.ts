@@ -194,8 +194,10 @@ function preparePeer(): string {
   ])
   const seeded = (() => {
     try {
+      // A new database has no posts table yet: psql's error is that answer, not a message for the reader.
       return execFileSync('psql', [PEER_PG, '-qAtc', 'select count(*) from posts'], {
         encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
       }).trim()
     } catch {
       return '0'

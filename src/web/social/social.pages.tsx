@@ -146,26 +146,29 @@ function FriendButton(p: { ctx: PageCtx; user: UserPublicT; relation: Relation }
       </button>
     </form>
   )
+  // A <div>, not a <p>: a form cannot sit inside a paragraph (the parser would close it before the button).
   switch (r.kind) {
     case 'self':
       return <a href="/settings">Edit your profile</a>
     case 'friends':
       return (
-        <p>
+        <div>
           Friends · <a href={`/messages/${encodeURIComponent(p.user.username)}`}>Send a message</a>{' '}
           {action('/friends/remove', 'Unfriend', true)}
-        </p>
+        </div>
       )
     case 'incoming':
       return (
-        <p>
+        <div>
           Wants to be your friend. {action(`/friend-requests/${r.requestId}/accept`, 'Accept')}{' '}
           {action(`/friend-requests/${r.requestId}/decline`, 'Decline', true)}
-        </p>
+        </div>
       )
     case 'outgoing':
       return (
-        <p>Friend request sent. {action(`/friend-requests/${r.requestId}/cancel`, 'Cancel request', true)}</p>
+        <div>
+          Friend request sent. {action(`/friend-requests/${r.requestId}/cancel`, 'Cancel request', true)}
+        </div>
       )
     default:
       return action('/friends/request', 'Add friend')

@@ -26,13 +26,24 @@ export function toPage<T>(data: T[], total: number, p: PageParams): Page<T> {
   return { data, page: p.page, per_page: p.perPage, total, total_pages: Math.ceil(total / p.perPage) }
 }
 
-/** Sends a page with its `Link` header (first, prev, next, last) built from the request's own URL. */
+/**
+ * Sends a page with its `Link` header (first, prev, next, last) built from the request's own URL: its other
+ * parameters as they came, `page` and `per_page` set (in their place if the request had them, else appended).
+ * The query is serialised once and each link swaps its page in: setting the `URL`'s parameters for each link
+ * re-serialised the whole URL every time (~2% of a list's server CPU in a `--cpu-prof` of the events page).
+ */
 export function sendPage<T>(req: FastifyRequest, reply: FastifyReply, page: Page<T>): Page<T> {
-  const url = new URL(req.url, 'http://placeholder')
+  // The path as `URL` writes it (percent-encoded: a header holds ASCII only).
+  const { pathname, search } = new URL(req.url, 'http://placeholder')
+  const params = new URLSearchParams(search)
+  params.set('page', '1')
+  params.set('per_page', String(page.per_page))
+  // `set` leaves one pair of each, encoded as `page=…`: their places in the serialised query.
+  const pairs = params.toString().split('&')
+  const at = pairs.indexOf('page=1')
   const link = (rel: string, n: number) => {
-    url.searchParams.set('page', String(n))
-    url.searchParams.set('per_page', String(page.per_page))
-    return `<${url.pathname}${url.search}>; rel="${rel}"`
+    pairs[at] = `page=${n}`
+    return `<${pathname}?${pairs.join('&')}>; rel="${rel}"`
   }
   const last = Math.max(page.total_pages, 1)
   const links = [link('first', 1)]

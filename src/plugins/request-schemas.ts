@@ -1,7 +1,7 @@
 // The value rules every request schema shares, applied once where routes are registered instead of in each
 // module: strings without a format of their own are `text` (no NUL, no stray control character, no lone
 // surrogate), arrays have a bound, and integers in a path or query string are written in decimal.
-import type { FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { AppError } from '../lib/errors.js'
 
 /** Items a request array may hold when its schema sets no bound of its own. */
@@ -54,19 +54,24 @@ const DECIMAL = /^-?\d{1,20}$/
  * ids and numbers in a path or query string must be plain decimal digits instead, checked on the raw text.
  */
 function decimalCheck(part: 'params' | 'query', fields: string[]) {
-  return async (req: FastifyRequest) => {
+  // A callback hook, not an async one: no promise and no microtask per request on every route that takes an id.
+  return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     const values = req[part] as Record<string, unknown> | undefined
-    if (!values) return
-    for (const name of fields) {
-      for (const value of [values[name]].flat()) {
-        if (typeof value === 'string' && !DECIMAL.test(value)) {
+    for (const name of values ? fields : []) {
+      const value = values?.[name]
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (typeof item === 'string' && !DECIMAL.test(item)) {
           const path = `${part === 'params' ? 'params' : 'querystring'}.${name}`
-          throw new AppError('VALIDATION_FAILED', `${path} must be a decimal integer`, {
-            errors: [{ path, message: 'must be a decimal integer' }],
-          })
+          done(
+            new AppError('VALIDATION_FAILED', `${path} must be a decimal integer`, {
+              errors: [{ path, message: 'must be a decimal integer' }],
+            }),
+          )
+          return
         }
       }
     }
+    done()
   }
 }
 

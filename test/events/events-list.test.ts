@@ -101,6 +101,22 @@ describe('GET /events', () => {
     expect(res.headers.link).toContain('</api/v1/events?page=4&per_page=1&sort=title>; rel="last"')
   })
 
+  it('when the query has other parameters, then each link keeps them in their places, encoded, with its own page', async () => {
+    const res = await list('?per_page=1&venue=e%20&sort=title&page=1')
+    expect(res.json()).toMatchObject({ page: 1, per_page: 1, total: 2, total_pages: 2 })
+    expect(res.headers.link).toBe(
+      [
+        '</api/v1/events?per_page=1&venue=e+&sort=title&page=1>; rel="first"',
+        '</api/v1/events?per_page=1&venue=e+&sort=title&page=2>; rel="next"',
+        '</api/v1/events?per_page=1&venue=e+&sort=title&page=2>; rel="last"',
+      ].join(', '),
+    )
+    const appended = await list('?sort=title&per_page=3')
+    expect(appended.headers.link).toBe(
+      '</api/v1/events?sort=title&per_page=3&page=1>; rel="first", </api/v1/events?sort=title&per_page=3&page=2>; rel="next", </api/v1/events?sort=title&per_page=3&page=2>; rel="last"',
+    )
+  })
+
   it('when the page is past the end, then data is empty and the total is still right', async () => {
     const body = (await list('?page=9')).json()
     expect(body).toMatchObject({ data: [], page: 9, total: 4, total_pages: 1 })

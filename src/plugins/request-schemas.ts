@@ -57,8 +57,12 @@ function decimalCheck(part: 'params' | 'query', fields: string[]) {
   // A callback hook, not an async one: no promise and no microtask per request on every route that takes an id.
   return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     const values = req[part] as Record<string, unknown> | undefined
-    for (const name of values ? fields : []) {
-      const value = values?.[name]
+    if (!values) {
+      done()
+      return
+    }
+    for (const name of fields) {
+      const value = values[name]
       for (const item of Array.isArray(value) ? value : [value]) {
         if (typeof item === 'string' && !DECIMAL.test(item)) {
           const path = `${part === 'params' ? 'params' : 'querystring'}.${name}`

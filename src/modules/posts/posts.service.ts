@@ -6,7 +6,8 @@ import { pgErrorCode } from '../../db/errors.js'
 import { events, postLikes, posts } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { decodeCursor, encodeCursor, type Page, type PageParams, parseSort } from '../../lib/pagination.js'
-import { type PostListQuery, type PostSortField, postsPageJson } from './posts.list.js'
+import { actorOfClaims } from '../../plugins/auth.js'
+import { type PostListQuery, type PostSortField, postsPageJson, type Reader } from './posts.list.js'
 import { selectPosts, toPost, viewerOf, viewerPlaceholders, viewerValues } from './posts.queries.js'
 import type { PostT } from './posts.schemas.js'
 
@@ -92,11 +93,16 @@ export async function deletePost(ctx: Ctx, actor: Actor, id: number): Promise<vo
 }
 
 /** GET /posts as the JSON text the API sends (PostgreSQL writes each post), with the page's numbers. */
-export async function listPostsJson(ctx: Ctx, actor: Actor, query: PostListQuery, page: PageParams) {
-  // Listing by an event the reader may not see would tell which posts are about it: 404 as for the event.
-  if (query.event_id !== undefined) await assertEventVisible(ctx.db, actor, query.event_id)
+export async function listPostsJson(ctx: Ctx, reader: Reader, query: PostListQuery, page: PageParams) {
   const { field, desc: descending } = parseSort<PostSortField>(query.sort, '-created_at')
-  return postsPageJson(ctx, actor, query, field, descending, page)
+  // Listing by an event the reader may not see would tell which posts are about it: 404 as for the event.
+  // That needs the reader's role first, so the token is checked on its own.
+  if (query.event_id !== undefined) {
+    const actor = 'actor' in reader ? reader.actor : await actorOfClaims(ctx.db, reader.claims)
+    await assertEventVisible(ctx.db, actor, query.event_id)
+    return postsPageJson(ctx, { actor }, query, field, descending, page)
+  }
+  return postsPageJson(ctx, reader, query, field, descending, page)
 }
 
 /** A page of posts as objects, for the pages: the same statement as `listPostsJson`. */
@@ -106,7 +112,7 @@ export async function listPosts(
   query: PostListQuery,
   page: PageParams,
 ): Promise<Page<PostT>> {
-  const { body } = await listPostsJson(ctx, actor, query, page)
+  const { body } = await listPostsJson(ctx, { actor }, query, page)
   return JSON.parse(body) as Page<PostT>
 }
 

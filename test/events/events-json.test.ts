@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../../src/context.js'
-import { events, users } from '../../src/db/schema/index.js'
+import { events, sections, users } from '../../src/db/schema/index.js'
 import { loadEvent } from '../../src/modules/events/events.queries.js'
 import { GENERAL_AND_VIP, insertTicket, makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
@@ -29,10 +29,18 @@ describe('the JSON PostgreSQL writes for an event', () => {
       description: 'Multi\nline',
       ends_at: '2031-05-06T07:08:09.123Z',
       max_tickets_per_user: 6,
-      sections: [...GENERAL_AND_VIP, { name: 'Empty', kind: 'general', price_cents: 100, capacity: 3 }],
+      sections: [
+        ...GENERAL_AND_VIP,
+        { name: 'Empty', kind: 'general', price_cents: 100, capacity: 3 },
+        { name: 'Sold, none held', kind: 'general', price_cents: 200, capacity: 4 },
+      ],
     })
     await app.ctx.db.update(events).set({ description: 'Multi\nline\u0001' }).where(eq(events.id, event.id))
-    const [general, vip] = event.sections
+    const [general, vip, , soldOnly] = event.sections
+    // Sold twice and holding nothing: its stored JSON (migration 0024), rewritten by each counter's UPDATE.
+    for (let i = 0; i < 2; i++) {
+      await insertTicket(app, { eventId: event.id, sectionId: soldOnly.id, holderId: organizer.id })
+    }
     await insertTicket(app, { eventId: event.id, sectionId: general.id, holderId: organizer.id })
     await insertTicket(app, {
       eventId: event.id,
@@ -52,6 +60,7 @@ describe('the JSON PostgreSQL writes for an event', () => {
     const expected = await loadEvent(app.ctx, app.ctx.db, null, event.id)
     expect(expected.sections[0]).toMatchObject({ held: 1, sold: 1 })
     expect(expected.sections[1]).toMatchObject({ held: 0, rows: 2, seats_per_row: 3 })
+    expect(expected.sections[3]).toMatchObject({ sold: 2, held: 0, available: 2 })
     expect(expected.organizer?.avatar_url).toMatch(/\/media\/avatars\/a1b2\.webp$/)
 
     const one = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })
@@ -64,6 +73,33 @@ describe('the JSON PostgreSQL writes for an event', () => {
       url: `/api/v1/events?q=${encodeURIComponent('✓ "quotes"')}`,
     })
     expect(list.json()).toStrictEqual({ data: [expected], page: 1, per_page: 20, total: 1, total_pages: 1 })
+  })
+
+  it('when positions are out of id order or tied, then its sections come by position, then id, as in the object path', async () => {
+    const names = ['First', 'Second', 'Third', 'Fourth']
+    const event = await makeEvent(app, organizer, {
+      title: 'Reordered sections',
+      sections: names.map((name, i) => ({ name, kind: 'general', price_cents: 100 + i, capacity: 5 })),
+    })
+    const [first, , third, fourth] = event.sections
+    expect(first.id < third.id && third.id < fourth.id).toBe(true)
+    // Fourth moves to the front; Third ties with First, whose id is lower.
+    await app.ctx.db.update(sections).set({ position: -1 }).where(eq(sections.id, fourth.id))
+    const [firstRow] = await app.ctx.db.select().from(sections).where(eq(sections.id, first.id))
+    await app.ctx.db.update(sections).set({ position: firstRow!.position }).where(eq(sections.id, third.id))
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: third.id,
+      holderId: organizer.id,
+      status: 'held',
+    })
+
+    const expected = await loadEvent(app.ctx, app.ctx.db, null, event.id)
+    expect(expected.sections.map((x) => x.name)).toEqual(['Fourth', 'First', 'Third', 'Second'])
+    const one = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })
+    expect(one.json()).toStrictEqual(expected)
+    const list = await app.inject({ method: 'GET', url: '/api/v1/events?q=Reordered%20sections' })
+    expect(list.json().data).toStrictEqual([expected])
   })
 
   it('when the event is a draft and its organizer has no avatar, then its organizer gets the same Event and anyone else 404', async () => {

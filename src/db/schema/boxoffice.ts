@@ -46,7 +46,7 @@ export const sections = pgTable(
     ...timestamps,
   },
   (t) => [
-    index('sections_event_idx').on(t.eventId, t.position),
+    index('sections_event_idx').on(t.eventId, t.position, t.id),
     check('sections_kind_check', sql`${t.kind} in ('general', 'seated')`),
     check('sections_price_check', sql`${t.priceCents} >= 0`),
     check(

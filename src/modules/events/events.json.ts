@@ -29,8 +29,9 @@ const SECTION_JSON = `case when s.held > 0 then s.json_head || ',"sold":' || s.s
  * An event `e`'s organizer `u` and its sections `x` (a JSON array's text), in display order, with their totals.
  * The sections come in display order from their index (event_id, position, id), and the aggregate takes them as
  * the subquery gives them: with `string_agg(… order by …)` PostgreSQL 15 sorted each event's sections again (~1
- * µs an event). PostgreSQL documents that an aggregate over a sorted subquery keeps its order when the level that
- * aggregates does nothing else, as here (test/events/events-json.test.ts reorders sections to check it).
+ * µs an event). PostgreSQL's documentation (Aggregate Expressions) gives a sorted subquery as a way to feed an
+ * aggregate in order and warns only of a join or other processing at the level that aggregates; this level has
+ * none (test/events/events-json.test.ts moves and ties sections' positions to check the order).
  */
 const JOINS = `left join users u on u.id = e.organizer_id
   left join lateral (
@@ -107,7 +108,6 @@ export function pageStatement(
             order by ${sortKey} ${dir}, e.id ${dir} limit ${limit} offset ${offset}) e
       ${JOINS}
       order by e.k ${dir}, e.id ${dir}`,
-      dir,
     ),
   }
 }

@@ -120,7 +120,6 @@ function statementsFor(
             order by ${key} ${dir}, id ${dir} limit ${page.perPage} offset ${offset}) pg
       join posts p on p.id = pg.id ${joins(admin)}
       order by pg.k ${dir}, pg.id ${dir}`,
-      dir,
     )
   return {
     values,

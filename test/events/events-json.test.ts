@@ -37,7 +37,7 @@ describe('the JSON PostgreSQL writes for an event', () => {
     })
     await app.ctx.db.update(events).set({ description: 'Multi\nline\u0001' }).where(eq(events.id, event.id))
     const [general, vip, , soldOnly] = event.sections
-    // Sold twice and holding nothing: its stored JSON (migration 0024), rewritten by each counter's UPDATE.
+    // Sold twice and holding nothing.
     for (let i = 0; i < 2; i++) {
       await insertTicket(app, { eventId: event.id, sectionId: soldOnly.id, holderId: organizer.id })
     }

@@ -19,11 +19,11 @@ export const heldNowSql = (s: string) =>
 
 // Each row keeps the parts of its JSON that change only when it is edited (`json_head`, `json_tail`, and an
 // event's `json_mid`), written by triggers (migration 0022); what changes with each sale is computed here.
-// A section: id … capacity, then sold, held and available, then a seated grid's rows and seats_per_row. A
-// section that holds no ticket is its stored `json` (migration 0024, its counters included); one that holds
-// some is built from its parts with the holds of the moment.
-const SECTION_JSON = `case when s.held > 0 then s.json_head || ',"sold":' || s.sold || ',"held":' || h.held
-  || ',"available":' || (s.capacity - s.sold - h.held) || s.json_tail else s.json end`
+// A section: id … capacity, then sold, held and available, then a seated grid's rows and seats_per_row.
+// (Storing the whole text with its counters, as a generated column, saved ~20 µs a page but made each sale's
+// UPDATE of the section write it too: ~5% fewer reservations a second in the bench. Not kept: bench/README.md.)
+const SECTION_JSON = `s.json_head || ',"sold":' || s.sold || ',"held":' || h.held
+  || ',"available":' || (s.capacity - s.sold - h.held) || s.json_tail`
 
 /**
  * An event `e`'s organizer `u` and its sections `x` (a JSON array's text), in display order, with their totals.

@@ -32,6 +32,7 @@ import { webhookRoutes } from './modules/webhooks/webhooks.routes.js'
 import authPlugin from './plugins/auth.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
+import drainPlugin from './plugins/drain.js'
 import errorsPlugin, { sendProblem } from './plugins/errors.js'
 import httpHeadersPlugin from './plugins/http-headers.js'
 import idempotencyPlugin from './plugins/idempotency.js'
@@ -94,6 +95,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
       ),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // The requests in flight, counted for the shutdown (awaited by the last onClose hook, below).
+  await app.register(drainPlugin, { config })
   // Security headers (helmet's, computed once) and the request id on every response.
   await app.register(httpHeadersPlugin)
 
@@ -149,6 +152,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
 
   // The web pages at the site root: another adapter over the same services (src/web/).
   await app.register(webPlugin)
+  // onClose hooks run last-registered first, right after the server stops listening: this one waits for the
+  // handlers still running before the plugins above close the database, Redis and the job queue.
+  app.addHook('onClose', () => app.drain.idle())
 
   return app
 }

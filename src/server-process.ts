@@ -1,4 +1,4 @@
-// One server process: build the app, listen, and shut down gracefully (the requests in flight finish).
+// One server process: build the app, listen, and shut down gracefully (the requests in flight finish: plugins/drain.ts).
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { type Config, ownOrigin } from './config.js'
@@ -12,36 +12,12 @@ export interface RunningServer {
 export async function runServer(config: Config): Promise<RunningServer> {
   const started = Date.now()
   const app = await buildApp(config)
-  // While draining, every answer closes its connection (`Connection: close`): a keep-alive connection that was
-  // busy when the shutdown began would otherwise stay open, idle, until its keep-alive timeout, and hold the
-  // server's close (connections idle at that moment are closed at once).
-  let draining = false
-  let inFlight = 0
-  app.server.prependListener('request', (_req, res) => {
-    inFlight++
-    res.once('close', () => {
-      inFlight--
-    })
-    if (draining) res.shouldKeepAlive = false
-  })
-  // Once nothing is in flight, the connections left (a client's keep-alive socket half-closed, which Node may
-  // keep counting) are closed: there is nothing on them to lose, and the close must not wait for them.
-  const closeWhenIdle = () => {
-    const timer = setInterval(() => {
-      if (inFlight > 0) return
-      clearInterval(timer)
-      app.server.closeAllConnections()
-    }, 100)
-    timer.unref()
-  }
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database.
   const grace = closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT * 1000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
     // Control of the SIGTERM test: exit at once, dropping whatever is in flight.
     if (guardDisabled(config, 'graceful-shutdown')) process.exit(0)
-    draining = true
-    closeWhenIdle()
     await app.close()
   })
   await app.listen({ port: config.PORT, host: config.HOST })

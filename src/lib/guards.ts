@@ -48,6 +48,9 @@ export const GUARD_NAMES = [
   'fork-backoff',
   // A server's graceful shutdown: finish the requests in flight before exiting (server-process.ts).
   'graceful-shutdown',
+  // The shutdown waits for each request's handler to answer, not only for its response to close: a client that
+  // hangs up does not cut its handler's work short (plugins/drain.ts).
+  'drain-handlers',
 ] as const
 
 export type GuardName = (typeof GUARD_NAMES)[number]

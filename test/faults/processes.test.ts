@@ -1,8 +1,9 @@
 // The server as a process, on PostgreSQL (several processes need it): SIGTERM under load finishes every request
-// in flight and exits 0; a server process killed is forked again; one that crashes as it starts is re-forked
+// in flight and exits 0, even the work of a client that hung up; a server process killed is forked again; one that crashes as it starts is re-forked
 // ever more slowly. Each with its control (UNSAFE_DISABLE_GUARDS), which shows the test can fail.
 
 import { readFileSync } from 'node:fs'
+import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { restartDelay, serverExecArgv } from '../../src/cluster.js'
 import { emptyPostgresDatabase, usingPostgres } from '../helpers.js'
@@ -74,6 +75,57 @@ async function terminateUnderLoad(env: Record<string, string>) {
   }
 }
 
+// Hashed one at a time (PASSWORD_HASH_CONCURRENCY=1), tens of ms each: most are still queued at the signal.
+const HANG_UPS = 24
+let hangUps = 0
+
+/**
+ * Sends registrations (each hashes a password, then inserts the user), hangs up on all of them once the server has
+ * received them, and sends SIGTERM at once: the handlers are still hashing when the shutdown starts, with no
+ * response left open. Returns how many registrations the server received and how many users it created.
+ */
+async function hangUpThenTerminate(env: Record<string, string>) {
+  const database = await emptyPostgresDatabase()
+  const f = fleet({ DATABASE_URL: database, WEB_CONCURRENCY: '1', PASSWORD_HASH_CONCURRENCY: '1', ...env })
+  const base = await ready(f)
+  const prefix = `hangup${process.pid}_${++hangUps}_`
+  const registrations = (output: string) =>
+    logRecords(output, 'incoming request').filter(
+      (r) => (r.req as { url?: string }).url === '/api/v1/auth/register',
+    )
+  const clients = Array.from({ length: HANG_UPS }, (_, i) => {
+    const hangUp = new AbortController()
+    const sent = fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      signal: hangUp.signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: `${prefix}${i}`,
+        email: `${prefix}${i}@example.com`,
+        password: 'Stagedoor-test-Pass-1',
+      }),
+    })
+    return { hangUp, sent: sent.catch(() => undefined) }
+  })
+  const deadline = Date.now() + 30_000
+  while (registrations(f.output()).length < HANG_UPS && Date.now() < deadline) await sleep(5)
+  for (const { hangUp } of clients) hangUp.abort()
+  await Promise.all(clients.map((c) => c.sent))
+  f.child.kill('SIGTERM')
+  const code = await f.exited
+  const db = new pg.Client({ connectionString: database })
+  await db.connect()
+  const { rows } = await db
+    .query<{ n: number }>('select count(*)::int as n from users where username like $1', [`${prefix}%`])
+    .finally(() => db.end())
+  return {
+    code,
+    received: registrations(f.output()).length,
+    created: rows[0]!.n,
+    failures: logRecords(f.output(), 'request failed'),
+  }
+}
+
 describe.skipIf(!usingPostgres())('a fleet of server processes (WEB_CONCURRENCY=2)', () => {
   it('SIGTERM under load: every request sent before it is answered (no 5xx), then the fleet exits 0', async () => {
     const { code, before, inFlight, failed, output } = await terminateUnderLoad({})
@@ -97,6 +149,21 @@ describe.skipIf(!usingPostgres())('a fleet of server processes (WEB_CONCURRENCY=
     const { inFlight, failed } = await terminateUnderLoad({ UNSAFE_DISABLE_GUARDS: 'graceful-shutdown' })
     expect(inFlight.length).toBeGreaterThan(0)
     expect(failed.length).toBeGreaterThan(0)
+  }, 120_000)
+
+  it('SIGTERM after clients hung up: each handler still running finishes its work before the database closes', async () => {
+    const { code, received, created, failures } = await hangUpThenTerminate({})
+    expect(received).toBe(HANG_UPS)
+    expect(failures).toEqual([])
+    expect(created).toBe(received)
+    expect(code).toBe(0)
+  }, 120_000)
+
+  it('control: a shutdown that waits only for the responses cuts those handlers short', async () => {
+    const { received, created } = await hangUpThenTerminate({ UNSAFE_DISABLE_GUARDS: 'drain-handlers' })
+    expect(received).toBe(HANG_UPS)
+    // The database closes (or the process exits) while the handlers still hash: their inserts never happen.
+    expect(created).toBeLessThan(received)
   }, 120_000)
 
   it('a server process killed with SIGKILL is forked again at once, and the fleet keeps serving', async () => {

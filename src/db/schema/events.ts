@@ -41,6 +41,10 @@ export const events = pgTable(
     index('events_status_title_idx').on(t.status, t.titleLower, t.id),
     index('events_status_min_price_idx').on(t.status, t.minPriceCents, t.id),
     index('events_venue_trgm_idx').using('gin', sql`${t.venueLower} gin_trgm_ops`),
+    // A search shorter than a trigram has no trigram to narrow by: a text of two characters is looked up among
+    // each title's and venue's pairs of characters (`text_bigrams`, migration 0025), one character is scanned.
+    index('events_title_bigram_idx').using('gin', sql`text_bigrams(${t.titleLower})`),
+    index('events_venue_bigram_idx').using('gin', sql`text_bigrams(${t.venueLower})`),
     check('events_status_check', sql`${t.status} in ('draft', 'published', 'cancelled')`),
     check('events_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
   ],

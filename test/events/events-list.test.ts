@@ -138,7 +138,8 @@ describe('GET /events', () => {
     expect(res.json().code).toBe('VALIDATION_FAILED')
   })
 
-  // Texts shorter than a trigram (one or two characters) take a statement of their own (strpos, no index).
+  // Texts shorter than a trigram take statements of their own: one character a strpos scan, two the index of
+  // pairs of characters (every pair: events-search-pairs.test.ts).
   it('when q is part of a title in any case, then it matches; LIKE wildcards are literal', async () => {
     expect(await titles('?q=JAZ')).toEqual(['jazz'])
     expect(await titles('?q=a')).toEqual(['rock', 'opera', 'jazz'])

@@ -367,6 +367,7 @@ async function benchStagedoor(client: pg.Client) {
           fixtures.tokens,
           fixtures.contention.eventId,
           fixtures.contention.sectionId,
+          cpu,
         )
         uncached.race = { seconds: race.seconds, note: race.exact ? 'exactly 100' : `WRONG: ${race.line}` }
         console.log(`stagedoor race: ${race.line}`)

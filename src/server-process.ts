@@ -1,4 +1,5 @@
-// One server process: build the app, listen, and shut down gracefully (the requests in flight finish: plugins/drain.ts).
+// One server process: build the app, listen, and shut down gracefully (the requests in flight finish,
+// plugins/drain.ts).
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { type Config, ownOrigin } from './config.js'

@@ -1,6 +1,7 @@
 // The server as a process, on PostgreSQL (several processes need it): SIGTERM under load finishes every request
-// in flight and exits 0, even the work of a client that hung up; a server process killed is forked again; one that crashes as it starts is re-forked
-// ever more slowly. Each with its control (UNSAFE_DISABLE_GUARDS), which shows the test can fail.
+// in flight and exits 0, even the work of a client that hung up; a server process killed is forked again; one
+// that crashes as it starts is re-forked ever more slowly. Each with its control (UNSAFE_DISABLE_GUARDS), which
+// shows the test can fail.
 
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
@@ -151,7 +152,7 @@ describe.skipIf(!usingPostgres())('a fleet of server processes (WEB_CONCURRENCY=
     expect(failed.length).toBeGreaterThan(0)
   }, 120_000)
 
-  it('SIGTERM after clients hung up: each handler still running finishes its work before the database closes', async () => {
+  it('SIGTERM after clients hung up: each handler still running finishes before the database closes', async () => {
     const { code, received, created, failures } = await hangUpThenTerminate({})
     expect(received).toBe(HANG_UPS)
     expect(failures).toEqual([])

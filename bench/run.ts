@@ -62,7 +62,7 @@ let serverPids: () => number[] = () => []
 const benchDatabase = new URL(url).pathname.slice(1)
 
 function cpuSample() {
-  return { server: cpuTicks(serverPids()), pg: cpuTicks(pgProcesses([benchDatabase])) }
+  return { app: cpuTicks(serverPids()), pg: cpuTicks(pgProcesses([benchDatabase])) }
 }
 
 function measure(name: string, target: string, extra: string[], path: string): Row {
@@ -80,7 +80,7 @@ function measure(name: string, target: string, extra: string[], path: string): R
     `${base}${path}`,
   ])
   const after = cpuSample()
-  const cpu = `${perRequest(after.server - before.server, r.requests)} / ${perRequest(after.pg - before.pg, r.requests)}`
+  const cpu = `${perRequest(after.app - before.app, r.requests)} / ${perRequest(after.pg - before.pg, r.requests)}`
   console.log(
     `${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50}, p99 ${r.p99}, non-2xx ${r.non2xx}, CPU µs/req server/pg ${cpu}`,
   )
@@ -101,11 +101,15 @@ async function contention(
   eventId: number,
   sectionId: number,
 ): Promise<Row> {
-  const before = cpuSample()
-  const { seconds, exact, line, requests } = await stagedoorRace(port, client, tokens, eventId, sectionId)
-  const after = cpuSample()
-  const cpu = `${perRequest(after.server - before.server, requests)} / ${perRequest(after.pg - before.pg, requests)}`
-  console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}, CPU µs/req server/pg ${cpu}`)
+  const { seconds, exact, line, cpu } = await stagedoorRace(
+    port,
+    client,
+    tokens,
+    eventId,
+    sectionId,
+    cpuSample,
+  )
+  console.log(`(a) contention: ${line} ${exact ? 'EXACT' : 'WRONG'}`)
   return {
     scenario: '(a) 500 buyers race for 100',
     result: `${seconds.toFixed(3)} s`,

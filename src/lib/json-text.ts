@@ -23,8 +23,9 @@ export function asJsonText(reply: FastifyReply, body: string): string {
 
 /**
  * A list's statement as one row: `data`, the page's items (the JSON texts of `inner`'s `json`, in the order
- * `inner` sorts them) joined by commas, null on an empty page; and `total` (each row of `inner` carries it). PostgreSQL joins the texts, so the server reads one string, not a row per item, and does not
- * copy them into a join of its own (bench/README.md, "Where the time goes").
+ * `inner` sorts them) joined by commas, null on an empty page; and `total` (each row of `inner` carries it).
+ * PostgreSQL joins the texts, so the server reads one string, not a row per item, and does not copy them into a
+ * join of its own (bench/README.md, "Where the time goes").
  * `inner` must end with ORDER BY its sort key `k` and `id`: without it the generic plan of the catalogue's search
  * joined the page's ids to events by hashing a scan of every event (0.39 -> 0.48 ms a search), and the texts are
  * joined in the order it gives them. PostgreSQL's documentation (Aggregate Expressions) gives a sorted subquery

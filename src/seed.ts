@@ -116,7 +116,7 @@ export async function seed(ctx: Ctx): Promise<void> {
   // Tickets bought and paid by `who`, in one reservation per eight.
   const buy = async (who: Person, eventId: number, sectionId: number, quantity: number) => {
     for (let left = quantity; left > 0; left -= 8) {
-      const made = await reserve(ctx, as(who), eventId, {
+      const made = await reserve(ctx, { actor: as(who) }, eventId, {
         section_id: sectionId,
         quantity: Math.min(8, left),
       })
@@ -166,7 +166,7 @@ export async function seed(ctx: Ctx): Promise<void> {
 
   // Bob books two adjacent A seats for himself and Carol; each pays their own invoice. Bob pays now.
   const sectionA = orchestra.sections.find((s) => s.name === 'A')!
-  const booking = await reserve(ctx, as('bob'), orchestra.id, {
+  const booking = await reserve(ctx, { actor: as('bob') }, orchestra.id, {
     section_id: sectionA.id,
     quantity: 2,
     together: true,

@@ -21,8 +21,9 @@ declare module 'fastify' {
     authenticateOptional: Guard
     /**
      * Verifies the access token (signature, expiry) and sets `req.claims`, without reading the database: for a
-     * read whose one statement checks the token itself (`validTokenRoleSql`, then `actorWithRole`), so that it
-     * takes one round trip, not two. The route must run that check before it answers.
+     * route whose statement checks the token itself (`validTokenRoleSql`, then `actorWithRole`), so that it
+     * takes one round trip, not two. The route must run that check (or `actorOfClaims`) before it answers or
+     * writes.
      */
     authenticateInStatement: Guard
   }
@@ -120,9 +121,12 @@ export async function actorOfClaims(db: Db, claims: AccessClaims): Promise<Actor
   return actorWithRole(claims, row?.role)
 }
 
+/** The answer to a token that `validTokenRoleSql` found no longer holding. */
+export const tokenRevoked = () => new AppError('TOKEN_REVOKED', 'The access token has been revoked')
+
 /** The actor of claims that `validTokenRoleSql` checked: `role` is its answer, undefined when it had no row. */
 export function actorWithRole(claims: AccessClaims, role: Actor['role'] | null | undefined): Actor {
-  if (!role) throw new AppError('TOKEN_REVOKED', 'The access token has been revoked')
+  if (!role) throw tokenRevoked()
   return {
     id: Number(claims.sub),
     role,
@@ -132,6 +136,12 @@ export function actorWithRole(claims: AccessClaims, role: Actor['role'] | null |
     exp: claims.exp,
   }
 }
+
+/**
+ * Who calls a service that can check the token itself: an actor the guards checked, or the verified claims of
+ * an access token (`authenticateInStatement`) that the service's own statement checks (`validTokenRoleSql`).
+ */
+export type Caller = { actor: Actor } | { claims: AccessClaims }
 
 /** The claims of a route guarded by `authenticateInStatement`. */
 export function claimsOf(req: FastifyRequest): AccessClaims {

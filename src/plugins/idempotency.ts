@@ -15,7 +15,7 @@ import {
   type StoredResponse,
   storeKeyUnguarded,
 } from '../lib/idempotency.js'
-import { actorOf } from './auth.js'
+import { actorOf, actorOfClaims } from './auth.js'
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key'
 export const MAX_KEY_LENGTH = 255
@@ -72,6 +72,9 @@ export default fp(
           errors: [{ path: `headers.${IDEMPOTENCY_HEADER}`, message }],
         })
       }
+      // A key is its caller's: a route that checks the token in its own statement (authenticateInStatement) has
+      // it checked here first.
+      if (!req.actor && req.claims) req.actor = await actorOfClaims(db, req.claims)
       const userId = actorOf(req).id
       const hash = requestHash({
         method: req.method,

@@ -4,6 +4,7 @@
 import type { Statement } from '../../db/client.js'
 import { jobInsertSql, MAIL_QUEUE } from '../../jobs/boss.js'
 import { isoSql } from '../../lib/json-text.js'
+import { validTokenRoleSql } from '../../plugins/auth.js'
 import { INVOICE_LAPSED_SQL } from './box-office.holds.js'
 
 /**
@@ -16,8 +17,9 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
 
 /**
  * Writes any number of reservations (a batch) in one statement. $1: the reservations, a JSON array of
- * `{i, event_id, section_id, booker_id, split, vkind, vvalue}` (i from 1, in arrival order; vkind and vvalue
- * a voucher's kind and value, or null); $2: their tickets, a JSON array of `{i, holder, seat}` (booker first
+ * `{i, event_id, section_id, booker_id, split, vkind, vvalue, sid, jti}` (i from 1, in arrival order; vkind and
+ * vvalue a voucher's kind and value, or null; sid and jti the session and token ids of the booker's access token
+ * when this statement is the one that checks it, else null); $2: their tickets, a JSON array of `{i, holder, seat}` (booker first
  * within each reservation; seat null in a general section); $3 the hold's lifetime in seconds, $4 the invoice
  * number prefix, $5…$8 the e-mails' retry policy, $9 whether only the common case is written (a general
  * section of an event without a per-user limit): the others are then left alone (`eligible` false), for the
@@ -28,6 +30,8 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  * one generic plan for the statement, instead of planning it again on every call (with arrays, a batch of one
  * looked cheaper planned afresh, and planning costs more than running it).
  *
+ * - `authorized` holds the reservations whose booker's token holds (`validTokenRoleSql`), or that carry no
+ *   token (their caller checked it); only those are counted against the cap or granted.
  * - `ev` locks the events FOR SHARE until commit, and only while they are on sale: a cancellation (which
  *   updates the row) waits for reservations in flight, and one that committed first leaves its event out.
  * - `capped` is the default cap on live holds, with $9: a reservation is written here only if it is its
@@ -56,7 +60,7 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  *   price less the voucher's discount (DISCOUNT), which the line records.
  * - `jobs` enqueues each payer's invoice-issued e-mail (pg-boss's own insert, fed from `inv`): a reservation
  *   exists if and only if its e-mails do.
- * - The answer has a row per reservation: `on_sale`, `eligible` (its section is in `target`), `reservation`
+ * - The answer has a row per reservation: `authorized`, `on_sale`, `eligible` (its section is in `target`), `reservation`
  *   (null when nothing was written: then `lapsed` tells whether lapsed holds the sweep has not reached yet may
  *   be what fills the section). `reservation` is already the API's Reservation (GET /reservations/{id}, snake
  *   case, timestamps as toISOString writes them), built from the rows just written: nothing maps it again.
@@ -68,15 +72,20 @@ export const WRITE_RESERVATIONS: Statement = {
   name: 'reservations_write',
   text: `
 with recursive req as (
-  select r.i, r.event_id, r.section_id, r.booker_id, r.split, r.vkind, r.vvalue
+  select r.i, r.event_id, r.section_id, r.booker_id, r.split, r.vkind, r.vvalue, r.sid, r.jti
   from json_to_recordset($1::json)
-    as r(i int, event_id int, section_id int, booker_id int, split boolean, vkind text, vvalue int)
+    as r(i int, event_id int, section_id int, booker_id int, split boolean, vkind text, vvalue int,
+         sid text, jti text)
+),
+authorized as (
+  select req.i from req
+  where req.sid is null or exists (${validTokenRoleSql('req.booker_id', 'req.sid', 'req.jti')})
 ),
 capped as (
   select c.i from (
     select req.i, req.event_id, req.booker_id,
            row_number() over (partition by req.event_id, req.booker_id order by req.i) as nth
-    from req
+    from req join authorized a on a.i = req.i
   ) c
   where not $9::boolean or $10::int = 0
      or (c.nth = 1 and box_office_live_holds(c.event_id, c.booker_id)
@@ -236,7 +245,7 @@ invoices_of as (
   ) lo on lo.invoice_id = inv.id
   group by x.i
 )
-select req.i, ev.id is not null as on_sale, t.id is not null and c.i is not null as eligible,
+select req.i, a.i is not null as authorized, ev.id is not null as on_sale, t.id is not null and c.i is not null as eligible,
   case when r.id is not null then false
        else exists (select 1 from invoices where ${INVOICE_LAPSED_SQL} and event_id = req.event_id)
   end as lapsed,
@@ -246,6 +255,7 @@ select req.i, ev.id is not null as on_sale, t.id is not null and c.i is not null
     'tickets', tickets_of.tickets, 'invoices', invoices_of.invoices
   ) end as reservation
 from req
+left join authorized a on a.i = req.i
 left join ev on ev.id = req.event_id
 left join target t on t.id = req.section_id and t.event_id = req.event_id
 left join capped c on c.i = req.i

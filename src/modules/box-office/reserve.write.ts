@@ -27,10 +27,17 @@ export interface WriteInput {
   split: boolean
   /** A voucher's discount on each ticket (checked and counted by the caller), or none. */
   discount?: { kind: 'percent' | 'amount'; value: number } | null
+  /**
+   * The booker's access token (its session and token ids), when the statement is the one that checks it in the
+   * database; none when the caller has checked it.
+   */
+  token?: { sessionId: string; jti: string } | null
 }
 
 export type WriteOutcome =
   | { kind: 'written'; reservation: ReservationT }
+  /** The booker's token (`WriteInput.token`) no longer holds: nothing was written. */
+  | { kind: 'revoked' }
   | { kind: 'not-on-sale' }
   /**
    * With `commonOnly`: not a general section of this event, the event has a per-user limit, or the booker's
@@ -60,12 +67,15 @@ export async function writeReservations(
     split: r.split,
     vkind: r.discount?.kind ?? null,
     vvalue: r.discount?.value ?? null,
+    sid: r.token?.sessionId ?? null,
+    jti: r.token?.jti ?? null,
   }))
   const tickets = inputs.flatMap((r, k) =>
     r.holders.map((holder, n) => ({ i: k + 1, holder, seat: r.seats[n]?.id ?? null })),
   )
   const rows = await runStatement<{
     i: number
+    authorized: boolean
     on_sale: boolean
     eligible: boolean
     lapsed: boolean
@@ -85,6 +95,7 @@ export async function writeReservations(
   ])
   return inputs.map((_, i): WriteOutcome => {
     const row = rows[i]
+    if (row && !row.authorized) return { kind: 'revoked' }
     if (!row?.on_sale) return { kind: 'not-on-sale' }
     if (!row.eligible) return { kind: 'not-common' }
     if (!row.reservation) return { kind: 'no-capacity', lapsedHolds: row.lapsed }

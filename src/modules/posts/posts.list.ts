@@ -7,15 +7,15 @@
 // - no filter or only `author_id`: read from post_counts (kept exact by triggers), one primary-key lookup;
 // - `event_id` (with or without `author_id`): an exact count over the (event_id, id) index;
 // - `q`: the matches counted up to SEARCH_TOTAL_CAP, so a common word does not count a million rows.
-// The reader's access token is checked in the same statement when the route passes its claims (a `Reader`
-// with `claims`): a signed-in page is then one round trip, not two (bench/README.md).
+// The reader's access token is checked in the same statement when the route passes its claims (a `Caller`
+// with `claims`: `$3` and `$4` are then its session and token ids, and the reader is an admin when the check
+// found that role): a signed-in page is then one round trip, not two (bench/README.md).
 import type { Actor, Ctx } from '../../context.js'
 import { runStatement } from '../../db/client.js'
 import { type AggregatedPageRow, aggregatedPageSql, jsonPage } from '../../lib/json-text.js'
 import type { Page, PageParams } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
-import type { AccessClaims } from '../../lib/tokens.js'
-import { actorWithRole, validTokenRoleSql } from '../../plugins/auth.js'
+import { actorWithRole, type Caller, validTokenRoleSql } from '../../plugins/auth.js'
 import { avatarUrlJsonSql, avatarUrlPrefix } from '../users/users.schemas.js'
 
 /** A text search's `total` stops counting here (documented on GET /posts). */
@@ -64,13 +64,6 @@ const joins = (admin: string) => `join users a on a.id = p.author_id
   left join events se on se.id = sp.event_id and ${visible('se', admin)}`
 
 const SORT_KEYS: Record<PostSortField, string> = { created_at: 'created_at', like_count: 'like_count' }
-
-/**
- * Who reads the page: an actor the guards checked, or the verified claims of an access token that the page's
- * own statement checks (`validTokenRoleSql`): `$3` and `$4` are then its session and token ids, and the reader is
- * an admin when the check found that role.
- */
-export type Reader = { actor: Actor } | { claims: AccessClaims }
 
 /**
  * The statement for one shape. The page's posts are picked first (one table, by index) and only those are
@@ -142,7 +135,7 @@ function statementsFor(
 /** A page of posts as the JSON text GET /posts sends, and its numbers for the envelope and the Link header. */
 export async function postsPageJson(
   ctx: Ctx,
-  reader: Reader,
+  reader: Caller,
   query: PostListQuery,
   field: PostSortField,
   descending: boolean,

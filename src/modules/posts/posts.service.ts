@@ -6,8 +6,8 @@ import { pgErrorCode } from '../../db/errors.js'
 import { events, postLikes, posts } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { decodeCursor, encodeCursor, type Page, type PageParams, parseSort } from '../../lib/pagination.js'
-import { actorOfClaims } from '../../plugins/auth.js'
-import { type PostListQuery, type PostSortField, postsPageJson, type Reader } from './posts.list.js'
+import { actorOfClaims, type Caller } from '../../plugins/auth.js'
+import { type PostListQuery, type PostSortField, postsPageJson } from './posts.list.js'
 import { selectPosts, toPost, viewerOf, viewerPlaceholders, viewerValues } from './posts.queries.js'
 import type { PostT } from './posts.schemas.js'
 
@@ -93,7 +93,7 @@ export async function deletePost(ctx: Ctx, actor: Actor, id: number): Promise<vo
 }
 
 /** GET /posts as the JSON text the API sends (PostgreSQL writes each post), with the page's numbers. */
-export async function listPostsJson(ctx: Ctx, reader: Reader, query: PostListQuery, page: PageParams) {
+export async function listPostsJson(ctx: Ctx, reader: Caller, query: PostListQuery, page: PageParams) {
   const { field, desc: descending } = parseSort<PostSortField>(query.sort, '-created_at')
   // Listing by an event the reader may not see would tell which posts are about it: 404 as for the event.
   // That needs the reader's role first, so the token is checked on its own.

@@ -76,7 +76,7 @@ export async function reservePages(app: FastifyInstance) {
         ...(values.voucher_code ? { voucher_code: values.voucher_code } : {}),
       }
       try {
-        const reservation = await reserve(ctx, user, id, input)
+        const reservation = await reserve(ctx, { actor: user }, id, input)
         flash(reply, 'success', 'Your tickets are held for you: pay to confirm them.')
         return seeOther(reply, `/reservations/${reservation.id}`)
       } catch (err) {

@@ -8,7 +8,7 @@
 // answers), BENCH_DURATION (10), BENCH_CONNECTIONS (64), BENCH_WEB_CONCURRENCY (2), BENCH_DATABASE_URL,
 // BENCH_FLOOR_PORT (3200). Run `npm run bench` first: it creates, migrates and seeds the database.
 import { spawn } from 'node:child_process'
-import { benchDatabaseUrl, cpuTicks, perRequest, pgProcesses, processTree, waitReady, wrk } from './lib.js'
+import { benchDatabaseUrl, cpuCounter, perRequest, pgProcesses, processTree, waitReady, wrk } from './lib.js'
 
 const url = benchDatabaseUrl()
 const database = new URL(url).pathname.slice(1)
@@ -24,7 +24,8 @@ async function main() {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), WEB_CONCURRENCY: processes },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  const serverPids = () => processTree(server.pid, 'node')
+  const serverCpu = cpuCounter(() => processTree(server.pid, 'node'))
+  const databaseCpu = cpuCounter(() => pgProcesses([database]))
   try {
     await waitReady(`${base}/health/ready`, server)
     console.log(
@@ -41,9 +42,9 @@ async function main() {
     for (const run of runs) {
       const target = `${base}${run.path}`
       wrk(['-t2', `-c${connections}`, '-d2s', target])
-      const before = { server: cpuTicks(serverPids()), pg: cpuTicks(pgProcesses([database])) }
+      const before = { server: serverCpu(), pg: databaseCpu() }
       const r = wrk(['-t2', `-c${connections}`, `-d${duration}s`, '--latency', target])
-      const after = { server: cpuTicks(serverPids()), pg: cpuTicks(pgProcesses([database])) }
+      const after = { server: serverCpu(), pg: databaseCpu() }
       const server = perRequest(after.server - before.server, r.requests)
       const pgCpu = run.db ? perRequest(after.pg - before.pg, r.requests) : '-'
       console.log(

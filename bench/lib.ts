@@ -18,7 +18,26 @@ export function ticks(pid: number | string, fields: number[]): number {
   }
 }
 
-export const cpuTicks = (pids: number[]) => pids.reduce((t, p) => t + ticks(p, [14, 15]), 0)
+/**
+ * The CPU ticks of a changing set of processes (`pids()` at each call), counted up from call to call: a process
+ * that exits keeps what it had used at the last call (its ticks leave /proc with it). So the difference of two
+ * calls never goes below zero when, say, a pool closes idle database connections in between.
+ */
+export function cpuCounter(pids: () => number[]): () => number {
+  const last = new Map<number, number>()
+  let exited = 0
+  return () => {
+    const now = new Map(pids().map((pid) => [pid, ticks(pid, [14, 15])] as const))
+    for (const [pid, used] of last) if (!now.has(pid)) exited += used
+    last.clear()
+    let total = exited
+    for (const [pid, used] of now) {
+      last.set(pid, used)
+      total += used
+    }
+    return total
+  }
+}
 
 /** The whole machine's busy time, every core, in ticks: /proc/stat's user, nice, system, irq and softirq. */
 export function machineBusyTicks(): number {

@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import {
   benchDatabaseUrl,
-  cpuTicks,
+  cpuCounter,
   ms,
   perRequest,
   pgProcesses,
@@ -90,10 +90,11 @@ const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec))
 
 /** Waits until `pids` use under 5% of a core over half a second: no request of the last run still queued. */
 async function idle(pids: () => number[]) {
+  const used = cpuCounter(pids)
   for (let i = 0; i < 240; i++) {
-    const before = cpuTicks(pids())
+    const before = used()
     await sleep(500)
-    if (cpuTicks(pids()) - before <= 2) return
+    if (used() - before <= 2) return
   }
 }
 
@@ -228,7 +229,9 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
     { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   const app = () => processTree(gunicorn.pid, 'python3')
-  const cpu = () => ({ app: cpuTicks(app()), pg: cpuTicks(pgProcesses(['peer_flask'])) })
+  const appCpu = cpuCounter(app)
+  const pgCpu = cpuCounter(() => pgProcesses(['peer_flask']))
+  const cpu = () => ({ app: appCpu(), pg: pgCpu() })
   const base = `http://127.0.0.1:${peerPort}`
   const out: Record<string, Figure> & { pss?: Pss } = {}
   try {
@@ -309,7 +312,9 @@ async function benchStagedoor(client: pg.Client) {
   ]
   for (const ttl of ['0', '1']) {
     const { server, pids } = await startStagedoor(ttl)
-    const cpu = () => ({ app: cpuTicks(pids()), pg: cpuTicks(pgProcesses([benchDatabase])) })
+    const appCpu = cpuCounter(pids)
+    const pgCpu = cpuCounter(() => pgProcesses([benchDatabase]))
+    const cpu = () => ({ app: appCpu(), pg: pgCpu() })
     const into = ttl === '0' ? uncached : cached
     try {
       // The minted tokens must pass the server's auth check, or every authenticated figure is of 401s.

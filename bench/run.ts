@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import {
   benchDatabaseUrl,
-  cpuTicks,
+  cpuCounter,
   perRequest,
   pgProcesses,
   processTree,
@@ -61,8 +61,11 @@ let serverPids: () => number[] = () => []
 
 const benchDatabase = new URL(url).pathname.slice(1)
 
+const appCpu = cpuCounter(() => serverPids())
+const pgCpu = cpuCounter(() => pgProcesses([benchDatabase]))
+
 function cpuSample() {
-  return { app: cpuTicks(serverPids()), pg: cpuTicks(pgProcesses([benchDatabase])) }
+  return { app: appCpu(), pg: pgCpu() }
 }
 
 function measure(name: string, target: string, extra: string[], path: string): Row {

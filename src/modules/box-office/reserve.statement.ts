@@ -19,12 +19,12 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  * Writes any number of reservations (a batch) in one statement. $1: the reservations, a JSON array of
  * `{i, event_id, section_id, booker_id, split, vkind, vvalue, sid, jti}` (i from 1, in arrival order; vkind and
  * vvalue a voucher's kind and value, or null; sid and jti the session and token ids of the booker's access token
- * when this statement is the one that checks it, else null); $2: their tickets, a JSON array of `{i, holder, seat}` (booker first
- * within each reservation; seat null in a general section); $3 the hold's lifetime in seconds, $4 the invoice
- * number prefix, $5…$8 the e-mails' retry policy, $9 whether only the common case is written (a general
- * section of an event without a per-user limit): the others are then left alone (`eligible` false), for the
- * caller's transaction path; $10 the default cap on live holds per booker and event (MAX_HELD_TICKETS_PER_EVENT,
- * 0 = none); $11 the prefix of avatar URLs (avatarUrlPrefix).
+ * when this statement is the one that checks it, else null); $2: their tickets, a JSON array of
+ * `{i, holder, seat}` (booker first within each reservation; seat null in a general section); $3 the hold's
+ * lifetime in seconds, $4 the invoice number prefix, $5…$8 the e-mails' retry policy, $9 whether only the common
+ * case is written (a general section of an event without a per-user limit): the others are then left alone
+ * (`eligible` false), for the caller's transaction path; $10 the default cap on live holds per booker and event
+ * (MAX_HELD_TICKETS_PER_EVENT, 0 = none); $11 the prefix of avatar URLs (avatarUrlPrefix).
  *
  * JSON rather than arrays, so that PostgreSQL's estimates are the same whatever the batch holds: it then keeps
  * one generic plan for the statement, instead of planning it again on every call (with arrays, a batch of one
@@ -60,10 +60,11 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  *   price less the voucher's discount (DISCOUNT), which the line records.
  * - `jobs` enqueues each payer's invoice-issued e-mail (pg-boss's own insert, fed from `inv`): a reservation
  *   exists if and only if its e-mails do.
- * - The answer has a row per reservation: `authorized`, `on_sale`, `eligible` (its section is in `target`), `reservation`
- *   (null when nothing was written: then `lapsed` tells whether lapsed holds the sweep has not reached yet may
- *   be what fills the section). `reservation` is already the API's Reservation (GET /reservations/{id}, snake
- *   case, timestamps as toISOString writes them), built from the rows just written: nothing maps it again.
+ * - The answer has a row per reservation: `authorized`, `on_sale`, `eligible` (its section is in `target`),
+ *   `reservation` (null when nothing was written: then `lapsed` tells whether lapsed holds the sweep has not
+ *   reached yet may be what fills the section). `reservation` is already the API's Reservation
+ *   (GET /reservations/{id}, snake case, timestamps as toISOString writes them), built from the rows just
+ *   written: nothing maps it again.
  *
  * Committed on its own (the common case) it holds the sections' row locks only while PostgreSQL runs it, never
  * across a round trip to this process.
@@ -245,7 +246,8 @@ invoices_of as (
   ) lo on lo.invoice_id = inv.id
   group by x.i
 )
-select req.i, a.i is not null as authorized, ev.id is not null as on_sale, t.id is not null and c.i is not null as eligible,
+select req.i, a.i is not null as authorized, ev.id is not null as on_sale,
+  t.id is not null and c.i is not null as eligible,
   case when r.id is not null then false
        else exists (select 1 from invoices where ${INVOICE_LAPSED_SQL} and event_id = req.event_id)
   end as lapsed,

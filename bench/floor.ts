@@ -8,7 +8,7 @@
 // answers), BENCH_DURATION (10), BENCH_CONNECTIONS (64), BENCH_WEB_CONCURRENCY (2), BENCH_DATABASE_URL,
 // BENCH_FLOOR_PORT (3200). Run `npm run bench` first: it creates, migrates and seeds the database.
 import { spawn } from 'node:child_process'
-import { benchDatabaseUrl, cpuCounter, perRequest, pgProcesses, processTree, waitReady, wrk } from './lib.js'
+import { appAndDatabaseCpu, benchDatabaseUrl, perRequest, processTree, waitReady, wrk } from './lib.js'
 
 const url = benchDatabaseUrl()
 const database = new URL(url).pathname.slice(1)
@@ -24,8 +24,7 @@ async function main() {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), WEB_CONCURRENCY: processes },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  const serverCpu = cpuCounter(() => processTree(server.pid, 'node'))
-  const databaseCpu = cpuCounter(() => pgProcesses([database]))
+  const cpu = appAndDatabaseCpu(() => processTree(server.pid, 'node'), [database])
   try {
     await waitReady(`${base}/health/ready`, server)
     console.log(
@@ -42,10 +41,10 @@ async function main() {
     for (const run of runs) {
       const target = `${base}${run.path}`
       wrk(['-t2', `-c${connections}`, '-d2s', target])
-      const before = { server: serverCpu(), pg: databaseCpu() }
+      const before = cpu()
       const r = wrk(['-t2', `-c${connections}`, `-d${duration}s`, '--latency', target])
-      const after = { server: serverCpu(), pg: databaseCpu() }
-      const server = perRequest(after.server - before.server, r.requests)
+      const after = cpu()
+      const server = perRequest(after.app - before.app, r.requests)
       const pgCpu = run.db ? perRequest(after.pg - before.pg, r.requests) : '-'
       console.log(
         `| ${run.label} | ${run.bytes} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${server} / ${pgCpu} |`,

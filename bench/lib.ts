@@ -39,6 +39,16 @@ export function cpuCounter(pids: () => number[]): () => number {
   }
 }
 
+/** CPU ticks so far of a server's processes (`app`) and of PostgreSQL's serving `databases` (see `cpuCounter`). */
+export function appAndDatabaseCpu(
+  app: () => number[],
+  databases: string[],
+): () => { app: number; pg: number } {
+  const appCpu = cpuCounter(app)
+  const pgCpu = cpuCounter(() => pgProcesses(databases))
+  return () => ({ app: appCpu(), pg: pgCpu() })
+}
+
 /** The whole machine's busy time, every core, in ticks: /proc/stat's user, nice, system, irq and softirq. */
 export function machineBusyTicks(): number {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)

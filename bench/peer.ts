@@ -17,11 +17,11 @@ import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import {
+  appAndDatabaseCpu,
   benchDatabaseUrl,
   cpuCounter,
   ms,
   perRequest,
-  pgProcesses,
   processTree,
   pssMiB,
   serverArgs,
@@ -229,9 +229,7 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
     { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   const app = () => processTree(gunicorn.pid, 'python3')
-  const appCpu = cpuCounter(app)
-  const pgCpu = cpuCounter(() => pgProcesses(['peer_flask']))
-  const cpu = () => ({ app: appCpu(), pg: pgCpu() })
+  const cpu = appAndDatabaseCpu(app, ['peer_flask'])
   const base = `http://127.0.0.1:${peerPort}`
   const out: Record<string, Figure> & { pss?: Pss } = {}
   try {
@@ -312,9 +310,7 @@ async function benchStagedoor(client: pg.Client) {
   ]
   for (const ttl of ['0', '1']) {
     const { server, pids } = await startStagedoor(ttl)
-    const appCpu = cpuCounter(pids)
-    const pgCpu = cpuCounter(() => pgProcesses([benchDatabase]))
-    const cpu = () => ({ app: appCpu(), pg: pgCpu() })
+    const cpu = appAndDatabaseCpu(pids, [benchDatabase])
     const into = ttl === '0' ? uncached : cached
     try {
       // The minted tokens must pass the server's auth check, or every authenticated figure is of 401s.

@@ -13,10 +13,9 @@ import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
 import {
+  appAndDatabaseCpu,
   benchDatabaseUrl,
-  cpuCounter,
   perRequest,
-  pgProcesses,
   processTree,
   serverArgs,
   stagedoorEnv,
@@ -61,12 +60,7 @@ let serverPids: () => number[] = () => []
 
 const benchDatabase = new URL(url).pathname.slice(1)
 
-const appCpu = cpuCounter(() => serverPids())
-const pgCpu = cpuCounter(() => pgProcesses([benchDatabase]))
-
-function cpuSample() {
-  return { app: appCpu(), pg: pgCpu() }
-}
+const cpuSample = appAndDatabaseCpu(() => serverPids(), [benchDatabase])
 
 function measure(name: string, target: string, extra: string[], path: string): Row {
   // A short warm-up at low concurrency (JIT, prepared plans, pool), then the measured run.

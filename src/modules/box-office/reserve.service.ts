@@ -60,20 +60,7 @@ function planOf(actorId: number, input: ReserveInput): Plan {
 type EventStatus = typeof events.$inferSelect.status
 type SectionKind = typeof sections.$inferSelect.kind
 
-/** The event and the section a reservation names, as read before any transaction. */
-interface Target {
-  event: {
-    id: number
-    status: EventStatus
-    organizerId: number
-    maxTicketsPerUser: number | null
-    started: boolean
-  } | null
-  section: { id: number; kind: SectionKind; capacity: number; seatsPerRow: number | null } | null
-  /** Whether the section is full (see `targetSql`). */
-  full: boolean | null
-}
-
+/** A row of `targetSql`: the event, the section (null columns when there is none), and whether it is full. */
 interface TargetRow {
   event_id: number | null
   status: EventStatus
@@ -113,7 +100,8 @@ const READ_TARGET_CHECKED: Statement = {
     left join lateral (${targetSql}) t on true`,
 }
 
-function targetOf(row: TargetRow | undefined): Target {
+/** The event and the section a reservation names, as read before any transaction. */
+function targetOf(row: TargetRow | undefined) {
   if (!row || row.event_id === null) return { event: null, section: null, full: null }
   return {
     event: {
@@ -150,6 +138,7 @@ export async function reserve(
   idempotency: IdempotencyClaim | null = null,
 ): Promise<ReservationT> {
   const common = isCommon(input, idempotency)
+  const split = input.split_payment ?? false
   const claims = 'claims' in caller ? caller.claims : null
   let actor = 'actor' in caller ? caller.actor : null
   // Attendees (friends), seats, a voucher, a key or the verified e-mail need the caller checked first.
@@ -173,7 +162,7 @@ export async function reserve(
       bookerId,
       holders: plan.holders,
       seats: [],
-      split: input.split_payment ?? false,
+      split,
       token: claims && !actor ? { sessionId: claims.sid, jti: claims.jti } : null,
     })
     if (outcome.kind === 'revoked') throw tokenRevoked()
@@ -184,35 +173,16 @@ export async function reserve(
     }
   }
 
-  const target = [eventId, input.section_id, plan.quantity]
-  if (actor) {
-    const [row] = await runStatement<TargetRow>(ctx.db, READ_TARGET, target)
-    return reserveTarget(ctx, actor, eventId, input, plan, targetOf(row), idempotency)
-  }
-  // Not checked yet (the crowd after a sell-out, or what the write left to this way): checked in the read.
-  const token = claims!
-  const [row] = await runStatement<TargetRow & { role: Actor['role'] }>(ctx.db, READ_TARGET_CHECKED, [
-    ...target,
-    bookerId,
-    token.sid,
-    token.jti,
-  ])
-  const checked = actorWithRole(token, row?.role)
-  return reserveTarget(ctx, checked, eventId, input, plan, targetOf(row), idempotency)
-}
-
-/** The careful way, from the target as read: refuses what cannot succeed, then writes. */
-async function reserveTarget(
-  ctx: Ctx,
-  actor: Actor,
-  eventId: number,
-  input: ReserveInput,
-  plan: Plan,
-  target: Target,
-  idempotency: IdempotencyClaim | null,
-): Promise<ReservationT> {
-  const common = isCommon(input, idempotency)
-  const split = input.split_payment ?? false
+  // A token not checked yet (the crowd after a sell-out, or what the write left to this way) is checked in the
+  // read.
+  const values = [eventId, input.section_id, plan.quantity]
+  const [row] = await runStatement<TargetRow & { role?: Actor['role'] }>(
+    ctx.db,
+    actor ? READ_TARGET : READ_TARGET_CHECKED,
+    actor ? values : [...values, bookerId, claims?.sid, claims?.jti],
+  )
+  actor ??= actorWithRole(claims!, row?.role)
+  const target = targetOf(row)
   const event = target.event
   if (!event || (event.status === 'draft' && !managesEvent(actor, event))) throw notFound('Event')
   if (event.status !== 'published') {

@@ -143,6 +143,32 @@ export function wrk(args: string[], cwd?: string): WrkResult {
   }
 }
 
+/**
+ * The warm-up before a measured wrk run: 3 s at the run's own concurrency, so that each side's pool has opened
+ * all its connections and every PostgreSQL backend has planned its statements before the clock starts. A new
+ * backend's first bind of the events page took 35–80 ms under load (2026-12-05), and after a warm-up at 4
+ * connections the first seconds at 64 ran ~25% slower than the rest (bench/README.md, "The tail").
+ */
+export async function warmUp(connections: number, args: string[], pids: () => number[], cwd?: string) {
+  execFileSync('wrk', ['-t2', `-c${connections}`, '-d3s', '--timeout', '30s', ...args], {
+    stdio: 'ignore',
+    cwd,
+  })
+  // A slow route (the peer's login: 3/s measured, against 8/s without this wait) is still working through the
+  // warm-up's queue when wrk stops; that work must not fall into the measured run.
+  await idle(pids)
+}
+
+/** Waits until `pids` use under 5% of a core over half a second: no request of the last run still queued. */
+export async function idle(pids: () => number[]) {
+  const used = cpuCounter(pids)
+  for (let i = 0; i < 240; i++) {
+    const before = used()
+    await new Promise((r) => setTimeout(r, 500))
+    if (used() - before <= 2) return
+  }
+}
+
 /** wrk's latency text (`9.41ms`, `1.20s`, `850.00us`) in ms. */
 export function ms(text: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(text)

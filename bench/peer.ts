@@ -19,7 +19,7 @@ import { buildFixtures } from './fixtures.js'
 import {
   appAndDatabaseCpu,
   benchDatabaseUrl,
-  cpuCounter,
+  idle,
   ms,
   perRequest,
   processTree,
@@ -29,6 +29,7 @@ import {
   stagedoorRace,
   type WrkResult,
   waitReady,
+  warmUp,
   wrk,
 } from './lib.js'
 import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
@@ -88,28 +89,16 @@ interface Line {
 
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec))
 
-/** Waits until `pids` use under 5% of a core over half a second: no request of the last run still queued. */
-async function idle(pids: () => number[]) {
-  const used = cpuCounter(pids)
-  for (let i = 0; i < 240; i++) {
-    const before = used()
-    await sleep(500)
-    if (used() - before <= 2) return
-  }
-}
-
-function run(
+async function run(
   name: string,
   base: string,
   path: string,
   extra: string[],
   cpu: () => { app: number; pg: number },
+  pids: () => number[],
   cwd?: string,
-): Figure & { result: WrkResult } {
-  execFileSync('wrk', ['-t1', '-c4', '-d2s', '--timeout', '30s', ...extra, `${base}${path}`], {
-    stdio: 'ignore',
-    cwd,
-  })
+): Promise<Figure & { result: WrkResult }> {
+  await warmUp(connections, [...extra, `${base}${path}`], pids, cwd)
   const before = cpu()
   const result = wrk(
     [
@@ -237,7 +226,7 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
     const step = async (key: string, path: string, extra: string[] = []) => {
       if (!only.has(key)) return
       await idle(app)
-      out[key] = run(`peer ${key}`, base, path, extra, cpu, dir)
+      out[key] = await run(`peer ${key}`, base, path, extra, cpu, app, dir)
     }
     await step('events', '/events?page=1&per_page=20')
     await step('search', '/events?search=ab&page=1&per_page=20')
@@ -321,7 +310,7 @@ async function benchStagedoor(client: pg.Client) {
       for (const [key, path, extra] of reads) {
         if (!only.has(key)) continue
         await idle(pids)
-        into[key] = run(`stagedoor ${key} (cache ${ttl})`, base, path, extra, cpu)
+        into[key] = await run(`stagedoor ${key} (cache ${ttl})`, base, path, extra, cpu, pids)
       }
       if (ttl === '1') continue
       if (only.has('login')) {
@@ -329,7 +318,14 @@ async function benchStagedoor(client: pg.Client) {
         // argon2id alone right before and right after the route, on the same idle machine: its speed drifts by
         // a third within minutes here, so a rate taken at another moment is no ceiling for this one.
         const before = argon2Rate()
-        uncached.login = run('stagedoor login', base, '/api/v1/auth/login', ['-s', 'bench/login.lua'], cpu)
+        uncached.login = await run(
+          'stagedoor login',
+          base,
+          '/api/v1/auth/login',
+          ['-s', 'bench/login.lua'],
+          cpu,
+          pids,
+        )
         await idle(pids)
         hashRates = [before, argon2Rate()]
       }
@@ -375,7 +371,14 @@ async function benchStagedoor(client: pg.Client) {
       }
       if (only.has('reserve')) {
         await idle(pids)
-        uncached.reserve = run('stagedoor reserve', base, '/api/v1/events', ['-s', 'bench/reserve.lua'], cpu)
+        uncached.reserve = await run(
+          'stagedoor reserve',
+          base,
+          '/api/v1/events',
+          ['-s', 'bench/reserve.lua'],
+          cpu,
+          pids,
+        )
       }
       await idle(pids)
       uncached.pss = await pssAfter(pids)

@@ -21,6 +21,7 @@ import {
   stagedoorEnv,
   stagedoorRace,
   waitReady,
+  warmUp,
   wrk,
 } from './lib.js'
 import { isSeeded, prepareDatabase, SEED, seed } from './seed.js'
@@ -62,9 +63,8 @@ const benchDatabase = new URL(url).pathname.slice(1)
 
 const cpuSample = appAndDatabaseCpu(() => serverPids(), [benchDatabase])
 
-function measure(name: string, target: string, extra: string[], path: string): Row {
-  // A short warm-up at low concurrency (JIT, prepared plans, pool), then the measured run.
-  execFileSync('wrk', ['-t1', '-c4', '-d2s', ...extra, `${base}${path}`], { stdio: 'ignore' })
+async function measure(name: string, target: string, extra: string[], path: string): Promise<Row> {
+  await warmUp(connections, [...extra, `${base}${path}`], serverPids)
   const before = cpuSample()
   const r = wrk([
     '-t2',
@@ -186,16 +186,26 @@ async function main() {
     }
     if (reservations && only.has('b')) {
       rows.push(
-        measure('(b) uncontended reservations', '≥ 1,500/s', ['-s', 'bench/reserve.lua'], '/api/v1/events'),
+        await measure(
+          '(b) uncontended reservations',
+          '≥ 1,500/s',
+          ['-s', 'bench/reserve.lua'],
+          '/api/v1/events',
+        ),
       )
     }
     if (only.has('c'))
       rows.push(
-        measure('(c) GET /events?page=1&per_page=20', '≥ 4,000/s', [], '/api/v1/events?page=1&per_page=20'),
+        await measure(
+          '(c) GET /events?page=1&per_page=20',
+          '≥ 4,000/s',
+          [],
+          '/api/v1/events?page=1&per_page=20',
+        ),
       )
     if (only.has('d'))
-      rows.push(measure('(d) GET /events/500', '≥ 6,000/s, p99 < 25ms', [], '/api/v1/events/500'))
-    if (only.has('h')) rows.push(measure('(h) GET /health/live (ceiling)', '-', [], '/health/live'))
+      rows.push(await measure('(d) GET /events/500', '≥ 6,000/s, p99 < 25ms', [], '/api/v1/events/500'))
+    if (only.has('h')) rows.push(await measure('(h) GET /health/live (ceiling)', '-', [], '/health/live'))
   } finally {
     server.kill('SIGTERM')
     await new Promise((r) => server.once('exit', r))

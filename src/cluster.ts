@@ -30,8 +30,9 @@ export function restartDelay(failures: number): number {
 
 /**
  * The Node options of a server process: the primary's, and a young generation of at most 4 MiB per semi-space
- * (V8's default lets it grow to 16): under load each server then settles ~80 MiB smaller, at the same
- * throughput (bench/README.md, "Memory"). A `--max-semi-space-size` given by the operator wins.
+ * (V8's default lets it grow to 16): under load each server then settles ~80 MiB smaller, and the fleet within
+ * the memory target. The price is server CPU on uncached lists, an eighth to a third of it on the events page
+ * (bench/README.md, "The young generation's cap"). A `--max-semi-space-size` given by the operator wins.
  */
 export function serverExecArgv(execArgv: readonly string[], nodeOptions = ''): string[] {
   const given = [...execArgv, nodeOptions].some((arg) => arg.includes('--max-semi-space-size'))

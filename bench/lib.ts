@@ -147,7 +147,8 @@ export function wrk(args: string[], cwd?: string): WrkResult {
  * The warm-up before a measured wrk run: 3 s at the run's own concurrency, so that each side's pool has opened
  * all its connections and every PostgreSQL backend has planned its statements before the clock starts. A new
  * backend's first bind of the events page took 35–80 ms under load (2026-12-05), and after a warm-up at 4
- * connections the first seconds at 64 ran ~25% slower than the rest (bench/README.md, "The tail").
+ * connections the first seconds at 64 ran ~25% slower than the rest (bench/README.md, "The tail at 64
+ * connections").
  */
 export async function warmUp(connections: number, args: string[], pids: () => number[], cwd?: string) {
   execFileSync('wrk', ['-t2', `-c${connections}`, '-d3s', '--timeout', '30s', ...args], {

@@ -8,7 +8,15 @@
 // answers), BENCH_DURATION (10), BENCH_CONNECTIONS (64), BENCH_WEB_CONCURRENCY (2), BENCH_DATABASE_URL,
 // BENCH_FLOOR_PORT (3200). Run `npm run bench` first: it creates, migrates and seeds the database.
 import { spawn } from 'node:child_process'
-import { appAndDatabaseCpu, benchDatabaseUrl, perRequest, processTree, waitReady, wrk } from './lib.js'
+import {
+  appAndDatabaseCpu,
+  benchDatabaseUrl,
+  perRequest,
+  processTree,
+  waitReady,
+  warmUp,
+  wrk,
+} from './lib.js'
 
 const url = benchDatabaseUrl()
 const database = new URL(url).pathname.slice(1)
@@ -24,7 +32,8 @@ async function main() {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), WEB_CONCURRENCY: processes },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  const cpu = appAndDatabaseCpu(() => processTree(server.pid, 'node'), [database])
+  const serverPids = () => processTree(server.pid, 'node')
+  const cpu = appAndDatabaseCpu(serverPids, [database])
   try {
     await waitReady(`${base}/health/ready`, server)
     console.log(
@@ -40,7 +49,7 @@ async function main() {
     ]
     for (const run of runs) {
       const target = `${base}${run.path}`
-      wrk(['-t2', `-c${connections}`, '-d2s', target])
+      await warmUp(connections, [target], serverPids)
       const before = cpu()
       const r = wrk(['-t2', `-c${connections}`, `-d${duration}s`, '--latency', target])
       const after = cpu()

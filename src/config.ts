@@ -20,6 +20,9 @@ export const ConfigSchema = Type.Object({
   DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_READ_STICKY: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  // Connections a pool keeps open once it has opened them, however long they sit idle; unset: all of them, as a
+  // fixed-size pool does (the others close after 30 s idle). bench/README.md, "A pool after a lull".
+  DATABASE_POOL_MIN: Type.Optional(Type.Integer({ minimum: 0, maximum: 500 })),
   DATABASE_STATEMENT_TIMEOUT: Type.Integer({ minimum: 0, default: 15_000 }),
   // Client-side bound on one query, ms: catches a connection that went silent (no reset) where the server's
   // statement_timeout cannot. Above the statement timeout, so a slow statement is cancelled by the server first.
@@ -114,6 +117,7 @@ export interface Config
     | 'UNSAFE_DISABLE_GUARDS'
     | 'PUBLIC_URL'
     | 'TRUST_PROXY'
+    | 'DATABASE_POOL_MIN'
   > {
   /** false, the number of proxy hops to trust, or the proxies' addresses and CIDR ranges. */
   TRUST_PROXY: false | number | string[]
@@ -121,6 +125,7 @@ export interface Config
   PUBLIC_URL: string
   CORS_ORIGINS: string[]
   MAX_EVENT_LOOP_DELAY: number
+  DATABASE_POOL_MIN: number
   UNSAFE_DISABLE_GUARDS: GuardName[]
 }
 
@@ -158,6 +163,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.DATABASE_READ_URL && !parsed.DATABASE_URL) {
     throw new ConfigError('DATABASE_READ_URL: a read replica needs DATABASE_URL (its primary)')
   }
+  const { DATABASE_POOL_MIN: min, DATABASE_POOL_MAX: max } = parsed
+  if (min !== undefined && min > max) {
+    throw new ConfigError(`DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX (${max}) (got ${min})`)
+  }
   const dataDir = resolve(parsed.DATA_DIR)
   return {
     ...parsed,
@@ -167,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Load shedding protects a server whose database is elsewhere. The embedded database runs on this
     // event loop, so its own work would read as overload and turn ordinary requests into 503s: off there.
     MAX_EVENT_LOOP_DELAY: parsed.MAX_EVENT_LOOP_DELAY ?? (parsed.DATABASE_URL ? 1000 : 0),
+    DATABASE_POOL_MIN: parsed.DATABASE_POOL_MIN ?? parsed.DATABASE_POOL_MAX,
     CORS_ORIGINS: listOf(parsed.CORS_ORIGINS),
     UNSAFE_DISABLE_GUARDS: guardNames(parsed.UNSAFE_DISABLE_GUARDS),
     TRUST_PROXY: trustProxy(parsed.TRUST_PROXY),

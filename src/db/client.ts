@@ -40,6 +40,13 @@ export interface DatabaseOptions {
   /** An already open PGlite (tests load a migrated snapshot into memory). */
   pglite?: PGlite
   poolMax?: number
+  /**
+   * Connections a pool keeps once it has opened them, however long they sit idle (default 0); the others close
+   * after `idleTimeoutMs` idle (default 30 s). A connection closed in a lull is paid for again by the next burst:
+   * a new backend, and each statement's first parse and plan on it.
+   */
+  poolMin?: number
+  idleTimeoutMs?: number
   statementTimeoutMs?: number
   /** Client-side bound on one query (0 = none): query-watchdog.ts. */
   queryTimeoutMs?: number
@@ -87,8 +94,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       const pool = new pg.Pool({
         connectionString,
         max: opts.poolMax ?? 10,
+        min: opts.poolMin ?? 0,
         connectionTimeoutMillis: 5_000,
-        idleTimeoutMillis: 30_000,
+        idleTimeoutMillis: opts.idleTimeoutMs ?? 30_000,
         statement_timeout: opts.statementTimeoutMs ?? 15_000,
         // The query timeout, without node-postgres's timer per query (query-watchdog.ts).
         ...(watchdog ? { Client: watchdog.Client } : {}),

@@ -53,6 +53,7 @@ export default fp<DbPluginOptions>(
       dataDir: config.DATA_DIR,
       pglite,
       poolMax: config.DATABASE_POOL_MAX,
+      poolMin: config.DATABASE_POOL_MIN,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT,
       queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT,
       onPoolError: (err) => app.log.error({ err }, 'idle database connection failed'),

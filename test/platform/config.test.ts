@@ -58,6 +58,15 @@ describe('configuration', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), MAX_EVENT_LOOP_DELAY: '250' }).MAX_EVENT_LOOP_DELAY).toBe(250)
   })
 
+  it('keeps every pooled connection it opened unless told a smaller DATABASE_POOL_MIN, never above the max', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).DATABASE_POOL_MIN).toBe(10)
+    expect(loadConfig({ DATA_DIR: dataDir(), DATABASE_POOL_MAX: '4' }).DATABASE_POOL_MIN).toBe(4)
+    expect(loadConfig({ DATA_DIR: dataDir(), DATABASE_POOL_MIN: '0' }).DATABASE_POOL_MIN).toBe(0)
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DATABASE_POOL_MAX: '4', DATABASE_POOL_MIN: '5' })).toThrow(
+      /DATABASE_POOL_MIN: must not exceed DATABASE_POOL_MAX \(4\) \(got 5\)/,
+    )
+  })
+
   it('reads booleans, numbers and lists from text', () => {
     const c = loadConfig({
       DATA_DIR: dataDir(),

@@ -1,12 +1,11 @@
 // A pool keeps the connections it opened through a lull (DATABASE_POOL_MIN, by default all of them), so the
 // next burst does not pay for new backends and each statement's first parse and plan on them.
 // PostgreSQL only (PGlite has no pool).
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client.js'
 import { buildTestApp, emptyPostgresDatabase, usingPostgres } from '../helpers.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(!usingPostgres())('the connection pool after a lull', () => {
   const admin = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 1 })

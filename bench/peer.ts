@@ -13,6 +13,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { buildFixtures } from './fixtures.js'
@@ -86,8 +87,6 @@ interface Line {
   /** Login: percent of the argon2id rate alone. */
   share?: number
 }
-
-const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec))
 
 async function run(
   name: string,
@@ -422,6 +421,27 @@ function ratio(l: Line): string {
   return a.rps && b.rps ? `${(a.rps / b.rps).toFixed(1)}×` : '—'
 }
 
+/**
+ * Little's law for the reads with a p99 target: a closed loop of `connections` at a rate waits connections / rate
+ * on average, so a p99 under the target needs more than connections / target requests a second before any spread.
+ */
+function littlesLaw(lines: Line[]): string {
+  const reads = lines.flatMap((l) => {
+    const p = /^≥ \d+×, p99 < (\d+) ms/.exec(l.target)
+    return p && l.stagedoor.rps ? [{ l, target: Number(p[1]), rps: l.stagedoor.rps }] : []
+  })
+  const first = reads[0]
+  if (!first) return ''
+  const waits = reads.map(
+    (r) => `${r.l.scenario.split(',')[0]} ${((1000 * connections) / r.rps).toFixed(1)} ms`,
+  )
+  const floor = Math.round((1000 * connections) / first.target)
+  return [
+    `Mean wait at ${connections} connections by Little's law (connections / rate): ${waits.join('; ')}.`,
+    `A p99 under ${first.target} ms needs more than ${floor}/s before any spread.`,
+  ].join(' ')
+}
+
 function verdict(l: Line): string {
   const r = Number.parseFloat(ratio(l))
   const p99 = l.stagedoor.p99 ? ms(l.stagedoor.p99) : Number.NaN
@@ -516,6 +536,7 @@ async function main() {
         target: '≤ 0.2 s, exactly 100',
         better: 'lower',
       })
+    const law = littlesLaw(lines)
     const table = [
       `Run ${started.toISOString().slice(0, 16)} UTC, load ${load} at the start, ${new Date().toISOString().slice(11, 16)} at the end (load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}); wrk -t2 -c${connections} -d${duration}s; Stagedoor WEB_CONCURRENCY=${processes} over ${url.includes('host=') ? 'the Unix socket' : 'TCP'}, the peer gunicorn ${2 * cpus().length + 1} sync workers`,
       '',
@@ -526,6 +547,7 @@ async function main() {
           `| ${l.scenario} | ${fmt(l.stagedoor)} | ${fmt(l.peer)} | ${ratio(l)} | ${l.target} | ${l.target === '—' ? '' : verdict(l)} | ${l.stagedoor.cpu ?? ''}${l.peer?.cpu ? `; ${l.peer.cpu}` : ''} |`,
       ),
       '',
+      ...(law ? [law, ''] : []),
       `PSS after the run: Stagedoor (primary + ${processes} servers) ${pssText(sd.uncached.pss)}; Flask peer (master + workers) ${pssText(peer?.pss)}`,
     ].join('\n')
     console.log(`\n${table}`)

@@ -2,6 +2,7 @@
 // connection mid-load and refuses new ones for a while. Requests caught by it answer 503 with Retry-After,
 // never 500; the same server recovers when the database is back; nothing acknowledged is lost.
 // PostgreSQL only (PGlite runs in the process: there is no connection to cut).
+import { setTimeout as sleep } from 'node:timers/promises'
 import { inArray } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
@@ -11,8 +12,6 @@ import { payAs, quickUsers, reserveAs, sectionCounts } from '../factories/boxoff
 import { makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, type TestUser, usingPostgres } from '../helpers.js'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(!usingPostgres())('PostgreSQL connection lost under load', () => {
   let app: App

@@ -4,6 +4,7 @@
 // shows the test can fail.
 
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { restartDelay, serverExecArgv } from '../../src/cluster.js'
@@ -24,8 +25,6 @@ function fleet(env: Record<string, string>): Fleet {
   fleets.push(started)
   return started
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function ready(f: Fleet): Promise<string> {
   const base = `http://127.0.0.1:${await f.port()}`

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 
 const ROOT = new URL('../..', import.meta.url).pathname
@@ -29,8 +30,6 @@ export function freePort(): Promise<number> {
     })
   })
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function waitFor(what: string, check: () => Promise<boolean>, output: () => string, ms = 90_000) {
   const deadline = Date.now() + ms

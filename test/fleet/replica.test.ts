@@ -2,6 +2,7 @@
 // client with a token reads on the primary, and a client's reads after its own write stay on the primary
 // (read-your-writes). Replay on the replica is paused while it matters, so which server answered shows in the
 // answer. PostgreSQL only; needs pg_basebackup and the right to add a replication line to pg_hba.conf.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,6 @@ import { type App, buildTestApp, type TestUser, usingPostgres } from '../helpers
 import { allowReplication, type Replica, replicaSupported, startReplica } from './replica.js'
 
 const enabled = usingPostgres() && replicaSupported()
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.skipIf(!enabled)('reads on a streaming replica (DATABASE_READ_URL)', () => {
   let primaryApp: App

@@ -60,6 +60,22 @@ describe('GET /search', () => {
     expect(body.users).toEqual([])
   })
 
+  it('when events match, then each is what GET /events/{id} answers, field for field', async () => {
+    const found = (await search('?q=jazz&type=events')).json().events as { id: number }[]
+    expect(found).toHaveLength(2)
+    for (const event of found) {
+      const own = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })
+      expect(event).toEqual(own.json())
+    }
+  })
+
+  it('when more events match than the limit, then the closest come, in order', async () => {
+    const titles = (await search('?q=jazz&type=events&limit=1'))
+      .json()
+      .events.map((e: { title: string }) => e.title)
+    expect(titles).toEqual(['Jazz'])
+  })
+
   it('when limit is given, then each kind returns at most that many', async () => {
     const body = (await search('?q=m&limit=2', amy)).json()
     expect(body.users).toHaveLength(2)

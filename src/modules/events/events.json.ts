@@ -112,6 +112,27 @@ export function pageStatement(
   }
 }
 
+/**
+ * The `limit` published events closest to a text (GET /search), as one row of their JSON texts joined closest
+ * first (`aggregatedPageSql`; no total). `$2` is the text as a LIKE pattern, `$3` the text lowered. The matches
+ * are ranked on the events table alone and only the first `limit` are built: with the JSON in the ranking's own
+ * select list, PostgreSQL built the sections and organizer of every match before sorting (1,101 of them for a
+ * word every title has), and planned the statement on each call, as it was not prepared (bench/README.md).
+ */
+export function closestEventsStatement(limit: number) {
+  return {
+    name: `events_json:closest:${limit}`,
+    text: aggregatedPageSql(
+      `select ${EVENT_JSON} json, null::int total
+      from (select e.id, word_similarity($3, e.title_lower) w, similarity($3, e.title_lower) s from events e
+            where e.status = 'published' and (e.title_lower like $2 or $3 <% e.title_lower)
+            order by w desc, s desc, e.id limit ${limit}) p
+      join events e on e.id = p.id ${JOINS}
+      order by p.w desc, p.s desc, p.id`,
+    ),
+  }
+}
+
 /** The total alone, for a page past the end (`$1` is bound too, so the parameters are the page's). */
 export function totalStatement(shape: string, where: string, total = countWhere(where)) {
   return { name: `${shape}:total`, text: `select ${total} total, $1::text` }

@@ -114,10 +114,12 @@ export function pageStatement(
 
 /**
  * The `limit` published events closest to a text (GET /search), as one row of their JSON texts joined closest
- * first (`aggregatedPageSql`; no total). `$2` is the text as a LIKE pattern, `$3` the text lowered. The matches
- * are ranked on the events table alone and only the first `limit` are built: with the JSON in the ranking's own
- * select list, PostgreSQL built the sections and organizer of every match before sorting (1,101 of them for a
- * word every title has), and planned the statement on each call, as it was not prepared (bench/README.md).
+ * first (`aggregatedPageSql`; no total): drafts never, and cancelled events are not worth finding. `$2` is the
+ * text as a LIKE pattern, `$3` the text lowered; `limit` is in the text (the schema bounds it to 1–50). The
+ * matches are ranked on the events table alone and only the first `limit` are built: with the JSON in the
+ * ranking's own select list, PostgreSQL built the sections and organizer of every match before sorting (1,101 of
+ * them for a word every title has), and planned the statement on each call, as it was not prepared
+ * (bench/README.md).
  */
 export function closestEventsStatement(limit: number) {
   return {

@@ -108,7 +108,7 @@ export async function loadMyTickets(
     // The page size is written into the text, not bound: with a bound limit the generic plan looks costlier
     // than a custom one, and PostgreSQL would plan the join again on every call. The page's ids are an array
     // (`= any(array(…))`), not `in (…)`: as a semi-join, the generic plan hashed the whole eight-table join of
-    // every ticket and kept the page's twenty (170–350 ms on 86,690 tickets; 0.6–0.9 ms now, bench/README.md).
+    // every ticket and kept the page's twenty (167–350 ms on 86,690 tickets; 0.6–0.9 ms now, bench/README.md).
     const ids = sql`${tickets.id} = any(array(select ${tickets.id} from ${tickets}
       inner join ${reservations} on ${reservations.id} = ${tickets.reservationId}
       where ${where} order by ${tickets.id} desc

@@ -115,7 +115,8 @@ export function pageStatement(
 /**
  * The `limit` published events closest to a text (GET /search), as one row of their JSON texts joined closest
  * first (`aggregatedPageSql`; no total): drafts never, and cancelled events are not worth finding. `$2` is the
- * text as a LIKE pattern, `$3` the text lowered; `limit` is in the text (the schema bounds it to 1–50). The
+ * text as a LIKE pattern, `$3` the text lowered; `limit` is in the text (the schema bounds it to 1–50). Matching
+ * and closeness are search.service.ts's `matches` and `closest`, written here as SQL text. The
  * matches are ranked on the events table alone and only the first `limit` are built: with the JSON in the
  * ranking's own select list, PostgreSQL built the sections and organizer of every match before sorting (1,101 of
  * them for a word every title has), and planned the statement on each call, as it was not prepared

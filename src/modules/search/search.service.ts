@@ -42,7 +42,14 @@ const closestUsers = (db: Db) =>
     const username = sql`lower(${users.username})`
     const displayName = sql`lower(${users.displayName})`
     return d
-      .select()
+      .select({
+        id: users.id,
+        username: users.username,
+        displayName: users.displayName,
+        bio: users.bio,
+        avatarPath: users.avatarPath,
+        createdAt: users.createdAt,
+      })
       .from(users)
       .where(matches(sql`lower(${users.username} || ' ' || ${users.displayName})`))
       .orderBy(
@@ -92,10 +99,11 @@ async function searchUsers(ctx: Ctx, text: string, n: number) {
 
 /** Published events, closest title first, as GET /events/{id} shows them: one prepared statement. */
 async function searchEvents(ctx: Ctx, text: string, n: number): Promise<EventT[]> {
+  const { q, pattern } = searchValues(text, n)
   const [row] = await runStatement<AggregatedPageRow>(ctx.db, closestEventsStatement(n), [
     avatarUrlPrefix(ctx.config),
-    containsPattern(text),
-    text.toLowerCase(),
+    pattern,
+    q,
   ])
   return row?.data ? (JSON.parse(`[${row.data}]`) as EventT[]) : []
 }

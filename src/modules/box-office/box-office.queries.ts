@@ -15,7 +15,7 @@ import {
   users,
 } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
-import { type ProfileRow, toPublicUser } from '../users/users.schemas.js'
+import { type ProfileRow, profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { effectiveInvoiceStatus, effectiveTicketStatus } from './box-office.holds.js'
 import type { InvoiceT, ReservationT, TicketT } from './box-office.schemas.js'
 
@@ -31,8 +31,8 @@ function ticketQuery(db: Db) {
       event: { id: events.id, title: events.title, startsAt: events.startsAt, currency: events.currency },
       sectionName: sections.name,
       seat: { id: seats.id, row: seats.rowLabel, number: seats.number },
-      holder,
-      booker,
+      holder: profileColumns(holder),
+      booker: profileColumns(booker),
       invoiceId: invoiceLines.invoiceId,
     })
     .from(tickets)
@@ -45,13 +45,8 @@ function ticketQuery(db: Db) {
     .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
 }
 
-type TicketQueryRow = Awaited<ReturnType<ReturnType<typeof ticketQuery>['execute']>>[number]
-
 /** What a ticket is shown from: the ticket row with its event, section, seat, people and invoice. */
-export type TicketRow = Omit<TicketQueryRow, 'holder' | 'booker'> & {
-  holder: ProfileRow | null
-  booker: ProfileRow | null
-}
+type TicketRow = Awaited<ReturnType<ReturnType<typeof ticketQuery>['execute']>>[number]
 
 export function toTicket(config: Config, r: TicketRow): TicketT {
   return {
@@ -140,7 +135,7 @@ export async function loadInvoices(
   order: 'newest' | 'oldest' = 'newest',
 ): Promise<InvoiceT[]> {
   const query = db
-    .select({ invoice: invoices, status: effectiveInvoiceStatus, payer: users })
+    .select({ invoice: invoices, status: effectiveInvoiceStatus, payer: profileColumns(users) })
     .from(invoices)
     .leftJoin(users, eq(users.id, invoices.payerId))
     .where(where)

@@ -8,7 +8,7 @@ import { seats, sections, tickets, users } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { emitWebhookEvent } from '../webhooks/webhooks.emit.js'
 import type { CheckInKeyT, CheckInListT, CheckInT } from './checkin.schemas.js'
 import { eventForDoor } from './staff.service.js'
@@ -29,7 +29,7 @@ function checkInQuery(db: Db) {
       sectionId: sections.id,
       sectionName: sections.name,
       seat: { id: seats.id, row: seats.rowLabel, number: seats.number },
-      holder,
+      holder: profileColumns(holder),
     })
     .from(tickets)
     .innerJoin(sections, eq(sections.id, tickets.sectionId))

@@ -9,7 +9,7 @@ import { managesEvent } from '../../lib/access.js'
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
 import { canSee, type EventRow, eventForChange } from '../events/events.queries.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import type { StaffMemberT } from './checkin.schemas.js'
 
 export async function isStaff(db: Db, eventId: number, userId: number): Promise<boolean> {
@@ -39,7 +39,7 @@ export async function addStaff(
   userId: number,
 ): Promise<StaffMemberT> {
   await eventForChange(ctx.db, actor, eventId)
-  const [user] = await ctx.db.select().from(users).where(eq(users.id, userId))
+  const [user] = await ctx.db.select(profileColumns(users)).from(users).where(eq(users.id, userId))
   if (!user) throw notFound('User')
   try {
     const [row] = await ctx.db.insert(eventStaff).values({ eventId, userId }).returning()
@@ -69,7 +69,7 @@ export async function listStaff(
 ): Promise<Page<StaffMemberT>> {
   await eventForChange(ctx.db, actor, eventId)
   const rows = await ctx.db
-    .select({ user: users, addedAt: eventStaff.createdAt })
+    .select({ user: profileColumns(users), addedAt: eventStaff.createdAt })
     .from(eventStaff)
     .innerJoin(users, eq(users.id, eventStaff.userId))
     .where(eq(eventStaff.eventId, eventId))

@@ -10,7 +10,7 @@ import { managesEvent } from '../../lib/access.js'
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
 import { eventForChange, visibleEventRow } from '../events/events.queries.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { assertFriends } from './box-office.access.js'
 import { moveCounters } from './box-office.capacity.js'
 import { liveTicketsOf } from './box-office.limits.js'
@@ -34,14 +34,7 @@ export async function loadEntries(
   const query = db
     .select({
       entry: waitlistEntries,
-      user: {
-        id: users.id,
-        username: users.username,
-        displayName: users.displayName,
-        bio: users.bio,
-        avatarPath: users.avatarPath,
-        createdAt: users.createdAt,
-      },
+      user: profileColumns(users),
       status: effectiveStatus,
       // Written out: drizzle leaves the columns of a one-table select unqualified, and the count must tell
       // the entries ahead from the entry itself.

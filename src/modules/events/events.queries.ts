@@ -5,7 +5,7 @@ import { type Db, preparedOnce } from '../../db/client.js'
 import { events, sections, users } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
 import { forbidden, notFound } from '../../lib/errors.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { heldNowSql } from './events.json.js'
 import type { EventT, SectionT } from './events.schemas.js'
 
@@ -39,14 +39,7 @@ const sectionsJson = sql<SectionJson[]>`coalesce((
 
 export const eventColumns = {
   event: events,
-  organizer: {
-    id: users.id,
-    username: users.username,
-    displayName: users.displayName,
-    bio: users.bio,
-    avatarPath: users.avatarPath,
-    createdAt: users.createdAt,
-  },
+  organizer: profileColumns(users),
   sections: sectionsJson,
 }
 

@@ -6,7 +6,7 @@ import { notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
 import { effectiveTicketStatus } from '../box-office/box-office.holds.js'
 import { friendIdsOf } from '../friends/friends.queries.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { eventForChange, visibleEventRow } from './events.queries.js'
 
 export interface SalesLine {
@@ -84,7 +84,7 @@ async function holders(ctx: Ctx, eventId: number, page: PageParams, among?: Retu
   )
   const [rows, [total]] = await Promise.all([
     ctx.db
-      .select({ user: users, ticket_count: count() })
+      .select({ user: profileColumns(users), ticket_count: count() })
       .from(tickets)
       .innerJoin(users, eq(users.id, tickets.holderId))
       .where(where)

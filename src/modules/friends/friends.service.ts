@@ -7,7 +7,7 @@ import type { Db } from '../../db/client.js'
 import { type friendships as FriendshipsTable, friendships, users } from '../../db/schema/index.js'
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { pageOfPublicUsers } from '../users/users.service.js'
 import { friendIdsOf } from './friends.queries.js'
 import type { FriendRequestT } from './friends.schemas.js'
@@ -27,7 +27,7 @@ function pairIs(a: number, b: number) {
 
 function selectRequests(db: Db) {
   return db
-    .select({ f: friendships, requester, addressee })
+    .select({ f: friendships, requester: profileColumns(requester), addressee: profileColumns(addressee) })
     .from(friendships)
     .innerJoin(requester, eq(requester.id, friendships.requesterId))
     .innerJoin(addressee, eq(addressee.id, friendships.addresseeId))

@@ -5,7 +5,7 @@ import { messages, users } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { decodeCursor, encodeCursor } from '../../lib/pagination.js'
 import { areFriends } from '../friends/friends.queries.js'
-import { toPublicUser } from '../users/users.schemas.js'
+import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import type { ConversationT, MessageT } from './messages.schemas.js'
 
 type MessageRow = typeof messages.$inferSelect
@@ -110,7 +110,12 @@ export async function listConversations(ctx: Ctx, actor: Actor, input: CursorInp
     .groupBy(sql`partner_id`)
     .as('summary')
   const rows = await ctx.db
-    .select({ message: messages, partner: users, unread: summary.unread, lastId: summary.lastId })
+    .select({
+      message: messages,
+      partner: profileColumns(users),
+      unread: summary.unread,
+      lastId: summary.lastId,
+    })
     .from(summary)
     .innerJoin(messages, eq(messages.id, summary.lastId))
     .innerJoin(users, eq(users.id, summary.partnerId))

@@ -5,19 +5,15 @@ import { pgErrorCode } from '../../db/errors.js'
 import { comments, posts, users } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
-import { avatarUrl } from '../users/users.schemas.js'
+import { authorColumns } from '../users/users.schemas.js'
+import { toAuthor } from './posts.queries.js'
 import type { CommentT } from './posts.schemas.js'
 
 function selectComments(ctx: Ctx) {
   return ctx.db
     .select({
       comment: comments,
-      author: {
-        id: users.id,
-        username: users.username,
-        displayName: users.displayName,
-        avatarPath: users.avatarPath,
-      },
+      author: authorColumns(users),
     })
     .from(comments)
     .innerJoin(users, eq(users.id, comments.authorId))
@@ -32,12 +28,7 @@ function toComment(ctx: Ctx, row: CommentRow): CommentT {
     id: c.id,
     post_id: c.postId,
     body: c.body,
-    author: {
-      id: row.author.id,
-      username: row.author.username,
-      display_name: row.author.displayName,
-      avatar_url: avatarUrl(ctx.config, row.author.avatarPath),
-    },
+    author: toAuthor(ctx.config, row.author),
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
   }

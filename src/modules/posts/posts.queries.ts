@@ -6,7 +6,7 @@ import type { Config } from '../../config.js'
 import type { Actor } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { events, postLikes, posts, users } from '../../db/schema/index.js'
-import { avatarUrl } from '../users/users.schemas.js'
+import { type AuthorRow, authorColumns, avatarUrl } from '../users/users.schemas.js'
 import type { PostAuthorT, PostT, SharedPostT } from './posts.schemas.js'
 
 const author = alias(users, 'author')
@@ -24,7 +24,6 @@ export interface Viewer {
   admin: boolean | Placeholder
 }
 
-export const viewerOf = (actor: Actor): Viewer => ({ id: actor.id, admin: actor.role === 'admin' })
 export const viewerPlaceholders: Viewer = { id: sql.placeholder('viewer'), admin: sql.placeholder('admin') }
 export const viewerValues = (actor: Actor) => ({ viewer: actor.id, admin: actor.role === 'admin' })
 
@@ -49,12 +48,7 @@ export function selectPosts<E extends Record<string, SQL>>(db: Db, viewer: Viewe
     .select({
       ...(extra as E),
       post: posts,
-      author: {
-        id: author.id,
-        username: author.username,
-        displayName: author.displayName,
-        avatarPath: author.avatarPath,
-      },
+      author: authorColumns(author),
       event: { id: event.id, title: event.title },
       shared: {
         id: shared.id,
@@ -65,12 +59,7 @@ export function selectPosts<E extends Record<string, SQL>>(db: Db, viewer: Viewe
         createdAt: shared.createdAt,
         updatedAt: shared.updatedAt,
       },
-      sharedAuthor: {
-        id: sharedAuthor.id,
-        username: sharedAuthor.username,
-        displayName: sharedAuthor.displayName,
-        avatarPath: sharedAuthor.avatarPath,
-      },
+      sharedAuthor: authorColumns(sharedAuthor),
       sharedEvent: { id: sharedEvent.id, title: sharedEvent.title },
       likedByMe: sql<boolean>`exists (select 1 from ${postLikes} where ${postLikes.postId} = ${posts.id} and ${postLikes.userId} = ${viewer.id}::int)`,
     })
@@ -85,14 +74,8 @@ export function selectPosts<E extends Record<string, SQL>>(db: Db, viewer: Viewe
 
 export type PostRow = Awaited<ReturnType<ReturnType<typeof selectPosts>['execute']>>[number]
 
-interface AuthorRow {
-  id: number
-  username: string
-  displayName: string
-  avatarPath: string | null
-}
-
-function toAuthor(config: Config, a: AuthorRow): PostAuthorT {
+/** An author (of a post or a comment) as the API shows it. */
+export function toAuthor(config: Config, a: AuthorRow): PostAuthorT {
   return {
     id: a.id,
     username: a.username,

@@ -10,7 +10,7 @@ import { closestEventsStatement } from '../events/events.json.js'
 import type { EventT } from '../events/events.schemas.js'
 import { selectPosts, toPost, viewerPlaceholders, viewerValues } from '../posts/posts.queries.js'
 import type { PostT } from '../posts/posts.schemas.js'
-import { avatarUrlPrefix, toPublicUser } from '../users/users.schemas.js'
+import { avatarUrlPrefix, profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { SEARCH_TYPES, type SearchInput, type SearchType } from './search.schemas.js'
 
 // Users and posts are searched by prepared statements: planned afresh on every call, the posts' six-table join
@@ -42,14 +42,7 @@ const closestUsers = (db: Db) =>
     const username = sql`lower(${users.username})`
     const displayName = sql`lower(${users.displayName})`
     return d
-      .select({
-        id: users.id,
-        username: users.username,
-        displayName: users.displayName,
-        bio: users.bio,
-        avatarPath: users.avatarPath,
-        createdAt: users.createdAt,
-      })
+      .select(profileColumns(users))
       .from(users)
       .where(matches(sql`lower(${users.username} || ' ' || ${users.displayName})`))
       .orderBy(

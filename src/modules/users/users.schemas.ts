@@ -1,4 +1,5 @@
 // User representations: the public profile everyone may see, and the own profile with private fields.
+import type { AnyColumn } from 'drizzle-orm'
 import { type Static, Type } from 'typebox'
 import type { Config } from '../../config.js'
 import type { User } from '../../db/schema/index.js'
@@ -41,6 +42,29 @@ export type UserOwnT = Static<typeof UserOwn>
 
 /** The columns a public profile is shown from. */
 export type ProfileRow = Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 'avatarPath' | 'createdAt'>
+
+/** The columns an author is shown from (a post's or a comment's): a profile without its bio and date. */
+export type AuthorRow = Pick<ProfileRow, 'id' | 'username' | 'displayName' | 'avatarPath'>
+
+type Columns<K extends string> = Record<K, AnyColumn>
+
+/** What to select for an author from `u`: the users table or an alias of it. */
+export const authorColumns = <U extends Columns<keyof AuthorRow>>(u: U): Pick<U, keyof AuthorRow> => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  avatarPath: u.avatarPath,
+})
+
+/**
+ * What to select for a public profile from `u`, the users table or an alias of it: only these columns, so a read
+ * that shows people never carries their e-mail or password hash.
+ */
+export const profileColumns = <U extends Columns<keyof ProfileRow>>(u: U): Pick<U, keyof ProfileRow> => ({
+  ...authorColumns(u),
+  bio: u.bio,
+  createdAt: u.createdAt,
+})
 
 /** What an avatar's URL is made of: this, then the avatar's path (SQL that shows people builds it the same way). */
 export const avatarUrlPrefix = (config: Config): string => `${config.PUBLIC_URL}/media/avatars/`

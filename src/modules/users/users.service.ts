@@ -11,7 +11,7 @@ import { queueEmailChanged, queueVerifyEmail } from '../../mail/queue.js'
 import { revokeSessions, takenError } from '../auth/auth.service.js'
 import { voidResetTokens } from '../auth/user-tokens.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
-import { toOwnUser, toPublicUser } from './users.schemas.js'
+import { profileColumns, toOwnUser, toPublicUser } from './users.schemas.js'
 
 export async function getUserRow(ctx: Ctx, id: number) {
   const [user] = await ctx.db.select().from(users).where(eq(users.id, id))
@@ -22,7 +22,7 @@ export async function getUserRow(ctx: Ctx, id: number) {
 /** A user by username (case-insensitive, as usernames are unique), or 404. */
 export async function getUserByUsername(ctx: Ctx, username: string) {
   const [user] = await ctx.db
-    .select()
+    .select(profileColumns(users))
     .from(users)
     .where(eq(sql`lower(${users.username})`, username.toLowerCase()))
   if (!user) throw notFound('User')
@@ -34,7 +34,9 @@ export async function getOwnProfile(ctx: Ctx, actor: Actor) {
 }
 
 export async function getPublicProfile(ctx: Ctx, id: number) {
-  return toPublicUser(ctx.config, await getUserRow(ctx, id))
+  const [user] = await ctx.db.select(profileColumns(users)).from(users).where(eq(users.id, id))
+  if (!user) throw notFound('User')
+  return toPublicUser(ctx.config, user)
 }
 
 export async function listUsers(ctx: Ctx, query: { q?: string; sort?: string }, page: PageParams) {
@@ -51,7 +53,7 @@ export async function listUsers(ctx: Ctx, query: { q?: string; sort?: string }, 
 export async function pageOfPublicUsers(ctx: Ctx, where: SQL | undefined, order: SQL[], page: PageParams) {
   const [rows, [total]] = await Promise.all([
     ctx.db
-      .select()
+      .select(profileColumns(users))
       .from(users)
       .where(where)
       .orderBy(...order)

@@ -281,4 +281,13 @@ describe('a server process that crashes as it starts', () => {
     expect(serverExecArgv([], '--max-semi-space-size=8')).toEqual([])
     expect(serverExecArgv(['--max-semi-space-size=1'])).toEqual(['--max-semi-space-size=1'])
   })
+
+  it('server processes that fill the cores collect garbage on their own thread, unless told otherwise', () => {
+    expect(serverExecArgv([], '', true)).toEqual(['--max-semi-space-size=4', '--single-threaded-gc'])
+    expect(serverExecArgv([], '', false)).toEqual(['--max-semi-space-size=4'])
+    expect(serverExecArgv(['--no-single-threaded-gc'], '', true)).toEqual([
+      '--no-single-threaded-gc',
+      '--max-semi-space-size=4',
+    ])
+  })
 })

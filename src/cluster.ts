@@ -37,7 +37,7 @@ export function restartDelay(failures: number): number {
  * - when the server processes are as many as the cores (`fillsCores`), garbage collection on the process's own
  *   thread (`--single-threaded-gc`). V8 otherwise shares a collection's work with helper threads; with every core
  *   busy serving, and PostgreSQL beside them, the helpers wait for a core and the pause waits for them. Measured
- *   on 2 cores at 64 connections: the list pages' p99 fell from 69–207 ms to 28–130 ms in five pairs of runs, at
+ *   on 2 cores at 64 connections: the list pages' p99 fell from 69–207 ms to 28–130 ms in seven pairs of runs, at
  *   the same rate (bench/README.md, "The lists' tail").
  *
  * An option the operator gave wins (`--no-single-threaded-gc` keeps the helpers).

@@ -137,7 +137,7 @@ const feedStatement = (db: Db, take: number) =>
     const ids = sql`select lp.id from ${authors} a
       cross join lateral (
         select id from posts
-         where author_id = a.uid and id < ${sql.placeholder('before')}::int
+         where author_id = a.uid and id < ${sql.placeholder('before')}::bigint
          order by id desc limit ${sql.raw(String(take))}
       ) lp
       order by lp.id desc limit ${sql.raw(String(take))}`
@@ -147,8 +147,8 @@ const feedStatement = (db: Db, take: number) =>
       .prepare(name)
   })
 
-/** Above every post id (an integer column): the first page's `before`. */
-const AFTER_EVERY_ID = 2 ** 31 - 1
+/** The first page's `before`: above every post id (a 32-bit integer column; compared as a bigint). */
+const AFTER_EVERY_ID = 2 ** 31
 
 /** The actor's and their friends' posts, newest first, a page at a time (`feedStatement`). */
 export async function feed(ctx: Ctx, actor: Actor, input: { limit?: number; cursor?: string }) {

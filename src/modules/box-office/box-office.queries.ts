@@ -3,7 +3,7 @@
 import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Config } from '../../config.js'
-import { type Db, preparedOnce } from '../../db/client.js'
+import { amongPicked, type Db, preparedOnce } from '../../db/client.js'
 import {
   events,
   invoiceLines,
@@ -101,15 +101,16 @@ export async function loadMyTickets(
       status === undefined ? undefined : eq(effectiveTicketStatus, sql.placeholder('status')),
     )
     // The page size is written into the text, not bound: with a bound limit the generic plan looks costlier
-    // than a custom one, and PostgreSQL would plan the join again on every call. The page's ids are an array
-    // (`= any(array(…))`), not `in (…)`: as a semi-join, the generic plan hashed the whole eight-table join of
-    // every ticket and kept the page's twenty (167–350 ms on 86,690 tickets; 0.6–0.9 ms now, bench/README.md).
-    const ids = sql`${tickets.id} = any(array(select ${tickets.id} from ${tickets}
+    // than a custom one, and PostgreSQL would plan the join again on every call.
+    const pageIds = sql`select ${tickets.id} from ${tickets}
       inner join ${reservations} on ${reservations.id} = ${tickets.reservationId}
       where ${where} order by ${tickets.id} desc
-      limit ${sql.raw(String(page.limit))} offset ${sql.placeholder('offset')}))`
+      limit ${sql.raw(String(page.limit))} offset ${sql.placeholder('offset')}`
     return {
-      page: ticketQuery(d).where(ids).orderBy(desc(tickets.id)).prepare(`${name}:page`),
+      page: ticketQuery(d)
+        .where(amongPicked(tickets.id, pageIds))
+        .orderBy(desc(tickets.id))
+        .prepare(`${name}:page`),
       total: d
         .select({ n: count() })
         .from(tickets)

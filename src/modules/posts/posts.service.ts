@@ -1,7 +1,7 @@
 // Posts: create, read, list, the friends feed, edit, delete, and likes.
 import { and, desc, eq, or, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { type Db, preparedOnce } from '../../db/client.js'
+import { amongPicked, type Db, preparedOnce } from '../../db/client.js'
 import { pgErrorCode } from '../../db/errors.js'
 import { events, postLikes, posts } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
@@ -123,8 +123,7 @@ const isIdCursor = (v: unknown[]): v is [number] => v.length === 1 && Number.isS
  * id, which follows creation order), older than `before`. For each author the (author_id, id) index yields at
  * most `take` older posts, and the merge keeps the best `take`: the cost grows with the number of friends,
  * never with the table. Prepared, with `take` written into the text as the list pages do: built and planned
- * per call, the posts' six-table join took longer to plan than to run. The picked ids are an array, not
- * `in (…)` (see `loadMyTickets`).
+ * per call, the posts' six-table join took longer to plan than to run.
  */
 const feedStatement = (db: Db, take: number) =>
   preparedOnce(db, `feed:${take}`, (d, name) => {
@@ -142,7 +141,7 @@ const feedStatement = (db: Db, take: number) =>
       ) lp
       order by lp.id desc limit ${sql.raw(String(take))}`
     return selectPosts(d, viewerPlaceholders)
-      .where(sql`${posts.id} = any(array(${ids}))`)
+      .where(amongPicked(posts.id, ids))
       .orderBy(desc(posts.id))
       .prepare(name)
   })

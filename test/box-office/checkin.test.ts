@@ -64,6 +64,43 @@ describe('ticket codes', () => {
     expect(await codeOf(app, buyer, held.json().tickets[0].id)).toBeUndefined()
   })
 
+  it('when two databases in one process each have an event with the same id, then each ticket’s code is signed with its own event’s key', async () => {
+    // A server process keeps parsed keys and signed codes (ticket-code.ts); they must follow the key, not the id.
+    const apps = [await buildBoxOfficeApp(), await buildBoxOfficeApp()]
+    try {
+      const seen: {
+        eventId: number
+        ticketId: number
+        code: string
+        key: ReturnType<typeof createPublicKey>
+      }[] = []
+      for (const other of apps) {
+        const [host, guest] = (await quickUsers(other, 2)) as [TestUser, TestUser]
+        const event = await makeEvent(other, host)
+        const ticket = await confirmedTicket(other, guest, event)
+        const code = await codeOf(other, guest, ticket.id)
+        const key = await getAs(other, host, `/events/${event.id}/check-in-key`)
+        seen.push({
+          eventId: event.id,
+          ticketId: ticket.id,
+          code: code!,
+          key: createPublicKey({ key: key.body.public_key_jwk, format: 'jwk' }),
+        })
+      }
+      const [a, b] = seen as [(typeof seen)[0], (typeof seen)[0]]
+      expect([b.eventId, b.ticketId]).toEqual([a.eventId, a.ticketId])
+      const valid = (code: string, key: typeof a.key) => {
+        const [payload, signature] = code.split('.') as [string, string]
+        return verify(null, Buffer.from(payload), key, Buffer.from(signature, 'base64url'))
+      }
+      expect([valid(a.code, a.key), valid(b.code, b.key)]).toEqual([true, true])
+      // The keys differ, so a code signed with the other database's key would fail above.
+      expect([valid(b.code, a.key), b.code === a.code]).toEqual([false, false])
+    } finally {
+      await Promise.all(apps.map((other) => other.close()))
+    }
+  })
+
   it('when a key is first asked for by many at once, then one key is made and every caller gets it', async () => {
     const event = await makeEvent(app, organizer)
     const keys = await Promise.all(

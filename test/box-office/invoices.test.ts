@@ -54,7 +54,19 @@ describe('GET /users/me/invoices', () => {
     expect(page2.body.data.map((i: { id: number }) => i.id)).toEqual([a.invoices[0].id])
     const paid = await getAs(app, payer!, '/users/me/invoices?status=paid')
     expect(paid.body.data.map((i: { id: number }) => i.id)).toEqual([b.invoices[0].id])
+    expect(paid.body.total).toBe(1)
     expect((await getAs(app, payer!, '/users/me/invoices?status=bogus')).status).toBe(400)
+    // The filter is on the status a client sees: an open invoice past its due time is expired at once.
+    await lapseReservation(app, a.id)
+    const shown = async (status: string) => {
+      const res = await getAs(app, payer!, `/users/me/invoices?status=${status}`)
+      return {
+        ids: res.body.data.map((i: { id: number; status: string }) => [i.id, i.status]),
+        total: res.body.total,
+      }
+    }
+    expect(await shown('expired')).toEqual({ ids: [[a.invoices[0].id, 'expired']], total: 1 })
+    expect(await shown('open')).toEqual({ ids: [[c.invoices[0].id, 'open']], total: 1 })
   })
 
   it('when the caller has none, then 200 with an empty page', async () => {

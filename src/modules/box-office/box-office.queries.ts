@@ -127,6 +127,31 @@ export async function loadMyTickets(
   return { data: rows.map((r) => toTicket(config, r)), total: total?.n ?? 0 }
 }
 
+function invoiceQuery(db: Db) {
+  return db
+    .select({ invoice: invoices, status: effectiveInvoiceStatus, payer: profileColumns(users) })
+    .from(invoices)
+    .leftJoin(users, eq(users.id, invoices.payerId))
+}
+
+/** The lines of some invoices, in id order: one prepared statement, the invoices' ids one array parameter. */
+const linesStatement = (db: Db) =>
+  preparedOnce(db, 'invoice_lines_of', (d, name) =>
+    d
+      .select()
+      .from(invoiceLines)
+      .where(sql`${invoiceLines.invoiceId} = any(${sql.placeholder('invoices')}::int[])`)
+      .orderBy(asc(invoiceLines.id))
+      .prepare(name),
+  )
+
+/** The invoices of `rows` with their lines, as the API shows them. */
+async function withLines(db: Db, config: Config, rows: InvoiceQueryRow[]): Promise<InvoiceT[]> {
+  if (rows.length === 0) return []
+  const lines = await linesStatement(db).execute({ invoices: rows.map((r) => r.invoice.id) })
+  return rows.map((r) => toInvoice(config, r, lines))
+}
+
 /** Invoices matching `where`, newest first unless `order` says otherwise, with their lines. */
 export async function loadInvoices(
   db: Db,
@@ -135,28 +160,53 @@ export async function loadInvoices(
   page?: { limit: number; offset: number },
   order: 'newest' | 'oldest' = 'newest',
 ): Promise<InvoiceT[]> {
-  const query = db
-    .select({ invoice: invoices, status: effectiveInvoiceStatus, payer: profileColumns(users) })
-    .from(invoices)
-    .leftJoin(users, eq(users.id, invoices.payerId))
+  const query = invoiceQuery(db)
     .where(where)
     .orderBy(order === 'newest' ? sql`${invoices.id} desc` : asc(invoices.id))
-  const rows = page ? await query.limit(page.limit).offset(page.offset) : await query
-  if (rows.length === 0) return []
-  const lines = await db
-    .select()
-    .from(invoiceLines)
-    .where(
-      inArray(
-        invoiceLines.invoiceId,
-        rows.map((r) => r.invoice.id),
-      ),
+  return withLines(db, config, page ? await query.limit(page.limit).offset(page.offset) : await query)
+}
+
+/**
+ * The invoices `payerId` pays, newest first, one page with their lines, and how many there are in all: prepared
+ * statements per shape (with or without a status, and the page size), as the tickets page's are. Built by
+ * drizzle and planned on every call, the page's three statements cost more than running them. Call with the
+ * pool handle.
+ */
+export async function loadMyInvoices(
+  db: Db,
+  config: Config,
+  payerId: number,
+  status: InvoiceT['status'] | undefined,
+  page: { limit: number; offset: number },
+): Promise<{ data: InvoiceT[]; total: number }> {
+  const shape = `my_invoices:${status === undefined ? 'all' : 'status'}:${page.limit}`
+  const statements = preparedOnce(db, shape, (d, name) => {
+    const where = and(
+      eq(invoices.payerId, sql.placeholder('payer')),
+      status === undefined ? undefined : eq(effectiveInvoiceStatus, sql.placeholder('status')),
     )
-    .orderBy(asc(invoiceLines.id))
-  return rows.map((r) => toInvoice(config, r, lines))
+    return {
+      // Bound, the page size still lets PostgreSQL keep the generic plan here (pg_prepared_statements counted
+      // 3 generic after 5 custom plans), unlike the tickets page's join.
+      page: invoiceQuery(d)
+        .where(where)
+        .orderBy(desc(invoices.id))
+        .limit(page.limit)
+        .offset(sql.placeholder('offset'))
+        .prepare(`${name}:page`),
+      total: d.select({ n: count() }).from(invoices).where(where).prepare(`${name}:total`),
+    }
+  })
+  const values = { payer: payerId, status: status ?? null, offset: page.offset }
+  const [rows, [total]] = await Promise.all([
+    statements.page.execute(values),
+    statements.total.execute(values),
+  ])
+  return { data: await withLines(db, config, rows), total: total?.n ?? 0 }
 }
 
 type InvoiceRow = typeof invoices.$inferSelect
+type InvoiceQueryRow = Awaited<ReturnType<ReturnType<typeof invoiceQuery>['execute']>>[number]
 type LineRow = typeof invoiceLines.$inferSelect
 
 /** An invoice row, its shown status, its payer and (among `lines`) its lines, as the API shows it. */

@@ -1,14 +1,11 @@
 // Reading the box office for the people who may see it: the caller's tickets and invoices, one ticket, one
 // invoice, one reservation.
-import { and, count, eq } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { invoices } from '../../db/schema/index.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
 import { assertReservationVisible, ticketRoles, visibleInvoice } from './box-office.access.js'
-import { effectiveInvoiceStatus } from './box-office.holds.js'
 import {
   loadInvoice,
-  loadInvoices,
+  loadMyInvoices,
   loadMyTickets,
   loadReservation,
   loadTicket,
@@ -41,13 +38,11 @@ export async function listMyInvoices(
   query: { status?: InvoiceT['status'] },
   page: PageParams,
 ): Promise<Page<InvoiceT>> {
-  const where = and(
-    eq(invoices.payerId, actor.id),
-    query.status ? eq(effectiveInvoiceStatus, query.status) : undefined,
-  )
-  const data = await loadInvoices(ctx.db, ctx.config, where, { limit: page.perPage, offset: page.offset })
-  const [total] = await ctx.db.select({ n: count() }).from(invoices).where(where)
-  return toPage(data, total?.n ?? 0, page)
+  const { data, total } = await loadMyInvoices(ctx.db, ctx.config, actor.id, query.status, {
+    limit: page.perPage,
+    offset: page.offset,
+  })
+  return toPage(data, total, page)
 }
 
 export async function getInvoice(ctx: Ctx, actor: Actor, id: number): Promise<InvoiceT> {

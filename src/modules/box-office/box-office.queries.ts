@@ -66,20 +66,6 @@ export function toTicket(config: Config, r: TicketRow): TicketT {
   }
 }
 
-/** Tickets matching `where`, in id order unless `newestFirst`. */
-export async function loadTickets(
-  db: Db,
-  config: Config,
-  where: SQL | undefined,
-  page?: { limit: number; offset: number; newestFirst?: boolean },
-): Promise<TicketT[]> {
-  const query = ticketQuery(db)
-    .where(where)
-    .orderBy(page?.newestFirst ? sql`${tickets.id} desc` : tickets.id)
-  const rows = page ? await query.limit(page.limit).offset(page.offset) : await query
-  return rows.map((r) => toTicket(config, r))
-}
-
 /**
  * The tickets `userId` holds or booked, newest first, one page, and how many there are in all: two named prepared
  * statements per shape (with or without a status, and the page size). The ticket read joins eight tables, and
@@ -152,19 +138,17 @@ async function withLines(db: Db, config: Config, rows: InvoiceQueryRow[]): Promi
   return rows.map((r) => toInvoice(config, r, lines))
 }
 
-/** Invoices matching `where`, newest first unless `order` says otherwise, with their lines. */
-export async function loadInvoices(
-  db: Db,
-  config: Config,
-  where: SQL | undefined,
-  page?: { limit: number; offset: number },
-  order: 'newest' | 'oldest' = 'newest',
-): Promise<InvoiceT[]> {
-  const query = invoiceQuery(db)
-    .where(where)
-    .orderBy(order === 'newest' ? sql`${invoices.id} desc` : asc(invoices.id))
-  return withLines(db, config, page ? await query.limit(page.limit).offset(page.offset) : await query)
-}
+/**
+ * One invoice, or a reservation's invoices oldest first, with their payer: a prepared statement per key. On a
+ * transaction's handle drizzle builds it for that transaction, and the connection still plans it once.
+ */
+const invoicesBy = (db: Db, key: 'id' | 'reservation') =>
+  preparedOnce(db, `invoices_by_${key}`, (d, name) =>
+    invoiceQuery(d)
+      .where(eq(key === 'id' ? invoices.id : invoices.reservationId, sql.placeholder('key')))
+      .orderBy(asc(invoices.id))
+      .prepare(name),
+  )
 
 /**
  * The invoices `payerId` pays, newest first, one page with their lines, and how many there are in all: prepared
@@ -245,7 +229,7 @@ export function toInvoice(
 }
 
 export async function loadInvoice(db: Db, config: Config, id: number): Promise<InvoiceT> {
-  const [invoice] = await loadInvoices(db, config, eq(invoices.id, id))
+  const [invoice] = await withLines(db, config, await invoicesBy(db, 'id').execute({ key: id }))
   if (!invoice) throw new Error(`invoice ${id} vanished inside its own transaction`)
   return invoice
 }
@@ -277,12 +261,29 @@ export async function loadTicket(db: Db, config: Config, id: number): Promise<Ti
   return toTicket(config, row)
 }
 
-/** The reservation with its tickets and invoices, as its booker sees it. */
+/**
+ * The reservation with its tickets and invoices, as its booker sees it. Its three reads are prepared: planned on
+ * every call, the tickets' eight-table join cost PostgreSQL ~9 ms a read (GET /reservations/{id} ran 142/s).
+ */
+const reservationStatements = (db: Db) =>
+  preparedOnce(db, 'reservation_by_id', (d, name) => ({
+    reservation: d
+      .select()
+      .from(reservations)
+      .where(eq(reservations.id, sql.placeholder('id')))
+      .prepare(name),
+    tickets: ticketQuery(d)
+      .where(eq(tickets.reservationId, sql.placeholder('id')))
+      .orderBy(tickets.id)
+      .prepare(`${name}:tickets`),
+  }))
+
 export async function loadReservation(db: Db, config: Config, id: number): Promise<ReservationT> {
-  const [r] = await db.select().from(reservations).where(eq(reservations.id, id))
+  const statements = reservationStatements(db)
+  const [r] = await statements.reservation.execute({ id })
   if (!r) throw notFound('Reservation')
-  const ticketList = await loadTickets(db, config, eq(tickets.reservationId, id))
-  const invoiceList = await loadInvoices(db, config, eq(invoices.reservationId, id), undefined, 'oldest')
+  const ticketList = (await statements.tickets.execute({ id })).map((t) => toTicket(config, t))
+  const invoiceList = await withLines(db, config, await invoicesBy(db, 'reservation').execute({ key: id }))
   return {
     id: r.id,
     event_id: r.eventId,

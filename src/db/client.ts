@@ -181,6 +181,14 @@ export const amongPicked = (column: AnyColumn, picked: SQLWrapper): SQL =>
   sql`${column} = any(array(${picked}))`
 
 /**
+ * `column` is one of the integer ids bound to the placeholder `name` as one array. A prepared statement then
+ * serves any number of ids, where `inArray` writes one parameter per id: a new text, built and planned anew,
+ * for each count.
+ */
+export const amongIds = (column: AnyColumn, name: string): SQL =>
+  sql`${column} = any(${sql.placeholder(name)}::int[])`
+
+/**
  * A hot statement built once per database handle and named `name`: drizzle's query building (a large share of
  * a simple read's CPU) runs once instead of per call, and PostgreSQL parses and plans it once per connection
  * (a named prepared statement; it still switches to custom plans when the generic one looks worse). Values go

@@ -3,7 +3,7 @@
 import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Config } from '../../config.js'
-import { amongPicked, type Db, preparedOnce } from '../../db/client.js'
+import { amongIds, amongPicked, type Db, preparedOnce } from '../../db/client.js'
 import {
   events,
   invoiceLines,
@@ -120,13 +120,13 @@ function invoiceQuery(db: Db) {
     .leftJoin(users, eq(users.id, invoices.payerId))
 }
 
-/** The lines of some invoices, in id order: one prepared statement, the invoices' ids one array parameter. */
+/** The lines of some invoices, in id order: one prepared statement for any number of invoices. */
 const linesStatement = (db: Db) =>
   preparedOnce(db, 'invoice_lines_of', (d, name) =>
     d
       .select()
       .from(invoiceLines)
-      .where(sql`${invoiceLines.invoiceId} = any(${sql.placeholder('invoices')}::int[])`)
+      .where(amongIds(invoiceLines.invoiceId, 'invoices'))
       .orderBy(asc(invoiceLines.id))
       .prepare(name),
   )

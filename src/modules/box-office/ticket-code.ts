@@ -10,7 +10,7 @@ import {
   verify,
 } from 'node:crypto'
 import { and, eq, sql } from 'drizzle-orm'
-import { type Db, preparedOnce } from '../../db/client.js'
+import { amongIds, type Db, preparedOnce } from '../../db/client.js'
 import { eventCheckInKeys, tickets } from '../../db/schema/index.js'
 
 export type CheckInKeyRow = typeof eventCheckInKeys.$inferSelect
@@ -123,7 +123,7 @@ function codeOf(privateKeyPem: string, claims: CodeClaims): string {
 }
 
 // The two reads of a code, prepared (built by drizzle and planned once, not on every ticket page): which of the
-// tickets the holder may be shown a code for, and their events' keys. The ids are one array parameter.
+// tickets the holder may be shown a code for, and their events' keys.
 const claimsStatement = (db: Db) =>
   preparedOnce(db, 'ticket_code_claims', (d, name) =>
     d
@@ -131,7 +131,7 @@ const claimsStatement = (db: Db) =>
       .from(tickets)
       .where(
         and(
-          sql`${tickets.id} = any(${sql.placeholder('ids')}::int[])`,
+          amongIds(tickets.id, 'ids'),
           eq(tickets.holderId, sql.placeholder('holder')),
           eq(tickets.status, 'confirmed'),
         ),
@@ -141,11 +141,7 @@ const claimsStatement = (db: Db) =>
 
 const keysStatement = (db: Db) =>
   preparedOnce(db, 'ticket_code_keys', (d, name) =>
-    d
-      .select()
-      .from(eventCheckInKeys)
-      .where(sql`${eventCheckInKeys.eventId} = any(${sql.placeholder('events')}::int[])`)
-      .prepare(name),
+    d.select().from(eventCheckInKeys).where(amongIds(eventCheckInKeys.eventId, 'events')).prepare(name),
   )
 
 /**

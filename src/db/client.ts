@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { type AnyColumn, type Logger, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type { PgDatabase, PgQueryResultHKT, PgSelect } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 import { type QueryWatchdog, queryWatchdog } from './query-watchdog.js'
 import * as schema from './schema/index.js'
@@ -207,6 +207,33 @@ export function preparedOnce<T>(db: Db, name: string, build: (db: Db, name: stri
     byName.set(name, statement)
   }
   return statement
+}
+
+type RowsOf<Q extends PgSelect> = Awaited<Q['_']['result']>
+
+/**
+ * One page of a list and the rows of its total, read in parallel by two statements prepared once per `shape`
+ * and page size (`preparedOnce`). `build` gives the list's ordered select (`$dynamic()`) and the select of its
+ * total, both with `sql.placeholder`s for what `values` binds; the page adds the page size (each size its own
+ * statement) and the offset, bound as `offset`.
+ */
+export async function preparedPage<Q extends PgSelect, C extends PgSelect>(
+  db: Db,
+  shape: string,
+  page: { perPage: number; offset: number },
+  values: Record<string, unknown>,
+  build: (db: Db) => { rows: Q; total: C },
+): Promise<{ rows: RowsOf<Q>; total: RowsOf<C> }> {
+  const statements = preparedOnce(db, `${shape}:${page.perPage}`, (d, name) => {
+    const { rows, total } = build(d)
+    return {
+      rows: rows.limit(page.perPage).offset(sql.placeholder('offset')).prepare(`${name}:page`),
+      total: total.prepare(`${name}:total`),
+    }
+  })
+  const args = { ...values, offset: page.offset }
+  const [rows, total] = await Promise.all([statements.rows.execute(args), statements.total.execute(args)])
+  return { rows, total }
 }
 
 /** Runs raw SQL and returns its rows, typed by the caller (pg and PGlite both answer `{ rows }`). */

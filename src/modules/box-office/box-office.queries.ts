@@ -3,7 +3,7 @@
 import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Config } from '../../config.js'
-import { amongIds, amongPicked, type Db, preparedOnce } from '../../db/client.js'
+import { amongIds, amongPicked, type Db, preparedOnce, preparedPage } from '../../db/client.js'
 import {
   events,
   invoiceLines,
@@ -163,30 +163,27 @@ export async function loadMyInvoices(
   status: InvoiceT['status'] | undefined,
   page: { limit: number; offset: number },
 ): Promise<{ data: InvoiceT[]; total: number }> {
-  const shape = `my_invoices:${status === undefined ? 'all' : 'status'}:${page.limit}`
-  const statements = preparedOnce(db, shape, (d, name) => {
-    const where = and(
-      eq(invoices.payerId, sql.placeholder('payer')),
-      status === undefined ? undefined : eq(effectiveInvoiceStatus, sql.placeholder('status')),
-    )
-    return {
-      // Bound, the page size still lets PostgreSQL keep the generic plan here (pg_prepared_statements counted
-      // 3 generic after 5 custom plans), unlike the tickets page's join.
-      page: invoiceQuery(d)
-        .where(where)
-        .orderBy(desc(invoices.id))
-        .limit(page.limit)
-        .offset(sql.placeholder('offset'))
-        .prepare(`${name}:page`),
-      total: d.select({ n: count() }).from(invoices).where(where).prepare(`${name}:total`),
-    }
-  })
-  const values = { payer: payerId, status: status ?? null, offset: page.offset }
-  const [rows, [total]] = await Promise.all([
-    statements.page.execute(values),
-    statements.total.execute(values),
-  ])
-  return { data: await withLines(db, config, rows), total: total?.n ?? 0 }
+  const shape = `my_invoices:${status === undefined ? 'all' : 'status'}`
+  const values = { payer: payerId, status: status ?? null }
+  const { rows, total } = await preparedPage(
+    db,
+    shape,
+    { perPage: page.limit, offset: page.offset },
+    values,
+    (d) => {
+      const where = and(
+        eq(invoices.payerId, sql.placeholder('payer')),
+        status === undefined ? undefined : eq(effectiveInvoiceStatus, sql.placeholder('status')),
+      )
+      return {
+        // Its page size bound, the page still lets PostgreSQL keep the generic plan here
+        // (pg_prepared_statements counted 3 generic after 5 custom plans), unlike the tickets page's join.
+        rows: invoiceQuery(d).where(where).orderBy(desc(invoices.id)).$dynamic(),
+        total: d.select({ n: count() }).from(invoices).where(where).$dynamic(),
+      }
+    },
+  )
+  return { data: await withLines(db, config, rows), total: total[0]?.n ?? 0 }
 }
 
 type InvoiceRow = typeof invoices.$inferSelect

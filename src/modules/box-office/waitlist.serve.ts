@@ -127,7 +127,7 @@ async function offerNext(ctx: Ctx, tx: Db, sectionId: number): Promise<boolean> 
   await emitWebhookEvent(ctx, tx, {
     eventId: section.eventId,
     type: 'waitlist.offered',
-    data: async () => (await loadEntries(tx, ctx.config, eq(waitlistEntries.id, pick.entry.id), 'oldest'))[0],
+    data: async () => (await loadEntries(tx, ctx.config, 'id', { id: pick.entry.id }))[0],
   })
   return true
 }

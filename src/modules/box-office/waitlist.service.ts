@@ -3,7 +3,7 @@
 import { and, asc, count, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm'
 import type { Config } from '../../config.js'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedOnce, preparedPage } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import { events, invoices, sections, tickets, users, waitlistEntries } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
@@ -23,15 +23,28 @@ import type { JoinWaitlistInput, WaitlistEntryT } from './waitlist.schemas.js'
 const effectiveStatus = sql<WaitlistEntryT['status']>`case when ${waitlistEntries.status} = 'offered'
   and ${waitlistEntries.offerExpiresAt} <= now() then 'expired' else ${waitlistEntries.status} end`
 
-/** Entries matching `where` as the API shows them, with their place among the section's waiting entries. */
-export async function loadEntries(
-  db: Db,
-  config: Config,
-  where: SQL | undefined,
-  order: 'oldest' | 'newest',
-  page?: PageParams,
-): Promise<WaitlistEntryT[]> {
-  const query = db
+/** What the reads of entries pick, each with `sql.placeholder`s for the values a call binds. */
+const ENTRIES = {
+  /** One entry: `id`. */
+  id: () => eq(waitlistEntries.id, sql.placeholder('id')),
+  /** A user's live entries (waiting or with an open offer) for one event: `user`, `event`. */
+  live: () =>
+    and(
+      eq(waitlistEntries.userId, sql.placeholder('user')),
+      eq(waitlistEntries.eventId, sql.placeholder('event')),
+      inArray(waitlistEntries.status, ['waiting', 'offered']),
+    ),
+  /** A user's entries, newest first: `user`. */
+  mine: () => eq(waitlistEntries.userId, sql.placeholder('user')),
+  /** An event's entries: `event`. */
+  event: () => eq(waitlistEntries.eventId, sql.placeholder('event')),
+} satisfies Record<string, () => SQL | undefined>
+
+type EntriesShape = keyof typeof ENTRIES
+
+/** The entries a shape picks, oldest first (a user's own newest first). */
+function selectEntries(db: Db, shape: EntriesShape) {
+  return db
     .select({
       entry: waitlistEntries,
       user: profileColumns(users),
@@ -44,10 +57,16 @@ export async function loadEntries(
     })
     .from(waitlistEntries)
     .leftJoin(users, eq(users.id, waitlistEntries.userId))
-    .where(where)
-    .orderBy(order === 'oldest' ? asc(waitlistEntries.id) : desc(waitlistEntries.id))
-  const rows = page ? await query.limit(page.perPage).offset(page.offset) : await query
-  return rows.map(({ entry: e, user, status, position }) => ({
+    .where(ENTRIES[shape]())
+    .orderBy(shape === 'mine' ? desc(waitlistEntries.id) : asc(waitlistEntries.id))
+    .$dynamic()
+}
+
+type EntryRow = Awaited<ReturnType<ReturnType<typeof selectEntries>['execute']>>[number]
+
+/** An entry as the API shows it, with its place among the section's waiting entries. */
+function toEntry(config: Config, { entry: e, user, status, position }: EntryRow): WaitlistEntryT {
+  return {
     id: e.id,
     user: user ? toPublicUser(config, user) : null,
     event_id: e.eventId,
@@ -61,7 +80,48 @@ export async function loadEntries(
     reservation_id: e.reservationId,
     offer_expires_at: e.offerExpiresAt?.toISOString() ?? null,
     created_at: e.createdAt.toISOString(),
+  }
+}
+
+// A type, not an interface: drizzle's execute takes a Record, which an interface does not satisfy.
+type EntriesValues = {
+  id?: number
+  user?: number
+  event?: number
+}
+
+/**
+ * The entries one id or a user's live ones for an event pick, as the API shows them: a statement prepared
+ * once per shape, so neither drizzle nor PostgreSQL builds or plans it again on each call.
+ */
+export async function loadEntries(
+  db: Db,
+  config: Config,
+  shape: 'id' | 'live',
+  values: EntriesValues,
+): Promise<WaitlistEntryT[]> {
+  const statement = preparedOnce(db, `waitlist_entries:${shape}`, (d, name) =>
+    selectEntries(d, shape).prepare(name),
+  )
+  return (await statement.execute(values)).map((row) => toEntry(config, row))
+}
+
+/** One page of a user's or an event's entries, and how many there are in all (`preparedPage`). */
+async function pageOfEntries(
+  ctx: Ctx,
+  shape: 'mine' | 'event',
+  values: EntriesValues,
+  page: PageParams,
+): Promise<Page<WaitlistEntryT>> {
+  const { rows, total } = await preparedPage(ctx.db, `waitlist_entries:${shape}`, page, values, (d) => ({
+    rows: selectEntries(d, shape),
+    total: d.select({ n: count() }).from(waitlistEntries).where(ENTRIES[shape]()).$dynamic(),
   }))
+  return toPage(
+    rows.map((row) => toEntry(ctx.config, row)),
+    total[0]?.n ?? 0,
+    page,
+  )
 }
 
 /**
@@ -134,7 +194,7 @@ export async function joinWaitlist(
         .returning({ id: waitlistEntries.id })
       return row!.id
     })
-    const [entry] = await loadEntries(ctx.db, ctx.config, eq(waitlistEntries.id, id), 'oldest')
+    const [entry] = await loadEntries(ctx.db, ctx.config, 'id', { id })
     return entry!
   } catch (err) {
     if (uniqueViolation(err) === 'waitlist_live_key') {
@@ -229,16 +289,7 @@ export async function leaveWaitlist(ctx: Ctx, actor: Actor, id: number): Promise
 
 /** The caller's live entries (waiting or with an open offer) for one event: what its page shows them. */
 export async function myLiveEntries(ctx: Ctx, actor: Actor, eventId: number): Promise<WaitlistEntryT[]> {
-  const entries = await loadEntries(
-    ctx.db,
-    ctx.config,
-    and(
-      eq(waitlistEntries.userId, actor.id),
-      eq(waitlistEntries.eventId, eventId),
-      inArray(waitlistEntries.status, ['waiting', 'offered']),
-    ),
-    'oldest',
-  )
+  const entries = await loadEntries(ctx.db, ctx.config, 'live', { user: actor.id, event: eventId })
   return entries.filter((e) => e.status === 'waiting' || e.status === 'offered')
 }
 
@@ -247,10 +298,7 @@ export async function listMyWaitlist(
   actor: Actor,
   page: PageParams,
 ): Promise<Page<WaitlistEntryT>> {
-  const where = eq(waitlistEntries.userId, actor.id)
-  const data = await loadEntries(ctx.db, ctx.config, where, 'newest', page)
-  const [total] = await ctx.db.select({ n: count() }).from(waitlistEntries).where(where)
-  return toPage(data, total?.n ?? 0, page)
+  return pageOfEntries(ctx, 'mine', { user: actor.id }, page)
 }
 
 /** An event's waiting list for its organizer or an admin, in order (oldest first): the order it is served in. */
@@ -261,8 +309,5 @@ export async function listEventWaitlist(
   page: PageParams,
 ): Promise<Page<WaitlistEntryT>> {
   await eventForChange(ctx.db, actor, eventId)
-  const where = eq(waitlistEntries.eventId, eventId)
-  const data = await loadEntries(ctx.db, ctx.config, where, 'oldest', page)
-  const [total] = await ctx.db.select({ n: count() }).from(waitlistEntries).where(where)
-  return toPage(data, total?.n ?? 0, page)
+  return pageOfEntries(ctx, 'event', { event: eventId }, page)
 }

@@ -1,5 +1,5 @@
 // Friendship look-ups other capabilities rely on (messages, reservations for friends, friends going).
-import { and, eq, or, sql } from 'drizzle-orm'
+import { and, eq, or, type Placeholder, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { friendships } from '../../db/schema/index.js'
 
@@ -21,8 +21,11 @@ export async function areFriends(db: Db, a: number, b: number): Promise<boolean>
   return row !== undefined
 }
 
-/** A subquery of the ids of `userId`'s friends, for `inArray(column, friendIdsOf(db, id))`. */
-export function friendIdsOf(db: Db, userId: number) {
+/**
+ * A subquery of the ids of `userId`'s friends, for `inArray(column, friendIdsOf(db, id))`; `userId` may be a
+ * prepared statement's placeholder.
+ */
+export function friendIdsOf(db: Db, userId: number | Placeholder) {
   return db
     .select({
       id: sql<number>`case when ${friendships.requesterId} = ${userId} then ${friendships.addresseeId} else ${friendships.requesterId} end`.as(

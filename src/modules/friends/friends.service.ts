@@ -3,7 +3,7 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { type friendships as FriendshipsTable, friendships, users } from '../../db/schema/index.js'
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
@@ -152,30 +152,39 @@ export async function cancelFriendRequest(ctx: Ctx, actor: Actor, id: number): P
   })
 }
 
+/** Pending requests to (incoming) or from (outgoing) the actor, newest first: prepared per direction and page size. */
 export async function listFriendRequests(
   ctx: Ctx,
   actor: Actor,
   direction: 'incoming' | 'outgoing',
   page: PageParams,
 ) {
-  const where = and(
-    eq(direction === 'incoming' ? friendships.addresseeId : friendships.requesterId, actor.id),
-    eq(friendships.status, 'pending'),
-  )
-  const [rows, [total]] = await Promise.all([
-    selectRequests(ctx.db).where(where).orderBy(desc(friendships.id)).limit(page.perPage).offset(page.offset),
-    ctx.db.select({ n: count() }).from(friendships).where(where),
-  ])
+  const values = { user: actor.id }
+  const { rows, total } = await preparedPage(ctx.db, `friend_requests:${direction}`, page, values, (d) => {
+    const where = and(
+      eq(
+        direction === 'incoming' ? friendships.addresseeId : friendships.requesterId,
+        sql.placeholder('user'),
+      ),
+      eq(friendships.status, 'pending'),
+    )
+    return {
+      rows: selectRequests(d).where(where).orderBy(desc(friendships.id)),
+      total: d.select({ n: count() }).from(friendships).where(where).$dynamic(),
+    }
+  })
   return toPage(
     rows.map((r) => toFriendRequest(ctx, r)),
-    total?.n ?? 0,
+    total[0]?.n ?? 0,
     page,
   )
 }
 
 export async function listFriends(ctx: Ctx, actor: Actor, page: PageParams) {
-  const where = inArray(users.id, friendIdsOf(ctx.db, actor.id))
-  return pageOfPublicUsers(ctx, where, [asc(sql`lower(${users.username})`)], page)
+  return pageOfPublicUsers(ctx, 'friends', { user: actor.id }, page, (db) => ({
+    where: inArray(users.id, friendIdsOf(db, sql.placeholder('user'))),
+    order: [asc(sql`lower(${users.username})`)],
+  }))
 }
 
 /** Ends a friendship; 404 when the two are not friends. */

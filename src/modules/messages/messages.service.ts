@@ -1,6 +1,7 @@
 // Private messages between friends, the conversation list and read receipts.
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, lt, or, type Placeholder, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { type Db, preparedOnce } from '../../db/client.js'
 import { messages, users } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { decodeCursor, encodeCursor } from '../../lib/pagination.js'
@@ -28,18 +29,47 @@ function toMessage(m: MessageRow): MessageT {
   }
 }
 
+const userExists = (db: Db) =>
+  preparedOnce(db, 'user_exists', (d, name) =>
+    d
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.id, sql.placeholder('user')))
+      .prepare(name),
+  )
+
 async function assertUserExists(ctx: Ctx, id: number): Promise<void> {
-  const [row] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.id, id))
+  const [row] = await userExists(ctx.db).execute({ user: id })
   if (!row) throw notFound('User')
 }
 
-/** Messages of the conversation between `a` and `b`, through the (least, greatest, id) index. */
-function conversationOf(a: number, b: number) {
+/**
+ * Messages of the conversation between the users with the lower and the higher id (placeholders `low` and
+ * `high`), through the (least, greatest, id) index.
+ */
+function conversationOf(low: Placeholder, high: Placeholder) {
   return and(
-    eq(sql`least(${messages.senderId}, ${messages.recipientId})`, Math.min(a, b)),
-    eq(sql`greatest(${messages.senderId}, ${messages.recipientId})`, Math.max(a, b)),
+    eq(sql`least(${messages.senderId}, ${messages.recipientId})`, low),
+    eq(sql`greatest(${messages.senderId}, ${messages.recipientId})`, high),
   )
 }
+
+/** A page of one conversation, newest first, older than `before` when paging: prepared per shape. */
+const messagesPage = (db: Db, paging: boolean) =>
+  preparedOnce(db, `messages:${paging ? 'before' : 'first'}`, (d, name) =>
+    d
+      .select()
+      .from(messages)
+      .where(
+        and(
+          conversationOf(sql.placeholder('low'), sql.placeholder('high')),
+          paging ? lt(messages.id, sql.placeholder('before')) : undefined,
+        ),
+      )
+      .orderBy(desc(messages.id))
+      .limit(sql.placeholder('take'))
+      .prepare(name),
+  )
 
 export async function sendMessage(
   ctx: Ctx,
@@ -62,13 +92,15 @@ export async function sendMessage(
 export async function listMessages(ctx: Ctx, actor: Actor, partnerId: number, input: CursorInput) {
   const limit = input.limit ?? 20
   const before = input.cursor ? decodeCursor(input.cursor, isIdCursor)[0] : undefined
-  await assertUserExists(ctx, partnerId)
-  const rows = await ctx.db
-    .select()
-    .from(messages)
-    .where(and(conversationOf(actor.id, partnerId), before ? lt(messages.id, before) : undefined))
-    .orderBy(desc(messages.id))
-    .limit(limit + 1)
+  const [rows] = await Promise.all([
+    messagesPage(ctx.db, before !== undefined).execute({
+      low: Math.min(actor.id, partnerId),
+      high: Math.max(actor.id, partnerId),
+      before,
+      take: limit + 1,
+    }),
+    assertUserExists(ctx, partnerId),
+  ])
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return {
@@ -89,39 +121,50 @@ export async function markConversationRead(ctx: Ctx, actor: Actor, partnerId: nu
 /**
  * One row per conversation partner with the last message and the unread count, newest conversation first,
  * in one query: the actor's messages grouped by partner, joined back to the last message and the partner.
+ * Prepared per shape (first page, or older than a cursor).
  */
+const conversationsPage = (db: Db, paging: boolean) =>
+  preparedOnce(db, `conversations:${paging ? 'before' : 'first'}`, (d, name) => {
+    const me = sql`${sql.placeholder('me')}::int`
+    const partner = sql<number>`case when ${messages.senderId} = ${me} then ${messages.recipientId} else ${messages.senderId} end`
+    const summary = d
+      .select({
+        partnerId: partner.as('partner_id'),
+        lastId: sql<number>`max(${messages.id})`.as('last_id'),
+        unread:
+          sql<number>`(count(*) filter (where ${messages.recipientId} = ${me} and ${messages.readAt} is null))::int`.as(
+            'unread',
+          ),
+      })
+      .from(messages)
+      .where(or(eq(messages.senderId, me), eq(messages.recipientId, me)))
+      // By the output column: the CASE repeated here would carry its own parameters and not match.
+      .groupBy(sql`partner_id`)
+      .as('summary')
+    return d
+      .select({
+        message: messages,
+        partner: profileColumns(users),
+        unread: summary.unread,
+        lastId: summary.lastId,
+      })
+      .from(summary)
+      .innerJoin(messages, eq(messages.id, summary.lastId))
+      .innerJoin(users, eq(users.id, summary.partnerId))
+      .where(paging ? lt(summary.lastId, sql.placeholder('before')) : undefined)
+      .orderBy(desc(summary.lastId))
+      .limit(sql.placeholder('take'))
+      .prepare(name)
+  })
+
 export async function listConversations(ctx: Ctx, actor: Actor, input: CursorInput) {
   const limit = input.limit ?? 20
   const before = input.cursor ? decodeCursor(input.cursor, isIdCursor)[0] : undefined
-  const me = actor.id
-  const partner = sql<number>`case when ${messages.senderId} = ${me} then ${messages.recipientId} else ${messages.senderId} end`
-  const summary = ctx.db
-    .select({
-      partnerId: partner.as('partner_id'),
-      lastId: sql<number>`max(${messages.id})`.as('last_id'),
-      unread:
-        sql<number>`(count(*) filter (where ${messages.recipientId} = ${me} and ${messages.readAt} is null))::int`.as(
-          'unread',
-        ),
-    })
-    .from(messages)
-    .where(or(eq(messages.senderId, me), eq(messages.recipientId, me)))
-    // By the output column: the CASE repeated here would carry its own parameters and not match.
-    .groupBy(sql`partner_id`)
-    .as('summary')
-  const rows = await ctx.db
-    .select({
-      message: messages,
-      partner: profileColumns(users),
-      unread: summary.unread,
-      lastId: summary.lastId,
-    })
-    .from(summary)
-    .innerJoin(messages, eq(messages.id, summary.lastId))
-    .innerJoin(users, eq(users.id, summary.partnerId))
-    .where(before ? lt(summary.lastId, before) : undefined)
-    .orderBy(desc(summary.lastId))
-    .limit(limit + 1)
+  const rows = await conversationsPage(ctx.db, before !== undefined).execute({
+    me: actor.id,
+    before,
+    take: limit + 1,
+  })
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   const data: ConversationT[] = page.map((r) => ({

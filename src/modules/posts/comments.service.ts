@@ -1,6 +1,7 @@
 // Comments on posts: list (oldest first), add, edit (author or admin), delete (author, post author or admin).
-import { asc, count, eq } from 'drizzle-orm'
+import { asc, eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { pgErrorCode } from '../../db/errors.js'
 import { comments, posts, users } from '../../db/schema/index.js'
 import { forbidden, notFound } from '../../lib/errors.js'
@@ -9,8 +10,8 @@ import { authorColumns } from '../users/users.schemas.js'
 import { toAuthor } from './posts.queries.js'
 import type { CommentT } from './posts.schemas.js'
 
-function selectComments(ctx: Ctx) {
-  return ctx.db
+function selectComments(db: Db) {
+  return db
     .select({
       comment: comments,
       author: authorColumns(users),
@@ -35,7 +36,7 @@ function toComment(ctx: Ctx, row: CommentRow): CommentT {
 }
 
 async function getComment(ctx: Ctx, id: number): Promise<CommentT> {
-  const [row] = await selectComments(ctx).where(eq(comments.id, id))
+  const [row] = await selectComments(ctx.db).where(eq(comments.id, id))
   if (!row) throw notFound('Comment')
   return toComment(ctx, row)
 }
@@ -45,16 +46,30 @@ async function assertPostExists(ctx: Ctx, postId: number): Promise<void> {
   if (!row) throw notFound('Post')
 }
 
+/**
+ * A post's page of comments and, in one statement, the post (no row: 404) with how many comments it has,
+ * prepared per page size (`preparedPage`).
+ */
 export async function listComments(ctx: Ctx, postId: number, page: PageParams) {
-  await assertPostExists(ctx, postId)
-  const where = eq(comments.postId, postId)
-  const [rows, [total]] = await Promise.all([
-    selectComments(ctx).where(where).orderBy(asc(comments.id)).limit(page.perPage).offset(page.offset),
-    ctx.db.select({ n: count() }).from(comments).where(where),
-  ])
+  const { rows, total } = await preparedPage(ctx.db, 'comments', page, { post: postId }, (d) => ({
+    rows: selectComments(d)
+      .where(eq(comments.postId, sql.placeholder('post')))
+      .orderBy(asc(comments.id)),
+    total: d
+      .select({
+        // Written out: drizzle leaves the columns of a one-table select unqualified, and `post_id = id`
+        // would compare the comment's own columns.
+        n: sql<number>`(select count(*)::int from comments c where c.post_id = posts.id)`,
+      })
+      .from(posts)
+      .where(eq(posts.id, sql.placeholder('post')))
+      .$dynamic(),
+  }))
+  const [post] = total
+  if (!post) throw notFound('Post')
   return toPage(
     rows.map((r) => toComment(ctx, r)),
-    total?.n ?? 0,
+    post.n,
     page,
   )
 }

@@ -1,6 +1,7 @@
 // Profiles, the user directory, password changes, account deletion and the admin's role changes.
 import { asc, count, desc, eq, like, type SQL, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import { users } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
@@ -40,30 +41,46 @@ export async function getPublicProfile(ctx: Ctx, id: number) {
 }
 
 export async function listUsers(ctx: Ctx, query: { q?: string; sort?: string }, page: PageParams) {
-  const searchable = sql`lower(${users.username} || ' ' || ${users.displayName})`
-  const where = query.q ? like(searchable, containsPattern(query.q)) : undefined
   const { field, desc: descending } = parseSort<'username' | 'created_at'>(query.sort, 'username')
-  const dir = descending ? desc : asc
-  const order =
-    field === 'username' ? [dir(sql`lower(${users.username})`)] : [dir(users.createdAt), dir(users.id)]
-  return pageOfPublicUsers(ctx, where, order, page)
+  const shape = `users:${query.q ? 'q' : 'all'}:${descending ? '-' : ''}${field}`
+  const values = { q: query.q ? containsPattern(query.q) : null }
+  return pageOfPublicUsers(ctx, shape, values, page, () => {
+    const searchable = sql`lower(${users.username} || ' ' || ${users.displayName})`
+    const dir = descending ? desc : asc
+    return {
+      where: query.q ? like(searchable, sql.placeholder('q')) : undefined,
+      order:
+        field === 'username' ? [dir(sql`lower(${users.username})`)] : [dir(users.createdAt), dir(users.id)],
+    }
+  })
 }
 
-/** One page of the users matching `where`, in `order`, as public profiles, with the total. */
-export async function pageOfPublicUsers(ctx: Ctx, where: SQL | undefined, order: SQL[], page: PageParams) {
-  const [rows, [total]] = await Promise.all([
-    ctx.db
-      .select(profileColumns(users))
-      .from(users)
-      .where(where)
-      .orderBy(...order)
-      .limit(page.perPage)
-      .offset(page.offset),
-    ctx.db.select({ n: count() }).from(users).where(where),
-  ])
+/**
+ * One page of the users a `shape` picks, in its order, as public profiles, with the total. `build` makes the
+ * shape's condition and order once, with `sql.placeholder`s for what `values` binds (`preparedPage`).
+ */
+export async function pageOfPublicUsers(
+  ctx: Ctx,
+  shape: string,
+  values: Record<string, unknown>,
+  page: PageParams,
+  build: (db: Db) => { where: SQL | undefined; order: SQL[] },
+) {
+  const { rows, total } = await preparedPage(ctx.db, shape, page, values, (d) => {
+    const { where, order } = build(d)
+    return {
+      rows: d
+        .select(profileColumns(users))
+        .from(users)
+        .where(where)
+        .orderBy(...order)
+        .$dynamic(),
+      total: d.select({ n: count() }).from(users).where(where).$dynamic(),
+    }
+  })
   return toPage(
     rows.map((u) => toPublicUser(ctx.config, u)),
-    total?.n ?? 0,
+    total[0]?.n ?? 0,
     page,
   )
 }

@@ -3,7 +3,7 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { seats, sections, tickets, users } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
@@ -123,18 +123,24 @@ export async function listCheckIns(
   page: PageParams,
 ): Promise<CheckInListT> {
   await eventForDoor(ctx.db, actor, eventId)
-  const rows = await checkInQuery(ctx.db)
-    .where(and(eq(tickets.eventId, eventId), eq(tickets.status, 'confirmed'), isNotNull(tickets.checkedInAt)))
-    .orderBy(desc(tickets.checkedInAt), desc(tickets.id))
-    .limit(page.perPage)
-    .offset(page.offset)
-  const [counts] = await ctx.db
-    .select({
-      checkedIn: sql<number>`count(*) filter (where ${tickets.checkedInAt} is not null)::int`,
-      confirmed: count(),
-    })
-    .from(tickets)
-    .where(and(eq(tickets.eventId, eventId), eq(tickets.status, 'confirmed')))
+  const { rows, total } = await preparedPage(ctx.db, 'check_ins', page, { event: eventId }, (d) => {
+    const confirmed = and(eq(tickets.eventId, sql.placeholder('event')), eq(tickets.status, 'confirmed'))
+    return {
+      rows: checkInQuery(d)
+        .where(and(confirmed, isNotNull(tickets.checkedInAt)))
+        .orderBy(desc(tickets.checkedInAt), desc(tickets.id))
+        .$dynamic(),
+      total: d
+        .select({
+          checkedIn: sql<number>`count(*) filter (where ${tickets.checkedInAt} is not null)::int`,
+          confirmed: count(),
+        })
+        .from(tickets)
+        .where(confirmed)
+        .$dynamic(),
+    }
+  })
+  const [counts] = total
   const checkedIn = counts?.checkedIn ?? 0
   return {
     checked_in: checkedIn,

@@ -2,13 +2,13 @@
 // key and list, and nothing more. The one rule for who works an event's door is here (eventForDoor).
 import { and, asc, count, eq, exists, gt, ne, or, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
 import { eventStaff, events, users } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
-import { canSee, type EventRow, eventForChange } from '../events/events.queries.js'
+import { canSee, type EventRow, eventForChange, eventRow } from '../events/events.queries.js'
 import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import type { StaffMemberT } from './checkin.schemas.js'
 
@@ -25,7 +25,7 @@ export async function isStaff(db: Db, eventId: number, userId: number): Promise<
  * the event at all, 403 when they may see it but not work its door.
  */
 export async function eventForDoor(db: Db, actor: Actor, eventId: number): Promise<EventRow> {
-  const [event] = await db.select().from(events).where(eq(events.id, eventId))
+  const event = await eventRow(db, eventId)
   if (!event) throw notFound('Event')
   if (managesEvent(actor, event) || (await isStaff(db, eventId, actor.id))) return event
   if (!canSee(actor, event)) throw notFound('Event')
@@ -68,18 +68,22 @@ export async function listStaff(
   page: PageParams,
 ): Promise<Page<StaffMemberT>> {
   await eventForChange(ctx.db, actor, eventId)
-  const rows = await ctx.db
-    .select({ user: profileColumns(users), addedAt: eventStaff.createdAt })
-    .from(eventStaff)
-    .innerJoin(users, eq(users.id, eventStaff.userId))
-    .where(eq(eventStaff.eventId, eventId))
-    .orderBy(asc(eventStaff.createdAt), asc(eventStaff.userId))
-    .limit(page.perPage)
-    .offset(page.offset)
-  const [total] = await ctx.db.select({ n: count() }).from(eventStaff).where(eq(eventStaff.eventId, eventId))
+  const { rows, total } = await preparedPage(ctx.db, 'event_staff', page, { event: eventId }, (d) => {
+    const ofEvent = eq(eventStaff.eventId, sql.placeholder('event'))
+    return {
+      rows: d
+        .select({ user: profileColumns(users), addedAt: eventStaff.createdAt })
+        .from(eventStaff)
+        .innerJoin(users, eq(users.id, eventStaff.userId))
+        .where(ofEvent)
+        .orderBy(asc(eventStaff.createdAt), asc(eventStaff.userId))
+        .$dynamic(),
+      total: d.select({ n: count() }).from(eventStaff).where(ofEvent).$dynamic(),
+    }
+  })
   return toPage(
     rows.map((r) => ({ user: toPublicUser(ctx.config, r.user), added_at: r.addedAt.toISOString() })),
-    total?.n ?? 0,
+    total[0]?.n ?? 0,
     page,
   )
 }

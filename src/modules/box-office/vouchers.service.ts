@@ -2,7 +2,7 @@
 // reservation carries one.
 import { and, count, eq, inArray, isNotNull, notExists, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { foreignKeyViolation, uniqueViolation } from '../../db/errors.js'
 import { invoices, reservations, sections, tickets, vouchers } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
@@ -90,15 +90,14 @@ export async function listVouchers(
   page: PageParams,
 ): Promise<Page<VoucherT>> {
   await eventForChange(ctx.db, actor, eventId)
-  const rows = await ctx.db
-    .select()
-    .from(vouchers)
-    .where(eq(vouchers.eventId, eventId))
-    .orderBy(vouchers.id)
-    .limit(page.perPage)
-    .offset(page.offset)
-  const [total] = await ctx.db.select({ n: count() }).from(vouchers).where(eq(vouchers.eventId, eventId))
-  return toPage(rows.map(toVoucher), total?.n ?? 0, page)
+  const { rows, total } = await preparedPage(ctx.db, 'vouchers', page, { event: eventId }, (d) => {
+    const ofEvent = eq(vouchers.eventId, sql.placeholder('event'))
+    return {
+      rows: d.select().from(vouchers).where(ofEvent).orderBy(vouchers.id).$dynamic(),
+      total: d.select({ n: count() }).from(vouchers).where(ofEvent).$dynamic(),
+    }
+  })
+  return toPage(rows.map(toVoucher), total[0]?.n ?? 0, page)
 }
 
 /** One voucher of the event, for its organizer or an admin; 404 when the event has no such voucher. */

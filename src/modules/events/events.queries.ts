@@ -121,6 +121,19 @@ export async function loadEvent(ctx: Ctx, db: Db, actor: Actor | null, id: numbe
   return toEvent(ctx, row)
 }
 
+/** The event's row, unlocked, or undefined: prepared once per handle, as every organizer's read starts with it. */
+export async function eventRow(db: Db, id: number): Promise<EventRow | undefined> {
+  const statement = preparedOnce(db, 'event_row_by_id', (d, name) =>
+    d
+      .select()
+      .from(events)
+      .where(eq(events.id, sql.placeholder('id')))
+      .prepare(name),
+  )
+  const [event] = await statement.execute({ id })
+  return event
+}
+
 /**
  * The event row for a change by `actor`: 404 when they may not see it, 403 when they may see it but not change
  * it. `lock` takes a row lock that does not block ticket inserts (their foreign keys take KEY SHARE).
@@ -131,8 +144,10 @@ export async function eventForChange(
   id: number,
   lock: 'none' | 'no key update' | 'update' = 'none',
 ): Promise<EventRow> {
-  const query = db.select().from(events).where(eq(events.id, id))
-  const [event] = await (lock === 'none' ? query : query.for(lock))
+  const event =
+    lock === 'none'
+      ? await eventRow(db, id)
+      : (await db.select().from(events).where(eq(events.id, id)).for(lock))[0]
   if (!event || !canSee(actor, event)) throw notFound('Event')
   if (!managesEvent(actor, event)) throw forbidden('Only the organizer or an admin may change this event')
   return event
@@ -140,7 +155,7 @@ export async function eventForChange(
 
 /** The event row when `actor` may see it (for views that show more than the event itself). */
 export async function visibleEventRow(db: Db, actor: Actor | null, id: number): Promise<EventRow> {
-  const [event] = await db.select().from(events).where(eq(events.id, id))
+  const event = await eventRow(db, id)
   if (!event || !canSee(actor, event)) throw notFound('Event')
   return event
 }

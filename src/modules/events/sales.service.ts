@@ -1,6 +1,7 @@
 // The organizer's views of an event: sales per section, attendees, and (for anyone) friends who are going.
 import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { preparedPage } from '../../db/client.js'
 import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
@@ -75,31 +76,40 @@ export async function getEventSales(ctx: Ctx, actor: Actor, eventId: number): Pr
   return salesReport(ctx, eventId)
 }
 
-/** People holding confirmed tickets for the event (among `among` when given), by username, with their count. */
-async function holders(ctx: Ctx, eventId: number, page: PageParams, among?: ReturnType<typeof friendIdsOf>) {
-  const where = and(
-    eq(tickets.eventId, eventId),
-    eq(tickets.status, 'confirmed'),
-    among ? inArray(tickets.holderId, among) : undefined,
-  )
-  const [rows, [total]] = await Promise.all([
-    ctx.db
-      .select({ user: profileColumns(users), ticket_count: count() })
-      .from(tickets)
-      .innerJoin(users, eq(users.id, tickets.holderId))
-      .where(where)
-      .groupBy(users.id)
-      .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
-      .limit(page.perPage)
-      .offset(page.offset),
-    ctx.db
-      .select({ n: countDistinct(tickets.holderId) })
-      .from(tickets)
-      .where(where),
-  ])
+/**
+ * People holding confirmed tickets for the event (only the caller's friends when `friendsOf` is given), by
+ * username, with their count: prepared per shape and page size (`preparedPage`).
+ */
+async function holders(ctx: Ctx, eventId: number, page: PageParams, friendsOf?: number) {
+  const shape = friendsOf === undefined ? 'attendees' : 'friends_going'
+  const values = { event: eventId, user: friendsOf ?? null }
+  const { rows, total } = await preparedPage(ctx.db, shape, page, values, (d) => {
+    const where = and(
+      eq(tickets.eventId, sql.placeholder('event')),
+      eq(tickets.status, 'confirmed'),
+      friendsOf === undefined
+        ? undefined
+        : inArray(tickets.holderId, friendIdsOf(d, sql.placeholder('user'))),
+    )
+    return {
+      rows: d
+        .select({ user: profileColumns(users), ticket_count: count() })
+        .from(tickets)
+        .innerJoin(users, eq(users.id, tickets.holderId))
+        .where(where)
+        .groupBy(users.id)
+        .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
+        .$dynamic(),
+      total: d
+        .select({ n: countDistinct(tickets.holderId) })
+        .from(tickets)
+        .where(where)
+        .$dynamic(),
+    }
+  })
   return toPage(
     rows.map((r) => ({ ...toPublicUser(ctx.config, r.user), ticket_count: r.ticket_count })),
-    total?.n ?? 0,
+    total[0]?.n ?? 0,
     page,
   )
 }
@@ -111,7 +121,7 @@ export async function listAttendees(ctx: Ctx, actor: Actor, eventId: number, pag
 
 export async function friendsGoing(ctx: Ctx, actor: Actor, eventId: number, page: PageParams) {
   await visibleEventRow(ctx.db, actor, eventId)
-  return holders(ctx, eventId, page, friendIdsOf(ctx.db, actor.id))
+  return holders(ctx, eventId, page, actor.id)
 }
 
 /**

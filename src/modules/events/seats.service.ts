@@ -1,6 +1,7 @@
 // The seat map: each seat of an event's seated sections with its status right now.
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { type Db, preparedOnce, preparedPage } from '../../db/client.js'
 import { reservations, seats, sections, tickets } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
 import type { PageParams } from '../../lib/pagination.js'
@@ -9,46 +10,26 @@ import { visibleEventRow } from './events.queries.js'
 
 export type SeatStatus = 'available' | 'held' | 'sold'
 
-/** Which seats the map shows: those of one section, or of the whole event. */
-function seatsOf(ctx: Ctx, eventId: number, sectionId: number | undefined) {
-  if (sectionId !== undefined) return eq(seats.sectionId, sectionId)
-  return inArray(
-    seats.sectionId,
-    ctx.db.select({ id: sections.id }).from(sections).where(eq(sections.eventId, eventId)),
-  )
-}
-
-/** How many seats the map has in all (after seatMap checked the event and section). */
-export async function seatCount(ctx: Ctx, eventId: number, sectionId: number | undefined): Promise<number> {
-  const [all] = await ctx.db
-    .select({ n: count() })
-    .from(seats)
-    .where(seatsOf(ctx, eventId, sectionId))
-  return all?.n ?? 0
+/** Which seats: those of the event (placeholder `event`), or of one section (placeholder `section`). */
+function seatsOf(db: Db, of: 'event' | 'section') {
+  return of === 'event'
+    ? inArray(
+        seats.sectionId,
+        db
+          .select({ id: sections.id })
+          .from(sections)
+          .where(eq(sections.eventId, sql.placeholder('event'))),
+      )
+    : eq(seats.sectionId, sql.placeholder('section'))
 }
 
 /**
- * The seats of the event (or of one section), front row first: one `page` of them, or without it all (at most
- * MAX_SEATS_PER_EVENT). A seat is `sold` under a confirmed ticket and
- * `held` under a held ticket whose reservation has not expired; a lapsed hold already counts as available,
- * before the sweep gets to it. The partial unique index allows at most one live ticket per seat.
+ * The seats `where` picks, front row first. A seat is `sold` under a confirmed ticket and `held` under a held
+ * ticket whose reservation has not expired; a lapsed hold already counts as available, before the sweep gets
+ * to it. The partial unique index allows at most one live ticket per seat.
  */
-export async function seatMap(
-  ctx: Ctx,
-  actor: Actor | null,
-  eventId: number,
-  sectionId?: number,
-  page?: PageParams,
-) {
-  await visibleEventRow(ctx.db, actor, eventId)
-  if (sectionId !== undefined) {
-    const [section] = await ctx.db
-      .select({ id: sections.id })
-      .from(sections)
-      .where(and(eq(sections.id, sectionId), eq(sections.eventId, eventId)))
-    if (!section) throw notFound('Section')
-  }
-  const query = ctx.db
+function selectSeats(db: Db, where: SQL) {
+  return db
     .select({
       id: seats.id,
       section_id: seats.sectionId,
@@ -60,7 +41,53 @@ export async function seatMap(
     .from(seats)
     .leftJoin(tickets, and(eq(tickets.seatId, seats.id), inArray(tickets.status, ['held', 'confirmed'])))
     .leftJoin(reservations, eq(reservations.id, tickets.reservationId))
-    .where(seatsOf(ctx, eventId, sectionId))
+    .where(where)
     .orderBy(asc(seats.sectionId), asc(seats.rowIndex), asc(seats.number))
-  return page ? query.limit(page.perPage).offset(page.offset) : query
+    .$dynamic()
+}
+
+/** Every seat of the event (at most MAX_SEATS_PER_EVENT), as its page shows them: prepared once. */
+export async function seatMap(ctx: Ctx, actor: Actor | null, eventId: number) {
+  await visibleEventRow(ctx.db, actor, eventId)
+  const statement = preparedOnce(ctx.db, 'seats:all', (d, name) =>
+    selectSeats(d, seatsOf(d, 'event')).prepare(name),
+  )
+  return statement.execute({ event: eventId })
+}
+
+/**
+ * One page of the seats of the event (or of one section), with how many there are in all: prepared per shape
+ * and page size (`preparedPage`). For one section, the count's statement also finds the section among the
+ * event's (no row: 404).
+ */
+export async function seatPage(
+  ctx: Ctx,
+  actor: Actor | null,
+  eventId: number,
+  sectionId: number | undefined,
+  page: PageParams,
+) {
+  await visibleEventRow(ctx.db, actor, eventId)
+  const of = sectionId === undefined ? 'event' : 'section'
+  const values = { event: eventId, section: sectionId ?? null }
+  const { rows, total } = await preparedPage(ctx.db, `seats:${of}`, page, values, (d) => ({
+    rows: selectSeats(d, seatsOf(d, of)),
+    total:
+      of === 'event'
+        ? d.select({ n: count() }).from(seats).where(seatsOf(d, of)).$dynamic()
+        : d
+            // Written out: drizzle leaves the columns of a one-table select unqualified.
+            .select({ n: sql<number>`(select count(*)::int from seats s where s.section_id = sections.id)` })
+            .from(sections)
+            .where(
+              and(
+                eq(sections.id, sql.placeholder('section')),
+                eq(sections.eventId, sql.placeholder('event')),
+              ),
+            )
+            .$dynamic(),
+  }))
+  const [counted] = total
+  if (!counted) throw notFound('Section')
+  return { rows, total: counted.n }
 }

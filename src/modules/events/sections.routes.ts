@@ -13,7 +13,7 @@ import {
   SectionParams,
   UpdateSectionBody,
 } from './events.schemas.js'
-import { seatCount, seatMap } from './seats.service.js'
+import { seatPage } from './seats.service.js'
 import { addSection, deleteSection, updateSection } from './sections.service.js'
 
 export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -91,8 +91,7 @@ export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const page = pageParams({ page: req.query.page, per_page: req.query.per_page ?? SEAT_PAGE_MAX })
-      const rows = await seatMap(app.ctx, req.actor, req.params.id, req.query.section_id, page)
-      const total = await seatCount(app.ctx, req.params.id, req.query.section_id)
+      const { rows, total } = await seatPage(app.ctx, req.actor, req.params.id, req.query.section_id, page)
       reply.header('x-total-count', String(total))
       return sendPage(req, reply, toPage(rows, total, page)).data
     },

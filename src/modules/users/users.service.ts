@@ -167,23 +167,26 @@ export async function setRole(ctx: Ctx, id: number, role: 'user' | 'admin') {
   return toOwnUser(ctx.config, user)
 }
 
-/** The admin's list: users with their e-mail and role, by username, optionally matching `q`. */
+/** The admin's list: users with their e-mail and role, by username, optionally matching `q` (`preparedPage`). */
 export async function listUsersWithRoles(ctx: Ctx, query: { q?: string }, page: PageParams) {
-  const searchable = sql`lower(${users.username} || ' ' || ${users.displayName} || ' ' || ${users.email})`
-  const where = query.q ? like(searchable, containsPattern(query.q)) : undefined
-  const [rows, [total]] = await Promise.all([
-    ctx.db
-      .select()
-      .from(users)
-      .where(where)
-      .orderBy(asc(sql`lower(${users.username})`))
-      .limit(page.perPage)
-      .offset(page.offset),
-    ctx.db.select({ n: count() }).from(users).where(where),
-  ])
+  const shape = `users_with_roles:${query.q ? 'q' : 'all'}`
+  const values = { q: query.q ? containsPattern(query.q) : null }
+  const { rows, total } = await preparedPage(ctx.db, shape, page, values, (d) => {
+    const searchable = sql`lower(${users.username} || ' ' || ${users.displayName} || ' ' || ${users.email})`
+    const where = query.q ? like(searchable, sql.placeholder('q')) : undefined
+    return {
+      rows: d
+        .select()
+        .from(users)
+        .where(where)
+        .orderBy(asc(sql`lower(${users.username})`))
+        .$dynamic(),
+      total: d.select({ n: count() }).from(users).where(where).$dynamic(),
+    }
+  })
   return toPage(
     rows.map((u) => toOwnUser(ctx.config, u)),
-    total?.n ?? 0,
+    total[0]?.n ?? 0,
     page,
   )
 }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { and, count, desc, eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import type { Db } from '../../db/client.js'
+import { type Db, preparedPage } from '../../db/client.js'
 import { webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
@@ -90,16 +90,14 @@ export async function listWebhooks(
   actor: Actor,
   page: PageParams,
 ): Promise<Page<WebhookEndpointT>> {
-  const mine = eq(webhookEndpoints.userId, actor.id)
-  const rows = await ctx.db
-    .select()
-    .from(webhookEndpoints)
-    .where(mine)
-    .orderBy(webhookEndpoints.id)
-    .limit(page.perPage)
-    .offset(page.offset)
-  const [total] = await ctx.db.select({ n: count() }).from(webhookEndpoints).where(mine)
-  return toPage(rows.map(toEndpoint), total?.n ?? 0, page)
+  const { rows, total } = await preparedPage(ctx.db, 'webhook_endpoints', page, { user: actor.id }, (d) => {
+    const mine = eq(webhookEndpoints.userId, sql.placeholder('user'))
+    return {
+      rows: d.select().from(webhookEndpoints).where(mine).orderBy(webhookEndpoints.id).$dynamic(),
+      total: d.select({ n: count() }).from(webhookEndpoints).where(mine).$dynamic(),
+    }
+  })
+  return toPage(rows.map(toEndpoint), total[0]?.n ?? 0, page)
 }
 
 export async function getWebhook(ctx: Ctx, actor: Actor, id: number): Promise<WebhookEndpointT> {
@@ -146,16 +144,19 @@ export async function listDeliveries(
   page: PageParams,
 ): Promise<Page<WebhookDeliveryT>> {
   await ownEndpoint(ctx.db, actor, id)
-  const ofEndpoint = eq(webhookDeliveries.endpointId, id)
-  const rows = await ctx.db
-    .select()
-    .from(webhookDeliveries)
-    .where(ofEndpoint)
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(page.perPage)
-    .offset(page.offset)
-  const [total] = await ctx.db.select({ n: count() }).from(webhookDeliveries).where(ofEndpoint)
-  return toPage(rows.map(toDelivery), total?.n ?? 0, page)
+  const { rows, total } = await preparedPage(ctx.db, 'webhook_deliveries', page, { endpoint: id }, (d) => {
+    const ofEndpoint = eq(webhookDeliveries.endpointId, sql.placeholder('endpoint'))
+    return {
+      rows: d
+        .select()
+        .from(webhookDeliveries)
+        .where(ofEndpoint)
+        .orderBy(desc(webhookDeliveries.id))
+        .$dynamic(),
+      total: d.select({ n: count() }).from(webhookDeliveries).where(ofEndpoint).$dynamic(),
+    }
+  })
+  return toPage(rows.map(toDelivery), total[0]?.n ?? 0, page)
 }
 
 /**

@@ -1,7 +1,7 @@
 // The organizer's views of an event: sales per section, attendees, and (for anyone) friends who are going.
 import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { preparedPage } from '../../db/client.js'
+import { amongIds, preparedOnce, preparedPage } from '../../db/client.js'
 import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
@@ -136,18 +136,23 @@ export async function friendsGoingToEach(
 ): Promise<Map<number, { username: string; display_name: string }[]>> {
   const going = new Map<number, { username: string; display_name: string }[]>()
   if (eventIds.length === 0) return going
-  const rows = await ctx.db
-    .selectDistinct({ eventId: tickets.eventId, username: users.username, displayName: users.displayName })
-    .from(tickets)
-    .innerJoin(users, eq(users.id, tickets.holderId))
-    .where(
-      and(
-        inArray(tickets.eventId, eventIds),
-        eq(tickets.status, 'confirmed'),
-        inArray(tickets.holderId, friendIdsOf(ctx.db, actor.id)),
-      ),
-    )
-    .orderBy(asc(tickets.eventId), asc(users.username))
+  // Prepared once, the event ids one array parameter (a page of any size is the same text).
+  const statement = preparedOnce(ctx.db, 'friends_going_to_each', (d, name) =>
+    d
+      .selectDistinct({ eventId: tickets.eventId, username: users.username, displayName: users.displayName })
+      .from(tickets)
+      .innerJoin(users, eq(users.id, tickets.holderId))
+      .where(
+        and(
+          amongIds(tickets.eventId, 'events'),
+          eq(tickets.status, 'confirmed'),
+          inArray(tickets.holderId, friendIdsOf(d, sql.placeholder('user'))),
+        ),
+      )
+      .orderBy(asc(tickets.eventId), asc(users.username))
+      .prepare(name),
+  )
+  const rows = await statement.execute({ events: eventIds, user: actor.id })
   for (const r of rows) {
     const list = going.get(r.eventId) ?? []
     list.push({ username: r.username, display_name: r.displayName })

@@ -213,9 +213,11 @@ type RowsOf<Q extends PgSelect> = Awaited<Q['_']['result']>
 
 /**
  * One page of a list and the rows of its total, read in parallel by two statements prepared once per `shape`
- * and page size (`preparedOnce`). `build` gives the list's ordered select (`$dynamic()`) and the select of its
- * total, both with `sql.placeholder`s for what `values` binds; the page adds the page size (each size its own
- * statement) and the offset, bound as `offset`.
+ * (`preparedOnce`). `build` gives the list's ordered select (`$dynamic()`) and the select of its total, both
+ * with `sql.placeholder`s for what `values` binds; the page adds its size and offset, bound as `limit` and
+ * `offset`. Bound, the size costs no plan: PostgreSQL kept its generic plan for each of these lists
+ * (`pg_prepared_statements`: 2 generic after 5 custom), and a client cycling through page sizes cannot make a
+ * statement for each.
  */
 export async function preparedPage<Q extends PgSelect, C extends PgSelect>(
   db: Db,
@@ -224,14 +226,14 @@ export async function preparedPage<Q extends PgSelect, C extends PgSelect>(
   values: Record<string, unknown>,
   build: (db: Db) => { rows: Q; total: C },
 ): Promise<{ rows: RowsOf<Q>; total: RowsOf<C> }> {
-  const statements = preparedOnce(db, `${shape}:${page.perPage}`, (d, name) => {
+  const statements = preparedOnce(db, shape, (d, name) => {
     const { rows, total } = build(d)
     return {
-      rows: rows.limit(page.perPage).offset(sql.placeholder('offset')).prepare(`${name}:page`),
+      rows: rows.limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(`${name}:page`),
       total: total.prepare(`${name}:total`),
     }
   })
-  const args = { ...values, offset: page.offset }
+  const args = { ...values, limit: page.perPage, offset: page.offset }
   const [rows, total] = await Promise.all([statements.rows.execute(args), statements.total.execute(args)])
   return { rows, total }
 }

@@ -152,9 +152,8 @@ const invoicesBy = (db: Db, key: 'id' | 'reservation') =>
 
 /**
  * The invoices `payerId` pays, newest first, one page with their lines, and how many there are in all: prepared
- * statements per shape (with or without a status, and the page size), as the tickets page's are. Built by
- * drizzle and planned on every call, the page's three statements cost more than running them. Call with the
- * pool handle.
+ * statements per shape (with or without a status; `preparedPage`). Built by drizzle and planned on every call,
+ * the page's three statements cost more than running them. Call with the pool handle.
  */
 export async function loadMyInvoices(
   db: Db,
@@ -176,8 +175,8 @@ export async function loadMyInvoices(
         status === undefined ? undefined : eq(effectiveInvoiceStatus, sql.placeholder('status')),
       )
       return {
-        // Its page size bound, the page still lets PostgreSQL keep the generic plan here
-        // (pg_prepared_statements counted 3 generic after 5 custom plans), unlike the tickets page's join.
+        // Its page size bound, the page still lets PostgreSQL keep the generic plan here, unlike the
+        // tickets page's join.
         rows: invoiceQuery(d).where(where).orderBy(desc(invoices.id)).$dynamic(),
         total: d.select({ n: count() }).from(invoices).where(where).$dynamic(),
       }

@@ -78,7 +78,7 @@ export async function getEventSales(ctx: Ctx, actor: Actor, eventId: number): Pr
 
 /**
  * People holding confirmed tickets for the event (only the caller's friends when `friendsOf` is given), by
- * username, with their count: prepared per shape and page size (`preparedPage`).
+ * username, with their count: prepared per shape (`preparedPage`).
  */
 async function holders(ctx: Ctx, eventId: number, page: PageParams, friendsOf?: number) {
   const shape = friendsOf === undefined ? 'attendees' : 'friends_going'

@@ -57,8 +57,8 @@ export async function seatMap(ctx: Ctx, actor: Actor | null, eventId: number) {
 
 /**
  * One page of the seats of the event (or of one section), with how many there are in all: prepared per shape
- * and page size (`preparedPage`). For one section, the count's statement also finds the section among the
- * event's (no row: 404).
+ * (`preparedPage`). For one section, the count's statement also finds the section among the event's (no row:
+ * 404).
  */
 export async function seatPage(
   ctx: Ctx,

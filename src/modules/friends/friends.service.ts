@@ -152,7 +152,7 @@ export async function cancelFriendRequest(ctx: Ctx, actor: Actor, id: number): P
   })
 }
 
-/** Pending requests to (incoming) or from (outgoing) the actor, newest first: prepared per direction and page size. */
+/** Pending requests to (incoming) or from (outgoing) the actor, newest first: prepared per direction. */
 export async function listFriendRequests(
   ctx: Ctx,
   actor: Actor,

@@ -47,8 +47,8 @@ async function assertPostExists(ctx: Ctx, postId: number): Promise<void> {
 }
 
 /**
- * A post's page of comments and, in one statement, the post (no row: 404) with how many comments it has,
- * prepared per page size (`preparedPage`).
+ * A post's page of comments and, in one statement, the post (no row: 404) with how many comments it has
+ * (`preparedPage`).
  */
 export async function listComments(ctx: Ctx, postId: number, page: PageParams) {
   const { rows, total } = await preparedPage(ctx.db, 'comments', page, { post: postId }, (d) => ({

@@ -1,5 +1,7 @@
+import { count, inArray } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+import { users } from '../../src/db/schema/index.js'
+import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
 let app: App
 let viewer: TestUser
@@ -66,5 +68,46 @@ describe('GET /users', () => {
 
   it('needs a token', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/users' })).statusCode).toBe(401)
+  })
+})
+
+describe("the whole directory's total", () => {
+  // Read from a counter kept by triggers (user_counts), not counted per request: it must follow every way users
+  // come and go, one at a time and many in one statement.
+  it('follows each sign-up and deletion, and statements that insert or delete many users at once', async () => {
+    const admin = await registerAdmin(app)
+    const total = async () => ((await list('?per_page=1')).json() as { total: number }).total
+    const counted = async () => (await app.ctx.db.select({ n: count() }).from(users))[0]!.n
+    const start = await counted()
+    expect(await total()).toBe(start)
+
+    const joined: TestUser[] = []
+    for (let i = 0; i < 3; i++) joined.push(await registerUser(app))
+    expect(await total()).toBe(start + 3)
+
+    const bulk = ['bulk_a', 'bulk_b', 'bulk_c']
+    await app.ctx.db.insert(users).values(
+      bulk.map((username) => ({
+        email: `${username}@example.com`,
+        username,
+        passwordHash: 'not-a-hash',
+        displayName: username,
+      })),
+    )
+    expect(await total()).toBe(start + 6)
+
+    const gone = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/admin/users/${joined[0]!.id}`,
+      headers: admin.auth,
+    })
+    expect(gone.statusCode).toBe(204)
+    expect(await total()).toBe(start + 5)
+
+    await app.ctx.db.delete(users).where(inArray(users.username, bulk))
+    expect(await total()).toBe(start + 2)
+    expect(await counted()).toBe(start + 2)
+    // A filtered list is counted over the table: none of the bulk's users is left.
+    expect((await list('?q=bulk_')).json()).toMatchObject({ data: [], total: 0 })
   })
 })

@@ -1,4 +1,5 @@
-// Accounts: users, login sessions (refresh-token families), refresh tokens, revoked access tokens, one-time tokens.
+// Accounts: users and their count, login sessions (refresh-token families), refresh and revoked tokens,
+// one-time tokens.
 import { sql } from 'drizzle-orm'
 import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
@@ -31,6 +32,20 @@ export const users = pgTable(
       sql`(lower(${t.username} || ' ' || ${t.displayName})) gin_trgm_ops`,
     ),
   ],
+)
+
+/**
+ * How many accounts exist, in one row (id 0): the exact `total` of the unfiltered user directory (GET /users
+ * and the admin's list) without a `count(*)` over the table. Kept by statement-level triggers on users
+ * (migration user_counts_triggers), in the same transaction as each sign-up and deletion.
+ */
+export const userCounts = pgTable(
+  'user_counts',
+  {
+    id: integer('id').primaryKey(),
+    users: integer('users').notNull().default(0),
+  },
+  (t) => [check('user_counts_one_row', sql`${t.id} = 0`)],
 )
 
 /** A login session: the family of refresh tokens that descends from one login. Revoking it ends the session. */

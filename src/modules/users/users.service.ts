@@ -3,7 +3,7 @@ import { asc, count, desc, eq, like, type SQL, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { type Db, preparedPage } from '../../db/client.js'
 import { uniqueViolation } from '../../db/errors.js'
-import { users } from '../../db/schema/index.js'
+import { userCounts, users } from '../../db/schema/index.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
 import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
@@ -56,6 +56,16 @@ export async function listUsers(ctx: Ctx, query: { q?: string; sort?: string }, 
 }
 
 /**
+ * The number of users `where` picks. Every user (no condition): the counter kept by triggers (`user_counts`),
+ * one primary-key read instead of a count over the table.
+ */
+function usersTotal(d: Db, where: SQL | undefined) {
+  return where
+    ? d.select({ n: count() }).from(users).where(where).$dynamic()
+    : d.select({ n: userCounts.users }).from(userCounts).where(eq(userCounts.id, 0)).$dynamic()
+}
+
+/**
  * One page of the users a `shape` picks, in its order, as public profiles, with the total. `build` makes the
  * shape's condition and order once, with `sql.placeholder`s for what `values` binds (`preparedPage`).
  */
@@ -75,7 +85,7 @@ export async function pageOfPublicUsers(
         .where(where)
         .orderBy(...order)
         .$dynamic(),
-      total: d.select({ n: count() }).from(users).where(where).$dynamic(),
+      total: usersTotal(d, where),
     }
   })
   return toPage(
@@ -181,7 +191,7 @@ export async function listUsersWithRoles(ctx: Ctx, query: { q?: string }, page: 
         .where(where)
         .orderBy(asc(sql`lower(${users.username})`))
         .$dynamic(),
-      total: d.select({ n: count() }).from(users).where(where).$dynamic(),
+      total: usersTotal(d, where),
     }
   })
   return toPage(

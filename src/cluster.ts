@@ -4,8 +4,8 @@
 // the servers, re-forks one that dies (after a backoff while it keeps dying), and on SIGTERM/SIGINT asks every
 // server to finish what it is serving, then exits 0 once they all have.
 import cluster, { type Worker } from 'node:cluster'
-import { availableParallelism } from 'node:os'
 import type { Config } from './config.js'
+import { usableCores } from './lib/cores.js'
 import { guardDisabled } from './lib/guards.js'
 import { prettyLogs } from './lib/log-format.js'
 
@@ -138,7 +138,7 @@ export async function runPrimary(config: Config): Promise<void> {
   // that took more than half of the server's CPU when 500 buyers connected at once (bench/README.md).
   // NODE_CLUSTER_SCHED_POLICY=rr brings round-robin back.
   if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
-  const fillsCores = config.WEB_CONCURRENCY >= availableParallelism()
+  const fillsCores = config.WEB_CONCURRENCY >= usableCores()
   cluster.setupPrimary({ execArgv: serverExecArgv(process.execArgv, process.env.NODE_OPTIONS, fillsCores) })
 
   const fork = (slot: Slot) => {

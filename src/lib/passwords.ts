@@ -2,15 +2,15 @@
 //
 // Hashes run on a few worker threads of their own at the lowest CPU priority (nice 19): at full load a login
 // takes whatever CPU the event loops leave, and a read never waits behind a hash for its share of a core.
-// A process runs at most its share of the machine's cores of hashes at once (PASSWORD_HASH_CONCURRENCY; by
-// default the cores divided by WEB_CONCURRENCY), one per thread, and queues the rest: more hashes at once than
-// cores add switching, not hashes.
+// A process runs at most its share of the cores of hashes at once (PASSWORD_HASH_CONCURRENCY; by default the
+// cores it may use, lib/cores.ts, divided by WEB_CONCURRENCY), one per thread, and queues the rest: more hashes
+// at once than cores add switching, not hashes.
 import { createRequire } from 'node:module'
-import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { Algorithm } from '@node-rs/argon2'
 import { dictionary } from '@zxcvbn-ts/language-common'
 import pLimit, { type LimitFunction } from 'p-limit'
+import { usableCores } from './cores.js'
 import { AppError } from './errors.js'
 
 // 2 is Algorithm.Argon2id (an ambient const enum, which isolated modules cannot read).
@@ -73,11 +73,11 @@ function runOnThread<T>(job: Job): Promise<T> {
   })
 }
 
-let hashing: LimitFunction = pLimit(availableParallelism())
+let hashing: LimitFunction = pLimit(usableCores())
 
 /** This process's hashes at once: `concurrency`, or without it the cores divided among `processes`. */
 export function setHashConcurrency(concurrency: number | undefined, processes: number): void {
-  const n = concurrency ?? Math.max(1, Math.floor(availableParallelism() / processes))
+  const n = concurrency ?? Math.max(1, Math.floor(usableCores() / processes))
   if (n === hashing.concurrency) return
   hashing = pLimit(n)
   // Threads beyond the new limit are never needed again.

@@ -1,4 +1,6 @@
 // Schemas shared by every module: ids, problems, pagination envelopes.
+import Ajv, { type Options as AjvOptions } from 'ajv'
+import addFormats from 'ajv-formats'
 import { type TSchema, Type } from 'typebox'
 
 /** A database id: a positive 32-bit integer (larger values are a 400, never a database error). */
@@ -52,12 +54,21 @@ export function isDateTime(s: string): boolean {
   return utcYear >= 1 && utcYear <= 9999
 }
 
-/** The formats every validator knows (registered in plugins/errors.ts). */
-export const FORMATS = {
+const FORMATS = {
   text: isText,
   line: isLine,
   'date-time': isDateTime,
 } as const
+
+/**
+ * A validator that knows the standard formats and ours. The one way to make one: the API's (plugins/errors.ts)
+ * and the pages' forms (web/page.ts) must refuse the same strings.
+ */
+export function validatorWithFormats(options: AjvOptions): Ajv.default {
+  const ajv = addFormats.default(new Ajv.default(options))
+  for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate })
+  return ajv
+}
 
 /** A single-line string: a name, a title, a search term. */
 export const Line = (opts: {

@@ -1,12 +1,12 @@
 // Validation and the one error handler: every failure leaves as application/problem+json with a stable code.
 import { randomUUID } from 'node:crypto'
-import Ajv, { type Options as AjvOptions, type ErrorObject, type ValidateFunction } from 'ajv'
-import addFormats from 'ajv-formats'
+import type Ajv from 'ajv'
+import type { Options as AjvOptions, ErrorObject, ValidateFunction } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { databaseUnavailable, dataException, isQueryError, queryFailure } from '../db/errors.js'
 import { AppError, type ErrorCode, type FieldError } from '../lib/errors.js'
-import { FORMATS, Problem, ProblemRef } from '../lib/schemas.js'
+import { Problem, ProblemRef, validatorWithFormats } from '../lib/schemas.js'
 import { hardenRequestSchemas } from './request-schemas.js'
 
 const TITLES: Record<number, string> = {
@@ -122,9 +122,8 @@ const shared: AjvOptions = { strict: false, useDefaults: true, removeAdditional:
 
 /** A validator for one part of a request, with our formats; `allErrors` lists every error instead of the first. */
 function makeAjv(options: AjvOptions, allErrors: boolean) {
-  const ajv = addFormats.default(new Ajv.default({ ...shared, ...options, allErrors }))
+  const ajv = validatorWithFormats({ ...shared, ...options, allErrors })
   ajv.addSchema(Problem)
-  for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate })
   return ajv
 }
 

@@ -1,11 +1,12 @@
 // What every page handler shares: the page context (who, CSRF token, flash), rendering, redirects, forms.
 
-import Ajv, { type ErrorObject } from 'ajv'
-import addFormats from 'ajv-formats'
+import type { ErrorObject } from 'ajv'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
 import { AppError } from '../lib/errors.js'
 import { type PageParams, pageParams } from '../lib/pagination.js'
+import { validatorWithFormats } from '../lib/schemas.js'
+import { hardenSchema } from '../plugins/request-schemas.js'
 import type { WebUser } from './session.js'
 
 export interface Flash {
@@ -121,9 +122,9 @@ export interface FormErrors {
   form?: string
 }
 
-const formAjv = addFormats.default(
-  new Ajv.default({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true }),
-)
+// The API's formats and value rules (plugins/request-schemas.ts): a form refuses what its JSON route refuses (a
+// NUL, a line break in a name) with the field's error, before any value reaches the database.
+const formAjv = validatorWithFormats({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true })
 const compiled = new WeakMap<TSchema, ReturnType<typeof formAjv.compile>>()
 
 function fieldOf(e: ErrorObject): string {
@@ -146,6 +147,7 @@ export function parseForm<T>(
   }
   let validate = compiled.get(schema)
   if (!validate) {
+    hardenSchema(schema)
     validate = formAjv.compile(schema)
     compiled.set(schema, validate)
   }

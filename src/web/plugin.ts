@@ -8,6 +8,7 @@ import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { dataException, queryFailure } from '../db/errors.js'
 import { AppError } from '../lib/errors.js'
 import { adminPages } from './admin/admin.pages.js'
 import { assetsByUrl } from './assets.js'
@@ -105,6 +106,11 @@ async function pages(app: FastifyInstance) {
       if (err.status === 401) return seeOther(reply, loginPath(req.method === 'GET' ? req.url : '/'))
       if (err.headers) reply.headers(err.headers)
       return errorPage(req, reply, err.status, err.status < 500 ? err.message : undefined)
+    }
+    if (dataException(err)) {
+      // A value the forms' checks let through but the database refused: the visitor's mistake, as in the API.
+      req.log.info({ query: queryFailure(err) }, 'form value refused by the database')
+      return errorPage(req, reply, 400)
     }
     const status = err.validation ? (err.validationContext === 'params' ? 404 : 400) : (err.statusCode ?? 500)
     if (status >= 500) req.log.error({ err }, 'page failed')

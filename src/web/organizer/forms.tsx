@@ -34,7 +34,8 @@ export const localOf = (iso: string | null | undefined) => (iso ? iso.slice(0, 1
 /** "45.50" → 4550 in a two-decimal currency; undefined when it is not an amount. */
 export function minorOf(amount: string | undefined, currency: string): number | string | undefined {
   if (!amount) return undefined
-  const digits = minorUnitDigits(currency)
+  // A malformed currency (the schema refuses it beside its own field) is read with two decimals: Intl throws on it.
+  const digits = /^[A-Z]{3}$/.test(currency) ? minorUnitDigits(currency) : 2
   const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(amount.trim())
   if (!m || (m[2]?.length ?? 0) > digits) return 'not a price'
   return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0)

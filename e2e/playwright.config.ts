@@ -8,6 +8,9 @@ import { defineConfig } from '@playwright/test'
 // Set once by the runner; its workers inherit the environment, so they read the same mail folder.
 process.env.E2E_PORT ??= '3555'
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'stagedoor-e2e-'))
+// The admin the CLI creates before the server starts (admin.spec.ts signs in as it).
+process.env.E2E_ADMIN_EMAIL ??= 'e2e-admin@example.com'
+process.env.E2E_ADMIN_PASSWORD ??= 'Journey-admin-2026'
 const port = process.env.E2E_PORT
 const baseURL = `http://127.0.0.1:${port}`
 
@@ -26,7 +29,7 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: 'npx tsx src/server.ts',
+    command: `npx tsx src/cli.ts create-admin --email ${process.env.E2E_ADMIN_EMAIL} --username e2eadmin --password ${process.env.E2E_ADMIN_PASSWORD} && npx tsx src/server.ts`,
     cwd: '..',
     url: `${baseURL}/health/ready`,
     timeout: 180_000,

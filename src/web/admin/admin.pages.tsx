@@ -26,7 +26,7 @@ function AdminUsersPage(p: { ctx: PageCtx; q: string; users: UserOwnT[]; page: n
         </form>
       </search>
       <section class="table-wrap" tabindex="0" aria-label="Users">
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th scope="col">User</th>
@@ -43,8 +43,10 @@ function AdminUsersPage(p: { ctx: PageCtx; q: string; users: UserOwnT[]; page: n
                     {`${u.display_name} (@${u.username})`}
                   </a>
                 </th>
-                <td safe>{u.email}</td>
-                <td>{u.role}</td>
+                <td data-label="E-mail" safe>
+                  {u.email}
+                </td>
+                <td data-label="Role">{u.role}</td>
                 <td>
                   <form method="post" action={`/admin/users/${u.id}/role`} class="inline">
                     <CsrfField token={p.ctx.csrf} />

@@ -1,0 +1,67 @@
+/// <reference lib="dom" />
+// The admin's user list: on a phone each user is a card with its actions in sight (no table scrolled sideways),
+// on a desktop a table; a promotion and a deletion through its buttons. Checked with axe at both widths and
+// saved as admin-users-360.png and admin-users-desktop.png.
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect, type Page, test } from '@playwright/test'
+import { checkA11y, login, person, visit } from './support.js'
+
+const shots = process.env.UPDATE_SCREENSHOTS
+  ? join(import.meta.dirname, '..', 'docs', 'screenshots')
+  : join(tmpdir(), 'stagedoor-e2e-results', 'screenshots')
+
+/** How far the page and the users' table reach past their boxes, in px: 0 when nothing scrolls sideways. */
+const overflow = (page: Page) =>
+  page.evaluate(() => {
+    const wrap = document.querySelector('.table-wrap')
+    if (!wrap) throw new Error('no users table')
+    return {
+      page: document.documentElement.scrollWidth - window.innerWidth,
+      table: wrap.scrollWidth - wrap.clientWidth,
+    }
+  })
+
+test('an admin promotes and deletes users, on a phone and on a desktop', async ({ page, request }) => {
+  const members = [person('listed'), person('listed'), person('listed')]
+  for (const m of members) {
+    const res = await request.post('/api/v1/auth/register', {
+      data: { email: m.email, username: m.username, password: m.password, display_name: m.name },
+    })
+    expect(res.status()).toBe(201)
+  }
+  const [promoted, deleted] = members as [(typeof members)[0], (typeof members)[0]]
+  await login(page, { email: process.env.E2E_ADMIN_EMAIL!, password: process.env.E2E_ADMIN_PASSWORD! })
+
+  await page.setViewportSize({ width: 360, height: 800 })
+  await visit(page, '/admin/users?q=listed')
+  expect(await overflow(page)).toEqual({ page: 0, table: 0 })
+  for (const m of members) {
+    for (const name of [`Make ${m.username} admin`, `Delete ${m.username}`]) {
+      const box = await page.getByRole('button', { name }).boundingBox()
+      expect(box, name).not.toBeNull()
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(360)
+    }
+  }
+  // Still a table to assistive technology: its column headers and cells, the e-mail read once.
+  await expect(page.getByRole('columnheader', { name: 'E-mail' })).toHaveCount(1)
+  await expect(page.getByRole('cell', { name: promoted.email, exact: true })).toBeVisible()
+  await page.screenshot({ path: join(shots, 'admin-users-360.png'), fullPage: true })
+
+  await page.getByRole('button', { name: `Make ${promoted.username} admin` }).click()
+  await expect(page.getByRole('status').first()).toContainText(`${promoted.username} is now an admin`)
+  await checkA11y(page)
+  await visit(page, '/admin/users?q=listed')
+  await expect(page.getByRole('button', { name: `Demote ${promoted.username}` })).toBeVisible()
+  await page.getByRole('button', { name: `Delete ${deleted.username}` }).click()
+  await expect(page.getByRole('status').first()).toContainText('The account is deleted.')
+  await visit(page, '/admin/users?q=listed')
+  await expect(page.getByRole('button', { name: `Delete ${deleted.username}` })).toHaveCount(0)
+  await expect(page.getByRole('button', { name: /^Delete listed/ })).toHaveCount(2)
+
+  await page.setViewportSize({ width: 1280, height: 900 })
+  await checkA11y(page)
+  await expect(page.getByRole('columnheader', { name: 'E-mail' })).toBeVisible()
+  expect(await overflow(page)).toEqual({ page: 0, table: 0 })
+  await page.screenshot({ path: join(shots, 'admin-users-desktop.png'), fullPage: true })
+})

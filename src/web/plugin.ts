@@ -8,8 +8,9 @@ import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { dataException, queryFailure } from '../db/errors.js'
+import { databaseUnavailable, dataException, queryFailure } from '../db/errors.js'
 import { AppError } from '../lib/errors.js'
+import { RETRY_AFTER_SECONDS } from '../plugins/errors.js'
 import { adminPages } from './admin/admin.pages.js'
 import { assetsByUrl } from './assets.js'
 import { authPages } from './auth/auth.pages.js'
@@ -111,6 +112,17 @@ async function pages(app: FastifyInstance) {
       // A value the forms' checks let through but the database refused: the visitor's mistake, as in the API.
       req.log.info({ query: queryFailure(err) }, 'form value refused by the database')
       return errorPage(req, reply, 400)
+    }
+    if (databaseUnavailable(err)) {
+      // As in the API: a lost or refused database connection is a 503 to retry, not a fault of the page.
+      req.log.warn({ query: queryFailure(err) }, 'database unavailable')
+      reply.header('retry-after', RETRY_AFTER_SECONDS)
+      return errorPage(
+        req,
+        reply,
+        503,
+        'The database cannot be reached just now. Try again in a few seconds.',
+      )
     }
     const status = err.validation ? (err.validationContext === 'params' ? 404 : 400) : (err.statusCode ?? 500)
     if (status >= 500) req.log.error({ err }, 'page failed')

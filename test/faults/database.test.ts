@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { invoices, reservations, tickets } from '../../src/db/schema/index.js'
 import { payAs, quickUsers, reserveAs, sectionCounts } from '../factories/boxoffice.js'
 import { makeEvent } from '../factories/events.js'
-import { type App, buildTestApp, type TestUser, usingPostgres } from '../helpers.js'
+import { type App, buildTestApp, registerUser, type TestUser, usingPostgres } from '../helpers.js'
+import { browserFor } from '../web/browser.js'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
 
 describe.skipIf(!usingPostgres())('PostgreSQL connection lost under load', () => {
@@ -142,6 +143,26 @@ describe.skipIf(!usingPostgres())('PostgreSQL connection lost under load', () =>
     expect(proxy.severed()).toBeGreaterThan(0)
     expect(res.statusCode).toBe(200)
     expect(res.json().id).toBe(reader!.id)
+  })
+
+  it('a page whose connection is lost answers a 503 page with Retry-After, not a 500', async () => {
+    const browser = await browserFor(app, await registerUser(app))
+    expect((await browser.get('/settings')).statusCode).toBe(200)
+    for (const send of [
+      () => browser.post('/settings/profile', { display_name: 'Written once' }),
+      () => browser.get('/feed'),
+    ]) {
+      const before = proxy.severed()
+      expect(proxy.severOnNextStatement()).toBeGreaterThan(0)
+      const res = await send()
+      expect(proxy.severed()).toBeGreaterThan(before)
+      expect(res.statusCode).toBe(503)
+      expect(res.headers['retry-after']).toBeDefined()
+      expect(res.headers['content-type']).toMatch(/^text\/html/)
+      expect(res.body).toContain('cannot be reached')
+    }
+    // The same browser is served again once the database answers.
+    expect((await browser.get('/feed')).statusCode).toBe(200)
   })
 
   it('a write whose connection is lost is not replayed: 503 with Retry-After', async () => {

@@ -2,6 +2,9 @@
 // them into text, for e-mails and the CLI alike, with each currency's own number of decimals as Intl knows it
 // (ISO 4217: 2 for EUR, 0 for JPY, 3 for KWD): 1500 JPY is ¥1,500, 1500 EUR is €15.00.
 
+/** A currency code as ISO 4217 writes it (`AUD`); Intl throws on anything else, so check before formatting. */
+export const CURRENCY_CODE = /^[A-Z]{3}$/
+
 const formats = new Map<string, Intl.NumberFormat>()
 
 function formatFor(currency: string, display: 'symbol' | 'code'): Intl.NumberFormat {

@@ -1,5 +1,6 @@
 // Event and section representations, request bodies and list queries.
 import { type Static, Type } from 'typebox'
+import { CURRENCY_CODE } from '../../lib/money.js'
 import { Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
@@ -14,7 +15,7 @@ const Kind = Type.Union([Type.Literal('general'), Type.Literal('seated')])
 const Title = Line({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const Venue = Line({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const Description = Type.String({ maxLength: 10_000 })
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. AUD' })
+const Currency = Type.String({ pattern: CURRENCY_CODE.source, description: 'ISO 4217 code, e.g. AUD' })
 const MaxTickets = Type.Integer({ minimum: 1, maximum: 10_000 })
 
 export const Section = Type.Object(

@@ -1,6 +1,6 @@
 // The organizer's forms: an event's fields and a section's, as typed (kept on error) and as the services' input.
 // Times are typed in UTC (the site shows every time in UTC); prices in the currency's major unit.
-import { minorUnitDigits } from '../../lib/money.js'
+import { CURRENCY_CODE, minorUnitDigits } from '../../lib/money.js'
 import {
   CreateEventBody,
   type CreateEventInput,
@@ -35,7 +35,7 @@ export const localOf = (iso: string | null | undefined) => (iso ? iso.slice(0, 1
 export function minorOf(amount: string | undefined, currency: string): number | string | undefined {
   if (!amount) return undefined
   // A malformed currency (the schema refuses it beside its own field) is read with two decimals: Intl throws on it.
-  const digits = /^[A-Z]{3}$/.test(currency) ? minorUnitDigits(currency) : 2
+  const digits = CURRENCY_CODE.test(currency) ? minorUnitDigits(currency) : 2
   const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(amount.trim())
   if (!m || (m[2]?.length ?? 0) > digits) return 'not a price'
   return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0)

@@ -14,7 +14,10 @@ const TEXT: Record<number, { title: string; body: string }> = {
   415: { title: 'Not supported', body: 'That kind of file or form is not supported.' },
   429: { title: 'Too many attempts', body: 'Please wait a minute before trying again.' },
   500: { title: 'Something went wrong', body: 'An unexpected error occurred on our side. Please try again.' },
-  503: { title: 'Busy', body: 'The service is overloaded. Please try again in a moment.' },
+  503: {
+    title: 'Temporarily unavailable',
+    body: 'The service cannot answer just now. Please try again in a moment.',
+  },
 }
 
 export function errorText(status: number) {

@@ -121,7 +121,7 @@ async function pages(app: FastifyInstance) {
         req,
         reply,
         503,
-        'The database cannot be reached just now. Try again in a few seconds.',
+        'Our database cannot be reached. If you sent a form, check whether your change was saved before sending it again.',
       )
     }
     const status = err.validation ? (err.validationContext === 'params' ? 404 : 400) : (err.statusCode ?? 500)

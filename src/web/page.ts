@@ -122,6 +122,12 @@ export interface FormErrors {
   form?: string
 }
 
+/**
+ * The status of a form shown again because a field failed its checks: 422, on every page. (A service's own
+ * refusal that a page passes on keeps its status: 409 for a sold-out section.)
+ */
+export const FORM_INVALID = 422
+
 // The API's formats and value rules (plugins/request-schemas.ts): a form refuses what its JSON route refuses (a
 // NUL, a line break in a name) with the field's error, before any value reaches the database.
 const formAjv = validatorWithFormats({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true })
@@ -153,8 +159,45 @@ export function parseForm<T>(
   }
   if (validate(input)) return { ok: true, value: input as T }
   const errors: FormErrors = { fields: {} }
-  for (const e of validate.errors ?? []) errors.fields[fieldOf(e)] ??= e.message ?? 'is invalid'
+  for (const e of validate.errors ?? []) errors.fields[fieldOf(e)] ??= messageOf(e)
   return { ok: false, errors }
+}
+
+const NOT_AS_EXPECTED = 'This is not in the expected form'
+const FORMAT_MESSAGES: Record<string, string> = {
+  text: 'Remove the control characters',
+  line: 'Use one line, without control characters',
+  date: 'Enter a date that exists (YYYY-MM-DD)',
+  'date-time': 'Enter a date and time that exist',
+  email: 'Enter an e-mail address',
+  uri: 'Enter a full address (https://…)',
+}
+
+/** A check's failure in words for the person filling in the form (ajv's own messages are for developers). */
+function messageOf(e: ErrorObject): string {
+  const p = e.params as { limit?: number; format?: string; type?: string }
+  switch (e.keyword) {
+    case 'required':
+      return 'Fill this in'
+    case 'format':
+      return FORMAT_MESSAGES[p.format ?? ''] ?? NOT_AS_EXPECTED
+    case 'maxLength':
+      return `Use at most ${p.limit} characters`
+    case 'minLength':
+      return p.limit === 1 ? 'Fill this in' : `Use at least ${p.limit} characters`
+    case 'minimum':
+      return `Enter ${p.limit} or more`
+    case 'maximum':
+      return `Enter ${p.limit} or less`
+    case 'type':
+      if (p.type === 'integer') return 'Enter a whole number'
+      if (p.type === 'number') return 'Enter a number'
+      return NOT_AS_EXPECTED
+    case 'enum':
+      return 'Choose from the list'
+    default:
+      return NOT_AS_EXPECTED
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { checkCredentials, createAccount, endSession, startSession } from '../..
 import { Email, Password } from '../../modules/users/users.schemas.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   flash,
   formErrorsOf,
@@ -208,7 +209,7 @@ export async function authPages(app: FastifyInstance) {
             values={values}
             errors={errors}
           />,
-          422,
+          FORM_INVALID,
         )
       if (!form.ok) return fail(form.errors)
       try {
@@ -238,7 +239,7 @@ export async function authPages(app: FastifyInstance) {
         req,
         reply,
         <RegisterPage ctx={pageCtx(req, reply, { forms: true })} values={values} errors={errors} />,
-        422,
+        FORM_INVALID,
       )
     const form = parseForm<{ email: string; username: string; password: string; display_name?: string }>(
       RegisterBody,
@@ -279,7 +280,7 @@ export async function authPages(app: FastifyInstance) {
           req,
           reply,
           <ForgotPage ctx={page} values={values} errors={form.errors} sent={false} />,
-          422,
+          FORM_INVALID,
         )
       }
       await requestPasswordReset(ctx, form.value)
@@ -303,7 +304,7 @@ export async function authPages(app: FastifyInstance) {
           req,
           reply,
           <ResetPage ctx={pageCtx(req, reply, { forms: true })} token={token} errors={errors} />,
-          422,
+          FORM_INVALID,
         )
       const form = parseForm<{ token: string; password: string }>(ResetForm, req.body)
       if (!form.ok) return fail(form.errors)
@@ -341,7 +342,7 @@ export async function authPages(app: FastifyInstance) {
         req,
         reply,
         <VerifyPage ctx={pageCtx(req, reply, { forms: true })} token={token} errors={errors} />,
-        422,
+        FORM_INVALID,
       )
     }
     flash(reply, 'success', 'Your e-mail address is confirmed.')

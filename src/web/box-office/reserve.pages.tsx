@@ -10,7 +10,7 @@ import { reserve } from '../../modules/box-office/reserve.service.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { showEventPage } from '../events/events.pages.js'
 import type { ReserveValues } from '../events/reserve-form.js'
-import { flash, formErrorsOf, requireUser, seeOther } from '../page.js'
+import { FORM_INVALID, flash, formErrorsOf, requireUser, seeOther } from '../page.js'
 
 /** Which field a refusal belongs beside (the rest show above the form). */
 const FIELD_OF_CODE: Record<string, string> = {
@@ -55,7 +55,7 @@ export async function reservePages(app: FastifyInstance) {
       const section = event.sections.find((s) => s.id === sectionId)
       const seatIds = values.seat_ids.map(positiveInt)
       const fail = (fields: Record<string, string>) =>
-        showEventPage(app, req, reply, id, { values, errors: { fields } }, 400)
+        showEventPage(app, req, reply, id, { values, errors: { fields } }, FORM_INVALID)
       if (!section) return fail({ section_id: 'Choose a section' })
       if (seatIds.some((s) => s === undefined)) return fail({ seat_ids: 'Choose seats from the map' })
       const attendeeIds = values.attendee_ids.map(positiveInt)

@@ -20,6 +20,7 @@ import { addSection, deleteSection, updateSection } from '../../modules/events/s
 import { eventAvailability, money, when } from '../format.js'
 import { CsrfField, FormError, Layout } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   flash,
   formErrorsOf,
@@ -357,7 +358,7 @@ export async function organizerEventPages(app: FastifyInstance) {
       req,
       reply,
       <NewEventPage ctx={pageCtx(req, reply)} values={form.values} errors={errors} />,
-      400,
+      FORM_INVALID,
     )
   })
 
@@ -373,7 +374,7 @@ export async function organizerEventPages(app: FastifyInstance) {
     await managedEvent(app, user, id)
     const form = readEventChange(req.body)
     if (!form.input)
-      return showEdit(req, reply, id, { event: { values: form.values, errors: form.errors } }, 400)
+      return showEdit(req, reply, id, { event: { values: form.values, errors: form.errors } }, FORM_INVALID)
     const input = form.input
     return change(
       req,
@@ -420,7 +421,7 @@ export async function organizerEventPages(app: FastifyInstance) {
     const event = await managedEvent(app, user, id)
     const form = readSection(req.body, event.currency)
     if (!form.input)
-      return showEdit(req, reply, id, { section: { values: form.values, errors: form.errors } }, 400)
+      return showEdit(req, reply, id, { section: { values: form.values, errors: form.errors } }, FORM_INVALID)
     const input = form.input
     return change(
       req,
@@ -489,7 +490,7 @@ export async function organizerEventPages(app: FastifyInstance) {
           values={form.values}
           errors={errors}
         />,
-        400,
+        FORM_INVALID,
       )
     },
   )

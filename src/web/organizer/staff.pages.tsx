@@ -10,7 +10,16 @@ import type { EventT } from '../../modules/events/events.schemas.js'
 import { getUserByUsername } from '../../modules/users/users.service.js'
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
-import { flash, type PageCtx, pageCtx, requestedPage, requireUser, seeOther, sendHtml } from '../page.js'
+import {
+  FORM_INVALID,
+  flash,
+  type PageCtx,
+  pageCtx,
+  requestedPage,
+  requireUser,
+  seeOther,
+  sendHtml,
+} from '../page.js'
 import { managedEvent } from './events.pages.js'
 
 const PER_PAGE = 100
@@ -93,7 +102,7 @@ export async function staffPages(app: FastifyInstance) {
       req,
       reply,
       <StaffPage ctx={pageCtx(req, reply)} event={event} staff={staff.data} {...form} />,
-      form.error ? 422 : 200,
+      form.error ? FORM_INVALID : 200,
     )
   }
 

@@ -25,6 +25,7 @@ import type { EventT } from '../../modules/events/events.schemas.js'
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   flash,
   formErrorsOf,
@@ -387,7 +388,13 @@ export async function organizerVoucherPages(app: FastifyInstance) {
     const event = await managedEvent(app, user, id)
     const form = readNew(req.body, event.currency)
     if (!form.input) {
-      return show(req, reply, id, { values: form.values, sections: form.sections, errors: form.errors }, 400)
+      return show(
+        req,
+        reply,
+        id,
+        { values: form.values, sections: form.sections, errors: form.errors },
+        FORM_INVALID,
+      )
     }
     try {
       const created = await createVoucher(ctx, user, id, form.input)
@@ -395,7 +402,7 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       return seeOther(reply, `/organizer/events/${id}/vouchers`)
     } catch (err) {
       const errors = formErrorsOf(err, { VOUCHER_CODE_TAKEN: 'code' })
-      const status = (err as { status?: number }).status ?? 400
+      const status = (err as { status?: number }).status ?? FORM_INVALID
       return show(req, reply, id, { values: form.values, sections: form.sections, errors }, status)
     }
   })

@@ -23,6 +23,7 @@ import {
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   flash,
   formErrorsOf,
@@ -333,7 +334,7 @@ export async function webhookPages(app: FastifyInstance) {
       ) : (
         <WebhooksPage ctx={pageCtx(req, reply)} hooks={hooks.data} values={values} errors={errors} />
       ),
-      created ? 201 : 400,
+      created ? 201 : FORM_INVALID,
     )
   })
 

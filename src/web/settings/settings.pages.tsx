@@ -19,6 +19,7 @@ import {
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   flash,
   formErrorsOf,
@@ -203,7 +204,7 @@ async function render(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, user: 
     req,
     reply,
     <SettingsPage ctx={pageCtx(req, reply)} me={me} sessions={sessions} problem={problem} />,
-    problem ? 422 : 200,
+    problem ? FORM_INVALID : 200,
   )
 }
 

@@ -15,6 +15,7 @@ import { getUserByUsername } from '../../modules/users/users.service.js'
 import { excerpt, when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   formErrorsOf,
   type PageCtx,
@@ -145,7 +146,7 @@ export async function messagePages(app: FastifyInstance) {
         errors={errors}
         value={value}
       />,
-      errors === NO_ERRORS ? 200 : 422,
+      errors === NO_ERRORS ? 200 : FORM_INVALID,
     )
   }
 

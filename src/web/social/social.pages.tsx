@@ -33,6 +33,7 @@ import { getUserByUsername } from '../../modules/users/users.service.js'
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
+  FORM_INVALID,
   type FormErrors,
   flash,
   formErrorsOf,
@@ -293,7 +294,7 @@ export async function socialPages(app: FastifyInstance) {
   ) {
     const cursor = (req.query as { cursor?: string } | undefined)?.cursor
     const page = await feed(ctx, user, { limit: 20, cursor: typeof cursor === 'string' ? cursor : undefined })
-    const status = errors === NO_ERRORS ? 200 : 422
+    const status = errors === NO_ERRORS ? 200 : FORM_INVALID
     return sendHtml(
       req,
       reply,
@@ -343,7 +344,7 @@ export async function socialPages(app: FastifyInstance) {
       req,
       reply,
       <PostPage ctx={pageCtx(req, reply)} post={post} comments={comments.data} errors={errors} />,
-      errors === NO_ERRORS ? 200 : 422,
+      errors === NO_ERRORS ? 200 : FORM_INVALID,
     )
   }
 

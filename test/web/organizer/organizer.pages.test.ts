@@ -51,7 +51,7 @@ describe('organizer events', () => {
       price: 'free',
       capacity: '5',
     })
-    expect(bad.statusCode).toBe(400)
+    expect(bad.statusCode).toBe(422)
     expect(bad.body).toContain('id="f-price-error"')
     expect(bad.body).toContain('value="Broken"')
 

@@ -55,16 +55,16 @@ describe('organizer webhooks', () => {
   it('when the URL is private or no event is chosen, then the form comes back with the errors beside the fields', async () => {
     const browser = await browserFor(app, organizer)
     const none = await addHook(browser, { url: URL_ })
-    expect(none.statusCode).toBe(400)
+    expect(none.statusCode).toBe(422)
     expect(none.body).toContain('id="f-events-error"')
     expect(none.body).toContain(`value="${URL_}"`)
     const local = await addHook(browser, { url: 'http://127.0.0.1:8080/x', events: ['ticket.refunded'] })
-    expect(local.statusCode).toBe(400)
+    expect(local.statusCode).toBe(422)
     expect(local.body).toContain('id="f-url-error"')
     expect(local.body).toContain('not a public address')
     expect(local.body).toMatch(/value="ticket.refunded"\s+checked/)
     const unknown = await addHook(browser, { url: URL_, events: ['ticket.sold'] })
-    expect(unknown.statusCode).toBe(400)
+    expect(unknown.statusCode).toBe(422)
   })
 
   it('shows the delivery log; Redeliver sends one again; deactivate, reactivate and delete work', async () => {

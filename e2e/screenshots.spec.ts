@@ -1,5 +1,5 @@
-// What a newcomer sees: the home page and an event page at 360 px and at desktop width, with the accessibility
-// check on each, anonymous and signed in. The PNGs go to the run's output folder, or with UPDATE_SCREENSHOTS=1
+// What a newcomer sees: the home page (also with a filter's error) and an event page at 360 px and at desktop
+// width, with the accessibility check on each, anonymous and signed in. The PNGs go to the run's output folder, or with UPDATE_SCREENSHOTS=1
 // to docs/screenshots/ (the README's).
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -73,6 +73,12 @@ test('the home page and an event page, on a phone and on a desktop', async ({ pa
     await visit(page, '/')
     await expect(page.getByRole('heading', { name: 'Upcoming events' })).toBeVisible()
     await page.screenshot({ path: join(out, `home-${label}.png`), fullPage: true })
+    // A hand-made link with a day that does not exist: the filter's error beside its field, the rest applied.
+    await visit(page, '/?venue=harbour&to=2026-02-30')
+    await expect(page.locator('#f-to')).toHaveAccessibleDescription('Enter a real date')
+    await expect(page.getByRole('heading', { name: 'Midnight Jazz at the Harbour' })).toBeVisible()
+    await expect(page.getByText('Town Hall')).toHaveCount(0)
+    await page.screenshot({ path: join(out, `home-filter-error-${label}.png`), fullPage: true })
     await visit(page, `/events/${eventId}`)
     await expect(page.getByRole('heading', { name: 'Midnight Jazz at the Harbour' })).toBeVisible()
     await page.screenshot({ path: join(out, `event-${label}.png`), fullPage: true })

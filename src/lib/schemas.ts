@@ -54,9 +54,13 @@ export function isDateTime(s: string): boolean {
   return utcYear >= 1 && utcYear <= 9999
 }
 
+/** A calendar day (`2026-12-24`) that exists, in the years `isDateTime` allows. */
+const isDate = (s: string): boolean => /^\d{4}-\d\d-\d\d$/.test(s) && isDateTime(`${s}T00:00:00Z`)
+
 const FORMATS = {
   text: isText,
   line: isLine,
+  date: isDate,
   'date-time': isDateTime,
 } as const
 

@@ -167,7 +167,7 @@ const NOT_AS_EXPECTED = 'This is not in the expected form'
 const FORMAT_MESSAGES: Record<string, string> = {
   text: 'Remove the control characters',
   line: 'Use one line, without control characters',
-  date: 'Enter a date that exists (YYYY-MM-DD)',
+  date: 'Enter a real date',
   'date-time': 'Enter a date and time that exist',
   email: 'Enter an e-mail address',
   uri: 'Enter a full address (https://…)',

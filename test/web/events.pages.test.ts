@@ -54,6 +54,35 @@ describe('home page', () => {
     expect(first.body).toMatch(/href="\/\?q=paged\+show&(amp;)?page=2"/)
   })
 
+  it('shows a filter that fails its check with its error, and still applies the others', async () => {
+    await makeEvent(app, organizer, { title: 'Checked filter show', venue: 'Green Room' })
+    await makeEvent(app, organizer, { title: 'Other filter show', venue: 'Grey Room' })
+    // A day that does not exist (it once reached Date#toISOString and answered a 500), and one out of range.
+    for (const to of ['2026-13-45', '2026-02-30', '0000-01-01']) {
+      const res = await new Browser(app).get(`/?venue=green&to=${to}`)
+      expect(res.statusCode).toBe(422)
+      expect(res.body).toContain('id="f-to-error"')
+      expect(res.body).toContain('Enter a real date')
+      expect(res.body).toContain(`value="${to}"`)
+      expect(res.body).toContain('aria-invalid="true"')
+      expect(res.body).toContain('Checked filter show')
+      expect(res.body).not.toContain('Other filter show')
+    }
+    const control = await new Browser(app).get('/?q=checked%00filter&venue=green')
+    expect(control.statusCode).toBe(422)
+    expect(control.body).toContain('id="f-q-error"')
+    expect(control.body).toContain('Use one line, without control characters')
+    expect(control.body).toContain('Checked filter show')
+    const long = await new Browser(app).get(`/?venue=${'g'.repeat(201)}`)
+    expect(long.statusCode).toBe(422)
+    expect(long.body).toContain('Use at most 200 characters')
+    // A hand-edited page number is the first page, not an error.
+    const page = await new Browser(app).get('/?venue=green&page=abc')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).not.toContain('field-error')
+    expect(page.body).toContain('Checked filter show')
+  })
+
   it('shows friends going when logged in', async () => {
     const me = await registerUser(app)
     const friend = await registerUser(app, { display_name: 'Fran Friend' })
@@ -161,6 +190,26 @@ describe('search, sitemap, robots', () => {
     expect(anonymous.body).not.toContain(person.username)
     const member = await (await browserFor(app, await registerUser(app))).get('/search?q=zebedee')
     expect(member.body).toContain(`@${person.username}`)
+  })
+
+  it('shows a search term that fails its check with its error beside the field, and searches nothing', async () => {
+    await makeEvent(app, organizer, { title: 'Unsearched Festival' })
+    const browser = await browserFor(app, await registerUser(app))
+    for (const [q, message] of [
+      ['unsearched%00festival', 'Use one line, without control characters'],
+      ['unsearched%0Afestival', 'Use one line, without control characters'],
+      [`unsearched${'x'.repeat(100)}`, 'Use at most 100 characters'],
+    ] as const) {
+      const res = await browser.get(`/search?q=${q}`)
+      expect(res.statusCode).toBe(422)
+      expect(res.body).toContain('id="f-q-error"')
+      expect(res.body).toContain(message)
+      expect(res.body).not.toContain('Unsearched Festival')
+    }
+    const fine = await browser.get('/search?q=%20unsearched%20')
+    expect(fine.statusCode).toBe(200)
+    expect(fine.body).toContain('Unsearched Festival')
+    expect(fine.body).not.toContain('field-error')
   })
 
   it('lists published events in the sitemap, not drafts; robots.txt points at it', async () => {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { decimalAmount } from '../../lib/money.js'
 import { pageParams } from '../../lib/pagination.js'
-import { Id } from '../../lib/schemas.js'
+import { Id, Line } from '../../lib/schemas.js'
 import { myLiveEntries } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent, listEvents } from '../../modules/events/events.service.js'
@@ -15,22 +15,47 @@ import { search } from '../../modules/search/search.service.js'
 import { valuesOfHold } from '../box-office/hold-again.js'
 import { WaitlistBlock } from '../box-office/waitlist.pages.js'
 import { eventAvailability, excerpt, fewLeft, money, sectionAvailability, when } from '../format.js'
-import { Layout, Pager } from '../layout.js'
-import { type PageCtx, pageCtx, parseForm, sendHtml } from '../page.js'
+import { Field, Layout, Pager } from '../layout.js'
+import { FORM_INVALID, type FormErrors, type PageCtx, pageCtx, parseForm, sendHtml } from '../page.js'
 import { EventCard } from './event-card.js'
 import { ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
 
 const PER_PAGE = 12
-const DAY = /^\d{4}-\d{2}-\d{2}$/
 
 const HomeQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 100 })),
-  venue: Type.Optional(Type.String({ maxLength: 200 })),
-  from: Type.Optional(Type.String({ pattern: DAY.source })),
-  to: Type.Optional(Type.String({ pattern: DAY.source })),
+  q: Type.Optional(Line({ maxLength: 100 })),
+  venue: Type.Optional(Line({ maxLength: 200 })),
+  from: Type.Optional(Type.String({ format: 'date' })),
+  to: Type.Optional(Type.String({ format: 'date' })),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 })
 type HomeFilters = { q?: string; venue?: string; from?: string; to?: string; page?: number }
+type FilterName = 'q' | 'venue' | 'from' | 'to'
+const FILTERS: readonly FilterName[] = ['q', 'venue', 'from', 'to']
+
+/**
+ * The home page's filters from its query. A filter that fails its check is left out of the search and shown
+ * with its error beside it; the others still apply. A hand-edited `page` that is not a page number is page 1.
+ */
+function readFilters(query: unknown): {
+  filters: HomeFilters
+  shown: Partial<Record<FilterName, string>>
+  errors: FormErrors['fields']
+} {
+  const raw = (query ?? {}) as Record<string, unknown>
+  const shown: Partial<Record<FilterName, string>> = {}
+  for (const name of FILTERS) if (typeof raw[name] === 'string') shown[name] = raw[name]
+  const parsed = parseForm<HomeFilters>(HomeQuery, raw)
+  if (parsed.ok) return { filters: parsed.value, shown, errors: {} }
+  const errors: FormErrors['fields'] = {}
+  const rest = { ...raw }
+  for (const [name, message] of Object.entries(parsed.errors.fields)) {
+    delete rest[name]
+    if ((FILTERS as readonly string[]).includes(name)) errors[name] = message
+  }
+  const again = parseForm<HomeFilters>(HomeQuery, rest)
+  return { filters: again.ok ? again.value : {}, shown, errors }
+}
 
 function filterHref(f: HomeFilters, page: number): string {
   const params = new URLSearchParams()
@@ -43,6 +68,8 @@ function filterHref(f: HomeFilters, page: number): string {
 function HomePage(p: {
   ctx: PageCtx
   filters: HomeFilters
+  shown: Partial<Record<FilterName, string>>
+  errors: FormErrors['fields']
   events: EventT[]
   page: number
   totalPages: number
@@ -60,22 +87,17 @@ function HomePage(p: {
       <search aria-label="Filter events">
         <form method="get" action="/">
           <div class="filters">
-            <label for="f-q">
-              Search
-              <input id="f-q" type="search" name="q" value={f.q} maxlength={100} />
-            </label>
-            <label for="f-venue">
-              Venue
-              <input id="f-venue" name="venue" value={f.venue} maxlength={200} />
-            </label>
-            <label for="f-from">
-              From
-              <input id="f-from" type="date" name="from" value={f.from} />
-            </label>
-            <label for="f-to">
-              To
-              <input id="f-to" type="date" name="to" value={f.to} />
-            </label>
+            <Field
+              name="q"
+              label="Search"
+              type="search"
+              value={p.shown.q}
+              error={p.errors.q}
+              maxlength={100}
+            />
+            <Field name="venue" label="Venue" value={p.shown.venue} error={p.errors.venue} maxlength={200} />
+            <Field name="from" label="From" type="date" value={p.shown.from} error={p.errors.from} />
+            <Field name="to" label="To" type="date" value={p.shown.to} error={p.errors.to} />
             <button type="submit">Filter</button>
           </div>
         </form>
@@ -284,21 +306,29 @@ function EventPage(p: {
   )
 }
 
+const SearchQuery = Type.Object({ q: Type.Optional(Line({ maxLength: 100 })) })
+
 function SearchPage(p: {
   ctx: PageCtx
   q: string
+  error?: string
   results: Awaited<ReturnType<typeof search>> | null
 }): JSX.Element {
   const r = p.results
   return (
-    <Layout ctx={p.ctx} title={p.q ? `Search: ${p.q}` : 'Search'}>
+    <Layout ctx={p.ctx} title={p.error ? 'Search' : p.q ? `Search: ${p.q}` : 'Search'}>
       <h1>Search</h1>
       <search>
         <form method="get" action="/search">
-          <label for="f-search">
-            Events{p.ctx.user ? ', people and posts' : ''}
-            <input id="f-search" type="search" name="q" value={p.q} maxlength={100} required />
-          </label>
+          <Field
+            name="q"
+            label={`Events${p.ctx.user ? ', people and posts' : ''}`}
+            type="search"
+            value={p.q}
+            error={p.error}
+            maxlength={100}
+            required
+          />
           <button type="submit">Search</button>
         </form>
       </search>
@@ -422,8 +452,7 @@ export async function eventPages(app: FastifyInstance) {
   const { ctx, config } = app
 
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
-    const parsed = parseForm<HomeFilters>(HomeQuery, req.query)
-    const filters: HomeFilters = parsed.ok ? parsed.value : {}
+    const { filters, shown, errors } = readFilters(req.query)
     const page = pageParams({ page: filters.page ?? 1, per_page: PER_PAGE })
     // Upcoming only: from today (or the chosen day, if later).
     const now = new Date()
@@ -454,12 +483,15 @@ export async function eventPages(app: FastifyInstance) {
       <HomePage
         ctx={pageCtx(req, reply)}
         filters={filters}
+        shown={shown}
+        errors={errors}
         events={result.data}
         page={result.page}
         totalPages={result.total_pages}
         total={result.total}
         going={going}
       />,
+      Object.keys(errors).length ? FORM_INVALID : 200,
     )
   })
 
@@ -472,7 +504,17 @@ export async function eventPages(app: FastifyInstance) {
 
   app.get('/search', { schema: { hide: true } }, async (req, reply) => {
     const raw = (req.query as { q?: unknown }).q
-    const q = typeof raw === 'string' ? raw.trim().slice(0, 100) : ''
+    const parsed = parseForm<{ q?: string }>(SearchQuery, { q: raw })
+    if (!parsed.ok) {
+      const shown = typeof raw === 'string' ? raw : ''
+      return sendHtml(
+        req,
+        reply,
+        <SearchPage ctx={pageCtx(req, reply)} q={shown} error={parsed.errors.fields.q} results={null} />,
+        FORM_INVALID,
+      )
+    }
+    const q = parsed.value.q?.trim() ?? ''
     const results = q ? await search(ctx, req.webUser, { q, limit: 20 }) : null
     return sendHtml(req, reply, <SearchPage ctx={pageCtx(req, reply)} q={q} results={results} />)
   })

@@ -170,7 +170,6 @@ const FORMAT_MESSAGES: Record<string, string> = {
   date: 'Enter a real date',
   'date-time': 'Enter a date and time that exist',
   email: 'Enter an e-mail address',
-  uri: 'Enter a full address (https://…)',
 }
 
 /** A check's failure in words for the person filling in the form (ajv's own messages are for developers). */

@@ -174,10 +174,13 @@ const FORMAT_MESSAGES: Record<string, string> = {
 
 /** A check's failure in words for the person filling in the form (ajv's own messages are for developers). */
 function messageOf(e: ErrorObject): string {
-  const p = e.params as { limit?: number; format?: string; type?: string }
+  const p = e.params as { limit?: number; format?: string; type?: string; pattern?: string }
   switch (e.keyword) {
     case 'required':
       return 'Fill this in'
+    case 'pattern':
+      // `\S`: a name or title of spaces only.
+      return p.pattern === '\\S' ? 'Fill this in' : NOT_AS_EXPECTED
     case 'format':
       return FORMAT_MESSAGES[p.format ?? ''] ?? NOT_AS_EXPECTED
     case 'maxLength':

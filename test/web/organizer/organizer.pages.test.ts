@@ -84,6 +84,23 @@ describe('organizer events', () => {
     expect((await browser.get(`/organizer/events/${id}`)).body).toContain('The event is cancelled')
   })
 
+  it('a new event with a blank title and too few rows comes back with each error in words; nothing is made', async () => {
+    const browser = await browserFor(app, organizer)
+    await browser.get('/organizer/events/new')
+    const venue = 'Blank Title Annex'
+    const res = await browser.post('/organizer/events/new', {
+      ...newEventForm,
+      title: '   ',
+      venue,
+      rows: '0',
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toMatch(/id="f-title-error"[^>]*>Fill this in</)
+    expect(res.body).toMatch(/id="f-rows-error"[^>]*>Enter 1 or more</)
+    expect(res.body).toContain(`value="${venue}"`)
+    expect((await browser.get('/organizer/events')).body).not.toContain(venue)
+  })
+
   it('another member gets 404 on someone else’s event pages, drafts included; admins may', async () => {
     const draft = await makeEvent(app, organizer, { title: 'Secret draft', status: 'draft' })
     const live = await makeEvent(app, organizer, { title: 'Live one' })

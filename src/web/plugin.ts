@@ -114,7 +114,9 @@ async function pages(app: FastifyInstance) {
       return errorPage(req, reply, 400)
     }
     if (databaseUnavailable(err)) {
-      // As in the API: a lost or refused database connection is a 503 to retry, not a fault of the page.
+      // As in the API: a lost or refused database connection is a 503 to retry, not a fault of the page, and the
+      // connections opened beside it are suspect too, so the next request gets a fresh one.
+      await app.database?.discardIdleConnections()
       req.log.warn({ query: queryFailure(err) }, 'database unavailable')
       reply.header('retry-after', RETRY_AFTER_SECONDS)
       return errorPage(

@@ -147,16 +147,21 @@ describe.skipIf(!usingPostgres())('PostgreSQL connection lost under load', () =>
 
   it('a page whose connection is lost answers a 503 page with Retry-After, not a 500', async () => {
     const browser = await browserFor(app, await registerUser(app))
+    const idle = () => (app.database as { pool?: { idleCount: number } }).pool?.idleCount ?? -1
     expect((await browser.get('/settings')).statusCode).toBe(200)
     for (const send of [
       () => browser.post('/settings/profile', { display_name: 'Written once' }),
       () => browser.get('/feed'),
     ]) {
+      // Connections left idle beside the one about to be cut.
+      await Promise.all(Array.from({ length: 4 }, () => browser.get('/feed')))
+      expect(idle()).toBeGreaterThan(0)
       const before = proxy.severed()
       expect(proxy.severOnNextStatement()).toBeGreaterThan(0)
       const res = await send()
       expect(proxy.severed()).toBeGreaterThan(before)
       expect(res.statusCode).toBe(503)
+      expect(idle()).toBe(0)
       expect(res.headers['retry-after']).toBeDefined()
       expect(res.headers['content-type']).toMatch(/^text\/html/)
       expect(res.body).toContain('cannot be reached')

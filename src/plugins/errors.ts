@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type Ajv from 'ajv'
 import type { Options as AjvOptions, ErrorObject, ValidateFunction } from 'ajv'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { databaseUnavailable, dataException, isQueryError, queryFailure } from '../db/errors.js'
 import { AppError, type ErrorCode, type FieldError } from '../lib/errors.js'
@@ -55,8 +55,38 @@ const HOP_BY_HOP = new Set(['connection', 'content-length', 'transfer-encoding',
 /** Seconds a client is told to wait when a dependency is unavailable. */
 export const RETRY_AFTER_SECONDS = 5
 
+// The internal replay of a read carries this header with a per-process token a client cannot guess.
+const READ_RETRY_TOKEN = randomUUID()
+
+/**
+ * After a lost or refused database connection, for the API and the pages alike. The connections opened beside
+ * the lost one are suspect too (a restart, a failover, a dropped route): the pool closes its idle ones, so the
+ * next statement gets a fresh one. A GET, which changes nothing, is then tried once more. Returns the reply of
+ * that second try when the database answered it; undefined for a write, for the retry itself, or when the
+ * database is still out of reach (the caller answers 503).
+ */
+export async function retryAfterLostConnection(
+  app: FastifyInstance,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  await app.database?.discardIdleConnections()
+  if (req.method !== 'GET' || req.headers[READ_RETRY_HEADER] === READ_RETRY_TOKEN) return undefined
+  const again = await app.inject({
+    method: 'GET',
+    url: req.url,
+    headers: { ...req.headers, [READ_RETRY_HEADER]: READ_RETRY_TOKEN, 'x-request-id': req.id },
+    remoteAddress: req.socket?.remoteAddress,
+  })
+  if (again.statusCode === 503) return undefined
+  for (const [name, value] of Object.entries(again.headers)) {
+    if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value)
+  }
+  return reply.code(again.statusCode).send(again.rawPayload)
+}
+
 /** The error's class name and, for a socket error, its code: enough to tell failures apart, no values. */
-function failureName(err: unknown): string {
+export function failureName(err: unknown): string {
   let e: unknown = err
   while (e && typeof e === 'object' && 'cause' in e && e.cause) e = e.cause
   const { name, code } = (e ?? {}) as { name?: string; code?: unknown }
@@ -203,9 +233,6 @@ export default fp(
       route.schema.response = response
     })
 
-    // The internal replay of a read carries this header with a per-process token a client cannot guess.
-    const readRetryToken = randomUUID()
-
     app.setErrorHandler(async (err: FastifyError, req, reply) => {
       if (err instanceof AppError) {
         if (err.headers) reply.headers(err.headers)
@@ -236,22 +263,8 @@ export default fp(
         )
       }
       if (databaseUnavailable(err)) {
-        // An idempotent read is tried once more, on a fresh connection (the pool discards the broken one).
-        await app.database?.discardIdleConnections()
-        if (req.method === 'GET' && req.headers[READ_RETRY_HEADER] !== readRetryToken) {
-          const again = await app.inject({
-            method: 'GET',
-            url: req.url,
-            headers: { ...req.headers, [READ_RETRY_HEADER]: readRetryToken, 'x-request-id': req.id },
-            remoteAddress: req.socket?.remoteAddress,
-          })
-          if (again.statusCode !== 503) {
-            for (const [name, value] of Object.entries(again.headers)) {
-              if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value)
-            }
-            return reply.code(again.statusCode).send(again.rawPayload)
-          }
-        }
+        const again = await retryAfterLostConnection(app, req, reply)
+        if (again) return again
         req.log.warn({ query: queryFailure(err), reason: failureName(err) }, 'database unavailable')
         reply.header('retry-after', RETRY_AFTER_SECONDS)
         return sendProblem(req, reply, 503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry later')

@@ -10,7 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { databaseUnavailable, dataException, queryFailure } from '../db/errors.js'
 import { AppError } from '../lib/errors.js'
-import { RETRY_AFTER_SECONDS } from '../plugins/errors.js'
+import { failureName, RETRY_AFTER_SECONDS, retryAfterLostConnection } from '../plugins/errors.js'
 import { adminPages } from './admin/admin.pages.js'
 import { assetsByUrl } from './assets.js'
 import { authPages } from './auth/auth.pages.js'
@@ -114,10 +114,11 @@ async function pages(app: FastifyInstance) {
       return errorPage(req, reply, 400)
     }
     if (databaseUnavailable(err)) {
-      // As in the API: a lost or refused database connection is a 503 to retry, not a fault of the page, and the
-      // connections opened beside it are suspect too, so the next request gets a fresh one.
-      await app.database?.discardIdleConnections()
-      req.log.warn({ query: queryFailure(err) }, 'database unavailable')
+      // As in the API: a page is read once more on a fresh connection; a form, or a database still out of
+      // reach, is a 503 to retry, not a fault of the page.
+      const again = await retryAfterLostConnection(app, req, reply)
+      if (again) return again
+      req.log.warn({ query: queryFailure(err), reason: failureName(err) }, 'database unavailable')
       reply.header('retry-after', RETRY_AFTER_SECONDS)
       return errorPage(
         req,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 // Queue probes for job tests: the rows pg-boss keeps in the `pgboss` schema.
 import { sql } from 'drizzle-orm'
 import type { App } from '../helpers.js'
@@ -19,6 +20,24 @@ export async function jobRows(app: App, where = sql`true`): Promise<JobRow[]> {
 
 export async function mailJobs(app: App): Promise<JobRow[]> {
   return jobRows(app, sql`name = 'mail'`)
+}
+
+const OPEN_STATES = new Set(['created', 'retry', 'active'])
+
+/**
+ * Waits until every mail job queued so far has finished: sent, dropped, or failed for good. A job is marked
+ * done only after its message was handed to the mail server, so the inbox then holds every message the jobs
+ * will ever send, and a count of them is final (no waiting "a little longer" for an extra copy).
+ */
+export async function mailSettled(app: App, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const open = (await mailJobs(app)).filter((job) => OPEN_STATES.has(job.state))
+    if (open.length === 0) return
+    if (Date.now() > deadline)
+      throw new Error(`mail jobs still open after ${timeoutMs} ms: ${JSON.stringify(open)}`)
+    await sleep(50)
+  }
 }
 
 /** A queue that hands a dead worker's job on within seconds: short expiry and retry delay (the crash tests). */

@@ -7,7 +7,7 @@ import { queueVerifyEmail } from '../../src/mail/queue.js'
 import { createMailer } from '../../src/mail/transport.js'
 import { type App, buildTestApp, PASSWORD, registerUser } from '../helpers.js'
 import { type Inbox, startInbox, waitUntil } from '../mail/inbox.js'
-import { mailJobs } from './helpers.js'
+import { mailJobs, mailSettled } from './helpers.js'
 
 let app: App
 let inbox: Inbox
@@ -20,7 +20,8 @@ afterAll(async () => {
   await inbox?.close()
 })
 
-const settle = () => new Promise((r) => setTimeout(r, 1500))
+/** Every mail job queued so far has finished: the inbox holds all it will ever get. */
+const settle = () => mailSettled(app)
 
 /** The worker writes the sent-log just after the SMTP server accepted the message: waits for that row. */
 const sentLog = (jobId: string) =>

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { userTokens } from '../../src/db/schema/index.js'
 import { type App, buildTestApp, login, PASSWORD, problem, registerUser } from '../helpers.js'
+import { mailSettled } from '../jobs/helpers.js'
 import { type Inbox, startInbox, tokenFrom } from './inbox.js'
 
 let app: App
@@ -138,7 +139,7 @@ describe('POST /auth/password/forgot and /auth/password/reset', () => {
     // A known address queued after it arrives; by then the unknown one has been handled and dropped.
     await post('/auth/password/forgot', { email: known.email })
     await inbox.waitFor(1, (m) => to(known.email)(m) && m.subject.includes('Reset'))
-    await new Promise((r) => setTimeout(r, 500))
+    await mailSettled(app)
     expect(inbox.messages.filter(to('nobody-here@example.com'))).toHaveLength(0)
   })
 
@@ -160,7 +161,7 @@ describe('account e-mail against a hostile user', () => {
       expect((await post('/auth/password/forgot', { email: user.email })).statusCode).toBe(202)
     }
     await inbox.waitFor(1, resetMails(user.email))
-    await new Promise((r) => setTimeout(r, 2500))
+    await mailSettled(app)
     expect(inbox.messages.filter(resetMails(user.email))).toHaveLength(1)
   })
 

@@ -1,6 +1,5 @@
 // Each box-office change sends its e-mails from the transaction that makes it: exactly these, to these people,
 // and a change that rolls back sends nothing. Through HTTP, a real worker and a real SMTP server.
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { when } from '../../src/mail/format.js'
 import { expireStaleHolds } from '../../src/modules/box-office/expire-holds.service.js'
@@ -8,7 +7,7 @@ import { buildBoxOfficeApp, lapseReservation, payAs, quickUsers, reserveAs } fro
 import { makeEvent } from '../factories/events.js'
 import { makeFriends } from '../factories/social.js'
 import type { App, TestUser } from '../helpers.js'
-import { mailJobs } from '../jobs/helpers.js'
+import { mailJobs, mailSettled } from '../jobs/helpers.js'
 import { type Inbox, type ReceivedMail, startInbox } from './inbox.js'
 
 let app: App
@@ -27,12 +26,12 @@ afterAll(async () => {
 const mailTo = (user: TestUser) => inbox.messages.filter((m) => m.to.includes(user.email))
 
 /**
- * Waits for the messages each user should get, then a little longer so that any extra copy would arrive too,
- * and returns each user's messages in the order given.
+ * Waits for the messages each user should get, then for every mail job to finish (so any extra copy would be
+ * in the inbox too), and returns each user's messages in the order given.
  */
 async function delivered(expected: [TestUser, number][]): Promise<ReceivedMail[][]> {
   for (const [user, n] of expected) await inbox.waitFor(n, (m) => m.to.includes(user.email))
-  await sleep(1500)
+  await mailSettled(app)
   return expected.map(([user]) => mailTo(user))
 }
 

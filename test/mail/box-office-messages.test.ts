@@ -9,6 +9,7 @@ import {
 } from '../../src/mail/queue.js'
 import { renderMail, TEMPLATES } from '../../src/mail/render.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+import { mailSettled } from '../jobs/helpers.js'
 import { type Inbox, type ReceivedMail, startInbox } from './inbox.js'
 
 let app: App
@@ -161,7 +162,7 @@ describe('box-office messages', () => {
       event,
       ticketCount: 1,
     })
-    await new Promise((r) => setTimeout(r, 1500))
+    await mailSettled(app)
     expect(inbox.messages.filter((m) => m.to.includes(gone.email))).toHaveLength(1)
   })
 })

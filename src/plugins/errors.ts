@@ -58,6 +58,10 @@ export const RETRY_AFTER_SECONDS = 5
 // The internal replay of a read carries this header with a per-process token a client cannot guess.
 const READ_RETRY_TOKEN = randomUUID()
 
+/** The server's own second try of a read (below): already counted once, as the client's request. */
+export const isReadRetry = (req: FastifyRequest): boolean =>
+  req.headers[READ_RETRY_HEADER] === READ_RETRY_TOKEN
+
 /**
  * After a lost or refused database connection, for the API and the pages alike. The connections opened beside
  * the lost one are suspect too (a restart, a failover, a dropped route): the pool closes its idle ones, so the
@@ -71,7 +75,7 @@ export async function retryAfterLostConnection(
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
   await app.database?.discardIdleConnections()
-  if (req.method !== 'GET' || req.headers[READ_RETRY_HEADER] === READ_RETRY_TOKEN) return undefined
+  if (req.method !== 'GET' || isReadRetry(req)) return undefined
   const again = await app.inject({
     method: 'GET',
     url: req.url,

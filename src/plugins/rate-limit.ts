@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../lib/errors.js'
 import { hashOpaqueToken } from '../lib/tokens.js'
+import { isReadRetry } from './errors.js'
 import { fallbackStore } from './rate-limit-store.js'
 
 type RouteRateLimit =
@@ -102,9 +103,10 @@ export default fp(
       config.RATE_LIMIT_PER_MINUTE,
       (req) => `general:${clientKey(req.ip)}:${req.routeOptions.url}`,
     )
-    // An app-level hook runs before every route's own hooks, so a flood is refused before authentication.
+    // An app-level hook runs before every route's own hooks, so a flood is refused before authentication. The
+    // server's own second try of a read that lost its database connection is not the client's to pay for.
     app.addHook('onRequest', async (req, reply) => {
-      if (req.routeOptions.url?.startsWith('/api/')) await enforce(general, req, reply)
+      if (req.routeOptions.url?.startsWith('/api/') && !isReadRetry(req)) await enforce(general, req, reply)
     })
 
     const perIp = create(config.RATE_LIMIT_AUTH_PER_MINUTE, (req) => `auth-ip:${clientKey(req.ip)}`)

@@ -1,10 +1,11 @@
 // argon2id alone: how many verifications per second this machine does with the server's parameters on all its
 // cores (the ceiling for POST /auth/login). Usage: npx tsx bench/argon2-rate.ts [seconds=10]
 // Each core gets its own libuv thread (UV_THREADPOOL_SIZE = cores, set before the pool starts) and two
-// verifications are kept in flight per core.
-import { cpus } from 'node:os'
+// verifications are kept in flight per core. The cores are those the server counts (src/lib/cores.ts): a
+// container's CPU limit binds, as it binds the server's own hash pool.
+import { usableCores } from '../src/lib/cores.js'
 
-const cores = cpus().length
+const cores = usableCores()
 process.env.UV_THREADPOOL_SIZE = String(cores)
 const { hashPassword, verifyPassword } = await import('../src/lib/passwords.js')
 

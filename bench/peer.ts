@@ -11,11 +11,12 @@
 // BENCH_PSS_SETTLE (seconds, default 75): how long after the last scenario each side's PSS is read a second time.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { loadConfig } from '../src/config.js'
+import { usableCores } from '../src/lib/cores.js'
 import { buildFixtures } from './fixtures.js'
 import {
   appAndDatabaseCpu,
@@ -207,7 +208,7 @@ async function benchPeer(dir: string): Promise<Record<string, Figure> & { pss?: 
       '-m',
       'gunicorn',
       '-w',
-      String(2 * cpus().length + 1),
+      String(2 * usableCores() + 1),
       '-b',
       `127.0.0.1:${peerPort}`,
       '--log-level',
@@ -538,7 +539,7 @@ async function main() {
       })
     const law = littlesLaw(lines)
     const table = [
-      `Run ${started.toISOString().slice(0, 16)} UTC, load ${load} at the start, ${new Date().toISOString().slice(11, 16)} at the end (load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}); wrk -t2 -c${connections} -d${duration}s; Stagedoor WEB_CONCURRENCY=${processes} over ${url.includes('host=') ? 'the Unix socket' : 'TCP'}, the peer gunicorn ${2 * cpus().length + 1} sync workers`,
+      `Run ${started.toISOString().slice(0, 16)} UTC, load ${load} at the start, ${new Date().toISOString().slice(11, 16)} at the end (load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}); wrk -t2 -c${connections} -d${duration}s; Stagedoor WEB_CONCURRENCY=${processes} over ${url.includes('host=') ? 'the Unix socket' : 'TCP'}, the peer gunicorn ${2 * usableCores() + 1} sync workers`,
       '',
       '| scenario | Stagedoor | Flask peer | ratio | target | verdict | CPU µs/req app / PostgreSQL (Stagedoor; peer) |',
       '|---|---|---|---|---|---|---|',

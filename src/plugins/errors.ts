@@ -83,10 +83,19 @@ export async function retryAfterLostConnection(
     remoteAddress: req.socket?.remoteAddress,
   })
   if (again.statusCode === 503) return undefined
-  for (const [name, value] of Object.entries(again.headers)) {
-    if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value)
+  // The second try's answer is sent as it is, past this reply's own hooks: it went through every hook already,
+  // and a cookie the first try had queued (such as a new CSRF secret its page would never use) must not be
+  // added after it, where a browser would let it win. Headers the first try set and the second did not (the
+  // client's rate limit, counted on the first) are kept.
+  const headers: Record<string, string | string[] | number> = {}
+  for (const [name, value] of Object.entries({ ...reply.getHeaders(), ...again.headers })) {
+    if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value
   }
-  return reply.code(again.statusCode).send(again.rawPayload)
+  headers['content-length'] = again.rawPayload.length
+  reply.hijack()
+  reply.raw.writeHead(again.statusCode, headers)
+  reply.raw.end(again.rawPayload)
+  return reply
 }
 
 /** The error's class name and, for a socket error, its code: enough to tell failures apart, no values. */

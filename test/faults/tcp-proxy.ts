@@ -9,9 +9,10 @@ export interface TcpProxy {
   cut(): void
   /**
    * Every connection open now is cut when the server next sends on it (a statement caught by the failure);
-   * connections opened later work. Returns how many were armed; `severed()` counts those cut so far.
+   * connections opened later work. With `after`, that many statements on those connections pass first. Returns
+   * how many were armed; `severed()` counts those cut so far.
    */
-  severOnNextStatement(): number
+  severOnNextStatement(after?: number): number
   severed(): number
   /**
    * Every connection open now goes silent when the server next sends on it: that statement and everything
@@ -32,6 +33,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const silent = new WeakSet<net.Socket>()
   const clients = new Set<net.Socket>()
   let severedCount = 0
+  let passBeforeSevering = 0
   let stalledCount = 0
   let refusing = false
   const server = net.createServer((client) => {
@@ -54,11 +56,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', drop).on('close', drop)
     client.on('data', (chunk) => {
       if (silent.has(client)) return
+      const sever = armed.has(client) && passBeforeSevering-- <= 0
       if (stalling.has(client)) {
         stalledCount++
         silent.add(client)
         upstream.unpipe(client)
-      } else if (armed.has(client)) {
+      } else if (sever) {
         severedCount++
         drop()
       } else if (!upstream.write(chunk)) {
@@ -76,7 +79,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const socket of open) socket.destroy()
       open.clear()
     },
-    severOnNextStatement() {
+    severOnNextStatement(after = 0) {
+      passBeforeSevering = after
       for (const client of clients) armed.add(client)
       return clients.size
     },

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 // Queue probes for job tests: the rows pg-boss keeps in the `pgboss` schema.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import type { App } from '../helpers.js'
 

@@ -74,6 +74,9 @@ export function validatorWithFormats(options: AjvOptions): Ajv.default {
   return ajv
 }
 
+/** The pattern of a value that must hold something besides spaces (a name, a title, a search term). */
+export const NOT_BLANK = '\\S'
+
 /** A single-line string: a name, a title, a search term. */
 export const Line = (opts: {
   minLength?: number

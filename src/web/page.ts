@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
 import { AppError } from '../lib/errors.js'
 import { type PageParams, pageParams } from '../lib/pagination.js'
-import { validatorWithFormats } from '../lib/schemas.js'
+import { NOT_BLANK, validatorWithFormats } from '../lib/schemas.js'
 import { hardenSchema } from '../plugins/request-schemas.js'
 import type { WebUser } from './session.js'
 
@@ -179,8 +179,8 @@ function messageOf(e: ErrorObject): string {
     case 'required':
       return 'Fill this in'
     case 'pattern':
-      // `\S`: a name or title of spaces only.
-      return p.pattern === '\\S' ? 'Fill this in' : NOT_AS_EXPECTED
+      // A name or title of spaces only reads as an empty one.
+      return p.pattern === NOT_BLANK ? 'Fill this in' : NOT_AS_EXPECTED
     case 'format':
       return FORMAT_MESSAGES[p.format ?? ''] ?? NOT_AS_EXPECTED
     case 'maxLength':

@@ -1,19 +1,19 @@
 // Event and section representations, request bodies and list queries.
 import { type Static, Type } from 'typebox'
 import { CURRENCY_CODE } from '../../lib/money.js'
-import { Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { Id, Line, NOT_BLANK, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
 export const SECTION_LIMITS = { capacity: 1_000_000, rows: 100, seatsPerRow: 200, price: 100_000_000 }
 
-const SectionName = Line({ minLength: 1, maxLength: 100, pattern: '\\S' })
+const SectionName = Line({ minLength: 1, maxLength: 100, pattern: NOT_BLANK })
 const PriceCents = Type.Integer({ minimum: 0, maximum: SECTION_LIMITS.price, description: 'Minor units' })
 const Capacity = Type.Integer({ minimum: 1, maximum: SECTION_LIMITS.capacity })
 const Rows = Type.Integer({ minimum: 1, maximum: SECTION_LIMITS.rows })
 const SeatsPerRow = Type.Integer({ minimum: 1, maximum: SECTION_LIMITS.seatsPerRow })
 const Kind = Type.Union([Type.Literal('general'), Type.Literal('seated')])
-const Title = Line({ minLength: 1, maxLength: 200, pattern: '\\S' })
-const Venue = Line({ minLength: 1, maxLength: 200, pattern: '\\S' })
+const Title = Line({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })
+const Venue = Line({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })
 const Description = Type.String({ maxLength: 10_000 })
 const Currency = Type.String({ pattern: CURRENCY_CODE.source, description: 'ISO 4217 code, e.g. AUD' })
 const MaxTickets = Type.Integer({ minimum: 1, maximum: 10_000 })

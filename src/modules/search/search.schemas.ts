@@ -1,5 +1,6 @@
 // GET /search: one query string, results per kind ranked by trigram closeness.
 import { type Static, Type } from 'typebox'
+import { NOT_BLANK } from '../../lib/schemas.js'
 import { Event } from '../events/events.schemas.js'
 import { Post } from '../posts/posts.schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
@@ -11,7 +12,7 @@ export const SearchQuery = Type.Object({
   q: Type.String({
     minLength: 1,
     maxLength: 100,
-    pattern: '\\S',
+    pattern: NOT_BLANK,
     description: 'Any part of a name or title',
   }),
   type: Type.Optional(

@@ -14,7 +14,7 @@ import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.
 import { hostile, type JsonSchema, paramText } from './arbitraries.js'
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20_261_202)
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 8)
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 20)
 
 // Operations that end the caller's own session or need a multipart body: their own tests cover them.
 const SKIPPED = new Set([

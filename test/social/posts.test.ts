@@ -360,7 +360,14 @@ describe('GET /posts', () => {
       headers: reader.auth,
     })
     expect(JSON.stringify(found.json())).not.toContain('Secret premiere')
-    expect((await list(reader, `?event_id=${draft.id}`)).statusCode).toBe(404)
+    const hidden = await list(reader, `?event_id=${draft.id}`)
+    expect(hidden.statusCode).toBe(404)
+    expect(hidden.json().code).toBe('NOT_FOUND')
+    // The answer is in the contract the OpenAPI document gives.
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    expect(doc.paths['/api/v1/posts'].get.responses['404']).toEqual(
+      doc.paths['/api/v1/posts/{id}'].get.responses['404'],
+    )
     // The organizer and admins see it, as they see the draft itself.
     expect((await get(organizer, post.id)).json().event).toEqual({ id: draft.id, title: 'Secret premiere' })
     expect((await get(admin, share.id)).json().shared_post.event).toEqual({

@@ -32,7 +32,7 @@ export const postsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '(and `total_pages` from it); keep paging while pages are full.',
         tags: ['posts'],
         querystring: PostListQuery,
-        response: { 200: Paginated(Post) },
+        response: { 200: Paginated(Post), 404: ProblemRef },
       },
       // The token is checked in the page's own statement: one round trip (posts.list.ts).
       onRequest: app.authenticateInStatement,

@@ -1,6 +1,7 @@
 // The finishing pass over the generated OpenAPI document, in one place instead of in every route: operation
 // ids, explicit `security: []` on public operations, bounds on every string, integer and array (what a
-// generated client and a linter need to know), enumerations as one `enum`, and the 429 answer's headers.
+// generated client and a linter need to know), enumerations as one `enum`, the 429 answer's headers, and the
+// problems' media type.
 import { DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH } from './request-schemas.js'
 
 type Node = Record<string, unknown>
@@ -87,6 +88,22 @@ const operationId = (method: string, path: string) =>
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('')
 
+const PROBLEM_REF = '#/components/schemas/Problem'
+
+/**
+ * A problem is sent as `application/problem+json` (RFC 9457; plugins/errors.ts): the document says so, so that a
+ * client or a contract check that compares the answer's Content-Type with the document finds the same type.
+ */
+function problemMediaType(response: Node): void {
+  const content = response.content
+  if (!isNode(content)) return
+  // Under the route's own media type where it gives one (the avatar's image/webp).
+  const problem = Object.values(content).find(
+    (m) => isNode(m) && isNode(m.schema) && m.schema.$ref === PROBLEM_REF,
+  )
+  if (problem) response.content = { 'application/problem+json': problem }
+}
+
 /** Returns a finished copy of `doc` (the generated one is cached by @fastify/swagger and left as it is). */
 export function finishDocument<T>(doc: T): T {
   const out = structuredClone(doc) as Node
@@ -104,6 +121,7 @@ export function finishDocument<T>(doc: T): T {
         if (status === '429') Object.assign(headers, RATE_LIMIT_HEADERS)
         else if (limited && /^[24]/.test(status)) Object.assign(headers, RATE_LIMIT_STATE)
         response.headers = { ...headers, ...(response.headers as Node | undefined) }
+        problemMediaType(response)
       }
     }
   }

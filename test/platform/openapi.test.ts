@@ -27,6 +27,24 @@ describe('GET /openapi.json', () => {
     expect(doc.components.schemas.Problem).toBeDefined()
   })
 
+  it('documents every problem answer as application/problem+json, the type the server sends', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const types = new Set<string>()
+    for (const methods of Object.values(doc.paths) as Record<string, { responses: object }>[]) {
+      for (const op of Object.values(methods)) {
+        for (const response of Object.values(op.responses) as { content?: Record<string, unknown> }[]) {
+          for (const [type, media] of Object.entries(response.content ?? {})) {
+            if (JSON.stringify(media).includes('#/components/schemas/Problem')) types.add(type)
+          }
+        }
+      }
+    }
+    expect([...types]).toEqual(['application/problem+json'])
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/events/999999' })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
   it('serves the interactive reference with its assets locally', async () => {
     const page = await app.inject({ method: 'GET', url: '/docs/' })
     expect(page.statusCode).toBe(200)

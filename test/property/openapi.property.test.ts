@@ -137,6 +137,14 @@ async function sweep(headers: () => Record<string, string>, seed: number): Promi
         failures.push(`${where}: status not documented (${res.body.slice(0, 200)})`)
         continue
       }
+      // The answer's media type is one the document gives for its status (a problem is application/problem+json).
+      const type = String(res.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+      if (documented.content && res.body.length > 0 && !(type in documented.content)) {
+        failures.push(`${where}: Content-Type ${type} not documented (${Object.keys(documented.content)})`)
+        continue
+      }
       const schema = Object.values(documented.content ?? {})[0]?.schema
       if (schema && res.body.length > 0 && res.headers['content-type']?.toString().includes('json')) {
         const body = res.json()

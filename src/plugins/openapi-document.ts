@@ -1,7 +1,7 @@
 // The finishing pass over the generated OpenAPI document, in one place instead of in every route: operation
 // ids, explicit `security: []` on public operations, bounds on every string, integer and array (what a
-// generated client and a linter need to know), enumerations as one `enum`, the 429 answer's headers, and the
-// problems' media type.
+// generated client and a linter need to know), enumerations as one `enum`, the 429 answer's headers, the
+// problems' media type, and the conditional GET (`If-None-Match`, `ETag`, 304).
 import { DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH } from './request-schemas.js'
 
 type Node = Record<string, unknown>
@@ -88,6 +88,35 @@ const operationId = (method: string, path: string) =>
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('')
 
+const ETAG = {
+  description: "The answer's entity tag: send it back in `If-None-Match` to get a 304 while it still holds",
+  schema: { type: 'string', maxLength: 100 },
+}
+
+/**
+ * A GET's answer carries an `ETag`, and `If-None-Match` with the current one gets 304 with no body (app.ts,
+ * @fastify/etag): the request header, the answer's header and the 304, documented on every GET.
+ */
+function conditional(op: Node): void {
+  const parameters = (op.parameters ?? []) as Node[]
+  if (!parameters.some((p) => p.in === 'header' && String(p.name).toLowerCase() === 'if-none-match')) {
+    parameters.push({
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      description: 'The `ETag` of an answer you hold: 304 while it is still the current one',
+      schema: { type: 'string', maxLength: 1000 },
+    })
+  }
+  op.parameters = parameters
+  const ok = (op.responses as Node)['200'] as Node
+  ok.headers = { ETag: ETAG, ...(ok.headers as Node | undefined) }
+  ;(op.responses as Node)['304'] ??= {
+    description: 'Not Modified: the `If-None-Match` tag is the current one; no body',
+    headers: { ETag: ETAG },
+  }
+}
+
 const PROBLEM_REF = '#/components/schemas/Problem'
 
 /**
@@ -115,6 +144,7 @@ export function finishDocument<T>(doc: T): T {
       op.security ??= []
       const limited = path.startsWith('/api/')
       if (limited && path.startsWith('/api/v1/admin/')) op.security = [{ adminBearerAuth: [] }]
+      if (method === 'get' && isNode(op.responses['200'])) conditional(op)
       for (const [status, response] of Object.entries(op.responses)) {
         if (!isNode(response)) continue
         const headers: Node = { ...CORS_HEADER }

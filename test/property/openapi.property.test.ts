@@ -91,6 +91,7 @@ async function sweep(headers: () => Record<string, string>, seed: number): Promi
   const codes = new Set<string>(ERROR_CODES)
   const failures: string[] = []
   let sent = 0
+  let notModified = 0
 
   for (const [index, op] of operations().entries()) {
     const params = op.parameters ?? []
@@ -153,12 +154,27 @@ async function sweep(headers: () => Record<string, string>, seed: number): Promi
         if (res.statusCode >= 400 && !codes.has(body.code))
           failures.push(`${where}: undocumented code ${body.code}`)
       }
+      // A GET's answer asked for again with its ETag: 304 with no body, documented (200 if it changed since).
+      if (op.method === 'GET' && res.statusCode === 200 && res.headers.etag) {
+        const again = await app.inject({
+          method: 'GET',
+          url,
+          headers: { ...headers(), 'if-none-match': String(res.headers.etag) },
+        })
+        sent++
+        if (again.statusCode === 304) notModified++
+        if (again.statusCode !== 304 && again.statusCode !== 200)
+          failures.push(`${where}, again with its ETag → ${again.statusCode}`)
+        else if (again.statusCode === 304 && (!op.responses['304'] || again.body.length > 0))
+          failures.push(`${where}, again with its ETag → 304, undocumented or with a body`)
+      }
     }
   }
   console.log(
-    `property figures: ${JSON.stringify({ operations: operations().length, sent, failures: failures.length })}`,
+    `property figures: ${JSON.stringify({ operations: operations().length, sent, notModified, failures: failures.length })}`,
   )
   expect(failures.slice(0, 30)).toEqual([])
+  expect(notModified).toBeGreaterThan(0)
 }
 
 describe('every operation of the OpenAPI document, with generated values', () => {

@@ -1,8 +1,8 @@
 // Every operation of /openapi.json, fed values generated from its own schemas (valid ones and hostile ones:
 // NUL, lone surrogates, RTL marks, 10 kB strings, 2^31, 2^53, NaN text, leap seconds, year 10000, Feb 30,
 // forged cursors), sent with a real token and without one. No answer may be a 5xx; every answer must match the
-// response schema documented for its status; every problem must carry a documented code. Seeded (PROPERTY_SEED)
-// and bounded (PROPERTY_RUNS samples per operation) so that a failure replays.
+// status, media type and schema documented for it; every problem must carry a documented code. Seeded
+// (PROPERTY_SEED) and bounded (PROPERTY_RUNS samples per operation) so that a failure replays.
 import Ajv from 'ajv'
 import addFormats from 'ajv-formats'
 import fc from 'fast-check'
@@ -84,7 +84,8 @@ function operations(): Operation[] {
 
 /**
  * Sends every operation RUNS generated requests with `headers` (seeds from `seed`) and checks each answer: no
- * 5xx, a documented status, a body that matches its schema, a documented problem code.
+ * 5xx, a documented status and media type, a body that matches its schema, a documented problem code; and a
+ * GET's 200 asked for again with its ETag, a documented 304.
  */
 async function sweep(headers: () => Record<string, string>, seed: number): Promise<void> {
   const ajv = addFormats.default(new Ajv.default({ strict: false, allErrors: false, validateFormats: false }))

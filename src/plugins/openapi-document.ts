@@ -149,7 +149,7 @@ export function finishDocument<T>(doc: T): T {
         if (!isNode(response)) continue
         const headers: Node = { ...CORS_HEADER }
         if (status === '429') Object.assign(headers, RATE_LIMIT_HEADERS)
-        else if (limited && /^[24]/.test(status)) Object.assign(headers, RATE_LIMIT_STATE)
+        else if (limited && /^[234]/.test(status)) Object.assign(headers, RATE_LIMIT_STATE)
         response.headers = { ...headers, ...(response.headers as Node | undefined) }
         problemMediaType(response)
       }

@@ -5,6 +5,7 @@ import {
   CreateEventBody,
   type CreateEventInput,
   type EventT,
+  SECTION_LIMITS,
   SectionBody,
   type SectionInput,
   type SectionPatch,
@@ -87,11 +88,33 @@ function sectionFields(v: Values, currency: string, partial: boolean) {
   }
 }
 
-/** Price errors are shown beside the price field the person typed in. */
-const renamePrice = (errors: FormErrors): FormErrors => {
-  const { price_cents, ...rest } = errors.fields
-  return { ...errors, fields: price_cents ? { ...rest, price: 'Enter a price such as 45.00' } : rest }
+/**
+ * A price's error, in the currency's own terms, beside the price field the person typed in (the schema checks
+ * `price_cents`, a number they never saw).
+ */
+function priceError(price: string | undefined, currency: string): string {
+  if (!price?.trim()) return 'Fill this in'
+  const digits = CURRENCY_CODE.test(currency) ? minorUnitDigits(currency) : 2
+  if (typeof minorOf(price, currency) === 'string') {
+    return digits === 0 ? 'Use digits only, without decimals' : `Use digits, with at most ${digits} decimals`
+  }
+  return `Enter ${(SECTION_LIMITS.price / 10 ** digits).toFixed(digits)} or less`
 }
+
+/**
+ * A section form's errors as the person sees them: the price's in its own words and, for a new section, the
+ * size fields its kind needs that were left blank (the service asks for them too, but only once everything else
+ * is right: this shows every error of the form at once). A blank size field of an edit keeps the size.
+ */
+function sectionErrors(errors: FormErrors, values: Values, currency: string, isNew: boolean): FormErrors {
+  const { price_cents, ...fields } = errors.fields
+  if (price_cents) fields.price = priceError(values.price, currency)
+  const needed = values.kind === 'seated' ? (['rows', 'seats_per_row'] as const) : (['capacity'] as const)
+  if (isNew) for (const name of needed) if (!values[name]?.trim()) fields[name] ??= 'Fill this in'
+  return { ...errors, fields }
+}
+
+const NO_ERRORS: FormErrors = { fields: {} }
 
 export function readNewEvent(body: unknown) {
   const values = text(body)
@@ -103,10 +126,9 @@ export function readNewEvent(body: unknown) {
     ...eventFields(values),
     sections: [section.ok ? section.value : standIn],
   })
-  const errors: FormErrors = { fields: {} }
-  if (!section.ok) Object.assign(errors.fields, renamePrice(section.errors).fields)
+  const errors = sectionErrors(section.ok ? NO_ERRORS : section.errors, values, currency, true)
   if (!event.ok) Object.assign(errors.fields, event.errors.fields)
-  if (!section.ok || !event.ok) return { values, errors }
+  if (Object.keys(errors.fields).length > 0 || !section.ok || !event.ok) return { values, errors }
   return { values, input: { ...event.value, sections: [section.value] } }
 }
 
@@ -126,13 +148,18 @@ export function readEventChange(body: unknown) {
 export function readSection(body: unknown, currency: string) {
   const values = text(body)
   const parsed = parseForm<SectionInput>(SectionBody, sectionFields(values, currency, false))
-  return parsed.ok ? { values, input: parsed.value } : { values, errors: renamePrice(parsed.errors) }
+  const errors = sectionErrors(parsed.ok ? NO_ERRORS : parsed.errors, values, currency, true)
+  return parsed.ok && Object.keys(errors.fields).length === 0
+    ? { values, input: parsed.value }
+    : { values, errors }
 }
 
 export function readSectionChange(body: unknown, currency: string, kind: SectionT['kind']) {
   const values = { ...text(body), kind }
   const parsed = parseForm<SectionPatch>(UpdateSectionBody, sectionFields(values, currency, true))
-  return parsed.ok ? { values, input: parsed.value } : { values, errors: renamePrice(parsed.errors) }
+  return parsed.ok
+    ? { values, input: parsed.value }
+    : { values, errors: sectionErrors(parsed.errors, values, currency, false) }
 }
 
 export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Element {

@@ -101,6 +101,83 @@ describe('organizer events', () => {
     expect((await browser.get('/organizer/events')).body).not.toContain(venue)
   })
 
+  it('a section left without its size or with a bad price says so beside each field, with every other error', async () => {
+    const browser = await browserFor(app, organizer)
+    await browser.get('/organizer/events/new')
+    const venue = 'Sizeless Annex'
+    const errorOf = (body: string, field: string) =>
+      new RegExp(`id="f-${field}-error"[^>]*>([^<]*)<`).exec(body)?.[1] ?? null
+    const general = { ...newEventForm, venue, kind: 'general', rows: '', seats_per_row: '', capacity: '' }
+
+    // A general section without a capacity, beside a blank title and a price with three decimals: every error
+    // at once (before, the capacity's came only once the rest was right, and then beside no field).
+    const all = await browser.post('/organizer/events/new', { ...general, title: ' ', price: '12.345' })
+    expect(all.statusCode).toBe(422)
+    expect(errorOf(all.body, 'title')).toBe('Fill this in')
+    expect(errorOf(all.body, 'capacity')).toBe('Fill this in')
+    expect(errorOf(all.body, 'price')).toBe('Use digits, with at most 2 decimals')
+    expect(all.body).toContain('value="12.345"')
+
+    // Only the capacity missing.
+    const capacity = await browser.post('/organizer/events/new', general)
+    expect(capacity.statusCode).toBe(422)
+    expect(errorOf(capacity.body, 'capacity')).toBe('Fill this in')
+    expect(errorOf(capacity.body, 'title')).toBeNull()
+
+    // A seated section names its rows and seats per row; a price over the limit says the limit in the currency.
+    const seated = await browser.post('/organizer/events/new', {
+      ...newEventForm,
+      venue,
+      seats_per_row: '',
+      price: '2000000',
+    })
+    expect(seated.statusCode).toBe(422)
+    expect(errorOf(seated.body, 'seats_per_row')).toBe('Fill this in')
+    expect(errorOf(seated.body, 'rows')).toBeNull()
+    expect(errorOf(seated.body, 'capacity')).toBeNull()
+    expect(errorOf(seated.body, 'price')).toBe('Enter 1000000.00 or less')
+
+    // A currency without a minor unit takes whole amounts; a blank price is a blank field.
+    const yen = await browser.post('/organizer/events/new', {
+      ...newEventForm,
+      venue,
+      currency: 'JPY',
+      price: '12.5',
+    })
+    expect(errorOf(yen.body, 'price')).toBe('Use digits only, without decimals')
+    const blank = await browser.post('/organizer/events/new', { ...newEventForm, venue, price: '' })
+    expect(errorOf(blank.body, 'price')).toBe('Fill this in')
+    expect((await browser.get('/organizer/events')).body).not.toContain(venue)
+
+    // The same on an event's add-section form; an edit's blank size keeps the size.
+    const event = await makeEvent(app, organizer, { status: 'draft' })
+    const added = await browser.post(`/organizer/events/${event.id}/sections`, {
+      name: 'Sizeless',
+      kind: 'general',
+      price: '',
+      capacity: '',
+    })
+    expect(added.statusCode).toBe(422)
+    expect(errorOf(added.body, 'capacity')).toBe('Fill this in')
+    expect(errorOf(added.body, 'price')).toBe('Fill this in')
+    expect(added.body).toContain('value="Sizeless"')
+    expect((await browser.get(`/organizer/events/${event.id}`)).body).not.toContain('Sizeless')
+    const section = event.sections[0]!
+    const edited = await browser.post(`/organizer/events/${event.id}/sections/${section.id}`, {
+      name: 'Renamed floor',
+      price: '1.5',
+      capacity: '',
+    })
+    expect(edited.statusCode).toBe(303)
+    const after = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}`,
+      headers: organizer.auth,
+    })
+    const renamed = after.json().sections.find((s: { id: number }) => s.id === section.id)
+    expect(renamed).toMatchObject({ name: 'Renamed floor', price_cents: 150, capacity: section.capacity })
+  })
+
   it('another member gets 404 on someone else’s event pages, drafts included; admins may', async () => {
     const draft = await makeEvent(app, organizer, { title: 'Secret draft', status: 'draft' })
     const live = await makeEvent(app, organizer, { title: 'Live one' })

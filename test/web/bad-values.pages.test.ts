@@ -1,12 +1,16 @@
 // No value a form or a link can carry makes a page fail. Every page route is sent a NUL and a stray control
 // character in every field any page's form has (and in the query string), as a browser or a script could send
 // them, and values of the wrong shape (a day that does not exist, a number out of range, a field given twice): the
-// answer is a page, a redirect or a refusal, never a 500. The forms check their fields as their JSON
+// answer is a page, a redirect or a refusal that says why, never a 500. The forms check their fields as their JSON
 // routes do (the same formats), so a control character is the field's error, not a database error.
+// And a form refused for one field left blank says why: every form of every page is sent as a browser sends it
+// (each control's own value: the chosen option, the ticked boxes), its empty fields filled in with plausible
+// values, then once with each field left blank in turn. (Before that check, the new-event form with everything
+// right but a general section's capacity came back 422 with no reason shown anywhere.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeEvent } from '../factories/events.js'
 import { makeFriends, makePost } from '../factories/social.js'
-import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
+import { type App, buildTestApp, PASSWORD, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 import { type Browser, browserFor } from './browser.js'
 
 let app: App
@@ -30,7 +34,81 @@ beforeAll(async () => {
 afterAll(() => app.close())
 
 const BAD = ['a\u0000b', 'a\u0001b']
+/** A field's error or the form's, with words in it. */
+const SHOWN_REASON = /class="(?:field|form)-error"[^>]*>\s*[^<\s]/
 const SHAPES = ['2026-13-45', '0000-01-01', '-1', '1e400', '9'.repeat(25), 'x'.repeat(5000), 'NaN']
+
+/** The control names of a form as a browser submits it: each with its value, several for a multiple choice. */
+type Submission = [name: string, value: string][]
+
+interface PageForm {
+  page: string
+  action: string
+  fields: Submission
+  /** Names a person fills in or chooses (not hidden, not the CSRF token). */
+  visible: string[]
+}
+
+const attr = (tag: string, name: string) =>
+  new RegExp(`\\s${name}="([^"]*)"`)
+    .exec(tag)?.[1]
+    ?.replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+
+/** A plausible value for a field a page leaves empty, by its name and type. */
+function plausible(name: string, type: string | undefined): string {
+  if (name === 'current_password' || name === 'password') return PASSWORD
+  if (name === 'new_password') return 'Another-test-Pass-2'
+  if (name === 'price' || name.endsWith('_cents') || name === 'amount') return '10'
+  if (name === 'url') return 'https://hooks.example.com/stagedoor'
+  if (name === 'code') return 'SPRING10'
+  if (type === 'number') return '2'
+  if (type === 'datetime-local') return name.startsWith('ends') ? '2031-05-01T22:30' : '2031-05-01T19:30'
+  if (type === 'date') return '2031-05-01'
+  if (type === 'email') return 'someone@example.com'
+  return 'Plain words'
+}
+
+/** The POST forms of a page, as a browser would submit each one untouched (empty fields filled in). */
+function formsOf(page: string, html: string): PageForm[] {
+  const forms: PageForm[] = []
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)) {
+    const open = m[1]!
+    if ((attr(open, 'method') ?? 'get').toLowerCase() !== 'post') continue
+    const action = attr(open, 'action') ?? page
+    const body = m[2]!
+    const fields: Submission = []
+    const visible = new Set<string>()
+    const controls =
+      /<(input)\b([^>]*)>|<(select)\b([^>]*)>([\s\S]*?)<\/select>|<(textarea)\b([^>]*)>([\s\S]*?)<\/textarea>/g
+    for (const c of body.matchAll(controls)) {
+      const kind = c[1] ?? c[3] ?? c[6]
+      const tag = c[2] ?? c[4] ?? c[7] ?? ''
+      const inner = c[5] ?? c[8] ?? ''
+      const name = attr(tag, 'name')
+      if (!name || /\sdisabled[\s=>]/.test(` ${tag}`)) continue
+      const type = kind === 'input' ? (attr(tag, 'type') ?? 'text') : kind
+      if (type === 'submit' || type === 'button' || type === 'file') continue
+      if (type === 'hidden') {
+        fields.push([name, attr(tag, 'value') ?? ''])
+        continue
+      }
+      visible.add(name)
+      if (type === 'checkbox' || type === 'radio') {
+        if (/\schecked[\s=>]/.test(` ${tag}`)) fields.push([name, attr(tag, 'value') ?? 'on'])
+      } else if (type === 'select') {
+        const options = [...inner.matchAll(/<option\b([^>]*)>([^<]*)/g)]
+        const chosen = options.find((o) => /\sselected[\s=>]/.test(` ${o[1]}`)) ?? options[0]
+        if (chosen) fields.push([name, attr(chosen[1]!, 'value') ?? chosen[2]!.trim()])
+      } else {
+        const given = type === 'textarea' ? inner : (attr(tag, 'value') ?? '')
+        fields.push([name, given.trim() ? given : plausible(name, type)])
+      }
+    }
+    forms.push({ page, action: action.replace(/&amp;/g, '&'), fields, visible: [...visible] })
+  }
+  return forms
+}
 
 /** A real id or name for each path parameter where one exists, so the request reaches the code behind it. */
 function filled(url: string, spareUserId: number): string {
@@ -74,6 +152,7 @@ describe('bad values in pages', () => {
     const failures: string[] = []
     // A signed-in request sent to the login page would prove nothing: none may be.
     const signedOut: string[] = []
+    const unexplained: string[] = []
     const send = async (r: { method: string; url: string }, fields: Record<string, string>, what: string) => {
       const url = filled(r.url, spare.id)
       let res: Awaited<ReturnType<Browser['get']>>
@@ -83,6 +162,9 @@ describe('bad values in pages', () => {
         res = await browser.post(url, fields)
       }
       if (res.statusCode >= 500) failures.push(`${r.method} ${r.url} ${what}: ${res.statusCode}`)
+      // A refused form comes back with its reason in words, beside a field or above the form.
+      if (res.statusCode === 422 && !SHOWN_REASON.test(res.body))
+        unexplained.push(`${r.method} ${r.url} ${what}`)
       if (String(res.headers.location ?? '').startsWith('/login') && !signsOut(r.url))
         signedOut.push(`${r.url} ${what}`)
     }
@@ -114,6 +196,7 @@ describe('bad values in pages', () => {
     }
     expect(signedOut).toEqual([])
     expect(failures).toEqual([])
+    expect(unexplained).toEqual([])
   }, 120_000)
 
   it("a form refuses a control character as its JSON route does: the field's error, nothing stored", async () => {
@@ -145,4 +228,53 @@ describe('bad values in pages', () => {
     // The same text with its line breaks is fine in a multi-line field.
     expect((await page.post('/feed', { body: 'line one\r\nline two\ttabbed' })).statusCode).toBe(303)
   })
+
+  it('every form refused for one blank field says why, beside the field or above the form', async () => {
+    const pages = app.routeInventory
+      .filter(
+        (r) =>
+          r.method === 'GET' &&
+          !['/api/', '/health', '/docs', '/openapi', '/assets', '/avatars'].some((p) => r.url.startsWith(p)),
+      )
+      .map((r) => filled(r.url, friend.id))
+    const browser = await browserFor(app, admin)
+    const forms = new Map<string, PageForm>()
+    for (const page of pages) {
+      const res = await browser.get(page)
+      if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/html')) continue
+      for (const form of formsOf(page, res.body)) {
+        const key = `${form.action} ${form.visible.join(',')}`
+        if (!forms.has(key)) forms.set(key, form)
+      }
+    }
+    // The sweep reaches the forms this bug class lives in.
+    const actions = [...forms.values()].map((f) => f.action)
+    expect(actions).toContain('/organizer/events/new')
+    expect(actions).toContain(`/organizer/events/${eventId}/sections`)
+    expect(actions).toContain('/settings/profile')
+    expect(forms.size).toBeGreaterThan(25)
+
+    const unexplained: string[] = []
+    const failures: string[] = []
+    let blanked = 0
+    for (const form of forms.values()) {
+      for (const name of form.visible) {
+        const fields: Record<string, string[]> = {}
+        for (const [k, v] of form.fields) fields[k] = [...(fields[k] ?? []), k === name ? '' : v]
+        if (!(name in fields)) continue
+        // Sent from its own page, for that page's CSRF token.
+        await browser.get(form.page)
+        const res = await browser.post(form.action, fields)
+        blanked++
+        const what = `${form.action} from ${form.page} with ${name} blank`
+        if (res.statusCode >= 500) failures.push(`${what}: ${res.statusCode}`)
+        if (res.statusCode === 422 && !SHOWN_REASON.test(res.body)) unexplained.push(what)
+      }
+    }
+    // Every form was sent signed in: a blank field never completes signing out or deleting the account.
+    expect((await browser.get('/settings')).statusCode).toBe(200)
+    expect(blanked).toBeGreaterThan(45)
+    expect(failures).toEqual([])
+    expect(unexplained).toEqual([])
+  }, 120_000)
 })

@@ -137,6 +137,14 @@ describe('settings', () => {
       ).statusCode,
     ).toBe(303)
     expect((await browser.get('/settings')).body).toContain('value="New Name"')
+    // The profile form reads its own fields: an e-mail address sent with it is the e-mail form's business,
+    // neither an error the profile form cannot show nor a change without the password.
+    for (const email of ['not an address', 'someone.else@example.com']) {
+      const res = await browser.post('/settings/profile', { display_name: 'Newer Name', email })
+      expect(res.statusCode).toBe(303)
+    }
+    const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })
+    expect(me.json()).toMatchObject({ display_name: 'Newer Name', email: user.email })
     const refused = await browser.post('/settings/delete', { current_password: 'wrong-one' })
     expect(refused.statusCode).toBe(422)
     expect((await browser.post('/settings/delete', { current_password: PASSWORD })).statusCode).toBe(303)

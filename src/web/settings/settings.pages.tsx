@@ -39,6 +39,8 @@ interface Problem {
   values?: Record<string, string | undefined>
 }
 
+/** The profile form's own fields: a changed e-mail address is the e-mail form's, with the password. */
+const ProfileForm = Type.Omit(UpdateMeBody, ['email'])
 const EmailForm = Type.Object({
   email: Email,
   current_password: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -243,7 +245,7 @@ export async function settingsPages(app: FastifyInstance) {
 
   settingsForm<{ display_name?: string; username?: string; bio?: string }>(
     'profile',
-    UpdateMeBody,
+    ProfileForm,
     async (user, value, reply) => {
       await updateOwnProfile(ctx, user, {
         display_name: value.display_name,

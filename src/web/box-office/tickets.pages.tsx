@@ -239,8 +239,13 @@ export async function ticketPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     const to = Number((req.body as { user_id?: string } | undefined)?.user_id)
+    // No friend chosen (a blank or garbled value) is the form's error, not the 404 of a user 0.
+    if (!Number.isInteger(to) || to <= 0) {
+      flash(reply, 'error', 'Choose the friend to transfer the ticket to.')
+      return seeOther(reply, `/tickets/${id}`)
+    }
     return act(reply, id, async () => {
-      const ticket = await transferTicket(ctx, user, id, Number.isInteger(to) && to > 0 ? to : 0)
+      const ticket = await transferTicket(ctx, user, id, to)
       return `Ticket transferred to ${ticket.holder?.display_name ?? 'your friend'}.`
     })
   })

@@ -261,6 +261,14 @@ describe('someone else’s checkout, invoice and ticket', () => {
     const list = await browser.get('/tickets')
     const [a, b] = [...list.body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1]))
     await browser.get(`/tickets/${a}`)
+    // No friend chosen: the ticket page says so, and the ticket stays.
+    for (const user_id of ['', 'someone']) {
+      const none = await browser.post(`/tickets/${a}/transfer`, { user_id })
+      expect(none.statusCode).toBe(303)
+      const page = await browser.get(String(none.headers.location))
+      expect(page.body).toContain('Choose the friend to transfer the ticket to.')
+      expect(page.body).toContain('Transfer this ticket')
+    }
     const moved = await browser.post(`/tickets/${a}/transfer`, { user_id: String(friend.id) })
     expect(moved.statusCode).toBe(303)
     expect((await browser.get(`/tickets/${a}`)).body).toContain('Ticket transferred to Tina Transfer')

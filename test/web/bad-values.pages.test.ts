@@ -13,7 +13,7 @@ import { confirmedTicket } from '../factories/checkin.js'
 import { makeEvent } from '../factories/events.js'
 import { makeFriends, makePost } from '../factories/social.js'
 import { type App, buildTestApp, PASSWORD, registerAdmin, registerUser, type TestUser } from '../helpers.js'
-import { type Browser, browserFor } from './browser.js'
+import { Browser, browserFor } from './browser.js'
 
 let app: App
 let admin: TestUser
@@ -112,6 +112,51 @@ function formsOf(page: string, html: string): PageForm[] {
   return forms
 }
 
+/**
+ * Sends every POST form of `pages` as `browser` finds them, once per visible field with that field left blank:
+ * a 5xx or a 404 is a failure, a 422 without a reason shown is unexplained. Twice: what the first round made (a
+ * voucher, a webhook, a section) brings forms of its own.
+ */
+async function blankEach(browser: Browser, pages: string[]) {
+  const forms = new Map<string, PageForm>()
+  const sent = new Set<string>()
+  const unexplained: string[] = []
+  const failures: string[] = []
+  const collect = async () => {
+    for (const page of pages) {
+      const res = await browser.get(page)
+      if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/html')) continue
+      for (const form of formsOf(page, res.body)) {
+        const key = `${form.action} ${form.visible.join(',')}`
+        if (!forms.has(key)) forms.set(key, form)
+      }
+    }
+  }
+  const sendEach = async () => {
+    for (const [key, form] of forms) {
+      if (sent.has(key)) continue
+      sent.add(key)
+      for (const name of form.visible) {
+        const fields: Record<string, string[]> = {}
+        for (const [k, v] of form.fields) fields[k] = [...(fields[k] ?? []), k === name ? '' : v]
+        if (!(name in fields)) continue
+        // Sent from its own page, for that page's CSRF token.
+        await browser.get(form.page)
+        const res = await browser.post(form.action, fields)
+        const what = `${form.action} from ${form.page} with ${name} blank`
+        // A 404 would say the page is gone, not that a field is missing.
+        if (res.statusCode >= 500 || res.statusCode === 404) failures.push(`${what}: ${res.statusCode}`)
+        if (res.statusCode === 422 && !SHOWN_REASON.test(res.body)) unexplained.push(what)
+      }
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    await collect()
+    await sendEach()
+  }
+  return { forms, failures, unexplained }
+}
+
 /** A real id or name for each path parameter where one exists, so the request reaches the code behind it. */
 function filled(url: string, spareUserId: number): string {
   return url.replace(/:(\w+)/g, (_, name: string) => {
@@ -150,44 +195,7 @@ describe('bad values in pages', () => {
         `/events/${soldOut.id}`,
       )
     const browser = await browserFor(app, admin)
-    const forms = new Map<string, PageForm>()
-    const sent = new Set<string>()
-    const unexplained: string[] = []
-    const failures: string[] = []
-    /** Sends each form not sent yet once per field, with that field blank. */
-    const sendEach = async () => {
-      for (const [key, form] of forms) {
-        if (sent.has(key)) continue
-        sent.add(key)
-        for (const name of form.visible) {
-          const fields: Record<string, string[]> = {}
-          for (const [k, v] of form.fields) fields[k] = [...(fields[k] ?? []), k === name ? '' : v]
-          if (!(name in fields)) continue
-          // Sent from its own page, for that page's CSRF token.
-          await browser.get(form.page)
-          const res = await browser.post(form.action, fields)
-          const what = `${form.action} from ${form.page} with ${name} blank`
-          // A 404 would say the page is gone, not that a field is missing.
-          if (res.statusCode >= 500 || res.statusCode === 404) failures.push(`${what}: ${res.statusCode}`)
-          if (res.statusCode === 422 && !SHOWN_REASON.test(res.body)) unexplained.push(what)
-        }
-      }
-    }
-    const collect = async () => {
-      for (const page of pages) {
-        const res = await browser.get(page)
-        if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('text/html')) continue
-        for (const form of formsOf(page, res.body)) {
-          const key = `${form.action} ${form.visible.join(',')}`
-          if (!forms.has(key)) forms.set(key, form)
-        }
-      }
-    }
-    // Twice: what the first round made (a voucher, a webhook, a section) brings forms of its own.
-    await collect()
-    await sendEach()
-    await collect()
-    await sendEach()
+    const { forms, failures, unexplained } = await blankEach(browser, pages)
     // The sweep reaches the forms this bug class lives in.
     const actions = [...forms.values()].map((f) => f.action)
     expect(actions).toContain('/organizer/events/new')
@@ -205,6 +213,21 @@ describe('bad values in pages', () => {
     expect((await browser.get('/settings')).statusCode).toBe(200)
     expect(failures).toEqual([])
     expect(unexplained).toEqual([])
+
+    // And a visitor's forms: signing in and up, a forgotten password, a reset and an e-mail's confirmation.
+    const visitor = await blankEach(new Browser(app), [
+      '/login',
+      '/register',
+      '/forgot-password',
+      '/reset-password?token=x',
+      '/verify-email?token=x',
+    ])
+    expect([...visitor.forms.values()].map((f) => f.action)).toEqual(
+      expect.arrayContaining(['/register', '/forgot-password']),
+    )
+    expect([...visitor.forms.values()].some((f) => f.action.startsWith('/login'))).toBe(true)
+    expect(visitor.failures).toEqual([])
+    expect(visitor.unexplained).toEqual([])
   }, 120_000)
 
   // Thousands of requests: about 16 s alone, twice that beside the other files, hence its own time limit.

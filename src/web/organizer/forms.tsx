@@ -32,11 +32,13 @@ export const isoOf = (local: string | undefined) =>
   local && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local) ? `${local}:00.000Z` : local
 export const localOf = (iso: string | null | undefined) => (iso ? iso.slice(0, 16) : '')
 
+/** The currency's decimals; a malformed code (refused beside its own field) has two: Intl throws on it. */
+const digitsOf = (currency: string) => (CURRENCY_CODE.test(currency) ? minorUnitDigits(currency) : 2)
+
 /** "45.50" → 4550 in a two-decimal currency; undefined when it is not an amount. */
 export function minorOf(amount: string | undefined, currency: string): number | string | undefined {
   if (!amount) return undefined
-  // A malformed currency (the schema refuses it beside its own field) is read with two decimals: Intl throws on it.
-  const digits = CURRENCY_CODE.test(currency) ? minorUnitDigits(currency) : 2
+  const digits = digitsOf(currency)
   const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(amount.trim())
   if (!m || (m[2]?.length ?? 0) > digits) return 'not a price'
   return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0)
@@ -94,7 +96,7 @@ function sectionFields(v: Values, currency: string, partial: boolean) {
  */
 function priceError(price: string | undefined, currency: string): string {
   if (!price?.trim()) return 'Fill this in'
-  const digits = CURRENCY_CODE.test(currency) ? minorUnitDigits(currency) : 2
+  const digits = digitsOf(currency)
   if (typeof minorOf(price, currency) === 'string') {
     return digits === 0 ? 'Use digits only, without decimals' : `Use digits, with at most ${digits} decimals`
   }

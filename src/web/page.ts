@@ -133,6 +133,28 @@ export const FORM_INVALID = 422
 const formAjv = validatorWithFormats({ allErrors: true, strict: false, useDefaults: true, coerceTypes: true })
 const compiled = new WeakMap<TSchema, ReturnType<typeof formAjv.compile>>()
 
+/**
+ * A copy of a JSON route's schema for a form, without its `null` alternatives: a form cannot send null (a blank
+ * field is left out, and the page turns that into a removal where it means one). With them, the coercion would
+ * read a refused "0" as null: "0 tickets per person" would be saved as no limit.
+ */
+function withoutNull(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutNull)
+  if (typeof schema !== 'object' || schema === null) return schema
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(schema)) if (k !== '$id') out[k] = withoutNull(v)
+  const options = out.anyOf
+  if (Array.isArray(options)) {
+    const kept = options.filter((o) => (o as { type?: unknown }).type !== 'null')
+    if (kept.length === 1) {
+      delete out.anyOf
+      return { ...(kept[0] as object), ...out }
+    }
+    out.anyOf = kept
+  }
+  return out
+}
+
 function fieldOf(e: ErrorObject): string {
   const missing = (e.params as { missingProperty?: string }).missingProperty
   return missing ?? e.instancePath.split('/').filter(Boolean)[0] ?? 'form'
@@ -154,7 +176,7 @@ export function parseForm<T>(
   let validate = compiled.get(schema)
   if (!validate) {
     hardenSchema(schema)
-    validate = formAjv.compile(schema)
+    validate = formAjv.compile(withoutNull(schema) as TSchema)
     compiled.set(schema, validate)
   }
   if (validate(input)) return { ok: true, value: input as T }

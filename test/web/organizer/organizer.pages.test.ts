@@ -178,6 +178,35 @@ describe('organizer events', () => {
     expect(renamed).toMatchObject({ name: 'Renamed floor', price_cents: 150, capacity: section.capacity })
   })
 
+  it('a limit of 0 tickets per person is refused, not saved as no limit; emptied, the limit is removed', async () => {
+    const browser = await browserFor(app, organizer)
+    await browser.get('/organizer/events/new')
+    const venue = 'Zero Limit Hall'
+    const made = await browser.post('/organizer/events/new', {
+      ...newEventForm,
+      venue,
+      max_tickets_per_user: '0',
+    })
+    expect(made.statusCode).toBe(422)
+    expect(made.body).toMatch(/id="f-max_tickets_per_user-error"[^>]*>Enter 1 or more</)
+    expect((await browser.get('/organizer/events')).body).not.toContain(venue)
+
+    const event = await makeEvent(app, organizer, { status: 'draft', max_tickets_per_user: 4 })
+    await browser.get(`/organizer/events/${event.id}`)
+    const edit = { ...newEventForm, title: event.title, venue: event.venue }
+    const zero = await browser.post(`/organizer/events/${event.id}`, { ...edit, max_tickets_per_user: '0' })
+    expect(zero.statusCode).toBe(422)
+    expect(zero.body).toMatch(/id="f-max_tickets_per_user-error"[^>]*>Enter 1 or more</)
+    const limitOf = async () =>
+      (await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: organizer.auth })).json()
+        .max_tickets_per_user
+    expect(await limitOf()).toBe(4)
+    expect(
+      (await browser.post(`/organizer/events/${event.id}`, { ...edit, max_tickets_per_user: '' })).statusCode,
+    ).toBe(303)
+    expect(await limitOf()).toBeNull()
+  })
+
   it('another member gets 404 on someone else’s event pages, drafts included; admins may', async () => {
     const draft = await makeEvent(app, organizer, { title: 'Secret draft', status: 'draft' })
     const live = await makeEvent(app, organizer, { title: 'Live one' })

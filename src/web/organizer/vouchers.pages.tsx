@@ -71,10 +71,12 @@ const strings = (body: unknown) => {
 /** The value's errors show beside the value field, whatever the schema called them. */
 function readNew(body: unknown, currency: string) {
   const { values, sections } = strings(body)
+  // The kind is read as the page shows it: anything but an amount is the percentage (the select's first option).
+  const kind = values.kind === 'amount' ? 'amount' : 'percent'
   const parsed = parseForm<VoucherInput>(VoucherBody, {
     code: values.code?.trim(),
-    kind: values.kind,
-    value: typedToValue(values.kind, values.value?.trim(), currency),
+    kind,
+    value: typedToValue(kind, values.value?.trim(), currency),
     ...(sections.length > 0 ? { section_ids: sections } : {}),
     max_uses: values.max_uses || undefined,
     valid_from: isoOf(values.valid_from) || undefined,
@@ -83,24 +85,29 @@ function readNew(body: unknown, currency: string) {
   return parsed.ok ? { values, sections, input: parsed.value } : { values, sections, errors: parsed.errors }
 }
 
+/** The names of a voucher row's fields, for its messages. */
+const ROW_LABELS: Record<string, string> = {
+  value: 'Value',
+  max_uses: 'Maximum uses',
+  valid_until: 'Valid until',
+}
+
 function readChange(body: unknown, kind: VoucherT['kind'], currency: string) {
   const { values } = strings(body)
   const parsed = parseForm<VoucherPatchT>(VoucherPatch, {
     value: typedToValue(kind, values.value?.trim(), currency),
     active: values.active === 'true',
+    max_uses: values.max_uses || undefined,
+    valid_until: isoOf(values.valid_until) || undefined,
   })
   if (!parsed.ok) return { errors: parsed.errors }
   // An emptied limit or end date is a removal.
-  const maxUses = values.max_uses ? Number(values.max_uses) : null
-  if (maxUses !== null && !(Number.isInteger(maxUses) && maxUses >= 1)) {
-    return { errors: { fields: { max_uses: 'Enter a whole number from 1, or leave it empty' } } }
-  }
   return {
     input: {
       ...parsed.value,
-      max_uses: maxUses,
-      valid_until: isoOf(values.valid_until) || null,
-    } as VoucherPatchT,
+      max_uses: parsed.value.max_uses ?? null,
+      valid_until: parsed.value.valid_until ?? null,
+    },
   }
 }
 
@@ -430,11 +437,10 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       const form = readChange(req.body, current.kind, event.currency)
       const input = form.input
       if (!input) {
-        flash(
-          reply,
-          'error',
-          `${current.code}: ${Object.values(form.errors.fields)[0] ?? 'check the values'}`,
-        )
+        // A row's message names the field: the row has three.
+        const [field, message] = Object.entries(form.errors.fields)[0] ?? []
+        const label = ROW_LABELS[field ?? ''] ?? 'Check the values'
+        flash(reply, 'error', `${current.code}: ${label}${message ? `: ${message}` : ''}`)
         return seeOther(reply, `/organizer/events/${id}/vouchers`)
       }
       return change(reply, id, async () => {

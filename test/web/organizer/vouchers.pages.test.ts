@@ -88,6 +88,45 @@ describe('organizer vouchers', () => {
     expect((await voucherRows(event.id)).map((v) => v.code)).toEqual(['FLOOR5'])
   })
 
+  it('a kind the select does not offer reads as its first option, the percentage, as the page shows it', async () => {
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, organizer)
+    const base = `/organizer/events/${event.id}/vouchers`
+    await browser.get(base)
+    for (const [code, kind] of [
+      ['BLANKKIND', ''],
+      ['ODDKIND', 'bogus'],
+    ] as const) {
+      const res = await browser.post(base, { code, kind, value: '15' })
+      expect(res.statusCode, kind).toBe(303)
+    }
+    expect((await voucherRows(event.id)).map((v) => [v.code, v.kind, v.value])).toEqual([
+      ['BLANKKIND', 'percent', 15],
+      ['ODDKIND', 'percent', 15],
+    ])
+  })
+
+  it('a row’s change is checked as the API checks it: a bad limit or end date is a message naming the field', async () => {
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, organizer)
+    const base = `/organizer/events/${event.id}/vouchers`
+    await browser.get(base)
+    await browser.post(base, { code: 'ROWCHECK', kind: 'percent', value: '10', max_uses: '5' })
+    const [voucher] = await voucherRows(event.id)
+    for (const [fields, message] of [
+      [{ valid_until: 'a\u0000b' }, 'ROWCHECK: Valid until: '],
+      [{ valid_until: '2031-02-30T10:00' }, 'ROWCHECK: Valid until: '],
+      [{ max_uses: '9'.repeat(25) }, 'ROWCHECK: Maximum uses: Enter 1000000 or less'],
+      [{ max_uses: '0' }, 'ROWCHECK: Maximum uses: Enter 1 or more'],
+    ] as const) {
+      await browser.get(base)
+      const res = await browser.post(`${base}/${voucher!.id}`, { value: '10', max_uses: '5', ...fields })
+      expect(res.statusCode, JSON.stringify(fields)).toBe(303)
+      expect((await browser.get(base)).body).toContain(message)
+    }
+    expect((await voucherRows(event.id))[0]).toMatchObject({ value: 10, maxUses: 5, validUntil: null })
+  })
+
   it('another member gets 404 for an event’s vouchers and waiting list; posting without the CSRF token is 403', async () => {
     const event = await makeEvent(app, organizer)
     await app.inject({

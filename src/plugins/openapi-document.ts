@@ -95,7 +95,7 @@ const ETAG = {
 
 /**
  * A GET's answer carries an `ETag`, and `If-None-Match` with the current one gets 304 with no body (app.ts,
- * @fastify/etag): the request header, the answer's header and the 304, documented on every GET.
+ * conditional-get.ts): the request header, the answer's header and the 304, documented on every GET.
  */
 function conditional(op: Node): void {
   const parameters = (op.parameters ?? []) as Node[]

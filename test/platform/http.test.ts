@@ -115,6 +115,60 @@ describe('request handling', () => {
   })
 })
 
+describe('conditional requests', () => {
+  const me = (headers: Record<string, string>) =>
+    app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { ...alice.auth, ...headers } })
+
+  it('a GET answers 304 to its current tag, alone, in a list, weak, or *; 200 to any other tag', async () => {
+    const etag = String((await me({})).headers.etag)
+    expect(etag).toMatch(/^"/)
+    for (const ifNoneMatch of [etag, `"other", ${etag}`, `W/${etag}`, '*']) {
+      const res = await me({ 'if-none-match': ifNoneMatch })
+      expect(res.statusCode, ifNoneMatch).toBe(304)
+      expect(res.body).toBe('')
+      expect(res.headers.etag).toBe(etag)
+    }
+    for (const ifNoneMatch of ['"other"', 'W/"other", "else"', '']) {
+      expect((await me({ 'if-none-match': ifNoneMatch })).statusCode, ifNoneMatch).toBe(200)
+    }
+    const head = await app.inject({
+      method: 'HEAD',
+      url: '/api/v1/users/me',
+      headers: { ...alice.auth, 'if-none-match': etag },
+    })
+    expect(head.statusCode).toBe(304)
+  })
+
+  it('a write whose answer carries the tag sent in If-None-Match is still done and answered in full', async () => {
+    const patch = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: { ...alice.auth, ...headers },
+        payload: { bio: 'Tagged' },
+      })
+    const first = await patch({})
+    expect(first.statusCode).toBe(200)
+    const again = await patch({ 'if-none-match': String(first.headers.etag) })
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toMatchObject({ id: alice.id, bio: 'Tagged' })
+  })
+
+  it('an error answer is never a 304', async () => {
+    const missing = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'GET',
+        url: '/api/v1/events/999999999',
+        headers: { 'x-request-id': 'same-request', ...headers },
+      })
+    const first = await missing({})
+    expect(first.statusCode).toBe(404)
+    const again = await missing({ 'if-none-match': String(first.headers.etag) })
+    expect(again.statusCode).toBe(404)
+    expect(again.json().code).toBe('NOT_FOUND')
+  })
+})
+
 describe('health', () => {
   it('/health/live and /health/ready answer 200 while the database answers', async () => {
     expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok' })

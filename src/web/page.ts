@@ -122,6 +122,15 @@ export interface FormErrors {
   form?: string
 }
 
+/** A form without errors: shared, so frozen (a page that wrote into it would write into every other's). */
+export const NO_ERRORS: FormErrors = Object.freeze({ fields: Object.freeze({}) })
+
+/** `errors` and `message` beside `field`, unless a check put one there already. */
+export const withError = (errors: FormErrors, field: string, message: string): FormErrors => ({
+  ...errors,
+  fields: { [field]: message, ...errors.fields },
+})
+
 /**
  * The status of a form shown again because a field failed its checks: 422, on every page. (A service's own
  * refusal that a page passes on keeps its status: 409 for a sold-out section.)

@@ -160,6 +160,19 @@ describe('sign-in pages', () => {
     expect(res.statusCode).toBe(422)
     expect(res.body).toContain('expired or was already used')
   })
+
+  it('a refused confirmation shows its message to that browser only, not on anyone’s next sign-in page', async () => {
+    const browser = new Browser(app)
+    await browser.get('/verify-email?token=abc')
+    // A blank token fails the form's own check (before, its errors were the pages' shared "no errors", and the
+    // message was written into it: every later sign-in, sign-up and reset page showed it, until a restart).
+    const blank = await browser.post('/verify-email', { token: '' })
+    expect(blank.statusCode).toBe(422)
+    expect(blank.body).toContain('expired or was already used')
+    for (const path of ['/login', '/register', '/forgot-password', '/verify-email?token=abc']) {
+      expect((await new Browser(app).get(path)).body, path).not.toContain('expired or was already used')
+    }
+  })
 })
 
 describe('rate limits', () => {

@@ -12,6 +12,7 @@ import {
   type FormErrors,
   flash,
   formErrorsOf,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -22,7 +23,6 @@ import {
 import { clearSessionCookie, setSessionCookie } from '../session.js'
 
 type Form = Record<string, string | undefined>
-const NO_ERRORS: FormErrors = { fields: {} }
 
 function LoginPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormErrors }): JSX.Element {
   return (
@@ -336,8 +336,7 @@ export async function authPages(app: FastifyInstance) {
       if (!form.ok) throw form.errors
       await verifyEmail(ctx, form.value)
     } catch (err) {
-      const errors = err instanceof Error ? formErrorsOf(err) : NO_ERRORS
-      errors.form = TOKEN_GONE
+      const errors = { ...(err instanceof Error ? formErrorsOf(err) : NO_ERRORS), form: TOKEN_GONE }
       return sendHtml(
         req,
         reply,

@@ -23,6 +23,7 @@ import {
   type FormErrors,
   flash,
   formErrorsOf,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -46,7 +47,6 @@ const EmailForm = Type.Object({
   current_password: Type.String({ minLength: 1, maxLength: 1024 }),
 })
 const ConfirmForm = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 1024 }) })
-const NONE: FormErrors = { fields: {} }
 
 function SettingsPage(p: {
   ctx: PageCtx
@@ -54,7 +54,7 @@ function SettingsPage(p: {
   sessions: { id: string; createdAt: Date }[]
   problem?: Problem
 }) {
-  const errorsFor = (s: Section) => (p.problem?.section === s ? p.problem.errors : NONE)
+  const errorsFor = (s: Section) => (p.problem?.section === s ? p.problem.errors : NO_ERRORS)
   const valueFor = (s: Section, name: string, fallback?: string) =>
     p.problem?.section === s ? (p.problem.values?.[name] ?? fallback) : fallback
   const me = p.me

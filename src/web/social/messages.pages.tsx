@@ -18,6 +18,7 @@ import {
   FORM_INVALID,
   type FormErrors,
   formErrorsOf,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -27,7 +28,6 @@ import {
 } from '../page.js'
 import type { WebUser } from '../session.js'
 
-const NO_ERRORS: FormErrors = { fields: {} }
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }) })
 
 export function MessageItem(p: { message: MessageT; me: number; partner: UserPublicT }): JSX.Element {

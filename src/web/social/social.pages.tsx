@@ -37,6 +37,7 @@ import {
   type FormErrors,
   flash,
   formErrorsOf,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -48,7 +49,6 @@ import {
 import type { WebUser } from '../session.js'
 import { PostCard } from './post-card.js'
 
-const NO_ERRORS: FormErrors = { fields: {} }
 const IdParams = { params: Type.Object({ id: Id }) }
 const UsernameParams = { params: Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }) }) }
 

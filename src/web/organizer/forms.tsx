@@ -15,7 +15,7 @@ import {
   UpdateSectionBody,
 } from '../../modules/events/events.schemas.js'
 import { Field } from '../layout.js'
-import { type FormErrors, parseForm } from '../page.js'
+import { type FormErrors, NO_ERRORS, parseForm, withError } from '../page.js'
 
 export type Values = Record<string, string>
 
@@ -31,6 +31,20 @@ const text = (body: unknown): Values => {
 export const isoOf = (local: string | undefined) =>
   local && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local) ? `${local}:00.000Z` : local
 export const localOf = (iso: string | null | undefined) => (iso ? iso.slice(0, 16) : '')
+
+/**
+ * An end that is not after its start, in words for the person beside the end's field (the service refuses it
+ * too, but in the API's words, "must be after starts_at", and only once everything else is right). Values
+ * that are not times are left to the schema.
+ */
+export function endError(
+  start: string | null | undefined,
+  end: string | null | undefined,
+  startInWords: string,
+): string | undefined {
+  if (!start || !end) return undefined
+  return Date.parse(end) <= Date.parse(start) ? `Set a time after ${startInWords}` : undefined
+}
 
 /** The currency's decimals; a malformed code (refused beside its own field) has two: Intl throws on it. */
 const digitsOf = (currency: string) => (CURRENCY_CODE.test(currency) ? minorUnitDigits(currency) : 2)
@@ -116,7 +130,7 @@ function sectionErrors(errors: FormErrors, values: Values, currency: string, isN
   return { ...errors, fields }
 }
 
-const NO_ERRORS: FormErrors = { fields: {} }
+const endsError = (v: Values) => endError(isoOf(v.starts_at), isoOf(v.ends_at), 'the start')
 
 export function readNewEvent(body: unknown) {
   const values = text(body)
@@ -130,6 +144,8 @@ export function readNewEvent(body: unknown) {
   })
   const errors = sectionErrors(section.ok ? NO_ERRORS : section.errors, values, currency, true)
   if (!event.ok) Object.assign(errors.fields, event.errors.fields)
+  const ends = endsError(values)
+  if (ends) errors.fields.ends_at ??= ends
   if (Object.keys(errors.fields).length > 0 || !section.ok || !event.ok) return { values, errors }
   return { values, input: { ...event.value, sections: [section.value] } }
 }
@@ -137,7 +153,11 @@ export function readNewEvent(body: unknown) {
 export function readEventChange(body: unknown) {
   const values = text(body)
   const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values))
-  if (!parsed.ok) return { values, errors: parsed.errors }
+  const ends = endsError(values)
+  if (!parsed.ok || ends) {
+    const errors = parsed.ok ? NO_ERRORS : parsed.errors
+    return { values, errors: ends ? withError(errors, 'ends_at', ends) : errors }
+  }
   // An emptied end time or limit is a removal, not "leave as is".
   const input = {
     ...parsed.value,

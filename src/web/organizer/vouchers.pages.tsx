@@ -29,6 +29,7 @@ import {
   type FormErrors,
   flash,
   formErrorsOf,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -36,9 +37,10 @@ import {
   requireUser,
   seeOther,
   sendHtml,
+  withError,
 } from '../page.js'
 import { managedEvent } from './events.pages.js'
-import { isoOf, localOf, minorOf, type Values } from './forms.js'
+import { endError, isoOf, localOf, minorOf, type Values } from './forms.js'
 
 const PER_PAGE = 50
 
@@ -82,7 +84,10 @@ function readNew(body: unknown, currency: string) {
     valid_from: isoOf(values.valid_from) || undefined,
     valid_until: isoOf(values.valid_until) || undefined,
   })
-  return parsed.ok ? { values, sections, input: parsed.value } : { values, sections, errors: parsed.errors }
+  const ends = endError(isoOf(values.valid_from), isoOf(values.valid_until), 'Valid from')
+  if (parsed.ok && !ends) return { values, sections, input: parsed.value }
+  const errors = parsed.ok ? NO_ERRORS : parsed.errors
+  return { values, sections, errors: ends ? withError(errors, 'valid_until', ends) : errors }
 }
 
 /** The names of a voucher row's fields, for its messages. */
@@ -92,15 +97,19 @@ const ROW_LABELS: Record<string, string> = {
   valid_until: 'Valid until',
 }
 
-function readChange(body: unknown, kind: VoucherT['kind'], currency: string) {
+function readChange(body: unknown, current: VoucherT, currency: string) {
   const { values } = strings(body)
   const parsed = parseForm<VoucherPatchT>(VoucherPatch, {
-    value: typedToValue(kind, values.value?.trim(), currency),
+    value: typedToValue(current.kind, values.value?.trim(), currency),
     active: values.active === 'true',
     max_uses: values.max_uses || undefined,
     valid_until: isoOf(values.valid_until) || undefined,
   })
   if (!parsed.ok) return { errors: parsed.errors }
+  // The row has no start field: the end is checked against the voucher's own start.
+  const from = current.valid_from
+  const ends = from ? endError(from, parsed.value.valid_until, when(from)) : undefined
+  if (ends) return { errors: withError(NO_ERRORS, 'valid_until', ends) }
   // An emptied limit or end date is a removal.
   return {
     input: {
@@ -139,7 +148,7 @@ function VouchersPage(p: {
         <p>No vouchers yet.</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label="Vouchers">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Code</th>
@@ -159,16 +168,21 @@ function VouchersPage(p: {
                   <th scope="row" safe>
                     {x.code}
                   </th>
-                  <td safe>{worth(x, e.currency)}</td>
-                  <td>
+                  <td data-label="Discount" safe>
+                    {worth(x, e.currency)}
+                  </td>
+                  <td data-label="Sections">
                     {x.section_ids ? <span safe>{x.section_ids.map(sectionName).join(', ')}</span> : 'All'}
                   </td>
-                  <td safe>{`${x.uses}${x.max_uses === null ? '' : ` of ${x.max_uses}`}`}</td>
-                  <td safe>
+                  <td
+                    data-label="Uses"
+                    safe
+                  >{`${x.uses}${x.max_uses === null ? '' : ` of ${x.max_uses}`}`}</td>
+                  <td data-label="Valid" safe>
                     {`${x.valid_from ? `from ${when(x.valid_from)}` : ''}${x.valid_from && x.valid_until ? ' ' : ''}${x.valid_until ? `until ${when(x.valid_until)}` : ''}` ||
                       'Always'}
                   </td>
-                  <td>{x.active ? 'Active' : 'Inactive'}</td>
+                  <td data-label="Status">{x.active ? 'Active' : 'Inactive'}</td>
                   <td>
                     <details>
                       <summary safe>{`Change ${x.code}`}</summary>
@@ -324,7 +338,7 @@ function WaitlistPage(p: {
         <p>No one is waiting.</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label="Waiting list in order">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Joined</th>
@@ -344,12 +358,22 @@ function WaitlistPage(p: {
                       {when(x.created_at)}
                     </time>
                   </th>
-                  <td safe>{waiter(x)}</td>
-                  <td safe>{sectionName(x.section_id)}</td>
-                  <td safe>{String(x.quantity)}</td>
-                  <td>{x.together ? 'Yes' : 'No'}</td>
-                  <td safe>{x.position === null ? '—' : String(x.position)}</td>
-                  <td safe>{STATUS_WORDS[x.status]}</td>
+                  <td data-label="Who" safe>
+                    {waiter(x)}
+                  </td>
+                  <td data-label="Section" safe>
+                    {sectionName(x.section_id)}
+                  </td>
+                  <td data-label="Tickets" safe>
+                    {String(x.quantity)}
+                  </td>
+                  <td data-label="Together">{x.together ? 'Yes' : 'No'}</td>
+                  <td data-label="Place" safe>
+                    {x.position === null ? '—' : String(x.position)}
+                  </td>
+                  <td data-label="Status" safe>
+                    {STATUS_WORDS[x.status]}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -434,7 +458,7 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       const { id, voucher_id } = req.params as { id: number; voucher_id: number }
       const event = await managedEvent(app, user, id)
       const current = await getVoucher(ctx, user, id, voucher_id)
-      const form = readChange(req.body, current.kind, event.currency)
+      const form = readChange(req.body, current, event.currency)
       const input = form.input
       if (!input) {
         // A row's message names the field: the row has three.

@@ -178,6 +178,39 @@ describe('organizer events', () => {
     expect(renamed).toMatchObject({ name: 'Renamed floor', price_cents: 150, capacity: section.capacity })
   })
 
+  it('an end at or before the start is named beside the end in words, with every other error; nothing is made', async () => {
+    const browser = await browserFor(app, organizer)
+    await browser.get('/organizer/events/new')
+    const venue = 'Backwards Hall'
+    const endOf = (body: string) => /id="f-ends_at-error"[^>]*>([^<]*)</.exec(body)?.[1] ?? null
+    const early = { ...newEventForm, venue, ends_at: '2030-05-01T18:00' }
+    const made = await browser.post('/organizer/events/new', { ...early, title: '' })
+    expect(made.statusCode).toBe(422)
+    expect(endOf(made.body)).toBe('Set a time after the start')
+    expect(made.body).toMatch(/id="f-title-error"[^>]*>Fill this in</)
+    const same = await browser.post('/organizer/events/new', { ...early, ends_at: newEventForm.starts_at })
+    expect(endOf(same.body)).toBe('Set a time after the start')
+    expect((await browser.get('/organizer/events')).body).not.toContain(venue)
+
+    const event = await makeEvent(app, organizer, { status: 'draft' })
+    await browser.get(`/organizer/events/${event.id}`)
+    const edit = { ...early, title: event.title, venue: event.venue }
+    const changed = await browser.post(`/organizer/events/${event.id}`, edit)
+    expect(changed.statusCode).toBe(422)
+    expect(endOf(changed.body)).toBe('Set a time after the start')
+    const after = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}`,
+      headers: organizer.auth,
+    })
+    expect(after.json()).toMatchObject({ starts_at: event.starts_at, ends_at: event.ends_at })
+    const later = await browser.post(`/organizer/events/${event.id}`, {
+      ...edit,
+      ends_at: '2030-05-01T22:00',
+    })
+    expect(later.statusCode).toBe(303)
+  })
+
   it('a limit of 0 tickets per person is refused, not saved as no limit; emptied, the limit is removed', async () => {
     const browser = await browserFor(app, organizer)
     await browser.get('/organizer/events/new')

@@ -127,6 +127,30 @@ describe('organizer vouchers', () => {
     expect((await voucherRows(event.id))[0]).toMatchObject({ value: 10, maxUses: 5, validUntil: null })
   })
 
+  it('an end at or before the start is named in words, on the new form and on a row; nothing changes', async () => {
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, organizer)
+    const base = `/organizer/events/${event.id}/vouchers`
+    await browser.get(base)
+    const dates = { kind: 'percent', value: '10', valid_from: '2030-06-01T10:00' }
+    const backwards = await browser.post(base, {
+      ...dates,
+      code: 'BACKWARDS',
+      valid_until: '2030-05-01T10:00',
+    })
+    expect(backwards.statusCode).toBe(422)
+    expect(backwards.body).toMatch(/id="f-valid_until-error"[^>]*>Set a time after Valid from</)
+    expect(await voucherRows(event.id)).toEqual([])
+
+    expect((await browser.post(base, { ...dates, code: 'ROWDATES' })).statusCode).toBe(303)
+    const [voucher] = await voucherRows(event.id)
+    await browser.get(base)
+    const row = await browser.post(`${base}/${voucher!.id}`, { value: '10', valid_until: '2030-06-01T09:00' })
+    expect(row.statusCode).toBe(303)
+    expect((await browser.get(base)).body).toMatch(/ROWDATES: Valid until: Set a time after [^<]*2030/)
+    expect((await voucherRows(event.id))[0]).toMatchObject({ validUntil: null })
+  })
+
   it('another member gets 404 for an event’s vouchers and waiting list; posting without the CSRF token is 403', async () => {
     const event = await makeEvent(app, organizer)
     await app.inject({
@@ -177,7 +201,7 @@ describe('organizer waiting list', () => {
     const page = await browser.get(`/organizer/events/${event.id}/waitlist`)
     expect(page.statusCode).toBe(200)
     const rows = [...page.body.matchAll(/<tr><th scope="row">.*?<\/tr>/gs)].map((m) =>
-      [...m[0].matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]),
+      [...m[0].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]),
     )
     expect(rows).toEqual([
       [`First &lt;Fan> (@${first!.username})`, 'Pit', '3', 'No', '1', 'Waiting'],

@@ -4,7 +4,7 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type APIRequestContext, type Browser, expect, type Page, test } from '@playwright/test'
-import { checkA11y, login, person, visit } from './support.js'
+import { checkA11y, expectInSightOnPhone, login, person, visit } from './support.js'
 
 // To the run's output folder, or with UPDATE_SCREENSHOTS=1 to docs/screenshots/, as screenshots.spec.ts does.
 const shots = process.env.UPDATE_SCREENSHOTS
@@ -175,6 +175,10 @@ test('journey 5: an organizer creates, publishes and cancels an event, and sees 
   await page.getByRole('button', { name: 'Publish' }).click()
   await expect(page.getByRole('status').first()).toContainText('Published')
   await checkA11y(page)
+  // On a phone each section is a card, its Edit link in sight.
+  await page.setViewportSize({ width: 360, height: 800 })
+  await expectInSightOnPhone(page, [/^Edit Rooftop$/])
+  await page.setViewportSize({ width: 1280, height: 900 })
   const eventId = Number(/\/organizer\/events\/(\d+)/.exec(page.url())?.[1])
 
   // A sale, so the chart has something to draw.

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // What the journeys share: an accessibility check on every page they land on, the mailed links (.eml files in
 // the server's DATA_DIR/mail), and unique people.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -16,6 +17,31 @@ export async function checkA11y(page: Page): Promise<void> {
     (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   )
   expect(summary, `axe violations on ${page.url()}`).toEqual([])
+}
+
+/** Neither the page nor any of its tables scrolls sideways. */
+export async function expectNoSideways(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth - window.innerWidth,
+    tables: Array.from(document.querySelectorAll('.table-wrap'), (w) => w.scrollWidth - w.clientWidth),
+  }))
+  expect(overflow, page.url()).toEqual({ page: 0, tables: overflow.tables.map(() => 0) })
+}
+
+/**
+ * On a phone (360 px wide): the page and its tables do not scroll sideways, and each named button or link is in
+ * sight, not past the right edge. The record tables (table.stack) become cards for this.
+ */
+export async function expectInSightOnPhone(page: Page, controls: RegExp[]): Promise<void> {
+  const { width } = page.viewportSize() ?? { width: 0 }
+  expect(width).toBe(360)
+  await expectNoSideways(page)
+  for (const name of controls) {
+    const control = page.getByRole('button', { name }).or(page.getByRole('link', { name })).first()
+    const box = await control.boundingBox()
+    expect(box, String(name)).not.toBeNull()
+    expect(box!.x + box!.width, String(name)).toBeLessThanOrEqual(width)
+  }
 }
 
 /** Goes to `path` and checks the page. */

@@ -1,7 +1,7 @@
 // The waiting list in a browser: a member finds an event sold out, joins its waiting list from the event page,
-// sees their place there and on /waitlist, and leaves. Every page visited is checked with axe.
+// sees their place there and on /waitlist (on a phone), and leaves. Every page visited is checked with axe.
 import { type APIRequestContext, expect, test } from '@playwright/test'
-import { checkA11y, login, person, visit } from './support.js'
+import { checkA11y, expectInSightOnPhone, login, person, visit } from './support.js'
 
 type Person = ReturnType<typeof person> & { id: number; token: string }
 
@@ -48,8 +48,11 @@ test('a member joins the waiting list of a sold-out event and leaves it', async 
   await expect(block).toContainText('Front: you are number 1 in the queue for 1 ticket')
   await checkA11y(page)
 
+  // On a phone the entry is a card, its Leave button in sight.
+  await page.setViewportSize({ width: 360, height: 800 })
   await visit(page, '/waitlist')
   await expect(page.getByRole('row', { name: /Sold-out quartet/ })).toContainText('Waiting: number 1')
+  await expectInSightOnPhone(page, [/^Leave the waiting list for Sold-out quartet, Front$/])
   await page.getByRole('button', { name: 'Leave the waiting list for Sold-out quartet, Front' }).click()
   await expect(page.getByRole('status').first()).toContainText('You left the waiting list.')
   await expect(page.getByRole('row', { name: /Sold-out quartet/ })).toContainText('Left')

@@ -1,7 +1,7 @@
 // Webhook journey: an organizer adds a webhook in the browser (its secret shown once), a sale writes a
 // delivery, and the delivery log offers Redeliver; then the webhook is deactivated. Every page is checked with axe.
 import { expect, test } from '@playwright/test'
-import { checkA11y, login, person, visit } from './support.js'
+import { checkA11y, expectInSightOnPhone, login, person, visit } from './support.js'
 
 test('webhooks: an organizer adds a webhook, sees a delivery and sends it again', async ({
   page,
@@ -49,9 +49,14 @@ test('webhooks: an organizer adds a webhook, sees a delivery and sends it again'
     data: { payment_method: 'test_ok' },
   })
 
+  // On a phone the webhook and its deliveries are cards, Redeliver in sight.
+  await page.setViewportSize({ width: 360, height: 800 })
+  await expectInSightOnPhone(page, [/^https:\/\/93\.184\.215\.14\/stagedoor$/])
   await page.getByRole('link', { name: 'Open the webhook' }).click()
   await expect(page.getByRole('rowheader', { name: 'ticket.confirmed' })).toBeVisible()
+  await expectInSightOnPhone(page, [/^Redeliver ticket\.confirmed/])
   await checkA11y(page)
+  await page.setViewportSize({ width: 1280, height: 900 })
   await page.getByRole('button', { name: /Redeliver ticket\.confirmed/ }).click()
   await expect(page.getByRole('status').first()).toContainText('Sent again')
   await checkA11y(page)

@@ -167,7 +167,7 @@ function MyWaitlistPage(p: {
         <p>You are on no waiting list.</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label="My waiting-list entries">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Event</th>
@@ -188,9 +188,13 @@ function MyWaitlistPage(p: {
                       {event}
                     </a>
                   </th>
-                  <td safe>{section}</td>
-                  <td safe>{String(x.quantity)}</td>
-                  <td>
+                  <td data-label="Section" safe>
+                    {section}
+                  </td>
+                  <td data-label="Tickets" safe>
+                    {String(x.quantity)}
+                  </td>
+                  <td data-label="Status">
                     {x.status === 'waiting' ? (
                       <span safe>{`Waiting: number ${x.position}`}</span>
                     ) : x.status === 'offered' ? (
@@ -201,7 +205,7 @@ function MyWaitlistPage(p: {
                       <span safe>{STATUS_WORDS[x.status]}</span>
                     )}
                   </td>
-                  <td>
+                  <td data-label="Joined">
                     <time datetime={x.created_at} safe>
                       {when(x.created_at)}
                     </time>

@@ -115,7 +115,7 @@ function SectionsTable(p: { event: EventT; csrf: string | null }) {
   const e = p.event
   return (
     <section class="table-wrap" tabindex="0" aria-label="Sections">
-      <table>
+      <table class="stack">
         <thead>
           <tr>
             <th scope="col">Section</th>
@@ -132,10 +132,18 @@ function SectionsTable(p: { event: EventT; csrf: string | null }) {
               <th scope="row" safe>
                 {`${s.name}${s.kind === 'seated' ? ` (seated, ${s.rows} rows × ${s.seats_per_row})` : ''}`}
               </th>
-              <td safe>{money(s.price_cents, e.currency)}</td>
-              <td safe>{String(s.capacity)}</td>
-              <td safe>{String(s.sold)}</td>
-              <td safe>{String(s.held)}</td>
+              <td data-label="Price" safe>
+                {money(s.price_cents, e.currency)}
+              </td>
+              <td data-label="Capacity" safe>
+                {String(s.capacity)}
+              </td>
+              <td data-label="Sold" safe>
+                {String(s.sold)}
+              </td>
+              <td data-label="Held" safe>
+                {String(s.held)}
+              </td>
               <td>
                 {e.status === 'cancelled' ? (
                   ''

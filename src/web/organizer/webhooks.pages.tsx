@@ -135,7 +135,7 @@ function WebhooksPage(p: {
         <p>You have no webhooks yet.</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label="My webhooks">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">URL</th>
@@ -152,9 +152,13 @@ function WebhooksPage(p: {
                       {h.url}
                     </a>
                   </th>
-                  <td safe>{h.events.join(', ')}</td>
-                  <td>{h.active ? 'Active' : 'Deactivated'}</td>
-                  <td safe>{when(h.created_at)}</td>
+                  <td data-label="Events" safe>
+                    {h.events.join(', ')}
+                  </td>
+                  <td data-label="Status">{h.active ? 'Active' : 'Deactivated'}</td>
+                  <td data-label="Added" safe>
+                    {when(h.created_at)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -214,7 +218,7 @@ function WebhookPage(p: {
         <p>Nothing has been sent to this webhook yet.</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label="Deliveries">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Event</th>
@@ -230,17 +234,23 @@ function WebhookPage(p: {
               {p.deliveries.map((d) => (
                 <tr>
                   <th scope="row">{d.type}</th>
-                  <td safe>{when(d.created_at)}</td>
-                  <td safe>{statusWords(d)}</td>
-                  <td safe>{String(d.attempts)}</td>
-                  <td safe>
+                  <td data-label="When" safe>
+                    {when(d.created_at)}
+                  </td>
+                  <td data-label="Status" safe>
+                    {statusWords(d)}
+                  </td>
+                  <td data-label="Attempts" safe>
+                    {String(d.attempts)}
+                  </td>
+                  <td data-label="Last answer" safe>
                     {d.last_status_code === null
                       ? d.attempts > 0
                         ? 'No answer'
                         : '—'
                       : String(d.last_status_code)}
                   </td>
-                  <td>{d.next_attempt_at ? when(d.next_attempt_at) : '—'}</td>
+                  <td data-label="Next attempt">{d.next_attempt_at ? when(d.next_attempt_at) : '—'}</td>
                   <td>
                     <form method="post" action={`${base}/deliveries/${d.id}/redeliver`}>
                       <CsrfField token={p.ctx.csrf} />

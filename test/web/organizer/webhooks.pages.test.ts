@@ -93,7 +93,10 @@ describe('organizer webhooks', () => {
       sql`update webhook_deliveries set attempts = 1, last_status_code = 500 where id = ${deliveryId}`,
     )
     const retrying = await browser.get(`/organizer/webhooks/${id}`)
-    expect(retrying.body).toContain('<td>Failed, will retry</td><td>1</td><td>500</td>')
+    expect(retrying.body).toContain(
+      '<td data-label="Status">Failed, will retry</td><td data-label="Attempts">1</td>' +
+        '<td data-label="Last answer">500</td>',
+    )
 
     expect((await browser.post(`/organizer/webhooks/${id}/active`, { active: 'false' })).statusCode).toBe(303)
     const off = await browser.get(`/organizer/webhooks/${id}`)

@@ -6,7 +6,8 @@
 // And a form refused for one field left blank says why: every form of every page is sent as a browser sends it
 // (each control's own value: the chosen option, the ticked boxes), its empty fields filled in with plausible
 // values, then once with each field left blank in turn. (Before that check, the new-event form with everything
-// right but a general section's capacity came back 422 with no reason shown anywhere.)
+// right but a general section's capacity came back 422 with no reason shown anywhere.) After both sweeps, no page
+// shows their refusals to a new visitor or member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { reserveAs } from '../factories/boxoffice.js'
 import { confirmedTicket } from '../factories/checkin.js'
@@ -305,6 +306,29 @@ describe('bad values in pages', () => {
     expect(failures).toEqual([])
     expect(unexplained).toEqual([])
   }, 120_000)
+
+  // After the sweeps above: a refusal is shown to the browser that was refused, and to nobody else. (A refused
+  // e-mail confirmation once wrote its message into the sign-in pages' shared "no errors", and every later
+  // visitor's sign-in page showed it.)
+  it('after every refusal above, a new visitor and a new member see every page without an error', async () => {
+    const gets = app.routeInventory.filter(
+      (r) =>
+        r.method === 'GET' && !['/api/', '/health', '/docs', '/openapi'].some((p) => r.url.startsWith(p)),
+    )
+    const member = await registerUser(app)
+    const shown: string[] = []
+    for (const [who, viewer] of [
+      ['visitor', new Browser(app)],
+      ['member', await browserFor(app, member)],
+    ] as const) {
+      for (const r of gets) {
+        const res = await viewer.get(filled(r.url, member.id))
+        if (SHOWN_REASON.test(res.body)) shown.push(`${who} ${r.url}: ${SHOWN_REASON.exec(res.body)?.[0]}`)
+      }
+    }
+    expect(gets.length).toBeGreaterThan(30)
+    expect(shown).toEqual([])
+  })
 
   it("a form refuses a control character as its JSON route does: the field's error, nothing stored", async () => {
     const member = await registerUser(app, { display_name: 'Plain Name' })

@@ -32,9 +32,19 @@ const Sales = Type.Object({
   totals: Type.Object(SalesLine),
 })
 
+const AttendeesQuery = Type.Object({
+  ...PageQuery,
+  section_id: Type.Optional(Id),
+  status: Type.Optional(
+    Type.Union([Type.Literal('confirmed'), Type.Literal('held')], { default: 'confirmed' }),
+  ),
+})
+
 const Attendee = Type.Object({
   ...UserPublic.properties,
-  ticket_count: Type.Integer({ description: 'Confirmed tickets this person holds for the event' }),
+  ticket_count: Type.Integer({
+    description: 'Tickets this person holds for the event: confirmed ones, or those its list asks for',
+  }),
 })
 
 export const salesRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -57,18 +67,23 @@ export const salesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/events/:id/attendees',
     {
       schema: {
-        summary: 'People holding confirmed tickets',
-        description: 'Organizer or admin; one row per person, by username.',
+        summary: 'People holding tickets: confirmed by default, or held',
+        description:
+          'Organizer or admin; one row per person, by username. `section_id` keeps one section of the event ' +
+          '(a section of another event matches nobody); `status=held` lists the holds still running instead, ' +
+          'as the sales report counts them.',
         tags: ['events'],
         params: EventParams,
-        querystring: Type.Object(PageQuery),
+        querystring: AttendeesQuery,
         response: { 200: Paginated(Attendee), 403: ProblemRef, 404: ProblemRef },
       },
       onRequest: app.authenticate,
     },
     async (req, reply) => {
+      const { section_id, status } = req.query
       const page = pageParams(req.query)
-      return sendPage(req, reply, await listAttendees(app.ctx, actorOf(req), req.params.id, page))
+      const filter = { ...(section_id ? { section_id } : {}), ...(status ? { status } : {}) }
+      return sendPage(req, reply, await listAttendees(app.ctx, actorOf(req), req.params.id, page, filter))
     },
   )
 

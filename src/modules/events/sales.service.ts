@@ -1,5 +1,6 @@
 // The organizer's views of an event: sales per section, attendees, and (for anyone) friends who are going.
 import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm'
+import type { PgSelect } from 'drizzle-orm/pg-core'
 import type { Actor, Ctx } from '../../context.js'
 import { amongIds, preparedOnce, preparedPage } from '../../db/client.js'
 import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
@@ -76,35 +77,57 @@ export async function getEventSales(ctx: Ctx, actor: Actor, eventId: number): Pr
   return salesReport(ctx, eventId)
 }
 
+/** Which of an event's ticket holders a list shows: a section's only, and those of confirmed tickets or of live holds. */
+export interface HolderFilter {
+  section_id?: number
+  status?: 'confirmed' | 'held'
+}
+
 /**
- * People holding confirmed tickets for the event (only the caller's friends when `friendsOf` is given), by
- * username, with their count: prepared per shape (`preparedPage`).
+ * People holding tickets for the event (only the caller's friends when `friendsOf` is given), by username, with
+ * their count: by default of confirmed tickets; with `status: 'held'`, of holds still running (as the sales
+ * report counts them: a lapsed hold is not held). Prepared per shape (`preparedPage`): one for each filter.
  */
-async function holders(ctx: Ctx, eventId: number, page: PageParams, friendsOf?: number) {
-  const shape = friendsOf === undefined ? 'attendees' : 'friends_going'
-  const values = { event: eventId, user: friendsOf ?? null }
+async function holders(
+  ctx: Ctx,
+  eventId: number,
+  page: PageParams,
+  filter: HolderFilter = {},
+  friendsOf?: number,
+) {
+  const held = filter.status === 'held'
+  const inSection = filter.section_id !== undefined
+  const shape = `${friendsOf === undefined ? 'attendees' : 'friends_going'}${held ? ':held' : ''}${inSection ? ':section' : ''}`
+  const values = { event: eventId, user: friendsOf ?? null, section: filter.section_id ?? null }
   const { rows, total } = await preparedPage(ctx.db, shape, page, values, (d) => {
     const where = and(
       eq(tickets.eventId, sql.placeholder('event')),
-      eq(tickets.status, 'confirmed'),
+      held ? eq(effectiveTicketStatus, 'held') : eq(tickets.status, 'confirmed'),
+      inSection ? eq(tickets.sectionId, sql.placeholder('section')) : undefined,
       friendsOf === undefined
         ? undefined
         : inArray(tickets.holderId, friendIdsOf(d, sql.placeholder('user'))),
     )
+    // A hold's lapse is read from its reservation.
+    const holds = <Q extends PgSelect>(q: Q) =>
+      held ? q.innerJoin(reservations, eq(reservations.id, tickets.reservationId)) : q
     return {
-      rows: d
-        .select({ user: profileColumns(users), ticket_count: count() })
-        .from(tickets)
-        .innerJoin(users, eq(users.id, tickets.holderId))
+      rows: holds(
+        d
+          .select({ user: profileColumns(users), ticket_count: count() })
+          .from(tickets)
+          .innerJoin(users, eq(users.id, tickets.holderId))
+          .$dynamic(),
+      )
         .where(where)
         .groupBy(users.id)
-        .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
-        .$dynamic(),
-      total: d
-        .select({ n: countDistinct(tickets.holderId) })
-        .from(tickets)
-        .where(where)
-        .$dynamic(),
+        .orderBy(asc(sql`lower(${users.username})`), asc(users.id)),
+      total: holds(
+        d
+          .select({ n: countDistinct(tickets.holderId) })
+          .from(tickets)
+          .$dynamic(),
+      ).where(where),
     }
   })
   return toPage(
@@ -114,14 +137,20 @@ async function holders(ctx: Ctx, eventId: number, page: PageParams, friendsOf?: 
   )
 }
 
-export async function listAttendees(ctx: Ctx, actor: Actor, eventId: number, page: PageParams) {
+export async function listAttendees(
+  ctx: Ctx,
+  actor: Actor,
+  eventId: number,
+  page: PageParams,
+  filter: HolderFilter = {},
+) {
   await eventForChange(ctx.db, actor, eventId)
-  return holders(ctx, eventId, page)
+  return holders(ctx, eventId, page, filter)
 }
 
 export async function friendsGoing(ctx: Ctx, actor: Actor, eventId: number, page: PageParams) {
   await visibleEventRow(ctx.db, actor, eventId)
-  return holders(ctx, eventId, page, actor.id)
+  return holders(ctx, eventId, page, {}, actor.id)
 }
 
 /**

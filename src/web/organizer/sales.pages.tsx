@@ -1,5 +1,6 @@
 // The organizer's sales page: per section capacity, held, sold, available and revenue; tickets sold per day as a
-// server-drawn SVG; the attendees, and the same list as CSV. Organizer and admins only; anyone else gets 404.
+// server-drawn SVG; the attendees (each sold or held count links to the people behind it), and the same list as CSV.
+// Organizer and admins only; anyone else gets 404.
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { pageParams } from '../../lib/pagination.js'
@@ -17,12 +18,55 @@ type Attendee = Awaited<ReturnType<typeof listAttendees>>['data'][number]
 
 const ATTENDEES_PER_PAGE = 50
 
+/** Whose tickets the attendee list shows, from the page's own links: a section of this event, and held or sold. */
+interface ListFilter {
+  section?: { id: number; name: string }
+  held: boolean
+}
+
+/** The list's filter from the query; a hand-edited link that names no section of this event shows every section. */
+function listFilterOf(query: unknown, event: EventT): ListFilter {
+  const q = (query ?? {}) as Record<string, unknown>
+  const section = event.sections.find((s) => String(s.id) === q.section_id)
+  return {
+    ...(section ? { section: { id: section.id, name: section.name } } : {}),
+    held: q.status === 'held',
+  }
+}
+
+/** The sales page's address of a list, on its page `n`. */
+function listHref(f: ListFilter, n = 1): string {
+  const query = new URLSearchParams()
+  if (f.section) query.set('section_id', String(f.section.id))
+  if (f.held) query.set('status', 'held')
+  if (n > 1) query.set('page', String(n))
+  const text = query.toString()
+  return `${text ? `?${text}` : '?'}#attendees`
+}
+
+/** A count that links to the people behind it; a 0 has nobody behind it, so no link. */
+function CountLink(p: { n: number; filter: ListFilter }) {
+  if (p.n === 0) return <>0</>
+  const what = `${p.n} ${p.filter.held ? 'held' : 'sold'} in ${p.filter.section?.name ?? 'all sections'}`
+  return (
+    <a href={listHref(p.filter)} aria-label={`${what}: who holds them`} safe>
+      {String(p.n)}
+    </a>
+  )
+}
+
+function listHeading(f: ListFilter): string {
+  const where = f.section ? ` in ${f.section.name}` : ''
+  return f.held ? `Holding tickets${where}, not paid yet` : `Attendees${where}`
+}
+
 function SalesPage(p: {
   ctx: PageCtx
   event: EventT
   report: SalesReport
   series: DailySales[]
   attendees: Attendee[]
+  filter: ListFilter
   page: number
   totalPages: number
   total: number
@@ -65,11 +109,11 @@ function SalesPage(p: {
                 <th scope="row" safe>
                   {s.name}
                 </th>
-                <td class="num" safe>
-                  {String(s.sold)}
+                <td class="num">
+                  <CountLink n={s.sold} filter={{ section: s, held: false }} />
                 </td>
-                <td class="num" safe>
-                  {String(s.held)}
+                <td class="num">
+                  <CountLink n={s.held} filter={{ section: s, held: true }} />
                 </td>
                 <td class="num" safe>
                   {String(s.available)}
@@ -86,11 +130,11 @@ function SalesPage(p: {
           <tfoot>
             <tr>
               <th scope="row">Total</th>
-              <td class="num" safe>
-                {String(r.totals.sold)}
+              <td class="num">
+                <CountLink n={r.totals.sold} filter={{ held: false }} />
               </td>
-              <td class="num" safe>
-                {String(r.totals.held)}
+              <td class="num">
+                <CountLink n={r.totals.held} filter={{ held: true }} />
               </td>
               <td class="num" safe>
                 {String(r.totals.available)}
@@ -107,14 +151,23 @@ function SalesPage(p: {
       </section>
       <h2>Tickets sold per day</h2>
       <SalesChart sections={r.sections.map((s) => ({ id: s.id, name: s.name }))} series={p.series} />
-      <h2 id="attendees">Attendees</h2>
+      <h2 id="attendees" safe>
+        {listHeading(p.filter)}
+      </h2>
       <p>
+        {p.filter.section || p.filter.held ? (
+          <>
+            <a href={listHref({ held: false })}>Every attendee</a> ·{' '}
+          </>
+        ) : (
+          ''
+        )}
         <a href={`/organizer/events/${e.id}/attendees.csv`}>Download the attendee list (CSV)</a>
       </p>
       {p.attendees.length === 0 ? (
-        <p>No confirmed attendees yet.</p>
+        <p>{p.filter.held ? 'Nobody holds tickets there now.' : 'No confirmed attendees yet.'}</p>
       ) : (
-        <section class="table-wrap" tabindex="0" aria-label="Attendees">
+        <section class="table-wrap" tabindex="0" aria-label={listHeading(p.filter)}>
           <table>
             <thead>
               <tr>
@@ -142,7 +195,7 @@ function SalesPage(p: {
       <Pager
         page={p.page}
         totalPages={p.totalPages}
-        href={(n) => `?page=${n}#attendees`}
+        href={(n) => listHref(p.filter, n)}
         label="Attendee pages"
         summary={`Page ${p.page} of ${p.totalPages} (${p.total} people)`}
       />
@@ -167,10 +220,14 @@ export async function salesPages(app: FastifyInstance) {
     const { id } = req.params as { id: number }
     const event = await managedEvent(app, user, id)
     const page = requestedPage(req, ATTENDEES_PER_PAGE)
+    const filter = listFilterOf(req.query, event)
     const [report, series, attendees] = await Promise.all([
       getEventSales(ctx, user, id),
       dailySales(ctx, user, id),
-      listAttendees(ctx, user, id, page),
+      listAttendees(ctx, user, id, page, {
+        ...(filter.section ? { section_id: filter.section.id } : {}),
+        status: filter.held ? 'held' : 'confirmed',
+      }),
     ])
     return sendHtml(
       req,
@@ -181,6 +238,7 @@ export async function salesPages(app: FastifyInstance) {
         report={report}
         series={series}
         attendees={attendees.data}
+        filter={filter}
         page={attendees.page}
         totalPages={attendees.total_pages}
         total={attendees.total}

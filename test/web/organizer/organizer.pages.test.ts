@@ -310,4 +310,57 @@ describe('sales page', () => {
     expect(csv.headers['content-type']).toContain('text/csv')
     expect(csv.body).toContain(`"${buyer.username}","'=cmd|Buyer","2"`)
   })
+
+  it('each sold or held count links to the people behind it; a hand-edited link shows everyone', async () => {
+    const event = await makeEvent(app, organizer, {
+      title: 'Counted show',
+      sections: [
+        { name: 'Floor', capacity: 10, price_cents: 2000 },
+        { name: 'Balcony', capacity: 5, price_cents: 3000 },
+      ],
+    })
+    const [floor, balcony] = event.sections as [{ id: number }, { id: number }]
+    const [paid, holding] = await Promise.all([
+      registerUser(app, { display_name: 'Paid Floor' }),
+      registerUser(app, { display_name: 'Holding Balcony' }),
+    ])
+    await insertTicket(app, { eventId: event.id, sectionId: floor.id, holderId: paid.id })
+    await insertTicket(app, {
+      eventId: event.id,
+      sectionId: balcony.id,
+      holderId: holding.id,
+      status: 'held',
+    })
+    const browser = await browserFor(app, organizer)
+    const base = `/organizer/events/${event.id}/sales`
+    const sales = await browser.get(base)
+    const links = [
+      ...sales.body.matchAll(/<a href="(\?[^"]*#attendees)" aria-label="([^"]*)">(\d+)<\/a>/g),
+    ].map((m) => [m[1]!.replaceAll('&amp;', '&'), m[2], m[3]])
+    expect(links).toEqual([
+      [`?section_id=${floor.id}#attendees`, '1 sold in Floor: who holds them', '1'],
+      [`?section_id=${balcony.id}&status=held#attendees`, '1 held in Balcony: who holds them', '1'],
+      ['?#attendees', '1 sold in all sections: who holds them', '1'],
+      ['?status=held#attendees', '1 held in all sections: who holds them', '1'],
+    ])
+    const heading = (body: string) => /<h2 id="attendees"[^>]*>([^<]*)</.exec(body)?.[1]
+    const floorList = await browser.get(`${base}?section_id=${floor.id}`)
+    expect(heading(floorList.body)).toBe('Attendees in Floor')
+    expect(floorList.body).toContain('Paid Floor')
+    expect(floorList.body).not.toContain('Holding Balcony')
+    const held = await browser.get(`${base}?section_id=${balcony.id}&status=held`)
+    expect(heading(held.body)).toBe('Holding tickets in Balcony, not paid yet')
+    expect(held.body).toContain('Holding Balcony')
+    expect(held.body).not.toContain('Paid Floor')
+    expect((await browser.get(`${base}?section_id=${floor.id}&status=held`)).body).toContain(
+      'Nobody holds tickets there now.',
+    )
+    // A section of no event, or of nothing: every attendee.
+    for (const query of ['section_id=999999', 'section_id=x', 'status=x']) {
+      const page = await browser.get(`${base}?${query}`)
+      expect(page.statusCode, query).toBe(200)
+      expect(heading(page.body), query).toBe('Attendees')
+      expect(page.body, query).toContain('Paid Floor')
+    }
+  })
 })

@@ -72,6 +72,9 @@ function SalesPage(p: {
   total: number
 }) {
   const { event: e, report: r } = p
+  const nobody = p.filter.held
+    ? `Nobody holds unpaid tickets${p.filter.section ? ` in ${p.filter.section.name}` : ''} now.`
+    : 'No confirmed attendees yet.'
   return (
     <Layout ctx={p.ctx} title={`Sales of ${e.title}`}>
       <h1 safe>{`Sales of ${e.title}`}</h1>
@@ -165,7 +168,7 @@ function SalesPage(p: {
         <a href={`/organizer/events/${e.id}/attendees.csv`}>Download the attendee list (CSV)</a>
       </p>
       {p.attendees.length === 0 ? (
-        <p>{p.filter.held ? 'Nobody holds tickets there now.' : 'No confirmed attendees yet.'}</p>
+        <p safe>{nobody}</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label={listHeading(p.filter)}>
           <table>

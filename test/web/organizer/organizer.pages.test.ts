@@ -353,7 +353,7 @@ describe('sales page', () => {
     expect(held.body).toContain('Holding Balcony')
     expect(held.body).not.toContain('Paid Floor')
     expect((await browser.get(`${base}?section_id=${floor.id}&status=held`)).body).toContain(
-      'Nobody holds tickets there now.',
+      'Nobody holds unpaid tickets in Floor now.',
     )
     // A section of no event, or of nothing: every attendee.
     for (const query of ['section_id=999999', 'section_id=x', 'status=x']) {

@@ -5,6 +5,12 @@
 /** A currency code as ISO 4217 writes it (`AUD`); Intl throws on anything else, so check before formatting. */
 export const CURRENCY_CODE = /^[A-Z]{3}$/
 
+// Node's own list of ISO 4217 codes.
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
+
+/** Whether `code` is an ISO 4217 currency Node knows (`AUD`; not `XYZ`, not `aud`). */
+export const isCurrency = (code: string) => CURRENCIES.has(code)
+
 const formats = new Map<string, Intl.NumberFormat>()
 
 function formatFor(currency: string, display: 'symbol' | 'code'): Intl.NumberFormat {

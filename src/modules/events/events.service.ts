@@ -6,6 +6,7 @@ import { foreignKeyViolation } from '../../db/errors.js'
 import { events, reservations, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import { type AggregatedPageRow, jsonPage } from '../../lib/json-text.js'
+import { isCurrency } from '../../lib/money.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
@@ -26,11 +27,9 @@ import type {
 } from './events.schemas.js'
 import { assertSeatRoom, insertSections, sectionShape } from './sections.service.js'
 
-// Node's own list of ISO 4217 codes; the schema has already checked the three-capital-letters shape.
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
-
+// The schema has already checked the three-capital-letters shape.
 function assertCurrency(currency: string | undefined) {
-  if (currency !== undefined && !CURRENCIES.has(currency)) {
+  if (currency !== undefined && !isCurrency(currency)) {
     throw invalid('body.currency', 'is not an ISO 4217 currency code')
   }
 }

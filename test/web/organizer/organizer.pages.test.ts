@@ -211,6 +211,29 @@ describe('organizer events', () => {
     expect(later.statusCode).toBe(303)
   })
 
+  it('a currency the form cannot take is named beside it at once, with every other error; lower case is read', async () => {
+    const browser = await browserFor(app, organizer)
+    await browser.get('/organizer/events/new')
+    const venue = 'Currency Hall'
+    const currencyOf = (body: string) => /id="f-currency-error"[^>]*>([^<]*)</.exec(body)?.[1] ?? null
+    for (const currency of ['XYZ', 'ABCD', 'a$']) {
+      const res = await browser.post('/organizer/events/new', { ...newEventForm, venue, currency, title: '' })
+      expect(res.statusCode, currency).toBe(422)
+      expect(currencyOf(res.body), currency).toBe('Use a currency code such as AUD, EUR or USD')
+      expect(res.body, currency).toMatch(/id="f-title-error"[^>]*>Fill this in</)
+    }
+    expect((await browser.get('/organizer/events')).body).not.toContain(venue)
+    const made = await browser.post('/organizer/events/new', { ...newEventForm, venue, currency: 'eur' })
+    expect(made.statusCode).toBe(303)
+
+    const event = await makeEvent(app, organizer, { status: 'draft' })
+    await browser.get(`/organizer/events/${event.id}`)
+    const edit = { ...newEventForm, title: event.title, venue: event.venue }
+    const changed = await browser.post(`/organizer/events/${event.id}`, { ...edit, currency: 'XYZ' })
+    expect(changed.statusCode).toBe(422)
+    expect(currencyOf(changed.body)).toBe('Use a currency code such as AUD, EUR or USD')
+  })
+
   it('a limit of 0 tickets per person is refused, not saved as no limit; emptied, the limit is removed', async () => {
     const browser = await browserFor(app, organizer)
     await browser.get('/organizer/events/new')

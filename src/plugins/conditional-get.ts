@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 const TAG = /(?:W\/)?"[^"]*"/g
 
 /** Whether `ifNoneMatch` names `etag`, compared weakly (a W/ prefix on either side is ignored), or is `*`. */
-export function matchesAny(ifNoneMatch: string, etag: string): boolean {
+function matchesAny(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === '*') return true
   const opaque = etag.startsWith('W/') ? etag.slice(2) : etag
   for (const [tag] of ifNoneMatch.matchAll(TAG)) {

@@ -125,10 +125,13 @@ export interface FormErrors {
 /** A form without errors: shared, so frozen (a page that wrote into it would write into every other's). */
 export const NO_ERRORS: FormErrors = Object.freeze({ fields: Object.freeze({}) })
 
-/** `errors` and `message` beside `field`, unless a check put one there already. */
-export const withError = (errors: FormErrors, field: string, message: string): FormErrors => ({
+/**
+ * `errors` with a page's own field messages added, in place of the schema's for the same field: a page checks
+ * what the schema cannot (an end after its start) and says it in more words. `errors` is left as it was.
+ */
+export const withErrors = (errors: FormErrors, own: Record<string, string>): FormErrors => ({
   ...errors,
-  fields: { [field]: message, ...errors.fields },
+  fields: { ...errors.fields, ...own },
 })
 
 /**

@@ -15,7 +15,7 @@ import {
   UpdateSectionBody,
 } from '../../modules/events/events.schemas.js'
 import { Field } from '../layout.js'
-import { type FormErrors, NO_ERRORS, parseForm } from '../page.js'
+import { type FormErrors, NO_ERRORS, parseForm, withErrors } from '../page.js'
 
 export type Values = Record<string, string>
 
@@ -159,10 +159,11 @@ export function readNewEvent(body: unknown) {
     ...eventFields(values),
     sections: [section.ok ? section.value : standIn],
   })
-  const errors = sectionErrors(section.ok ? NO_ERRORS : section.errors, values, currency, true)
-  if (!event.ok) Object.assign(errors.fields, event.errors.fields)
-  // These words before the schema's: they say more ("not in the expected form" for a currency of four letters).
-  Object.assign(errors.fields, eventErrors(values))
+  const errors = withErrors(
+    sectionErrors(section.ok ? NO_ERRORS : section.errors, values, currency, true),
+    // The page's own words last: they say more ("not in the expected form" for a currency of four letters).
+    { ...(event.ok ? {} : event.errors.fields), ...eventErrors(values) },
+  )
   if (Object.keys(errors.fields).length > 0 || !section.ok || !event.ok) return { values, errors }
   return { values, input: { ...event.value, sections: [section.value] } }
 }
@@ -172,8 +173,7 @@ export function readEventChange(body: unknown) {
   const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values))
   const own = eventErrors(values)
   if (!parsed.ok || Object.keys(own).length > 0) {
-    const errors = parsed.ok ? NO_ERRORS : parsed.errors
-    return { values, errors: { ...errors, fields: { ...errors.fields, ...own } } }
+    return { values, errors: withErrors(parsed.ok ? NO_ERRORS : parsed.errors, own) }
   }
   // An emptied end time or limit is a removal, not "leave as is".
   const input = {

@@ -37,7 +37,7 @@ import {
   requireUser,
   seeOther,
   sendHtml,
-  withError,
+  withErrors,
 } from '../page.js'
 import { managedEvent } from './events.pages.js'
 import { endError, isoOf, localOf, minorOf, type Values } from './forms.js'
@@ -86,8 +86,8 @@ function readNew(body: unknown, currency: string) {
   })
   const ends = endError(isoOf(values.valid_from), isoOf(values.valid_until), 'Valid from')
   if (parsed.ok && !ends) return { values, sections, input: parsed.value }
-  const errors = parsed.ok ? NO_ERRORS : parsed.errors
-  return { values, sections, errors: ends ? withError(errors, 'valid_until', ends) : errors }
+  const errors = withErrors(parsed.ok ? NO_ERRORS : parsed.errors, ends ? { valid_until: ends } : {})
+  return { values, sections, errors }
 }
 
 /** The names of a voucher row's fields, for its messages. */
@@ -109,7 +109,7 @@ function readChange(body: unknown, current: VoucherT, currency: string) {
   // The row has no start field: the end is checked against the voucher's own start.
   const from = current.valid_from
   const ends = from ? endError(from, parsed.value.valid_until, when(from)) : undefined
-  if (ends) return { errors: withError(NO_ERRORS, 'valid_until', ends) }
+  if (ends) return { errors: withErrors(NO_ERRORS, { valid_until: ends }) }
   // An emptied limit or end date is a removal.
   return {
     input: {

@@ -172,9 +172,17 @@ function fieldOf(e: ErrorObject): string {
   return missing ?? e.instancePath.split('/').filter(Boolean)[0] ?? 'form'
 }
 
+/** Whether a field's schema takes a number (alone or beside null): its text is digits, never spaces. */
+function isNumeric(field: unknown): boolean {
+  const { type, anyOf } = field as { type?: unknown; anyOf?: unknown }
+  if (type === 'integer' || type === 'number') return true
+  return Array.isArray(anyOf) && anyOf.some(isNumeric)
+}
+
 /**
  * Checks a posted form against the same typebox schema the JSON route uses. Empty optional fields are left
- * out first (a browser sends every input, filled or not). Only the schema's own fields are kept.
+ * out first (a browser sends every input, filled or not), and so is a number's field of spaces only: the
+ * coercion would read it as 0. Only the schema's own fields are kept.
  */
 export function parseForm<T>(
   schema: TSchema,
@@ -183,7 +191,9 @@ export function parseForm<T>(
   const input: Record<string, unknown> = {}
   const fields = (schema as { properties?: Record<string, unknown> }).properties ?? {}
   for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
-    if (k in fields && v !== '') input[k] = v
+    if (!(k in fields) || v === '') continue
+    if (typeof v === 'string' && v.trim() === '' && isNumeric(fields[k])) continue
+    input[k] = v
   }
   let validate = compiled.get(schema)
   if (!validate) {
@@ -252,6 +262,14 @@ export function formErrorsOf(err: unknown, fieldsByCode: Record<string, string> 
   else if (!err.errors?.length) errors.form = err.message
   return errors
 }
+
+/** A field a form may send more than once, as a list: a browser sends one value bare, and none not at all. */
+export const formList = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String)
+
+/** A whole number a form or a link sent (digits only, at most nine); anything else, spaces included, is undefined. */
+export const wholeNumberOf = (v: unknown): number | undefined =>
+  typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined
 
 /**
  * The page of a list a page asks for with `?page=`: a whole number from 1 to 9,999, anything else is page 1

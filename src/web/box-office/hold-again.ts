@@ -3,9 +3,8 @@ import type { Ctx } from '../../context.js'
 import { AppError } from '../../lib/errors.js'
 import { getReservation } from '../../modules/box-office/view.service.js'
 import type { ReserveValues } from '../events/reserve-form.js'
+import { wholeNumberOf } from '../page.js'
 import type { WebUser } from '../session.js'
-
-const positiveInt = (v: string) => (/^\d{1,9}$/.test(v) ? Number(v) : undefined)
 
 /**
  * What the buyer chose in a hold of theirs for this event (`/events/{id}?again={reservation}`, where a lapsed
@@ -18,7 +17,7 @@ export async function valuesOfHold(
   eventId: number,
   again: unknown,
 ): Promise<ReserveValues | undefined> {
-  const id = typeof again === 'string' ? positiveInt(again) : undefined
+  const id = wholeNumberOf(again)
   if (!user || id === undefined) return undefined
   const reservation = await getReservation(ctx, user, id).catch((err: unknown) => {
     if (err instanceof AppError && err.status === 404) return null

@@ -10,7 +10,7 @@ import { reserve } from '../../modules/box-office/reserve.service.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { showEventPage } from '../events/events.pages.js'
 import type { ReserveValues } from '../events/reserve-form.js'
-import { FORM_INVALID, flash, formErrorsOf, requireUser, seeOther } from '../page.js'
+import { FORM_INVALID, flash, formErrorsOf, formList, requireUser, seeOther, wholeNumberOf } from '../page.js'
 
 /** Which field a refusal belongs beside (the rest show above the form). */
 const FIELD_OF_CODE: Record<string, string> = {
@@ -23,17 +23,14 @@ const FIELD_OF_CODE: Record<string, string> = {
   VOUCHER_EXHAUSTED: 'voucher_code',
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String)
-const positiveInt = (v: string | undefined) => (v && /^\d{1,9}$/.test(v) ? Number(v) : undefined)
-
 /** The posted form as typed (to show it again) and as the service's input. */
 function readForm(body: Record<string, unknown>): ReserveValues {
   return {
     section_id: typeof body.section_id === 'string' ? body.section_id : undefined,
     quantity: typeof body.quantity === 'string' ? body.quantity : undefined,
-    seat_ids: list(body.seat_ids),
+    seat_ids: formList(body.seat_ids),
     together: body.together === 'true',
-    attendee_ids: list(body.attendee_ids),
+    attendee_ids: formList(body.attendee_ids),
     split_payment: body.split_payment === 'true',
     voucher_code: typeof body.voucher_code === 'string' ? body.voucher_code.trim() : undefined,
   }
@@ -51,17 +48,17 @@ export async function reservePages(app: FastifyInstance) {
       const { id } = req.params as { id: number }
       const values = readForm((req.body ?? {}) as Record<string, unknown>)
       const event = await getEvent(ctx, user, id)
-      const sectionId = positiveInt(values.section_id)
+      const sectionId = wholeNumberOf(values.section_id)
       const section = event.sections.find((s) => s.id === sectionId)
-      const seatIds = values.seat_ids.map(positiveInt)
+      const seatIds = values.seat_ids.map(wholeNumberOf)
       const fail = (fields: Record<string, string>) =>
         showEventPage(app, req, reply, id, { values, errors: { fields } }, FORM_INVALID)
       if (!section) return fail({ section_id: 'Choose a section' })
       if (seatIds.some((s) => s === undefined)) return fail({ seat_ids: 'Choose seats from the map' })
-      const attendeeIds = values.attendee_ids.map(positiveInt)
+      const attendeeIds = values.attendee_ids.map(wholeNumberOf)
       if (attendeeIds.some((a) => a === undefined))
         return fail({ attendee_ids: 'Choose friends from the list' })
-      const quantity = positiveInt(values.quantity)
+      const quantity = wholeNumberOf(values.quantity)
       if (values.quantity && quantity === undefined) return fail({ quantity: 'Enter a whole number' })
       if ((values.voucher_code?.length ?? 0) > 64)
         return fail({ voucher_code: 'A voucher code has at most 64 characters' })

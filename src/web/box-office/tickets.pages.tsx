@@ -12,7 +12,16 @@ import { getTicket, listMyTickets } from '../../modules/box-office/view.service.
 import { listFriends } from '../../modules/friends/friends.service.js'
 import { money, when } from '../format.js'
 import { CsrfField, Layout, Pager } from '../layout.js'
-import { flash, type PageCtx, pageCtx, requestedPage, requireUser, seeOther, sendHtml } from '../page.js'
+import {
+  flash,
+  type PageCtx,
+  pageCtx,
+  requestedPage,
+  requireUser,
+  seeOther,
+  sendHtml,
+  wholeNumberOf,
+} from '../page.js'
 import { personName, placeText, seatText, TicketStatus } from './status.js'
 
 const PER_PAGE = 50
@@ -238,9 +247,9 @@ export async function ticketPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
-    const to = Number((req.body as { user_id?: string } | undefined)?.user_id)
+    const to = wholeNumberOf((req.body as { user_id?: unknown } | undefined)?.user_id)
     // No friend chosen (a blank or garbled value) is the form's error, not the 404 of a user 0.
-    if (!Number.isInteger(to) || to <= 0) {
+    if (!to) {
       flash(reply, 'error', 'Choose the friend to transfer the ticket to.')
       return seeOther(reply, `/tickets/${id}`)
     }

@@ -14,6 +14,7 @@ import { CsrfField, Layout } from '../layout.js'
 import {
   flash,
   formErrorsOf,
+  formList,
   type PageCtx,
   pageCtx,
   requestedPage,
@@ -21,6 +22,7 @@ import {
   safeNext,
   seeOther,
   sendHtml,
+  wholeNumberOf,
 } from '../page.js'
 
 const STATUS_WORDS: Record<WaitlistEntryT['status'], string> = {
@@ -232,9 +234,6 @@ function MyWaitlistPage(p: {
   )
 }
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String)
-const positiveInt = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined)
-
 export async function waitlistPages(app: FastifyInstance) {
   const { ctx } = app
 
@@ -246,9 +245,9 @@ export async function waitlistPages(app: FastifyInstance) {
       if (!user) return reply
       const { id } = req.params as { id: number }
       const body = (req.body ?? {}) as Record<string, unknown>
-      const sectionId = positiveInt(body.section_id)
-      const quantity = positiveInt(body.quantity) ?? 1
-      const attendees = list(body.attendee_ids).map((a) => positiveInt(a))
+      const sectionId = wholeNumberOf(body.section_id)
+      const quantity = wholeNumberOf(body.quantity) ?? 1
+      const attendees = formList(body.attendee_ids).map((a) => wholeNumberOf(a))
       const back = `/events/${id}#waitlist`
       if (sectionId === undefined || attendees.some((a) => a === undefined)) {
         flash(reply, 'error', 'Choose a section, and friends from the list.')

@@ -45,6 +45,7 @@ import {
   safeNext,
   seeOther,
   sendHtml,
+  wholeNumberOf,
 } from '../page.js'
 import type { WebUser } from '../session.js'
 import { PostCard } from './post-card.js'
@@ -258,8 +259,8 @@ function FriendsPage(p: {
 }
 
 function userIdOf(req: FastifyRequest): number {
-  const id = Number((req.body as Record<string, string>).user_id)
-  if (!Number.isSafeInteger(id) || id < 1) throw notFound('User')
+  const id = wholeNumberOf((req.body as Record<string, unknown> | undefined)?.user_id)
+  if (!id) throw notFound('User')
   return id
 }
 const backTo = (req: FastifyRequest, fallback: string) =>

@@ -123,6 +123,10 @@ describe('organizer events', () => {
     expect(capacity.statusCode).toBe(422)
     expect(errorOf(capacity.body, 'capacity')).toBe('Fill this in')
     expect(errorOf(capacity.body, 'title')).toBeNull()
+    // A size of spaces is a blank size, not a size of 0 ("Enter 1 or more" before).
+    const spaces = await browser.post('/organizer/events/new', { ...general, capacity: '   ' })
+    expect(spaces.statusCode).toBe(422)
+    expect(errorOf(spaces.body, 'capacity')).toBe('Fill this in')
 
     // A seated section names its rows and seats per row; a price over the limit says the limit in the currency.
     const seated = await browser.post('/organizer/events/new', {
@@ -176,6 +180,13 @@ describe('organizer events', () => {
     })
     const renamed = after.json().sections.find((s: { id: number }) => s.id === section.id)
     expect(renamed).toMatchObject({ name: 'Renamed floor', price_cents: 150, capacity: section.capacity })
+    // A size of spaces keeps the size too.
+    const spaced = await browser.post(`/organizer/events/${event.id}/sections/${section.id}`, {
+      name: 'Renamed floor',
+      price: '1.5',
+      capacity: '  ',
+    })
+    expect(spaced.statusCode).toBe(303)
   })
 
   it('an end at or before the start is named beside the end in words, with every other error; nothing is made', async () => {

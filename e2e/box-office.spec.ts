@@ -199,9 +199,13 @@ test('journey 5: an organizer creates, publishes and cancels an event, and sees 
   await page.getByRole('link', { name: 'Sales' }).click()
   await expect(page.getByRole('heading', { name: 'Sales of Rooftop Sessions' })).toBeVisible()
   await expect(page.getByRole('img', { name: /Tickets sold per day and per section/ })).toBeVisible()
-  await expect(page.getByRole('cell', { name: 'Fay Fan' })).toBeVisible()
+  await expect(page.getByRole('rowheader', { name: 'Fay Fan' })).toBeVisible()
   await checkA11y(page)
   await shoot(page, 'sales')
+  // On a phone each section's figures are a card, its counts' links in sight.
+  await page.setViewportSize({ width: 360, height: 800 })
+  await expectInSightOnPhone(page, [/^3 sold in Rooftop/, /^3 sold in all sections/])
+  await page.setViewportSize({ width: 1280, height: 900 })
 
   await page.getByRole('link', { name: 'Edit the event' }).click()
   await page.getByRole('checkbox', { name: /Yes, cancel this event/ }).check()

@@ -85,7 +85,7 @@ function SalesPage(p: {
       </p>
       <h2>Per section</h2>
       <section class="table-wrap" tabindex="0" aria-label="Sales per section">
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th scope="col">Section</th>
@@ -112,19 +112,19 @@ function SalesPage(p: {
                 <th scope="row" safe>
                   {s.name}
                 </th>
-                <td class="num">
+                <td class="num" data-label="Sold">
                   <CountLink n={s.sold} filter={{ section: s, held: false }} />
                 </td>
-                <td class="num">
+                <td class="num" data-label="Held">
                   <CountLink n={s.held} filter={{ section: s, held: true }} />
                 </td>
-                <td class="num" safe>
+                <td class="num" data-label="Available" safe>
                   {String(s.available)}
                 </td>
-                <td class="num" safe>
+                <td class="num" data-label="Capacity" safe>
                   {String(s.capacity)}
                 </td>
-                <td class="num" safe>
+                <td class="num" data-label="Revenue" safe>
                   {money(s.revenue_cents, r.currency)}
                 </td>
               </tr>
@@ -133,19 +133,19 @@ function SalesPage(p: {
           <tfoot>
             <tr>
               <th scope="row">Total</th>
-              <td class="num">
+              <td class="num" data-label="Sold">
                 <CountLink n={r.totals.sold} filter={{ held: false }} />
               </td>
-              <td class="num">
+              <td class="num" data-label="Held">
                 <CountLink n={r.totals.held} filter={{ held: true }} />
               </td>
-              <td class="num" safe>
+              <td class="num" data-label="Available" safe>
                 {String(r.totals.available)}
               </td>
-              <td class="num" safe>
+              <td class="num" data-label="Capacity" safe>
                 {String(r.totals.capacity)}
               </td>
-              <td class="num" safe>
+              <td class="num" data-label="Revenue" safe>
                 {money(r.totals.revenue_cents, r.currency)}
               </td>
             </tr>
@@ -171,7 +171,7 @@ function SalesPage(p: {
         <p safe>{nobody}</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label={listHeading(p.filter)}>
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -184,9 +184,11 @@ function SalesPage(p: {
             <tbody>
               {p.attendees.map((a) => (
                 <tr>
-                  <td safe>{a.display_name}</td>
-                  <td safe>{`@${a.username}`}</td>
-                  <td class="num" safe>
+                  <th scope="row" safe>
+                    {a.display_name}
+                  </th>
+                  <td data-label="Username" safe>{`@${a.username}`}</td>
+                  <td class="num" data-label="Tickets" safe>
                     {String(a.ticket_count)}
                   </td>
                 </tr>

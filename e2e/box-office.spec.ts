@@ -228,6 +228,12 @@ test('the seat map: two seats picked by clicking and with the keyboard, then the
   const map = page.locator('fieldset.seat-map.enhanced')
   await expect(map).toBeVisible()
   await expect(map.locator('.seat-summary')).toContainText('No seat chosen')
+  // Another section chosen unticks the seats picked here: they would not be part of the order.
+  await map.getByText('A1', { exact: true }).click()
+  await expect(map.locator('.seat-summary')).toHaveText('1 seat chosen: A1')
+  await page.getByRole('radio', { name: /Standing/ }).check()
+  await expect(page.getByRole('checkbox', { name: /Row A, seat 1,/ })).not.toBeChecked()
+  await expect(map.locator('.seat-summary')).toContainText('No seat chosen')
   // A click on a seat chooses it, and its section.
   await map.getByText('B3', { exact: true }).click()
   await expect(page.getByRole('radio', { name: /Balcony/ })).toBeChecked()

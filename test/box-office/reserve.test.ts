@@ -304,6 +304,8 @@ describe('POST /events/{id}/reservations', () => {
     })
     expect(res.statusCode).toBe(409)
     expect(res.json().code).toBe('SEAT_TAKEN')
+    // Named as the seat map names it, not by its id.
+    expect(res.json().detail).toBe(`Seat ${b!.row}${b!.number} is already taken`)
   })
 
   it('when no row has enough adjacent seats, then 409 NO_ADJACENT_SEATS', async () => {

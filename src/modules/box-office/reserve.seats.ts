@@ -35,8 +35,12 @@ export function exactSeats(all: SeatState[], seatIds: number[]): SeatState[] {
   const foreign = seatIds.filter((_, i) => !chosen[i])
   if (foreign.length > 0)
     throw invalid('body.seat_ids', `seats ${foreign.join(', ')} are not in this section`)
-  const taken = chosen.filter((s) => s!.taken).map((s) => s!.id)
-  if (taken.length > 0) throw new AppError('SEAT_TAKEN', `Seats ${taken.join(', ')} are already taken`)
+  // Named as the seat map names them (B3), for the buyer who picked them there.
+  const taken = chosen.filter((s) => s!.taken).map((s) => `${s!.rowLabel}${s!.number}`)
+  if (taken.length > 0) {
+    const which = taken.length === 1 ? `Seat ${taken[0]} is` : `Seats ${taken.join(', ')} are`
+    throw new AppError('SEAT_TAKEN', `${which} already taken`)
+  }
   return chosen as SeatState[]
 }
 

@@ -34,7 +34,15 @@
 
   form.addEventListener('change', (e) => {
     const seat = e.target
-    if (!(seat instanceof HTMLInputElement) || seat.name !== 'seat_ids') return
+    if (!(seat instanceof HTMLInputElement)) return
+    // Another section chosen: the seats ticked in the others are not part of the order (the server refuses them).
+    if (seat.name === 'section_id') {
+      for (const map of maps)
+        if (map.dataset.section !== seat.value) for (const s of seatsOf(map)) s.checked = false
+      show()
+      return
+    }
+    if (seat.name !== 'seat_ids') return
     const map = seat.closest('fieldset.seat-map')
     if (seat.checked) {
       for (const other of maps) if (other !== map) for (const s of seatsOf(other)) s.checked = false

@@ -8,6 +8,7 @@ import { Id } from '../../lib/schemas.js'
 import type { ReserveInput } from '../../modules/box-office/box-office.schemas.js'
 import { reserve } from '../../modules/box-office/reserve.service.js'
 import { getEvent } from '../../modules/events/events.service.js'
+import { seatMap } from '../../modules/events/seats.service.js'
 import { showEventPage } from '../events/events.pages.js'
 import type { ReserveValues } from '../events/reserve-form.js'
 import { FORM_INVALID, flash, formErrorsOf, formList, requireUser, seeOther, wholeNumberOf } from '../page.js'
@@ -55,6 +56,20 @@ export async function reservePages(app: FastifyInstance) {
         showEventPage(app, req, reply, id, { values, errors: { fields } }, FORM_INVALID)
       if (!section) return fail({ section_id: 'Choose a section' })
       if (seatIds.some((s) => s === undefined)) return fail({ seat_ids: 'Choose seats from the map' })
+      const picked = seatIds as number[]
+      if (picked.length > 0) {
+        // Without scripts nothing unticks the seats of another section: a ticked seat outside the chosen
+        // section is a choice for the buyer to make, not one to guess.
+        const sectionOf = new Map((await seatMap(ctx, user, id)).map((s) => [s.id, s.section_id]))
+        if (picked.some((s) => !sectionOf.has(s))) return fail({ seat_ids: 'Choose seats from the map' })
+        if (picked.some((s) => sectionOf.get(s) !== section.id))
+          return fail({
+            seat_ids:
+              section.kind === 'seated'
+                ? `Pick seats in ${section.name} only, or choose the section of your seats`
+                : `${section.name} has no numbered seats: untick the seats, or choose their section`,
+          })
+      }
       const attendeeIds = values.attendee_ids.map(wholeNumberOf)
       if (attendeeIds.some((a) => a === undefined))
         return fail({ attendee_ids: 'Choose friends from the list' })
@@ -62,12 +77,11 @@ export async function reservePages(app: FastifyInstance) {
       if (values.quantity && quantity === undefined) return fail({ quantity: 'Enter a whole number' })
       if ((values.voucher_code?.length ?? 0) > 64)
         return fail({ voucher_code: 'A voucher code has at most 64 characters' })
-      // Seats ticked in this section decide the quantity; seats ticked elsewhere are not part of this order.
-      const chosenSeats = section.kind === 'seated' ? (seatIds as number[]) : []
+      // The ticked seats (all in this section) decide the quantity.
       const input: ReserveInput = {
         section_id: section.id,
-        ...(chosenSeats.length > 0 ? { seat_ids: chosenSeats } : { quantity: quantity ?? 1 }),
-        ...(section.kind === 'seated' && chosenSeats.length === 0 ? { together: values.together } : {}),
+        ...(picked.length > 0 ? { seat_ids: picked } : { quantity: quantity ?? 1 }),
+        ...(section.kind === 'seated' && picked.length === 0 ? { together: values.together } : {}),
         ...(attendeeIds.length > 0 ? { attendee_ids: attendeeIds as number[] } : {}),
         split_payment: values.split_payment,
         ...(values.voucher_code ? { voucher_code: values.voucher_code } : {}),

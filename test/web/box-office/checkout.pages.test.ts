@@ -108,11 +108,61 @@ describe('reserving from the event page', () => {
       seat_ids: [String(seats[0]!.id), String(seats[1]!.id)],
     })
     expect(res.statusCode).toBe(409)
-    expect(res.body).toContain('id="f-seat_ids-error"')
-    expect(res.body).toContain('taken')
+    expect(res.body).toMatch(
+      new RegExp(`id="f-seat_ids-error"[^>]*>Seat ${seats[0]!.row}${seats[0]!.number} is already taken<`),
+    )
     // What I chose is still chosen.
     expect(res.body).toMatch(new RegExp(`value="${seats[1]!.id}"[^>]*checked`))
     expect(res.body).toMatch(new RegExp(`name="section_id" value="${vip.id}"[^>]*checked`))
+  })
+
+  it('seats ticked outside the chosen section are refused beside the map, choices kept, nothing held', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer, {
+      sections: [
+        { name: 'Floor', kind: 'general', capacity: 10 },
+        { name: 'Stalls', kind: 'seated', rows: 1, seats_per_row: 3 },
+        { name: 'Balcony', kind: 'seated', rows: 1, seats_per_row: 3 },
+      ],
+    })
+    const [floor, stalls, balcony] = event.sections
+    const [stall] = await seatsOf(app, event, stalls!.id)
+    const [perch] = await seatsOf(app, event, balcony!.id)
+    const browser = await browserFor(app, me)
+    const errorOf = (body: string) => /id="f-seat_ids-error"[^>]*>([^<]*)</.exec(body)?.[1] ?? null
+    // Without scripts the page does not untick a seat when another section is chosen.
+    const both = await reserveVia(browser, event.id, {
+      section_id: String(balcony!.id),
+      seat_ids: [String(stall!.id), String(perch!.id)],
+    })
+    expect(both.statusCode).toBe(422)
+    expect(errorOf(both.body)).toBe('Pick seats in Balcony only, or choose the section of your seats')
+    for (const seat of [stall!, perch!])
+      expect(both.body).toMatch(new RegExp(`value="${seat.id}"[^>]*checked`))
+    const general = await reserveVia(browser, event.id, {
+      section_id: String(floor!.id),
+      seat_ids: [String(stall!.id)],
+    })
+    expect(general.statusCode).toBe(422)
+    expect(errorOf(general.body)).toBe(
+      'Floor has no numbered seats: untick the seats, or choose their section',
+    )
+    // A seat of no section of this event (a hand-edited form).
+    const other = await makeEvent(app, organizer, { sections: [{ rows: 1, seats_per_row: 2 }] })
+    const [foreign] = await seatsOf(app, other, other.sections[0]!.id)
+    const edited = await reserveVia(browser, event.id, {
+      section_id: String(balcony!.id),
+      seat_ids: [String(foreign!.id)],
+    })
+    expect(errorOf(edited.body)).toBe('Choose seats from the map')
+    // Nothing was held, and the seats in their own section are still the buyer's to reserve.
+    const held = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: me.auth })
+    expect(held.json().sections.map((s: { available: number }) => s.available)).toEqual([10, 3, 3])
+    const right = await reserveVia(browser, event.id, {
+      section_id: String(stalls!.id),
+      seat_ids: [String(stall!.id)],
+    })
+    expect(right.statusCode).toBe(303)
   })
 
   it('refusals sit beside their fields: not friends, ticket limit, no adjacent seats', async () => {

@@ -113,7 +113,8 @@ describe('settings', () => {
       new_password: 'An0ther-pass-word',
     })
     expect(wrong.statusCode).toBe(422)
-    expect(wrong.body).toContain('f-current_password-error')
+    // In words, not the API's field name.
+    expect(wrong.body).toMatch(/id="f-current_password-error"[^>]*>The current password is wrong</)
     const ok = await here.post('/settings/password', {
       current_password: PASSWORD,
       new_password: 'An0ther-pass-word',

@@ -135,7 +135,7 @@ export async function updateOwnProfile(
 export async function confirmOwnPassword(ctx: Ctx, actor: Actor, password: string): Promise<void> {
   const user = await getUserRow(ctx, actor.id)
   if (!(await verifyPassword(user.passwordHash, password))) {
-    throw new AppError('INVALID_CREDENTIALS', 'current_password is wrong')
+    throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong')
   }
 }
 

@@ -3,6 +3,7 @@
 // form works without JavaScript, carries the CSRF token and calls the same services as the API.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { AppError } from '../../lib/errors.js'
 import { formatMoney, minorUnitDigits } from '../../lib/money.js'
 import { Id } from '../../lib/schemas.js'
 import {
@@ -483,7 +484,15 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       const { id, voucher_id } = req.params as { id: number; voucher_id: number }
       await managedEvent(app, user, id)
       return change(reply, id, async () => {
-        await deleteVoucher(ctx, user, id, voucher_id)
+        const { code } = await getVoucher(ctx, user, id, voucher_id)
+        await deleteVoucher(ctx, user, id, voucher_id).catch((err: unknown) => {
+          // The API's words name its field (active: false); the page's name the row's box.
+          if (!(err instanceof AppError) || err.code !== 'VOUCHER_IN_USE') throw err
+          throw new AppError(
+            'VOUCHER_IN_USE',
+            `${code} has been used, so it cannot be deleted: to stop it, untick Active under “Change ${code}” and save`,
+          )
+        })
         return 'Voucher deleted.'
       })
     },

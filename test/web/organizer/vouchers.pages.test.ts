@@ -82,7 +82,9 @@ describe('organizer vouchers', () => {
         .statusCode,
     ).toBe(201)
     await browser.post(`${base}/${floor!.id}/delete`, {})
-    expect((await browser.get(base)).body).toContain('deactivate it instead')
+    expect((await browser.get(base)).body).toContain(
+      'FLOOR5 has been used, so it cannot be deleted: to stop it, untick Active under “Change FLOOR5” and save',
+    )
     await browser.post(`${base}/${early!.id}/delete`, {})
     expect((await browser.get(base)).body).toContain('Voucher deleted.')
     expect((await voucherRows(event.id)).map((v) => v.code)).toEqual(['FLOOR5'])

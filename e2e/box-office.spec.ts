@@ -118,6 +118,9 @@ async function buyTogether(browser: Browser, request: APIRequestContext, javaScr
   const friendPage = await friendCtx.newPage()
   await signIn(friendPage, friend)
   await go(friendPage, '/invoices')
+  await friendPage.setViewportSize({ width: 360, height: 800 })
+  await expectInSightOnPhone(friendPage, [/^INV-/])
+  await friendPage.setViewportSize({ width: 1280, height: 900 })
   await friendPage.getByRole('link', { name: /^INV-/ }).first().click()
   await check(friendPage)
   await friendPage.getByRole('button', { name: 'Pay A$65.00' }).click()
@@ -202,9 +205,12 @@ test('journey 5: an organizer creates, publishes and cancels an event, and sees 
   await expect(page.getByRole('rowheader', { name: 'Fay Fan' })).toBeVisible()
   await checkA11y(page)
   await shoot(page, 'sales')
-  // On a phone each section's figures are a card, its counts' links in sight.
+  // On a phone each section's figures are a card, its counts' links in sight; so is each of my events.
   await page.setViewportSize({ width: 360, height: 800 })
   await expectInSightOnPhone(page, [/^3 sold in Rooftop/, /^3 sold in all sections/])
+  await visit(page, '/organizer/events')
+  await expectInSightOnPhone(page, [/^Sales of Rooftop Sessions$/])
+  await page.goto(`/organizer/events/${eventId}/sales`)
   await page.setViewportSize({ width: 1280, height: 900 })
 
   await page.getByRole('link', { name: 'Edit the event' }).click()

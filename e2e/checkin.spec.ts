@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { type APIRequestContext, chromium, expect, test } from '@playwright/test'
 import QRCode from 'qrcode'
 import sharp from 'sharp'
-import { checkA11y, login, person, visit } from './support.js'
+import { checkA11y, expectNoSideways, login, person, visit } from './support.js'
 
 type Person = ReturnType<typeof person> & { id: number; token: string }
 
@@ -104,6 +104,10 @@ test('check-in: the organizer adds staff, who checks a ticket in by its code', a
   )
   await expect(staffPage.getByRole('heading', { name: 'Checked in: 1 of 1' })).toBeVisible()
   await checkA11y(staffPage)
+  // At the door, on a phone: the latest check-ins fit the screen.
+  await staffPage.setViewportSize({ width: 360, height: 800 })
+  await expectNoSideways(staffPage)
+  await staffPage.setViewportSize({ width: 1280, height: 900 })
   await staffPage.getByLabel('Ticket code').fill(code)
   await staffPage.getByRole('button', { name: 'Check in' }).click()
   await expect(staffPage.locator('.check-already')).toContainText('Already checked in at')

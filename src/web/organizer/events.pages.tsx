@@ -57,7 +57,7 @@ function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
         <p>You have not organized an event yet.</p>
       ) : (
         <section class="table-wrap" tabindex="0" aria-label="My events">
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th scope="col">Event</th>
@@ -75,9 +75,13 @@ function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
                       {e.title}
                     </a>
                   </th>
-                  <td safe>{when(e.starts_at)}</td>
-                  <td safe>{eventAvailability(e).text}</td>
-                  <td safe>{`${e.tickets_sold} of ${e.capacity}`}</td>
+                  <td data-label="Starts" safe>
+                    {when(e.starts_at)}
+                  </td>
+                  <td data-label="Status" safe>
+                    {eventAvailability(e).text}
+                  </td>
+                  <td data-label="Sold" safe>{`${e.tickets_sold} of ${e.capacity}`}</td>
                   <td>
                     <a href={`/organizer/events/${e.id}/sales`} aria-label={`Sales of ${e.title}`}>
                       Sales

@@ -50,6 +50,8 @@ interface PageForm {
   fields: Submission
   /** Names a person fills in or chooses (not hidden, not the CSRF token). */
   visible: string[]
+  /** A number field's values past its own bounds: one under its min, one over its max, the largest id a page reads. */
+  beyond: [name: string, value: string][]
 }
 
 const attr = (tag: string, name: string) =>
@@ -83,6 +85,7 @@ function formsOf(page: string, html: string): PageForm[] {
     const body = m[2]!
     const fields: Submission = []
     const visible = new Set<string>()
+    const beyond: PageForm['beyond'] = []
     const controls =
       /<(input)\b([^>]*)>|<(select)\b([^>]*)>([\s\S]*?)<\/select>|<(textarea)\b([^>]*)>([\s\S]*?)<\/textarea>/g
     for (const c of body.matchAll(controls)) {
@@ -98,6 +101,12 @@ function formsOf(page: string, html: string): PageForm[] {
         continue
       }
       visible.add(name)
+      if (type === 'number') {
+        const [min, max] = [attr(tag, 'min'), attr(tag, 'max')]
+        if (min) beyond.push([name, String(Number(min) - 1)])
+        if (max) beyond.push([name, String(Number(max) + 1)])
+        beyond.push([name, '999999999'])
+      }
       if (type === 'checkbox' || type === 'radio') {
         if (/\schecked[\s=>]/.test(` ${tag}`)) fields.push([name, attr(tag, 'value') ?? 'on'])
       } else if (type === 'select') {
@@ -109,7 +118,7 @@ function formsOf(page: string, html: string): PageForm[] {
         fields.push([name, given.trim() ? given : plausible(name, type)])
       }
     }
-    forms.push({ page, action: action.replace(/&amp;/g, '&'), fields, visible: [...visible] })
+    forms.push({ page, action: action.replace(/&amp;/g, '&'), fields, visible: [...visible], beyond })
   }
   return forms
 }
@@ -138,15 +147,20 @@ async function blankEach(browser: Browser, pages: string[]) {
     for (const [key, form] of forms) {
       if (sent.has(key)) continue
       sent.add(key)
-      for (const name of form.visible) {
+      // Each field blank in turn, then each number past its bounds (a hand-edited form: the browser keeps to them).
+      const changes = [
+        ...form.visible.map((name): [string, string, string] => [name, '', 'blank']),
+        ...form.beyond.map(([name, value]): [string, string, string] => [name, value, value]),
+      ]
+      for (const [name, value, shown] of changes) {
         const fields: Record<string, string[]> = {}
-        for (const [k, v] of form.fields) fields[k] = [...(fields[k] ?? []), k === name ? '' : v]
+        for (const [k, v] of form.fields) fields[k] = [...(fields[k] ?? []), k === name ? value : v]
         if (!(name in fields)) continue
         // Sent from its own page, for that page's CSRF token.
         await browser.get(form.page)
         const res = await browser.post(form.action, fields)
-        const what = `${form.action} from ${form.page} with ${name} blank`
-        // A 404 would say the page is gone, not that a field is missing.
+        const what = `${form.action} from ${form.page} with ${name} ${shown}`
+        // A 404 would say the page is gone, not that a field is wrong.
         if (res.statusCode >= 500 || res.statusCode === 404) failures.push(`${what}: ${res.statusCode}`)
         if (res.statusCode === 422 && !SHOWN_REASON.test(res.body)) unexplained.push(what)
       }

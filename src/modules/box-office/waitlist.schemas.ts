@@ -3,6 +3,9 @@ import { type Static, Type } from 'typebox'
 import { Id, PageQuery, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
+/** The most tickets one waiting-list entry asks for (the table's check says the same). */
+export const MAX_WAITLIST_QUANTITY = 10
+
 export const WaitlistStatus = Type.Union(
   [
     Type.Literal('waiting'),
@@ -22,7 +25,7 @@ export const WaitlistEntry = Type.Object(
     }),
     event_id: Id,
     section_id: Id,
-    quantity: Type.Integer({ minimum: 1, maximum: 10 }),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_WAITLIST_QUANTITY }),
     together: Type.Boolean(),
     attendee_ids: Type.Array(Id),
     split_payment: Type.Boolean(),
@@ -44,13 +47,13 @@ export const JoinWaitlistBody = Type.Object({
   section_id: Id,
   quantity: Type.Integer({
     minimum: 1,
-    maximum: 10,
+    maximum: MAX_WAITLIST_QUANTITY,
     description: 'Tickets wanted: 1 + attendees with attendee_ids',
   }),
   together: Type.Optional(Type.Boolean({ description: 'Seated sections: only adjacent seats in one row' })),
   attendee_ids: Type.Optional(
     Type.Array(Id, {
-      maxItems: 9,
+      maxItems: MAX_WAITLIST_QUANTITY - 1,
       uniqueItems: true,
       description: 'Friends who hold the other tickets, as for a reservation',
     }),

@@ -5,13 +5,22 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
-import type { ReserveInput } from '../../modules/box-office/box-office.schemas.js'
+import { ReserveBody, type ReserveInput } from '../../modules/box-office/box-office.schemas.js'
 import { reserve } from '../../modules/box-office/reserve.service.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { seatMap } from '../../modules/events/seats.service.js'
 import { showEventPage } from '../events/events.pages.js'
 import type { ReserveValues } from '../events/reserve-form.js'
-import { FORM_INVALID, flash, formErrorsOf, formList, requireUser, seeOther, wholeNumberOf } from '../page.js'
+import {
+  FORM_INVALID,
+  flash,
+  formErrorsOf,
+  formList,
+  parseForm,
+  requireUser,
+  seeOther,
+  wholeNumberOf,
+} from '../page.js'
 
 /** Which field a refusal belongs beside (the rest show above the form). */
 const FIELD_OF_CODE: Record<string, string> = {
@@ -86,6 +95,9 @@ export async function reservePages(app: FastifyInstance) {
         split_payment: values.split_payment,
         ...(values.voucher_code ? { voucher_code: values.voucher_code } : {}),
       }
+      // The JSON route's checks, in the form's words: a hand-edited quantity of a billion is the field's error.
+      const checked = parseForm<ReserveInput>(ReserveBody, input)
+      if (!checked.ok) return fail(checked.errors.fields)
       try {
         const reservation = await reserve(ctx, { actor: user }, id, input)
         flash(reply, 'success', 'Your tickets are held for you: pay to confirm them.')

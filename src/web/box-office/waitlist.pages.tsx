@@ -5,7 +5,12 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
-import type { WaitlistEntryT } from '../../modules/box-office/waitlist.schemas.js'
+import {
+  JoinWaitlistBody,
+  type JoinWaitlistInput,
+  MAX_WAITLIST_QUANTITY,
+  type WaitlistEntryT,
+} from '../../modules/box-office/waitlist.schemas.js'
 import { joinWaitlist, leaveWaitlist, listMyWaitlist } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent } from '../../modules/events/events.service.js'
@@ -17,6 +22,7 @@ import {
   formList,
   type PageCtx,
   pageCtx,
+  parseForm,
   requestedPage,
   requireUser,
   safeNext,
@@ -253,14 +259,23 @@ export async function waitlistPages(app: FastifyInstance) {
         flash(reply, 'error', 'Choose a section, and friends from the list.')
         return seeOther(reply, back)
       }
+      // The JSON route's checks: a hand-edited quantity past the list's limit is refused in words.
+      const form = parseForm<JoinWaitlistInput>(JoinWaitlistBody, {
+        section_id: sectionId,
+        quantity: attendees.length > 0 ? 1 + attendees.length : quantity,
+        together: body.together === 'true',
+        ...(attendees.length > 0 ? { attendee_ids: attendees } : {}),
+        split_payment: body.split_payment === 'true',
+      })
+      if (!form.ok) {
+        const message = form.errors.fields.quantity
+          ? `Choose 1 to ${MAX_WAITLIST_QUANTITY} tickets, you and your friends together.`
+          : 'Choose a section, and friends from the list.'
+        flash(reply, 'error', message)
+        return seeOther(reply, back)
+      }
       try {
-        const entry = await joinWaitlist(ctx, user, id, {
-          section_id: sectionId,
-          quantity: attendees.length > 0 ? 1 + attendees.length : quantity,
-          together: body.together === 'true',
-          ...(attendees.length > 0 ? { attendee_ids: attendees as number[] } : {}),
-          split_payment: body.split_payment === 'true',
-        })
+        const entry = await joinWaitlist(ctx, user, id, form.value)
         flash(reply, 'success', `You are on the waiting list: number ${entry.position}.`)
       } catch (err) {
         const errors = formErrorsOf(err)

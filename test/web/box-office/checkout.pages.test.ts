@@ -165,6 +165,24 @@ describe('reserving from the event page', () => {
     expect(right.statusCode).toBe(303)
   })
 
+  it('a hand-edited quantity past the limit is refused beside its field, before anything is planned', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    // A billion tickets once made the server plan a billion holders before any check, until it ran out of memory.
+    for (const [quantity, message] of [
+      ['999999999', 'Enter 100 or less'],
+      ['0', 'Enter 1 or more'],
+    ]) {
+      const res = await reserveVia(browser, event.id, {
+        section_id: String(event.sections[0]!.id),
+        quantity: quantity!,
+      })
+      expect(res.statusCode).toBe(422)
+      expect(res.body).toMatch(new RegExp(`id="f-quantity-error"[^>]*>${message}<`))
+    }
+  })
+
   it('refusals sit beside their fields: not friends, ticket limit, no adjacent seats', async () => {
     const me = await registerUser(app)
     const stranger = await registerUser(app)

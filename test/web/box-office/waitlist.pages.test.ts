@@ -59,6 +59,21 @@ describe('the waiting list pages', () => {
     const [entry] = await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, me.id))
     expect(entry).toMatchObject({ quantity: 2, attendeeIds: [friend.id], splitPayment: true })
 
+    // A hand-edited number past the list's limit is refused in words (it was the table's check, as a 500).
+    const stranger = await browserFor(app, other)
+    await stranger.get(`/events/${event.id}`)
+    const tooMany = await stranger.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '11',
+    })
+    expect(tooMany.statusCode).toBe(303)
+    expect((await stranger.get(`/events/${event.id}`)).body).toContain(
+      'Choose 1 to 10 tickets, you and your friends together.',
+    )
+    expect(
+      await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, other.id)),
+    ).toEqual([])
+
     // Joining twice: the refusal is shown, nothing changes.
     const again = await browser.post(`/events/${event.id}/waitlist`, {
       section_id: String(event.sections[0]!.id),

@@ -484,10 +484,10 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       const { id, voucher_id } = req.params as { id: number; voucher_id: number }
       await managedEvent(app, user, id)
       return change(reply, id, async () => {
-        const { code } = await getVoucher(ctx, user, id, voucher_id)
-        await deleteVoucher(ctx, user, id, voucher_id).catch((err: unknown) => {
+        await deleteVoucher(ctx, user, id, voucher_id).catch(async (err: unknown) => {
           // The API's words name its field (active: false); the page's name the row's box.
           if (!(err instanceof AppError) || err.code !== 'VOUCHER_IN_USE') throw err
+          const { code } = await getVoucher(ctx, user, id, voucher_id)
           throw new AppError(
             'VOUCHER_IN_USE',
             `${code} has been used, so it cannot be deleted: to stop it, untick Active under “Change ${code}” and save`,

@@ -335,11 +335,36 @@ describe('POST /events/{id}/reservations', () => {
     ).toBe(201)
     const over = await reserveAs(app, buyer, event.id, { section_id: section, quantity: 2 })
     expect(over.statusCode).toBe(409)
-    expect(over.json().code).toBe('TICKET_LIMIT_EXCEEDED')
+    expect(over.json()).toMatchObject({
+      code: 'TICKET_LIMIT_EXCEEDED',
+      detail: 'At most 3 tickets per person for this event; you already have 2',
+    })
     // The friend holds one ticket already: 3 more of their own is one too many.
     const friendOver = await reserveAs(app, friend!, event.id, { section_id: section, quantity: 3 })
-    expect(friendOver.json().code).toBe('TICKET_LIMIT_EXCEEDED')
+    expect(friendOver.json()).toMatchObject({
+      code: 'TICKET_LIMIT_EXCEEDED',
+      detail: 'At most 3 tickets per person for this event; you already have 1',
+    })
     expect((await reserveAs(app, buyer, event.id, { section_id: section })).statusCode).toBe(201)
+
+    // A friend at the limit is named as the site names them (the name, and the username to look them up). The
+    // booker counts every ticket they book, so here the friend reaches the limit first.
+    const pair = await makeEvent(app, organizer, { max_tickets_per_user: 2 })
+    const pairSection = pair.sections[0]!.id
+    expect(
+      (await reserveAs(app, friend!, pair.id, { section_id: pairSection, quantity: 2 })).statusCode,
+    ).toBe(201)
+    const { display_name } = (
+      await app.inject({ method: 'GET', url: `/api/v1/users/${friend!.id}`, headers: buyer.auth })
+    ).json()
+    const forFriend = await reserveAs(app, buyer, pair.id, {
+      section_id: pairSection,
+      attendee_ids: [friend!.id],
+    })
+    expect(forFriend.json()).toMatchObject({
+      code: 'TICKET_LIMIT_EXCEEDED',
+      detail: `At most 2 tickets per person for this event; ${display_name} (@${friend!.username}) already has 2`,
+    })
   })
 
   it('when attendees are not friends of the caller, then 403 NOT_FRIENDS', async () => {
@@ -349,7 +374,19 @@ describe('POST /events/{id}/reservations', () => {
       attendee_ids: [stranger.id],
     })
     expect(res.statusCode).toBe(403)
-    expect(res.json().code).toBe('NOT_FRIENDS')
+    const { display_name } = (
+      await app.inject({ method: 'GET', url: `/api/v1/users/${stranger.id}`, headers: buyer.auth })
+    ).json()
+    expect(res.json()).toMatchObject({
+      code: 'NOT_FRIENDS',
+      detail: `${display_name} (@${stranger.username}) is not your friend`,
+    })
+    // An id that names no one stays an id.
+    const nobody = await reserveAs(app, buyer, event.id, {
+      section_id: event.sections[0]!.id,
+      attendee_ids: [2_000_000_000],
+    })
+    expect(nobody.json()).toMatchObject({ code: 'NOT_FRIENDS', detail: 'User 2000000000 is not your friend' })
   })
 
   it.each([

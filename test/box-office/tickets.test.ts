@@ -210,7 +210,15 @@ describe('POST /tickets/{id}/transfer', () => {
     expect((await reserveAs(app, friend, made.event.id, { section_id: made.section.id })).statusCode).toBe(
       201,
     )
-    expect((await transfer(buyer, made.tickets[0].id, friend.id)).json().code).toBe('TICKET_LIMIT_EXCEEDED')
+    const refused = (await transfer(buyer, made.tickets[0].id, friend.id)).json()
+    const { display_name } = (
+      await app.inject({ method: 'GET', url: `/api/v1/users/${friend.id}`, headers: buyer.auth })
+    ).json()
+    // One ticket, not "1 tickets"; the friend by name and username, not "user 17".
+    expect(refused).toMatchObject({
+      code: 'TICKET_LIMIT_EXCEEDED',
+      detail: `At most 1 ticket per person for this event; ${display_name} (@${friend.username}) already has 1`,
+    })
   })
 
   it('when the booker is not the holder, then 403; a stranger gets 404; yourself is 400; an unknown user 404', async () => {

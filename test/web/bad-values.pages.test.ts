@@ -39,6 +39,26 @@ afterAll(() => app.close())
 const BAD = ['a\u0000b', 'a\u0001b']
 /** A field's error or the form's, with words in it. */
 const SHOWN_REASON = /class="(?:field|form)-error"[^>]*>\s*[^<\s]/
+/** The reasons a page shows: beside a field, above a form, or flashed after a redirect. */
+const REASONS = /class="(?:field-error|form-error|flash flash-error)"[^>]*>([^<]+)</g
+const decoded = (html: string) =>
+  html
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+/**
+ * The reasons on a page that are in the API's words, not a person's: one that starts in lower case (a fragment
+ * after a field's path), names a field as the API does (`max_uses`, `body.`), or names a user or seat by its id.
+ */
+function inApiWords(html: string): string[] {
+  return [...html.matchAll(REASONS)]
+    .map((m) => decoded(m[1]!).trim())
+    .filter(
+      (r) => /^[a-z]/.test(r) || /\b[a-z]+_[a-z_]+\b|\bbody\.|\b(?:User|Seats?|Section|Event) \d+/.test(r),
+    )
+}
 const SHAPES = ['2026-13-45', '0000-01-01', '-1', '1e400', '9'.repeat(25), 'x'.repeat(5000), 'NaN']
 
 /** The control names of a form as a browser submits it: each with its value, several for a multiple choice. */
@@ -133,6 +153,7 @@ async function blankEach(browser: Browser, pages: string[]) {
   const sent = new Set<string>()
   const unexplained: string[] = []
   const failures: string[] = []
+  const apiWords: string[] = []
   const collect = async () => {
     for (const page of pages) {
       const res = await browser.get(page)
@@ -163,6 +184,10 @@ async function blankEach(browser: Browser, pages: string[]) {
         // A 404 would say the page is gone, not that a field is wrong.
         if (res.statusCode >= 500 || res.statusCode === 404) failures.push(`${what}: ${res.statusCode}`)
         if (res.statusCode === 422 && !SHOWN_REASON.test(res.body)) unexplained.push(what)
+        // A refusal is in words for the person, beside its field or flashed on the page the form redirects to.
+        const location = res.headers.location
+        const seen = typeof location === 'string' ? (await browser.get(location)).body : res.body
+        for (const reason of inApiWords(seen)) apiWords.push(`${what}: ${reason}`)
       }
     }
   }
@@ -170,7 +195,7 @@ async function blankEach(browser: Browser, pages: string[]) {
     await collect()
     await sendEach()
   }
-  return { forms, failures, unexplained }
+  return { forms, failures, unexplained, apiWords }
 }
 
 /** A real id or name for each path parameter where one exists, so the request reaches the code behind it. */
@@ -211,7 +236,7 @@ describe('bad values in pages', () => {
         `/events/${soldOut.id}`,
       )
     const browser = await browserFor(app, admin)
-    const { forms, failures, unexplained } = await blankEach(browser, pages)
+    const { forms, failures, unexplained, apiWords } = await blankEach(browser, pages)
     // The sweep reaches the forms this bug class lives in.
     const actions = [...forms.values()].map((f) => f.action)
     expect(actions).toContain('/organizer/events/new')
@@ -231,6 +256,7 @@ describe('bad values in pages', () => {
     expect((await browser.get('/settings')).statusCode).toBe(200)
     expect(failures).toEqual([])
     expect(unexplained).toEqual([])
+    expect(apiWords).toEqual([])
 
     // And a visitor's forms: signing in and up, a forgotten password, a reset and an e-mail's confirmation.
     const visitor = await blankEach(new Browser(app), [
@@ -246,6 +272,7 @@ describe('bad values in pages', () => {
     expect([...visitor.forms.values()].some((f) => f.action.startsWith('/login'))).toBe(true)
     expect(visitor.failures).toEqual([])
     expect(visitor.unexplained).toEqual([])
+    expect(visitor.apiWords).toEqual([])
   }, 120_000)
 
   // Thousands of requests: about 16 s alone, twice that beside the other files, hence its own time limit.
@@ -275,6 +302,7 @@ describe('bad values in pages', () => {
     // A signed-in request sent to the login page would prove nothing: none may be.
     const signedOut: string[] = []
     const unexplained: string[] = []
+    const apiWords: string[] = []
     const send = async (r: { method: string; url: string }, fields: Record<string, string>, what: string) => {
       const url = filled(r.url, spare.id)
       let res: Awaited<ReturnType<Browser['get']>>
@@ -287,6 +315,7 @@ describe('bad values in pages', () => {
       // A refused form comes back with its reason in words, beside a field or above the form.
       if (res.statusCode === 422 && !SHOWN_REASON.test(res.body))
         unexplained.push(`${r.method} ${r.url} ${what}`)
+      for (const reason of inApiWords(res.body)) apiWords.push(`${r.method} ${r.url} ${what}: ${reason}`)
       if (String(res.headers.location ?? '').startsWith('/login') && !signsOut(r.url))
         signedOut.push(`${r.url} ${what}`)
     }
@@ -319,6 +348,7 @@ describe('bad values in pages', () => {
     expect(signedOut).toEqual([])
     expect(failures).toEqual([])
     expect(unexplained).toEqual([])
+    expect(apiWords).toEqual([])
   }, 120_000)
 
   // After the sweeps above: a refusal is shown to the browser that was refused, and to nobody else. (A refused

@@ -24,11 +24,24 @@ export async function assertMayReserve(ctx: Ctx, actorId: number): Promise<void>
   }
 }
 
+/**
+ * A member as a refusal names them, for the API's clients and the pages alike: "Ann Lee (@ann)", the name a page
+ * shows and the username a client can look up (any member's profile is visible to every member). A user id
+ * that names no one stays "User 17". Read only when a refusal needs it.
+ */
+export async function memberNamed(db: Db, userId: number): Promise<string> {
+  const [user] = await db
+    .select({ name: users.displayName, username: users.username })
+    .from(users)
+    .where(eq(users.id, userId))
+  return user ? `${user.name} (@${user.username})` : `User ${userId}`
+}
+
 /** 403 NOT_FRIENDS unless every id is a friend of the actor. */
 export async function assertFriends(db: Db, actorId: number, userIds: number[]): Promise<void> {
   for (const id of userIds) {
     if (!(await areFriends(db, actorId, id))) {
-      throw new AppError('NOT_FRIENDS', `User ${id} is not your friend`)
+      throw new AppError('NOT_FRIENDS', `${await memberNamed(db, id)} is not your friend`)
     }
   }
 }

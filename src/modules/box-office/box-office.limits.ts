@@ -6,6 +6,8 @@ import { type Db, runStatement, type Statement } from '../../db/client.js'
 import { type events, reservations, tickets } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
+import { plural } from '../../mail/format.js'
+import { memberNamed } from './box-office.access.js'
 import { ticketLive } from './box-office.holds.js'
 
 type EventRow = typeof events.$inferSelect
@@ -58,14 +60,15 @@ export async function enforceHoldCap(
   if (have + quantity > max) {
     throw new AppError(
       'TICKET_LIMIT_EXCEEDED',
-      `At most ${max} unpaid tickets per person for this event; you already hold ${have}: pay for them first`,
+      `At most ${plural(max, 'unpaid ticket')} per person for this event${have === 0 ? '' : `; you already hold ${have}: pay for them first`}`,
     )
   }
   await lock.afterCount(tx)
 }
 
 /**
- * Enforces max_tickets_per_user for every user who gains tickets (`adding`: user id → tickets added).
+ * Enforces max_tickets_per_user for every user who gains tickets (`adding`: user id → tickets added). A refusal
+ * names who is at the limit: "you" for the actor, a friend by name.
  *
  * Counting and inserting are made atomic per (event, user) by a transaction-scoped advisory lock, taken
  * in user-id order so that two reservations naming the same people cannot deadlock. Concurrent requests
@@ -76,6 +79,7 @@ export async function enforceTicketLimit(
   ctx: Ctx,
   tx: Db,
   event: Pick<EventRow, 'id' | 'maxTicketsPerUser'>,
+  actorId: number,
   adding: Map<number, number>,
 ): Promise<void> {
   const max = event.maxTicketsPerUser
@@ -86,9 +90,10 @@ export async function enforceTicketLimit(
   for (const userId of userIds) {
     const have = await liveTicketsOf(tx, event.id, userId)
     if (have + adding.get(userId)! > max) {
+      const who = userId === actorId ? 'you already have' : `${await memberNamed(tx, userId)} already has`
       throw new AppError(
         'TICKET_LIMIT_EXCEEDED',
-        `At most ${max} tickets per person for this event; user ${userId} already has ${have}`,
+        `At most ${plural(max, 'ticket')} per person for this event${have === 0 ? '' : `; ${who} ${have}`}`,
       )
     }
   }

@@ -244,7 +244,7 @@ export async function reserve(
       const adding = new Map<number, number>([[actor.id, plan.quantity]])
       for (const a of plan.attendees) adding.set(a, 1)
       const limited = { id: eventId, maxTicketsPerUser: event.maxTicketsPerUser }
-      await enforceTicketLimit(ctx, tx, limited, adding)
+      await enforceTicketLimit(ctx, tx, limited, actor.id, adding)
       await enforceHoldCap(ctx, tx, limited, actor.id, plan.quantity)
       if (input.voucher_code) discount = await claimVoucher(ctx, tx, eventId, section.id, input.voucher_code)
 

@@ -32,7 +32,7 @@ export async function transferTicket(ctx: Ctx, actor: Actor, id: number, toUserI
       .select()
       .from(events)
       .where(inArray(events.id, [ticket.eventId]))
-    await enforceTicketLimit(ctx, tx, event!, new Map([[toUserId, 1]]))
+    await enforceTicketLimit(ctx, tx, event!, actor.id, new Map([[toUserId, 1]]))
     await tx
       .update(tickets)
       .set({

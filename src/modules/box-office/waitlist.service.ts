@@ -9,6 +9,7 @@ import { events, invoices, sections, tickets, users, waitlistEntries } from '../
 import { managesEvent } from '../../lib/access.js'
 import { AppError, forbidden, invalid, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
+import { plural } from '../../mail/format.js'
 import { eventForChange, visibleEventRow } from '../events/events.queries.js'
 import { profileColumns, toPublicUser } from '../users/users.schemas.js'
 import { assertFriends } from './box-office.access.js'
@@ -159,7 +160,7 @@ export async function joinWaitlist(
     if (have + input.quantity > event.maxTicketsPerUser) {
       throw new AppError(
         'TICKET_LIMIT_EXCEEDED',
-        `At most ${event.maxTicketsPerUser} tickets per person for this event; you already have ${have}`,
+        `At most ${plural(event.maxTicketsPerUser, 'ticket')} per person for this event${have === 0 ? '' : `; you already have ${have}`}`,
       )
     }
   }

@@ -80,7 +80,8 @@ export async function reservePages(app: FastifyInstance) {
           })
       }
       const attendeeIds = values.attendee_ids.map(wholeNumberOf)
-      if (attendeeIds.some((a) => a === undefined))
+      // The list offers friends only: an id that is no number, or the buyer's own, was typed in by hand.
+      if (attendeeIds.some((a) => a === undefined || a === user.id))
         return fail({ attendee_ids: 'Choose friends from the list' })
       const quantity = wholeNumberOf(values.quantity)
       if (values.quantity && quantity === undefined) return fail({ quantity: 'Enter a whole number' })

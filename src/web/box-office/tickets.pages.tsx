@@ -14,6 +14,7 @@ import { money, when } from '../format.js'
 import { CsrfField, Layout, Pager } from '../layout.js'
 import {
   flash,
+  formErrorsOf,
   type PageCtx,
   pageCtx,
   requestedPage,
@@ -238,7 +239,9 @@ export async function ticketPages(app: FastifyInstance) {
       flash(reply, 'success', await run())
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err
-      flash(reply, 'error', err.message)
+      // A field's refusal without the API's path before it ("body.user_id: ...").
+      const errors = formErrorsOf(err)
+      flash(reply, 'error', errors.form ?? Object.values(errors.fields)[0] ?? 'That could not be done')
     }
     return seeOther(reply, `/tickets/${id}`)
   }
@@ -248,8 +251,9 @@ export async function ticketPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     const to = wholeNumberOf((req.body as { user_id?: unknown } | undefined)?.user_id)
-    // No friend chosen (a blank or garbled value) is the form's error, not the 404 of a user 0.
-    if (!to) {
+    // No friend chosen (a blank or garbled value, or the holder's own id typed in) is the form's error, not the
+    // 404 of a user 0.
+    if (!to || to === user.id) {
       flash(reply, 'error', 'Choose the friend to transfer the ticket to.')
       return seeOther(reply, `/tickets/${id}`)
     }

@@ -255,7 +255,7 @@ export async function waitlistPages(app: FastifyInstance) {
       const quantity = wholeNumberOf(body.quantity) ?? 1
       const attendees = formList(body.attendee_ids).map((a) => wholeNumberOf(a))
       const back = `/events/${id}#waitlist`
-      if (sectionId === undefined || attendees.some((a) => a === undefined)) {
+      if (sectionId === undefined || attendees.some((a) => a === undefined || a === user.id)) {
         flash(reply, 'error', 'Choose a section, and friends from the list.')
         return seeOther(reply, back)
       }

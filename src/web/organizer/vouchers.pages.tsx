@@ -111,6 +111,13 @@ function readChange(body: unknown, current: VoucherT, currency: string) {
   const from = current.valid_from
   const ends = from ? endError(from, parsed.value.valid_until, when(from)) : undefined
   if (ends) return { errors: withErrors(NO_ERRORS, { valid_until: ends }) }
+  // And the limit against its uses (the service refuses it too, in the API's words). A limit under 2 always fits:
+  // the schema's least is 1, so a refusal means at least 2 uses.
+  const limit = parsed.value.max_uses
+  if (typeof limit === 'number' && limit < current.uses) {
+    const max_uses = `Enter ${current.uses} or more (it has been used ${current.uses} times), or leave it empty for no limit`
+    return { errors: withErrors(NO_ERRORS, { max_uses }) }
+  }
   // An emptied limit or end date is a removal.
   return {
     input: {

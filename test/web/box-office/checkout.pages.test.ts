@@ -185,7 +185,7 @@ describe('reserving from the event page', () => {
 
   it('refusals sit beside their fields: not friends, ticket limit, no adjacent seats', async () => {
     const me = await registerUser(app)
-    const stranger = await registerUser(app)
+    const stranger = await registerUser(app, { display_name: 'Sam Stranger' })
     const event = await makeEvent(app, organizer, {
       max_tickets_per_user: 2,
       sections: GENERAL_AND_VIP,
@@ -198,11 +198,30 @@ describe('reserving from the event page', () => {
       attendee_ids: [String(stranger.id)],
     })
     expect(notFriends.statusCode).toBe(403)
-    expect(notFriends.body).toContain('id="f-attendee_ids-error"')
+    // Named as the site names people, not "User 17".
+    expect(notFriends.body).toMatch(
+      new RegExp(
+        `id="f-attendee_ids-error"[^>]*>Sam Stranger \\(@${stranger.username}\\) is not your friend<`,
+      ),
+    )
+    // The buyer's own id typed into the friends list: the list never offers it.
+    const self = await reserveVia(browser, event.id, {
+      section_id: String(general.id),
+      attendee_ids: [String(me.id)],
+    })
+    expect(self.statusCode).toBe(422)
+    expect(self.body).toMatch(/id="f-attendee_ids-error"[^>]*>Choose friends from the list</)
     const limit = await reserveVia(browser, event.id, { section_id: String(general.id), quantity: '3' })
     expect(limit.statusCode).toBe(409)
-    expect(limit.body).toContain('id="f-quantity-error"')
+    expect(limit.body).toMatch(/id="f-quantity-error"[^>]*>At most 2 tickets per person for this event</)
     expect(limit.body).toContain('value="3"')
+    expect(
+      (await reserveVia(browser, event.id, { section_id: String(general.id), quantity: '1' })).statusCode,
+    ).toBe(303)
+    const more = await reserveVia(browser, event.id, { section_id: String(general.id), quantity: '2' })
+    expect(more.body).toMatch(
+      /id="f-quantity-error"[^>]*>At most 2 tickets per person for this event; you already have 1</,
+    )
     const big = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
     const far = await reserveVia(browser, big.id, {
       section_id: String(big.sections[1].id),
@@ -329,8 +348,8 @@ describe('someone else’s checkout, invoice and ticket', () => {
     const list = await browser.get('/tickets')
     const [a, b] = [...list.body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1]))
     await browser.get(`/tickets/${a}`)
-    // No friend chosen: the ticket page says so, and the ticket stays.
-    for (const user_id of ['', 'someone']) {
+    // No friend chosen, or the holder's own id typed in: the ticket page says so, and the ticket stays.
+    for (const user_id of ['', 'someone', String(me.id)]) {
       const none = await browser.post(`/tickets/${a}/transfer`, { user_id })
       expect(none.statusCode).toBe(303)
       const page = await browser.get(String(none.headers.location))

@@ -70,6 +70,14 @@ describe('the waiting list pages', () => {
     expect((await stranger.get(`/events/${event.id}`)).body).toContain(
       'Choose 1 to 10 tickets, you and your friends together.',
     )
+    // Their own id typed into the friends list (it never offers it): the form's words, not the API's.
+    await stranger.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      attendee_ids: [String(other.id)],
+    })
+    const own = (await stranger.get(`/events/${event.id}`)).body
+    expect(own).toContain('Choose a section, and friends from the list.')
+    expect(own).not.toContain('must not include yourself')
     expect(
       await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, other.id)),
     ).toEqual([])

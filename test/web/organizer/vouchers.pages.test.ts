@@ -129,6 +129,34 @@ describe('organizer vouchers', () => {
     expect((await voucherRows(event.id))[0]).toMatchObject({ value: 10, maxUses: 5, validUntil: null })
   })
 
+  it('a row’s limit under the voucher’s uses says how many it has had, in the page’s words; nothing changes', async () => {
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, organizer)
+    const base = `/organizer/events/${event.id}/vouchers`
+    await browser.get(base)
+    await browser.post(base, { code: 'USEDTWICE', kind: 'percent', value: '10', max_uses: '5' })
+    const [voucher] = await voucherRows(event.id)
+    for (const buyer of [await registerUser(app), await registerUser(app)]) {
+      const res = await reserveAs(app, buyer, event.id, {
+        section_id: event.sections[0]!.id,
+        voucher_code: 'usedtwice',
+      })
+      expect(res.statusCode).toBe(201)
+    }
+    await browser.get(base)
+    const under = await browser.post(`${base}/${voucher!.id}`, { value: '10', max_uses: '1', active: 'true' })
+    expect(under.statusCode).toBe(303)
+    const shown = (await browser.get(base)).body
+    // Not the API's "this voucher has been used 2 times already" under its field's path.
+    expect(shown).toContain(
+      'USEDTWICE: Maximum uses: Enter 2 or more (it has been used 2 times), or leave it empty for no limit',
+    )
+    expect((await voucherRows(event.id))[0]).toMatchObject({ maxUses: 5, uses: 2 })
+    const fits = await browser.post(`${base}/${voucher!.id}`, { value: '10', max_uses: '2', active: 'true' })
+    expect(fits.statusCode).toBe(303)
+    expect((await voucherRows(event.id))[0]).toMatchObject({ maxUses: 2, uses: 2 })
+  })
+
   it('an end at or before the start is named in words, on the new form and on a row; nothing changes', async () => {
     const event = await makeEvent(app, organizer)
     const browser = await browserFor(app, organizer)

@@ -27,6 +27,7 @@ test('a member joins the waiting list of a sold-out event and leaves it', async 
         title: 'Sold-out quartet',
         venue: 'Small Room',
         starts_at: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+        max_tickets_per_user: 1,
         sections: [{ name: 'Front', kind: 'general', price_cents: 2500, capacity: 1 }],
       },
     })
@@ -42,6 +43,16 @@ test('a member joins the waiting list of a sold-out event and leaves it', async 
   await visit(page, `/events/${created.id}`)
   const block = page.getByRole('region', { name: 'Waiting list' })
   await expect(block).toBeVisible()
+  // Refused: the reason beside the number, in the block (not at the top of the page, out of sight), on a phone.
+  await page.setViewportSize({ width: 360, height: 800 })
+  await block.getByLabel('Number of tickets').fill('2')
+  await block.getByRole('button', { name: 'Join the waiting list' }).click()
+  const quantity = block.getByLabel('Number of tickets')
+  await expect(quantity).toHaveAccessibleDescription('At most 1 ticket per person for this event')
+  await expect(quantity).toHaveValue('2')
+  await expect(block.getByText('At most 1 ticket per person for this event')).toBeInViewport()
+  await checkA11y(page)
+  await page.setViewportSize({ width: 1280, height: 800 })
   await block.getByLabel('Number of tickets').fill('1')
   await block.getByRole('button', { name: 'Join the waiting list' }).click()
   await expect(page.getByRole('status').first()).toContainText('You are on the waiting list: number 1.')

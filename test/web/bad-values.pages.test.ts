@@ -138,7 +138,14 @@ function formsOf(page: string, html: string): PageForm[] {
         fields.push([name, given.trim() ? given : plausible(name, type)])
       }
     }
-    forms.push({ page, action: action.replace(/&amp;/g, '&'), fields, visible: [...visible], beyond })
+    // A browser sends no fragment (an action's #waitlist only brings the answer's page to that block).
+    forms.push({
+      page,
+      action: action.replace(/&amp;/g, '&').replace(/#.*$/, ''),
+      fields,
+      visible: [...visible],
+      beyond,
+    })
   }
   return forms
 }

@@ -16,11 +16,14 @@ import {
   flash,
   formErrorsOf,
   formList,
+  NO_ERRORS,
   parseForm,
   requireUser,
   seeOther,
   wholeNumberOf,
+  withErrors,
 } from '../page.js'
+import { notTheParty, partyQuantity } from './party.js'
 
 /** Which field a refusal belongs beside (the rest show above the form). */
 const FIELD_OF_CODE: Record<string, string> = {
@@ -60,52 +63,63 @@ export async function reservePages(app: FastifyInstance) {
       const event = await getEvent(ctx, user, id)
       const sectionId = wholeNumberOf(values.section_id)
       const section = event.sections.find((s) => s.id === sectionId)
+      // Every field's own check, then the JSON route's schema on what they built: a form with several wrong
+      // fields says so beside each of them at once.
+      const own: Record<string, string> = {}
+      if (!section) own.section_id = 'Choose a section'
       const seatIds = values.seat_ids.map(wholeNumberOf)
-      const fail = (fields: Record<string, string>) =>
-        showEventPage(app, req, reply, id, { values, errors: { fields } }, FORM_INVALID)
-      if (!section) return fail({ section_id: 'Choose a section' })
-      if (seatIds.some((s) => s === undefined)) return fail({ seat_ids: 'Choose seats from the map' })
-      const picked = seatIds as number[]
-      if (picked.length > 0) {
+      const picked = seatIds.filter((s) => s !== undefined)
+      if (picked.length < seatIds.length) own.seat_ids = 'Choose seats from the map'
+      else if (picked.length > 0) {
         // Without scripts nothing unticks the seats of another section: a ticked seat outside the chosen
         // section is a choice for the buyer to make, not one to guess.
         const sectionOf = new Map((await seatMap(ctx, user, id)).map((s) => [s.id, s.section_id]))
-        if (picked.some((s) => !sectionOf.has(s))) return fail({ seat_ids: 'Choose seats from the map' })
-        if (picked.some((s) => sectionOf.get(s) !== section.id))
-          return fail({
-            seat_ids:
-              section.kind === 'seated'
-                ? `Pick seats in ${section.name} only, or choose the section of your seats`
-                : `${section.name} has no numbered seats: untick the seats, or choose their section`,
-          })
+        if (picked.some((s) => !sectionOf.has(s))) own.seat_ids = 'Choose seats from the map'
+        else if (section && picked.some((s) => sectionOf.get(s) !== section.id))
+          own.seat_ids =
+            section.kind === 'seated'
+              ? `Pick seats in ${section.name} only, or choose the section of your seats`
+              : `${section.name} has no numbered seats: untick the seats, or choose their section`
       }
-      const attendeeIds = values.attendee_ids.map(wholeNumberOf)
       // The list offers friends only: an id that is no number, or the buyer's own, was typed in by hand.
+      const attendeeIds = values.attendee_ids.map(wholeNumberOf)
       if (attendeeIds.some((a) => a === undefined || a === user.id))
-        return fail({ attendee_ids: 'Choose friends from the list' })
-      const quantity = wholeNumberOf(values.quantity)
-      if (values.quantity && quantity === undefined) return fail({ quantity: 'Enter a whole number' })
+        own.attendee_ids = 'Choose friends from the list'
+      const friends = attendeeIds.filter((a) => a !== undefined)
+      const typed = wholeNumberOf(values.quantity)
+      if (values.quantity && typed === undefined) own.quantity = 'Enter a whole number'
+      // Ticked friends with the number left at 1 are that many more tickets; another number, or other seats, is
+      // the buyer's to mend (they may have meant someone else too).
+      const quantity = partyQuantity(friends.length, typed)
+      const party = 1 + friends.length
+      if (friends.length > 0 && picked.length > 0 && picked.length !== party && !own.seat_ids)
+        own.seat_ids = notTheParty(friends.length, 'seats')
+      else if (friends.length > 0 && picked.length === 0 && quantity !== undefined && quantity !== party)
+        own.quantity = notTheParty(friends.length, 'tickets')
       if ((values.voucher_code?.length ?? 0) > 64)
-        return fail({ voucher_code: 'A voucher code has at most 64 characters' })
+        own.voucher_code = 'A voucher code has at most 64 characters'
       // The ticked seats (all in this section) decide the quantity.
       const input: ReserveInput = {
-        section_id: section.id,
+        section_id: section?.id ?? 0,
         ...(picked.length > 0 ? { seat_ids: picked } : { quantity: quantity ?? 1 }),
-        ...(section.kind === 'seated' && picked.length === 0 ? { together: values.together } : {}),
-        ...(attendeeIds.length > 0 ? { attendee_ids: attendeeIds as number[] } : {}),
+        ...(section?.kind === 'seated' && picked.length === 0 ? { together: values.together } : {}),
+        ...(friends.length > 0 ? { attendee_ids: friends } : {}),
         split_payment: values.split_payment,
         ...(values.voucher_code ? { voucher_code: values.voucher_code } : {}),
       }
       // The JSON route's checks, in the form's words: a hand-edited quantity of a billion is the field's error.
       const checked = parseForm<ReserveInput>(ReserveBody, input)
-      if (!checked.ok) return fail(checked.errors.fields)
+      const errors = withErrors(checked.ok ? NO_ERRORS : checked.errors, own)
+      if (Object.keys(errors.fields).length > 0) {
+        return showEventPage(app, req, reply, id, { reserve: { values, errors } }, FORM_INVALID)
+      }
       try {
         const reservation = await reserve(ctx, { actor: user }, id, input)
         flash(reply, 'success', 'Your tickets are held for you: pay to confirm them.')
         return seeOther(reply, `/reservations/${reservation.id}`)
       } catch (err) {
         const errors = formErrorsOf(err, FIELD_OF_CODE)
-        return showEventPage(app, req, reply, id, { values, errors }, (err as AppError).status)
+        return showEventPage(app, req, reply, id, { reserve: { values, errors } }, (err as AppError).status)
       }
     },
   )

@@ -1,6 +1,7 @@
-// The waiting list in the browser: the block of a sold-out event page (join with section, quantity, together and
-// friends; one's place and a Leave button once waiting), the member's /waitlist page, and the forms they post.
-// Every form works without JavaScript and carries the CSRF token; the pages call the box office's services.
+// The waiting list in the browser: the forms of the event page's block (events/waitlist-block.tsx: join with
+// section, quantity, together and friends; Leave once waiting), and the member's /waitlist page. Every form works
+// without JavaScript and carries the CSRF token; the pages call the box office's services. A refused join shows
+// the event page again with the block's choices kept and the reason beside its field.
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '../../lib/errors.js'
@@ -14,12 +15,16 @@ import {
 import { joinWaitlist, leaveWaitlist, listMyWaitlist } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent } from '../../modules/events/events.service.js'
+import { showEventPage } from '../events/events.pages.js'
+import { LeaveForm, type WaitlistValues } from '../events/waitlist-block.js'
 import { when } from '../format.js'
-import { CsrfField, Layout } from '../layout.js'
+import { Layout } from '../layout.js'
 import {
+  FORM_INVALID,
   flash,
   formErrorsOf,
   formList,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -29,7 +34,15 @@ import {
   seeOther,
   sendHtml,
   wholeNumberOf,
+  withErrors,
 } from '../page.js'
+import { notTheParty, partyQuantity } from './party.js'
+
+/** Which field of the block a refusal belongs beside (the rest show above the form). */
+const FIELD_OF_CODE: Record<string, string> = {
+  NOT_FRIENDS: 'attendee_ids',
+  TICKET_LIMIT_EXCEEDED: 'quantity',
+}
 
 const STATUS_WORDS: Record<WaitlistEntryT['status'], string> = {
   waiting: 'Waiting',
@@ -37,131 +50,6 @@ const STATUS_WORDS: Record<WaitlistEntryT['status'], string> = {
   converted: 'Paid',
   expired: 'Closed',
   left: 'Left',
-}
-
-function LeaveForm(p: {
-  entry: WaitlistEntryT
-  csrf: string | null
-  next: string
-  label: string
-}): JSX.Element {
-  return (
-    <form method="post" action={`/waitlist/${p.entry.id}/leave`} class="inline">
-      <CsrfField token={p.csrf} />
-      <input type="hidden" name="next" value={p.next} />
-      <button type="submit" class="secondary" aria-label={p.label}>
-        Leave
-      </button>
-    </form>
-  )
-}
-
-/**
- * The event page's waiting-list block, for a signed-in member while the event is on sale and a section is sold
- * out: their live entries (place in the queue, or the offer to pay) with Leave, and a form to join.
- */
-export function WaitlistBlock(p: {
-  event: EventT
-  csrf: string | null
-  entries: WaitlistEntryT[]
-  friends: { id: number; username: string; display_name: string }[]
-}): JSX.Element {
-  const e = p.event
-  const sectionName = (id: number) => e.sections.find((s) => s.id === id)?.name ?? 'A section'
-  const waitingIn = new Set(p.entries.map((x) => x.section_id))
-  const open = e.sections.filter((s) => !waitingIn.has(s.id))
-  const full = open.find((s) => s.available === 0) ?? open[0]
-  return (
-    <section aria-labelledby="waitlist-heading" id="waitlist">
-      <h2 id="waitlist-heading">Waiting list</h2>
-      {p.entries.length > 0 ? (
-        <ul>
-          {p.entries.map((x) => (
-            <li>
-              {x.status === 'offered' ? (
-                <>
-                  <span safe>{`${sectionName(x.section_id)}: tickets are held for you`}</span>{' '}
-                  <a href={`/reservations/${x.reservation_id}`}>Pay now</a>
-                </>
-              ) : (
-                <span
-                  safe
-                >{`${sectionName(x.section_id)}: you are number ${x.position} in the queue for ${x.quantity} ticket${x.quantity === 1 ? '' : 's'}`}</span>
-              )}{' '}
-              <LeaveForm
-                entry={x}
-                csrf={p.csrf}
-                next={`/events/${e.id}`}
-                label={`Leave the waiting list for ${sectionName(x.section_id)}`}
-              />
-            </li>
-          ))}
-        </ul>
-      ) : (
-        ''
-      )}
-      {full ? (
-        <form method="post" action={`/events/${e.id}/waitlist`}>
-          <CsrfField token={p.csrf} />
-          <p>
-            Sold out? Join the waiting list: when places come back, they are held for you and you get an
-            e-mail.
-          </p>
-          <label for="w-section_id">
-            Section
-            <select id="w-section_id" name="section_id" required>
-              {open.map((s) => (
-                <option value={String(s.id)} selected={s.id === full.id} safe>
-                  {`${s.name}${s.available === 0 ? ' (sold out)' : ''}`}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label for="w-quantity">
-            Number of tickets
-            <input
-              id="w-quantity"
-              type="number"
-              name="quantity"
-              min="1"
-              max="10"
-              value="1"
-              inputmode="numeric"
-              required
-            />
-          </label>
-          {e.sections.some((s) => s.kind === 'seated') ? (
-            <label>
-              <input type="checkbox" name="together" value="true" checked />
-              Seats together
-            </label>
-          ) : (
-            ''
-          )}
-          {p.friends.length > 0 ? (
-            <fieldset>
-              <legend>Who is coming with you</legend>
-              {p.friends.map((f) => (
-                <label>
-                  <input type="checkbox" name="attendee_ids" value={String(f.id)} />
-                  <span safe>{`${f.display_name} (@${f.username})`}</span>
-                </label>
-              ))}
-              <label>
-                <input type="checkbox" name="split_payment" value="true" />
-                Each pays their own ticket
-              </label>
-            </fieldset>
-          ) : (
-            ''
-          )}
-          <button type="submit">Join the waiting list</button>
-        </form>
-      ) : (
-        ''
-      )}
-    </section>
-  )
 }
 
 function MyWaitlistPage(p: {
@@ -251,37 +139,65 @@ export async function waitlistPages(app: FastifyInstance) {
       if (!user) return reply
       const { id } = req.params as { id: number }
       const body = (req.body ?? {}) as Record<string, unknown>
-      const sectionId = wholeNumberOf(body.section_id)
-      const quantity = wholeNumberOf(body.quantity) ?? 1
-      const attendees = formList(body.attendee_ids).map((a) => wholeNumberOf(a))
-      const back = `/events/${id}#waitlist`
-      if (sectionId === undefined || attendees.some((a) => a === undefined || a === user.id)) {
-        flash(reply, 'error', 'Choose a section, and friends from the list.')
-        return seeOther(reply, back)
-      }
-      // The JSON route's checks: a hand-edited quantity past the list's limit is refused in words.
-      const form = parseForm<JoinWaitlistInput>(JoinWaitlistBody, {
-        section_id: sectionId,
-        quantity: attendees.length > 0 ? 1 + attendees.length : quantity,
+      const values: WaitlistValues = {
+        section_id: typeof body.section_id === 'string' ? body.section_id : undefined,
+        quantity: typeof body.quantity === 'string' ? body.quantity : undefined,
         together: body.together === 'true',
-        ...(attendees.length > 0 ? { attendee_ids: attendees } : {}),
+        attendee_ids: formList(body.attendee_ids),
         split_payment: body.split_payment === 'true',
+      }
+      const event = await getEvent(ctx, user, id)
+      const sectionId = wholeNumberOf(values.section_id)
+      // Every field's own check, then the JSON route's schema on what they built, each beside its field.
+      const own: Record<string, string> = {}
+      if (!event.sections.some((s) => s.id === sectionId)) own.section_id = 'Choose a section'
+      // The list offers friends only: an id that is no number, or the member's own, was typed in by hand.
+      const attendees = values.attendee_ids.map(wholeNumberOf)
+      if (attendees.some((a) => a === undefined || a === user.id))
+        own.attendee_ids = 'Choose friends from the list'
+      const typed = wholeNumberOf(values.quantity)
+      if (values.quantity && typed === undefined) own.quantity = 'Enter a whole number'
+      const friends = attendees.filter((a) => a !== undefined)
+      // As on the reserve form: ticked friends with the number left at 1 are that many more; another number is
+      // the member's to mend.
+      const quantity = partyQuantity(friends.length, typed) ?? 1
+      if (friends.length > 0 && quantity !== 1 + friends.length && !own.quantity)
+        own.quantity = notTheParty(friends.length, 'tickets')
+      const form = parseForm<JoinWaitlistInput>(JoinWaitlistBody, {
+        section_id: sectionId ?? 0,
+        quantity,
+        together: values.together,
+        ...(friends.length > 0 ? { attendee_ids: friends } : {}),
+        split_payment: values.split_payment,
       })
-      if (!form.ok) {
-        const message = form.errors.fields.quantity
-          ? `Choose 1 to ${MAX_WAITLIST_QUANTITY} tickets, you and your friends together.`
-          : 'Choose a section, and friends from the list.'
-        flash(reply, 'error', message)
-        return seeOther(reply, back)
+      const errors = withErrors(form.ok ? NO_ERRORS : form.errors, own)
+      // A number past the list's limit, typed or made by ticking friends, in the block's words.
+      if (errors.fields.quantity && !own.quantity) {
+        errors.fields.quantity = `Choose 1 to ${MAX_WAITLIST_QUANTITY} tickets, you and your friends together.`
+      }
+      if (!form.ok || Object.keys(own).length > 0) {
+        return showEventPage(app, req, reply, id, { waitlist: { values, errors } }, FORM_INVALID)
       }
       try {
         const entry = await joinWaitlist(ctx, user, id, form.value)
         flash(reply, 'success', `You are on the waiting list: number ${entry.position}.`)
+        return seeOther(reply, `/events/${id}#waitlist`)
       } catch (err) {
-        const errors = formErrorsOf(err)
-        flash(reply, 'error', errors.form ?? Object.values(errors.fields)[0] ?? 'That could not be done')
+        const refused = formErrorsOf(err, FIELD_OF_CODE)
+        // Off sale since the page was loaded: the page no longer has the block to show it in.
+        if ((err as AppError).code === 'EVENT_NOT_ON_SALE') {
+          flash(reply, 'error', refused.form ?? 'This event is no longer on sale.')
+          return seeOther(reply, `/events/${id}`)
+        }
+        return showEventPage(
+          app,
+          req,
+          reply,
+          id,
+          { waitlist: { values, errors: refused } },
+          (err as AppError).status,
+        )
       }
-      return seeOther(reply, back)
     },
   )
 

@@ -13,12 +13,12 @@ import { seatMap } from '../../modules/events/seats.service.js'
 import { listFriends } from '../../modules/friends/friends.service.js'
 import { search } from '../../modules/search/search.service.js'
 import { valuesOfHold } from '../box-office/hold-again.js'
-import { WaitlistBlock } from '../box-office/waitlist.pages.js'
 import { eventAvailability, excerpt, fewLeft, money, sectionAvailability, when } from '../format.js'
 import { Field, Layout, Pager } from '../layout.js'
 import { FORM_INVALID, type FormErrors, type PageCtx, pageCtx, parseForm, sendHtml } from '../page.js'
 import { EventCard } from './event-card.js'
 import { ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
+import { WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
 
 const PER_PAGE = 12
 
@@ -180,6 +180,8 @@ function EventPage(p: {
   waitlist?: JSX.Element
   /** Whether that block offers to join: false once the member waits in every section. */
   waitlistJoinable?: boolean
+  /** The form just refused, if any: the top of the page says so and links to its reasons further down. */
+  refused?: 'reserve' | 'waitlist'
 }): JSX.Element {
   const e = p.event
   const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
@@ -197,6 +199,18 @@ function EventPage(p: {
       scripts={onSale ? ['availability.js', ...(p.seats.length > 0 ? ['seatmap.js'] : [])] : []}
     >
       <article data-availability-event={onSale ? String(e.id) : undefined}>
+        {p.refused ? (
+          // A refused form's page opens at its top, the reasons beside the fields far below on a phone.
+          <p class="error-summary" role="alert">
+            <a href={`#${p.refused}`}>
+              {p.refused === 'reserve'
+                ? 'Nothing was reserved: see why under “Reserve”.'
+                : 'You were not added to the waiting list: see why under “Waiting list”.'}
+            </a>
+          </p>
+        ) : (
+          ''
+        )}
         <header>
           <h1 safe>{e.title}</h1>
           <p class="meta">
@@ -275,7 +289,7 @@ function EventPage(p: {
         )}
         {onSale ? (
           p.ctx.user ? (
-            <section aria-labelledby="reserve-heading">
+            <section aria-labelledby="reserve-heading" id="reserve">
               <h2 id="reserve-heading">Reserve</h2>
               {soldOut ? (
                 <p>
@@ -390,16 +404,24 @@ function SearchPage(p: {
   )
 }
 
+const hasErrors = (errors?: FormErrors) =>
+  errors !== undefined && (errors.form !== undefined || Object.keys(errors.fields).length > 0)
+
+function refusedOf(forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState }) {
+  if (hasErrors(forms.reserve?.errors)) return 'reserve' as const
+  return hasErrors(forms.waitlist?.errors) ? ('waitlist' as const) : undefined
+}
+
 /**
- * Renders the event page; `form` brings back a refused reservation (its values and errors) with `status`, so the
- * reservation handler shows the same page with the message beside its field.
+ * Renders the event page; `forms` brings back a refused reservation or waiting-list join (its values and errors)
+ * with `status`, so their handlers show the same page with the message beside its field.
  */
 export async function showEventPage(
   app: FastifyInstance,
   req: FastifyRequest,
   reply: FastifyReply,
   id: number,
-  form?: ReserveFormState,
+  forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState } = {},
   status = 200,
 ) {
   const { ctx, config } = app
@@ -425,18 +447,20 @@ export async function showEventPage(
       seats={seats}
       friends={friends?.data ?? []}
       going={going?.data ?? []}
-      form={form}
+      form={forms.reserve}
       waitlist={
-        user && onSale && (soldOut || waiting.length > 0) ? (
+        user && onSale && (soldOut || waiting.length > 0 || forms.waitlist) ? (
           <WaitlistBlock
             event={event}
             csrf={pageContext.csrf}
             entries={waiting}
             friends={friends?.data ?? []}
+            form={forms.waitlist}
           />
         ) : undefined
       }
       waitlistJoinable={event.sections.some((s) => !waiting.some((w) => w.section_id === s.id))}
+      refused={refusedOf(forms)}
     />,
     status,
   )
@@ -499,7 +523,13 @@ export async function eventPages(app: FastifyInstance) {
     const { id } = req.params as { id: number }
     // After a lapsed checkout (?again={reservation}), the buyer's choices are filled in again.
     const again = await valuesOfHold(ctx, req.webUser, id, (req.query as { again?: unknown }).again)
-    return showEventPage(app, req, reply, id, again && { values: again, errors: { fields: {} } })
+    return showEventPage(
+      app,
+      req,
+      reply,
+      id,
+      again ? { reserve: { values: again, errors: { fields: {} } } } : {},
+    )
   })
 
   app.get('/search', { schema: { hide: true } }, async (req, reply) => {

@@ -24,11 +24,14 @@ export interface ReserveFormState {
   errors: FormErrors
 }
 
-/** The error of `name` under its field, with the id its control points at through aria-describedby. */
-function FieldError(p: { name: string; errors?: FormErrors }): JSX.Element {
+/**
+ * The error of `name` under its field, with the id its control points at through aria-describedby. `prefix`
+ * keeps the ids of the event page's two forms apart: `f` for this one, `w` for the waiting list's.
+ */
+export function FieldError(p: { name: string; errors?: FormErrors; prefix?: string }): JSX.Element {
   const message = p.errors?.fields[p.name]
   return message ? (
-    <p id={`f-${p.name}-error`} class="field-error" safe>
+    <p id={`${p.prefix ?? 'f'}-${p.name}-error`} class="field-error" safe>
       {message}
     </p>
   ) : (
@@ -36,8 +39,42 @@ function FieldError(p: { name: string; errors?: FormErrors }): JSX.Element {
   )
 }
 
-const describedBy = (name: string, errors?: FormErrors) =>
-  errors?.fields[name] ? `f-${name}-error` : undefined
+export const describedBy = (name: string, errors?: FormErrors, prefix = 'f') =>
+  errors?.fields[name] ? `${prefix}-${name}-error` : undefined
+
+/** Who is coming with you (friends, ticked) and whether each pays their own; its error above the friends. */
+export function CompanyFields(p: {
+  friends: { id: number; username: string; display_name: string }[]
+  chosen: string[]
+  splitPayment: boolean
+  errors?: FormErrors
+  prefix?: string
+}): JSX.Element {
+  const prefix = p.prefix ?? 'f'
+  // Without friends to choose, a refusal of the list (a hand-edited one) still shows.
+  if (p.friends.length === 0) return <FieldError name="attendee_ids" errors={p.errors} prefix={prefix} />
+  return (
+    <fieldset id={`${prefix}-attendee_ids`} aria-describedby={describedBy('attendee_ids', p.errors, prefix)}>
+      <legend>Who is coming with you</legend>
+      <FieldError name="attendee_ids" errors={p.errors} prefix={prefix} />
+      {p.friends.map((f) => (
+        <label>
+          <input
+            type="checkbox"
+            name="attendee_ids"
+            value={String(f.id)}
+            checked={p.chosen.includes(String(f.id))}
+          />
+          <span safe>{`${f.display_name} (@${f.username})`}</span>
+        </label>
+      ))}
+      <label>
+        <input type="checkbox" name="split_payment" value="true" checked={p.splitPayment} />
+        Each pays their own ticket
+      </label>
+    </fieldset>
+  )
+}
 
 export interface SeatView {
   id: number
@@ -187,29 +224,12 @@ export function ReserveForm(p: {
             ''
           )
         })}
-      {p.friends.length > 0 ? (
-        <fieldset id="f-attendee_ids" aria-describedby={describedBy('attendee_ids', errors)}>
-          <legend>Who is coming with you</legend>
-          <FieldError name="attendee_ids" errors={errors} />
-          {p.friends.map((f) => (
-            <label>
-              <input
-                type="checkbox"
-                name="attendee_ids"
-                value={String(f.id)}
-                checked={v?.attendee_ids.includes(String(f.id)) ?? false}
-              />
-              <span safe>{`${f.display_name} (@${f.username})`}</span>
-            </label>
-          ))}
-          <label>
-            <input type="checkbox" name="split_payment" value="true" checked={v?.split_payment ?? false} />
-            Each pays their own ticket
-          </label>
-        </fieldset>
-      ) : (
-        <FieldError name="attendee_ids" errors={errors} />
-      )}
+      <CompanyFields
+        friends={p.friends}
+        chosen={v?.attendee_ids ?? []}
+        splitPayment={v?.split_payment ?? false}
+        errors={errors}
+      />
       <label for="f-voucher_code">
         Voucher code (optional)
         <input

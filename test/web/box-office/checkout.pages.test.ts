@@ -183,6 +183,76 @@ describe('reserving from the event page', () => {
     }
   })
 
+  it('you and each ticked friend count one: the number left at 1 is the party, another number or seats are refused in words', async () => {
+    const me = await registerUser(app)
+    const friend = await registerUser(app)
+    await makeFriends(app, me, friend)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const [general, vip] = event.sections
+    const browser = await browserFor(app, me)
+    // Before, "1" beside a ticked friend was the API's "quantity must be 1 + attendees", beside the friends.
+    const wrong = await reserveVia(browser, event.id, {
+      section_id: String(general.id),
+      quantity: '3',
+      attendee_ids: [String(friend.id)],
+    })
+    expect(wrong.statusCode).toBe(422)
+    expect(wrong.body).toMatch(
+      /id="f-quantity-error"[^>]*>You and 1 friend make 2 tickets: enter 2, or change who is coming</,
+    )
+    const [seat] = await seatsOf(app, event, vip.id)
+    const oneSeat = await reserveVia(browser, event.id, {
+      section_id: String(vip.id),
+      seat_ids: [String(seat!.id)],
+      attendee_ids: [String(friend.id)],
+    })
+    expect(oneSeat.statusCode).toBe(422)
+    expect(oneSeat.body).toMatch(
+      /id="f-seat_ids-error"[^>]*>You and 1 friend need 2 seats: pick 2, or change who is coming</,
+    )
+    const held = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: me.auth })
+    expect(held.json().sections.map((s: { available: number }) => s.available)).toEqual(
+      event.sections.map((s: { capacity: number }) => s.capacity),
+    )
+    // The number left at 1: me and my friend, a ticket each.
+    const ok = await reserveVia(browser, event.id, {
+      section_id: String(general.id),
+      quantity: '1',
+      attendee_ids: [String(friend.id)],
+    })
+    expect(ok.statusCode).toBe(303)
+    const mine = await app.inject({ method: 'GET', url: '/api/v1/users/me/tickets', headers: friend.auth })
+    expect(mine.json().data).toHaveLength(1)
+  })
+
+  it('a form wrong in several fields says so beside each of them at once, and holds nothing', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      quantity: '999999999',
+      attendee_ids: ['someone'],
+      voucher_code: 'V'.repeat(65),
+    })
+    expect(res.statusCode).toBe(422)
+    // Before, only the first check's message showed: fix the section, send again, learn of the quantity.
+    for (const [field, message] of [
+      ['section_id', 'Choose a section'],
+      ['quantity', 'Enter 100 or less'],
+      ['attendee_ids', 'Choose friends from the list'],
+      ['voucher_code', 'A voucher code has at most 64 characters'],
+    ]) {
+      expect(res.body, field).toMatch(new RegExp(`id="f-${field}-error"[^>]*>${message}<`))
+    }
+    // The page opens at its top, the reasons far below on a phone: the top says so and links to them.
+    expect(res.body).toMatch(
+      /<article[^>]*><p class="error-summary" role="alert"><a href="#reserve">Nothing was reserved: see why under “Reserve”.<\/a>/,
+    )
+    expect(res.body).toContain('<section aria-labelledby="reserve-heading" id="reserve">')
+    const held = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}`, headers: me.auth })
+    expect(held.json().sections[0].available).toBe(event.sections[0]!.capacity)
+  })
+
   it('refusals sit beside their fields: not friends, ticket limit, no adjacent seats', async () => {
     const me = await registerUser(app)
     const stranger = await registerUser(app, { display_name: 'Sam Stranger' })

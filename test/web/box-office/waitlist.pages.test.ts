@@ -40,10 +40,21 @@ describe('the waiting list pages', () => {
     expect(page.body).toContain('Fiona Friend (@')
     // No reserve form with every button greyed out above it: the page says why and points to the list.
     expect(page.body).toContain('Every section is sold out. Join the waiting list below')
-    expect(page.body).not.toContain(`action="/events/${event.id}/reserve"`)
+    expect(page.body).not.toContain(`action="/events/${event.id}/reserve`)
+    // You and each ticked friend count one: another number is refused beside it, nothing joined.
+    const three = await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '3',
+      attendee_ids: [String(friend.id)],
+    })
+    expect(three.statusCode).toBe(422)
+    expect(three.body).toMatch(
+      /id="w-quantity-error"[^>]*>You and 1 friend make 2 tickets: enter 2, or change who is coming</,
+    )
+    // The number left at 1 beside a ticked friend is the two of us.
     const joined = await browser.post(`/events/${event.id}/waitlist`, {
       section_id: String(event.sections[0]!.id),
-      quantity: '2',
+      quantity: '1',
       attendee_ids: [String(friend.id)],
       split_payment: 'true',
     })
@@ -66,29 +77,47 @@ describe('the waiting list pages', () => {
       section_id: String(event.sections[0]!.id),
       quantity: '11',
     })
-    expect(tooMany.statusCode).toBe(303)
-    expect((await stranger.get(`/events/${event.id}`)).body).toContain(
-      'Choose 1 to 10 tickets, you and your friends together.',
+    // The event page again, the reason beside the block's field (not a flash at the top of the page, out of
+    // sight of the block a browser scrolls to), and the number as typed.
+    expect(tooMany.statusCode).toBe(422)
+    expect(tooMany.body).toMatch(
+      /id="w-quantity-error"[^>]*>Choose 1 to 10 tickets, you and your friends together.</,
+    )
+    expect(tooMany.body).toMatch(/id="w-quantity"[^>]*value="11"[^>]*aria-describedby="w-quantity-error"/)
+    // The form's action brings the answer to the block (#waitlist); the top of the page links there too.
+    expect(tooMany.body).toContain(`action="/events/${event.id}/waitlist#waitlist"`)
+    expect(tooMany.body).toContain(
+      '<a href="#waitlist">You were not added to the waiting list: see why under “Waiting list”.</a>',
     )
     // Their own id typed into the friends list (it never offers it): the form's words, not the API's.
-    await stranger.post(`/events/${event.id}/waitlist`, {
+    const own = await stranger.post(`/events/${event.id}/waitlist`, {
       section_id: String(event.sections[0]!.id),
       attendee_ids: [String(other.id)],
     })
-    const own = (await stranger.get(`/events/${event.id}`)).body
-    expect(own).toContain('Choose a section, and friends from the list.')
-    expect(own).not.toContain('must not include yourself')
+    expect(own.statusCode).toBe(422)
+    expect(own.body).toMatch(/id="w-attendee_ids-error"[^>]*>Choose friends from the list</)
+    expect(own.body).not.toContain('must not include yourself')
+    // A section of another event, typed in.
+    const elsewhere = await makeEvent(app, organizer)
+    const foreign = await stranger.post(`/events/${event.id}/waitlist`, {
+      section_id: String(elsewhere.sections[0]!.id),
+      quantity: '2',
+    })
+    expect(foreign.statusCode).toBe(422)
+    expect(foreign.body).toMatch(/id="w-section_id-error"[^>]*>Choose a section</)
     expect(
       await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, other.id)),
     ).toEqual([])
 
-    // Joining twice: the refusal is shown, nothing changes.
+    // Joining twice: the refusal is shown above the block's form (the service's status), nothing changes.
     const again = await browser.post(`/events/${event.id}/waitlist`, {
       section_id: String(event.sections[0]!.id),
       quantity: '1',
     })
-    expect(again.statusCode).toBe(303)
-    expect((await browser.get(`/events/${event.id}`)).body).toContain('You already wait')
+    expect(again.statusCode).toBe(409)
+    expect(again.body).toMatch(
+      /<section aria-labelledby="waitlist-heading"[\s\S]*class="form-error"[^>]*>You already wait/,
+    )
 
     // Someone else sees neither my place nor my entry, and cannot make me leave.
     const theirs = await browserFor(app, other)
@@ -111,6 +140,40 @@ describe('the waiting list pages', () => {
     expect(listed.body).toContain('You left the waiting list.')
     expect(listed.body).toContain('Left')
     expect(listed.body).not.toMatch(/action="\/waitlist\/\d+\/leave"/)
+  })
+
+  it('a friend who is no longer one is named beside the block, the other choices kept; nothing is joined', async () => {
+    const me = await registerUser(app)
+    const stays = await registerUser(app, { display_name: 'Stella Stays' })
+    const leaves = await registerUser(app, { display_name: 'Lena Leaves' })
+    await makeFriends(app, me, stays)
+    await makeFriends(app, me, leaves)
+    const event = await soldOut('Friends first')
+    const browser = await browserFor(app, me)
+    await browser.get(`/events/${event.id}`)
+    // Between loading the page and sending it, the friendship ended.
+    const ended = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/me/friends/${me.id}`,
+      headers: leaves.auth,
+    })
+    expect(ended.statusCode).toBe(204)
+    const res = await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '3',
+      attendee_ids: [String(stays.id), String(leaves.id)],
+      split_payment: 'true',
+    })
+    expect(res.statusCode).toBe(403)
+    expect(res.body).toMatch(
+      new RegExp(`id="w-attendee_ids-error"[^>]*>Lena Leaves \\(@${leaves.username}\\) is not your friend<`),
+    )
+    expect(res.body).toMatch(/<fieldset id="w-attendee_ids" aria-describedby="w-attendee_ids-error">/)
+    expect(res.body).toMatch(new RegExp(`name="attendee_ids" value="${stays.id}" checked`))
+    expect(res.body).toMatch(/name="split_payment" value="true" checked/)
+    expect(await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, me.id))).toEqual(
+      [],
+    )
   })
 
   it('an event with places left shows no waiting-list block; nobody signed in is sent to log in', async () => {

@@ -21,12 +21,17 @@ describe.skipIf(!usingPostgres())('the connection pool after a lull', () => {
     return rows[0]!.n
   }
 
-  /** Opens three connections at once, then lets them sit idle for ten idle timeouts. */
+  /**
+   * Opens three connections at once, then lets them sit idle for ten idle timeouts. The three are checked out
+   * together, so the pool must open three: three queries at once could share one whose connect was slow (a busy
+   * CI machine once saw 1).
+   */
   async function afterLull(poolMin: number) {
     const url = await emptyPostgresDatabase()
     const database = await openDatabase({ databaseUrl: url, poolMax: 3, poolMin, idleTimeoutMs: 50 })
     try {
-      await Promise.all([1, 2, 3].map(() => database.pool!.query('select pg_sleep(0.05)')))
+      const clients = await Promise.all([1, 2, 3].map(() => database.pool!.connect()))
+      for (const client of clients) client.release()
       expect(database.pool!.totalCount).toBe(3)
       await sleep(500)
       return { pooled: database.pool!.totalCount, backends: await backends(url) }

@@ -37,10 +37,13 @@ beforeAll(async () => {
 afterAll(() => app.close())
 
 const BAD = ['a\u0000b', 'a\u0001b']
-/** A field's error or the form's, with words in it. */
-const SHOWN_REASON = /class="(?:field|form)-error"[^>]*>\s*[^<\s]/
+/**
+ * A field's error or the form's, with words in it; or the top of a page that has no form left to show them in (the
+ * event page's summary that only links to the reasons below does not count).
+ */
+const SHOWN_REASON = /class="(?:field-error|form-error|error-summary)"[^>]*>\s*[^<\s]/
 /** The reasons a page shows: beside a field, above a form, or flashed after a redirect. */
-const REASONS = /class="(?:field-error|form-error|flash flash-error)"[^>]*>([^<]+)</g
+const REASONS = /class="(?:field-error|form-error|error-summary|flash flash-error)"[^>]*>([^<]+)</g
 const decoded = (html: string) =>
   html
     .replace(/&lt;/g, '<')

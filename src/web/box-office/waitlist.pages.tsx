@@ -184,11 +184,6 @@ export async function waitlistPages(app: FastifyInstance) {
         return seeOther(reply, `/events/${id}#waitlist`)
       } catch (err) {
         const refused = formErrorsOf(err, FIELD_OF_CODE)
-        // Off sale since the page was loaded: the page no longer has the block to show it in.
-        if ((err as AppError).code === 'EVENT_NOT_ON_SALE') {
-          flash(reply, 'error', refused.form ?? 'This event is no longer on sale.')
-          return seeOther(reply, `/events/${id}`)
-        }
         return showEventPage(
           app,
           req,

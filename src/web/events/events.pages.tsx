@@ -180,8 +180,11 @@ function EventPage(p: {
   waitlist?: JSX.Element
   /** Whether that block offers to join: false once the member waits in every section. */
   waitlistJoinable?: boolean
-  /** The form just refused, if any: the top of the page says so and links to its reasons further down. */
-  refused?: 'reserve' | 'waitlist'
+  /**
+   * The form just refused, if any: the top of the page says so and links to its reasons further down. Off sale
+   * since the form was loaded, the page has no form to show them in: the top says why instead.
+   */
+  refused?: { form: 'reserve' | 'waitlist'; message?: string }
 }): JSX.Element {
   const e = p.event
   const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
@@ -199,11 +202,15 @@ function EventPage(p: {
       scripts={onSale ? ['availability.js', ...(p.seats.length > 0 ? ['seatmap.js'] : [])] : []}
     >
       <article data-availability-event={onSale ? String(e.id) : undefined}>
-        {p.refused ? (
+        {p.refused && !onSale ? (
+          <p class="error-summary" role="alert" safe>
+            {p.refused.message ?? 'This event is not on sale.'}
+          </p>
+        ) : p.refused ? (
           // A refused form's page opens at its top, the reasons beside the fields far below on a phone.
           <p class="error-summary" role="alert">
-            <a href={`#${p.refused}`}>
-              {p.refused === 'reserve'
+            <a href={`#${p.refused.form}`}>
+              {p.refused.form === 'reserve'
                 ? 'Nothing was reserved: see why under “Reserve”.'
                 : 'You were not added to the waiting list: see why under “Waiting list”.'}
             </a>
@@ -408,8 +415,11 @@ const hasErrors = (errors?: FormErrors) =>
   errors !== undefined && (errors.form !== undefined || Object.keys(errors.fields).length > 0)
 
 function refusedOf(forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState }) {
-  if (hasErrors(forms.reserve?.errors)) return 'reserve' as const
-  return hasErrors(forms.waitlist?.errors) ? ('waitlist' as const) : undefined
+  const { reserve, waitlist } = forms
+  if (hasErrors(reserve?.errors)) return { form: 'reserve' as const, message: reserve?.errors.form }
+  return hasErrors(waitlist?.errors)
+    ? { form: 'waitlist' as const, message: waitlist?.errors.form }
+    : undefined
 }
 
 /**

@@ -176,6 +176,43 @@ describe('the waiting list pages', () => {
     )
   })
 
+  it('cancelled while the page was open: both forms are refused with the reason at the top, no link to a form gone', async () => {
+    const me = await registerUser(app)
+    const event = await soldOut('Called off')
+    const open = await makeEvent(app, organizer, { title: 'Called off too' })
+    const browser = await browserFor(app, me)
+    await browser.get(`/events/${event.id}`)
+    for (const e of [event, open]) {
+      const cancelled = await app.inject({
+        method: 'POST',
+        url: `/api/v1/events/${e.id}/cancel`,
+        headers: organizer.auth,
+      })
+      expect(cancelled.statusCode).toBe(200)
+    }
+    const join = await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(event.sections[0]!.id),
+      quantity: '1',
+    })
+    expect(join.statusCode).toBe(409)
+    expect(join.body).toMatch(
+      /<p class="error-summary" role="alert">This event is not on sale \(cancelled\)<\/p>/,
+    )
+    expect(join.body).not.toContain('href="#waitlist"')
+    // A bad field on a form that is gone: the page says why nothing happened, not what to mend.
+    const bad = await browser.post(`/events/${event.id}/waitlist`, { section_id: 'x', quantity: '1' })
+    expect(bad.statusCode).toBe(422)
+    expect(bad.body).toMatch(/<p class="error-summary" role="alert">This event is not on sale.<\/p>/)
+    const reserve = await browser.post(`/events/${open.id}/reserve`, {
+      section_id: String(open.sections[0]!.id),
+      quantity: '1',
+    })
+    expect(reserve.statusCode).toBe(409)
+    // Before, the reason went beside a form the cancelled page no longer has: nothing said why.
+    expect(reserve.body).toMatch(/<p class="error-summary" role="alert">[^<]*not on sale[^<]*<\/p>/)
+    expect(reserve.body).not.toContain('href="#reserve"')
+  })
+
   it('an event with places left shows no waiting-list block; nobody signed in is sent to log in', async () => {
     const me = await registerUser(app)
     const event = await makeEvent(app, organizer, { sections: [{ capacity: 10 }] })

@@ -31,9 +31,9 @@ export interface ReserveFormState {
 export function FieldError(p: { name: string; errors?: FormErrors; prefix?: string }): JSX.Element {
   const message = p.errors?.fields[p.name]
   return message ? (
-    <p id={`${p.prefix ?? 'f'}-${p.name}-error`} class="field-error" safe>
+    <small id={`${p.prefix ?? 'f'}-${p.name}-error`} class="field-error" safe>
       {message}
-    </p>
+    </small>
   ) : (
     ''
   )

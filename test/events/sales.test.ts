@@ -3,7 +3,9 @@ import { friendships } from '../../src/db/schema/index.js'
 import { formatMoney } from '../../src/lib/money.js'
 import { salesReport } from '../../src/modules/events/sales.service.js'
 import { formatSalesTable } from '../../src/modules/events/sales.table.js'
+import { payAs, reserveAs } from '../factories/boxoffice.js'
 import { insertTicket, makeEvent } from '../factories/events.js'
+import { makeFriends } from '../factories/social.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
 let app: App
@@ -98,6 +100,146 @@ describe('GET /events/{id}/sales', () => {
         .statusCode,
     ).toBe(404)
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401)
+  })
+})
+
+describe('GET /events/{id}/sales revenue: what buyers paid for the tickets confirmed now', () => {
+  const revenueOf = async (eventId: number) => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${eventId}/sales`,
+      headers: organizer.auth,
+    })
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    return {
+      sections: body.sections.map((s: { revenue_cents: number }) => s.revenue_cents),
+      total: body.totals.revenue_cents,
+    }
+  }
+  const voucherFor = async (eventId: number, body: object) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/vouchers`,
+      headers: organizer.auth,
+      payload: body,
+    })
+    expect(res.statusCode, res.body).toBe(201)
+  }
+  const reserved = async (user: TestUser, eventId: number, body: object) => {
+    const res = await reserveAs(app, user, eventId, body)
+    expect(res.statusCode, res.body).toBe(201)
+    return res.json()
+  }
+  const paid = async (user: TestUser, invoiceId: number) =>
+    expect((await payAs(app, user, invoiceId)).statusCode).toBe(200)
+  const giveBack = async (user: TestUser, ticketId: number) =>
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/tickets/${ticketId}`, headers: user.auth }))
+        .statusCode,
+    ).toBe(204)
+  const oneSection = () =>
+    makeEvent(app, organizer, {
+      sections: [{ name: 'Floor', kind: 'general', price_cents: 1000, capacity: 10 }],
+    })
+
+  it('when a 50% voucher paid 1000 for two tickets of 1000, then revenue is 1000, and 500 after one is refunded', async () => {
+    const show = await oneSection()
+    await voucherFor(show.id, { code: 'HALF', kind: 'percent', value: 50 })
+    const made = await reserved(amy, show.id, {
+      section_id: show.sections[0]!.id,
+      quantity: 2,
+      voucher_code: 'HALF',
+    })
+    expect(made.invoices.map((i: { amount_cents: number }) => i.amount_cents)).toEqual([1000])
+    expect(await revenueOf(show.id)).toEqual({ sections: [0], total: 0 })
+    await paid(amy, made.invoices[0].id)
+    expect(await revenueOf(show.id)).toEqual({ sections: [1000], total: 1000 })
+    await giveBack(amy, made.tickets[0].id)
+    const invoice = await app.inject({
+      method: 'GET',
+      url: `/api/v1/invoices/${made.invoices[0].id}`,
+      headers: amy.auth,
+    })
+    expect(invoice.json()).toMatchObject({ amount_cents: 1000, refunded_cents: 500, status: 'paid' })
+    expect(await revenueOf(show.id)).toEqual({ sections: [500], total: 500 })
+    const table = formatSalesTable(await salesReport(app.ctx, show.id)).split('\n')
+    expect(table[3]).toMatch(/^Floor\s+10\s+0\s+1\s+9\s+AUD\s5\.00$/)
+    expect(table[5]).toMatch(/^total\s+10\s+0\s+1\s+9\s+AUD\s5\.00$/)
+  })
+
+  it('when an amount voucher discounts one section, then that section counts its lines after discount, never below 0, and the total adds up', async () => {
+    const show = await makeEvent(app, organizer, {
+      sections: [
+        { name: 'Floor', kind: 'general', price_cents: 1000, capacity: 10 },
+        { name: 'Balcony', kind: 'general', price_cents: 2500, capacity: 10 },
+      ],
+    })
+    const [floor, balcony] = show.sections as [{ id: number }, { id: number }]
+    await voucherFor(show.id, { code: 'LESS300', kind: 'amount', value: 300 })
+    await voucherFor(show.id, { code: 'FREE', kind: 'amount', value: 5000 })
+    const less = await reserved(amy, show.id, { section_id: floor.id, quantity: 2, voucher_code: 'less300' })
+    await paid(amy, less.invoices[0].id)
+    const full = await reserved(bob, show.id, { section_id: balcony.id, quantity: 1 })
+    await paid(bob, full.invoices[0].id)
+    const free = await reserved(cat, show.id, { section_id: balcony.id, quantity: 1, voucher_code: 'FREE' })
+    expect(free.invoices[0].amount_cents).toBe(0)
+    await paid(cat, free.invoices[0].id)
+    // Held with a voucher, not paid: no revenue yet.
+    await reserved(admin, show.id, { section_id: floor.id, quantity: 1, voucher_code: 'LESS300' })
+    expect(await revenueOf(show.id)).toEqual({ sections: [1400, 2500], total: 3900 })
+  })
+
+  it('when revenue passes 32 bits, then the sum is exact', async () => {
+    const show = await oneSection()
+    const at = { eventId: show.id, sectionId: show.sections[0]!.id }
+    await insertTicket(app, { ...at, holderId: amy.id, priceCents: 2_000_000_000 })
+    await insertTicket(app, { ...at, holderId: bob.id, priceCents: 2_000_000_001 })
+    expect(await revenueOf(show.id)).toEqual({ sections: [4_000_000_001], total: 4_000_000_001 })
+  })
+
+  it('when a split payment carries a voucher, then each attendee’s paid invoice counts once paid, at its discounted amount', async () => {
+    const [booker, friend] = await Promise.all([registerUser(app), registerUser(app)])
+    await makeFriends(app, booker, friend)
+    const show = await oneSection()
+    await voucherFor(show.id, { code: 'HALF', kind: 'percent', value: 50 })
+    const made = await reserved(booker, show.id, {
+      section_id: show.sections[0]!.id,
+      attendee_ids: [friend.id],
+      split_payment: true,
+      voucher_code: 'HALF',
+    })
+    const invoiceOf = (who: TestUser) =>
+      made.invoices.find((i: { payer: { id: number } }) => i.payer.id === who.id)
+    expect([invoiceOf(booker).amount_cents, invoiceOf(friend).amount_cents]).toEqual([500, 500])
+    await paid(booker, invoiceOf(booker).id)
+    expect(await revenueOf(show.id)).toEqual({ sections: [500], total: 500 })
+    await paid(friend, invoiceOf(friend).id)
+    expect(await revenueOf(show.id)).toEqual({ sections: [1000], total: 1000 })
+  })
+
+  it('when a discounted ticket is transferred, then revenue keeps its line; refunded by its new holder, the line drops out', async () => {
+    const [booker, friend] = await Promise.all([registerUser(app), registerUser(app)])
+    await makeFriends(app, booker, friend)
+    const show = await oneSection()
+    await voucherFor(show.id, { code: 'Q', kind: 'percent', value: 25 })
+    const made = await reserved(booker, show.id, {
+      section_id: show.sections[0]!.id,
+      quantity: 2,
+      voucher_code: 'Q',
+    })
+    await paid(booker, made.invoices[0].id)
+    expect(await revenueOf(show.id)).toEqual({ sections: [1500], total: 1500 })
+    const moved = await app.inject({
+      method: 'POST',
+      url: `/api/v1/tickets/${made.tickets[1].id}/transfer`,
+      headers: booker.auth,
+      payload: { user_id: friend.id },
+    })
+    expect(moved.statusCode).toBe(200)
+    expect(await revenueOf(show.id)).toEqual({ sections: [1500], total: 1500 })
+    await giveBack(friend, made.tickets[1].id)
+    expect(await revenueOf(show.id)).toEqual({ sections: [750], total: 750 })
   })
 })
 

@@ -3,7 +3,15 @@
 // leaves behind.
 import { and, eq, sql } from 'drizzle-orm'
 import type { Static } from 'typebox'
-import { reservations, seats, sections, tickets } from '../../src/db/schema/index.js'
+import {
+  events,
+  invoiceLines,
+  invoices,
+  reservations,
+  seats,
+  sections,
+  tickets,
+} from '../../src/db/schema/index.js'
 import type { EventT, Seat } from '../../src/modules/events/events.schemas.js'
 import type { App, TestUser } from '../helpers.js'
 
@@ -107,7 +115,11 @@ export interface TicketSpec {
   expiresAt?: Date
 }
 
-/** Writes a reservation and its ticket directly, keeping the section counters in step as the box office does. */
+/**
+ * Writes a reservation and its ticket directly, keeping the section counters in step as the box office does. A
+ * confirmed ticket is a paid one, as the box office leaves it: a paid invoice of the holder with the ticket's line
+ * at its price (what the sales report counts as revenue).
+ */
 export async function insertTicket(app: App, spec: TicketSpec) {
   const db = app.ctx.db
   const status = spec.status ?? 'confirmed'
@@ -148,6 +160,33 @@ export async function insertTicket(app: App, spec: TicketSpec) {
         priceCents: spec.priceCents ?? section!.priceCents,
       })
       .returning()
+    if (status === 'confirmed') {
+      const [event] = await tx
+        .select({ currency: events.currency })
+        .from(events)
+        .where(eq(events.id, spec.eventId))
+      const [invoice] = await tx
+        .insert(invoices)
+        .values({
+          number: `TEST-${reservation!.id}`,
+          reservationId: reservation!.id,
+          eventId: spec.eventId,
+          payerId: spec.holderId,
+          amountCents: ticket!.priceCents,
+          currency: event!.currency,
+          status: 'paid',
+          dueAt: new Date(),
+          paidAt: new Date(),
+          paymentReference: `test_ch_factory_${reservation!.id}`,
+        })
+        .returning()
+      await tx.insert(invoiceLines).values({
+        invoiceId: invoice!.id,
+        ticketId: ticket!.id,
+        description: section!.name,
+        amountCents: ticket!.priceCents,
+      })
+    }
     if (status === 'held' || status === 'confirmed') {
       const counter = status === 'held' ? sections.held : sections.sold
       await tx

@@ -13,7 +13,10 @@ const SalesLine = {
   held: Type.Integer(),
   sold: Type.Integer(),
   available: Type.Integer(),
-  revenue_cents: Type.Integer({ description: 'Sum of the prices of the tickets confirmed now' }),
+  revenue_cents: Type.Integer({
+    description:
+      'What buyers paid for the tickets confirmed now: the sum of their invoice lines, after voucher discounts',
+  }),
 }
 
 const Sales = Type.Object({
@@ -53,7 +56,10 @@ export const salesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Sales per section',
-        description: 'Organizer or admin. Revenue counts confirmed tickets only (refunded ones drop out).',
+        description:
+          'Organizer or admin. Revenue is what buyers paid for the tickets confirmed now: each ticket’s invoice ' +
+          'line after any voucher discount, on whichever invoice paid it. A refunded or cancelled ticket drops ' +
+          'out; a held one does not count yet.',
         tags: ['events'],
         params: EventParams,
         response: { 200: Sales, 403: ProblemRef, 404: ProblemRef },

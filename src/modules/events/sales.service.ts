@@ -3,7 +3,7 @@ import { and, asc, count, countDistinct, eq, inArray, sql } from 'drizzle-orm'
 import type { PgSelect } from 'drizzle-orm/pg-core'
 import type { Actor, Ctx } from '../../context.js'
 import { amongIds, preparedOnce, preparedPage } from '../../db/client.js'
-import { events, reservations, sections, tickets, users } from '../../db/schema/index.js'
+import { events, invoiceLines, reservations, sections, tickets, users } from '../../db/schema/index.js'
 import { notFound } from '../../lib/errors.js'
 import { type PageParams, toPage } from '../../lib/pagination.js'
 import { effectiveTicketStatus } from '../box-office/box-office.holds.js'
@@ -28,11 +28,25 @@ export interface SalesReport {
 }
 
 /**
+ * Revenue, said once: what buyers paid for the tickets confirmed now. Each ticket has one invoice line (on the
+ * invoice that paid it: the booker's, or the holder's own with split payment; a transfer leaves it there), and
+ * the line's amount is the ticket's price less any voucher discount, never below 0. A refunded or cancelled
+ * ticket no longer counts, and a held one not yet. An aggregate over `tickets` rows with their line joined on
+ * `lineOfTicket` (left join: at most one line per ticket, so it adds no rows). The sum of an integer column
+ * is a bigint in PostgreSQL, read as a number. Used by the sales report (GET /events/{id}/sales, its page and
+ * `tickets-sold`) and by the daily series of the sales chart.
+ */
+export const lineOfTicket = eq(invoiceLines.ticketId, tickets.id)
+export const revenueCents =
+  sql<number>`coalesce(sum(${invoiceLines.amountCents}) filter (where ${tickets.status} = 'confirmed'), 0)`.mapWith(
+    Number,
+  )
+
+/**
  * Capacity and sold come from the section counters (the source of truth for availability). Held counts the
  * holds still running, as the seat map and every ticket show them: a hold past its expiry is not held any
  * more, though its place only returns to the counter when the sweep (or the next reservation) expires it.
- * Revenue is the sum of the prices of the tickets confirmed now: a refunded or cancelled ticket no longer
- * counts, and a held one not yet. Used by GET /events/{id}/sales and the `tickets-sold` command alike.
+ * Revenue is `revenueCents`. Used by GET /events/{id}/sales and the `tickets-sold` command alike.
  */
 export async function salesReport(ctx: Ctx, eventId: number): Promise<SalesReport> {
   const [event] = await ctx.db
@@ -49,10 +63,7 @@ export async function salesReport(ctx: Ctx, eventId: number): Promise<SalesRepor
       capacity: sections.capacity,
       held: sql<number>`count(*) filter (where ${effectiveTicketStatus} = 'held')`.mapWith(Number),
       sold: sections.sold,
-      revenue_cents:
-        sql<number>`coalesce(sum(${tickets.priceCents}) filter (where ${tickets.status} = 'confirmed'), 0)`.mapWith(
-          Number,
-        ),
+      revenue_cents: revenueCents,
     })
     .from(sections)
     .leftJoin(
@@ -60,6 +71,7 @@ export async function salesReport(ctx: Ctx, eventId: number): Promise<SalesRepor
       and(eq(tickets.sectionId, sections.id), inArray(tickets.status, ['held', 'confirmed'])),
     )
     .leftJoin(reservations, eq(reservations.id, tickets.reservationId))
+    .leftJoin(invoiceLines, lineOfTicket)
     .where(eq(sections.eventId, eventId))
     .groupBy(sections.id)
     .orderBy(asc(sections.position), asc(sections.id))

@@ -1,6 +1,7 @@
 // Tickets sold per day and per section as an SVG drawn on the server: stacked bars, one colour per section, a
-// legend in HTML (swatches are SVG too: the CSP allows no inline style attribute), and the same numbers in a table for screen readers and anyone who prefers figures.
+// legend in HTML (swatches are SVG too: the CSP allows no inline style attribute), and the same numbers in a table for screen readers and anyone who prefers figures, with each day's revenue.
 import type { DailySales } from '../../modules/events/sales-daily.service.js'
+import { money } from '../format.js'
 
 /** Colours with at least 3:1 contrast against white (WCAG 1.4.11 for graphics), told apart by the legend too. */
 const COLOURS = ['#1f5fae', '#b3261e', '#1b7f3b', '#7a4a00', '#6a3d9a', '#00707a', '#8a1c5c', '#4d4d4d']
@@ -32,12 +33,18 @@ const niceMax = (n: number) => {
   return Math.ceil(n / step) * step
 }
 
-export function SalesChart(p: { sections: ChartSection[]; series: DailySales[] }): JSX.Element {
+export function SalesChart(p: {
+  sections: ChartSection[]
+  series: DailySales[]
+  currency: string
+}): JSX.Element {
   if (p.series.length === 0) return <p>No tickets sold yet: the chart appears with the first sale.</p>
   const days = daysBetween(p.series[0]!.day, p.series[p.series.length - 1]!.day)
   const sold = new Map(p.series.map((s) => [`${s.day}:${s.section_id}`, s.sold]))
   const at = (day: string, sectionId: number) => sold.get(`${day}:${sectionId}`) ?? 0
   const totals = days.map((d) => p.sections.reduce((n, s) => n + at(d, s.id), 0))
+  const revenue = new Map<string, number>()
+  for (const s of p.series) revenue.set(s.day, (revenue.get(s.day) ?? 0) + s.revenue_cents)
   const max = niceMax(Math.max(...totals))
   const plotW = W - PAD.left - PAD.right
   const plotH = H - PAD.top - PAD.bottom
@@ -139,6 +146,9 @@ export function SalesChart(p: { sections: ChartSection[]; series: DailySales[] }
                 <th scope="col" class="num">
                   Total
                 </th>
+                <th scope="col" class="num">
+                  Revenue
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -154,6 +164,9 @@ export function SalesChart(p: { sections: ChartSection[]; series: DailySales[] }
                   ))}
                   <td class="num" safe>
                     {String(totals[i])}
+                  </td>
+                  <td class="num" safe>
+                    {money(revenue.get(d) ?? 0, p.currency)}
                   </td>
                 </tr>
               ))}

@@ -153,7 +153,11 @@ function SalesPage(p: {
         </table>
       </section>
       <h2>Tickets sold per day</h2>
-      <SalesChart sections={r.sections.map((s) => ({ id: s.id, name: s.name }))} series={p.series} />
+      <SalesChart
+        sections={r.sections.map((s) => ({ id: s.id, name: s.name }))}
+        series={p.series}
+        currency={r.currency}
+      />
       <h2 id="attendees" safe>
         {listHeading(p.filter)}
       </h2>

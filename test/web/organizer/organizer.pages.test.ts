@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { salesReport } from '../../../src/modules/events/sales.service.js'
+import { formatSalesTable } from '../../../src/modules/events/sales.table.js'
+import { payAs, reserveAs } from '../../factories/boxoffice.js'
 import { insertTicket, makeEvent } from '../../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../../helpers.js'
 import { Browser, browserFor } from '../browser.js'
@@ -343,6 +346,60 @@ describe('sales page', () => {
     const csv = await browser.get(`/organizer/events/${event.id}/attendees.csv`)
     expect(csv.headers['content-type']).toContain('text/csv')
     expect(csv.body).toContain(`"${buyer.username}","'=cmd|Buyer","2"`)
+  })
+
+  it('revenue after a voucher and a refund is the API’s figure in the table, the total, the chart’s figures and the CLI', async () => {
+    const event = await makeEvent(app, organizer, {
+      title: 'Discounted show',
+      sections: [{ name: 'Floor', capacity: 10, price_cents: 1000 }],
+    })
+    const voucher = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/vouchers`,
+      headers: organizer.auth,
+      payload: { code: 'HALF', kind: 'percent', value: 50 },
+    })
+    expect(voucher.statusCode).toBe(201)
+    const buyer = await registerUser(app)
+    const made = (
+      await reserveAs(app, buyer, event.id, {
+        section_id: event.sections[0].id,
+        quantity: 2,
+        voucher_code: 'HALF',
+      })
+    ).json()
+    expect((await payAs(app, buyer, made.invoices[0].id)).statusCode).toBe(200)
+    const refund = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tickets/${made.tickets[0].id}`,
+      headers: buyer.auth,
+    })
+    expect(refund.statusCode).toBe(204)
+
+    const api = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${event.id}/sales`,
+      headers: organizer.auth,
+    })
+    expect(api.json().totals).toMatchObject({ sold: 1, revenue_cents: 500 })
+    const browser = await browserFor(app, organizer)
+    const sales = await browser.get(`/organizer/events/${event.id}/sales`)
+    expect(sales.statusCode).toBe(200)
+    // The Floor row, then the total row.
+    expect([...sales.body.matchAll(/data-label="Revenue">([^<]*)</g)].map((m) => m[1])).toEqual([
+      'A$5.00',
+      'A$5.00',
+    ])
+    const today = new Date().toISOString().slice(0, 10)
+    const day = new RegExp(`<th scope="row">${today}</th>(.*?)</tr>`, 's').exec(sales.body)?.[1] ?? ''
+    expect([...day.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(['1', '1', 'A$5.00'])
+    const table = formatSalesTable(await salesReport(app.ctx, event.id))
+    expect(table).toMatch(/\ntotal\s+10\s+0\s+1\s+9\s+AUD\s5\.00$/)
+    // The attendee CSV carries no money: its ticket count is the API's sold.
+    const csv = await browser.get(`/organizer/events/${event.id}/attendees.csv`)
+    expect(csv.body).toBe(
+      `"username","display_name","tickets"\r\n"${buyer.username}","${buyer.username}","1"\r\n`,
+    )
   })
 
   it('each sold or held count links to the people behind it; a hand-edited link shows everyone', async () => {

@@ -49,6 +49,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 }
 
+/**
+ * busboy's refusals of a multipart body (plain errors, no status): cut short, or without its boundary. They are
+ * the client's body, a 400, on the avatar route and the settings page's upload alike.
+ */
+const MULTIPART_MALFORMED =
+  /^Multipart: Boundary not found$|^Boundary required$|^Unexpected end of multipart data$|terminated early due to unexpected end of multipart data$/
+export const multipartMalformed = (err: FastifyError) =>
+  err.statusCode === undefined && MULTIPART_MALFORMED.test(err.message)
+
 const READ_RETRY_HEADER = 'x-stagedoor-read-retry'
 const HOP_BY_HOP = new Set(['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'date'])
 
@@ -139,12 +148,35 @@ export const MAX_FIELD_ERRORS = 20
 
 function validationErrors(err: FastifyError): FieldError[] {
   const context = err.validationContext ?? 'body'
-  return (err.validation ?? []).slice(0, MAX_FIELD_ERRORS).map((v) => {
+  const errors: FieldError[] = []
+  // A choice among literals fails once per literal, then once more as the union: one error naming the choices.
+  const choices = new Map<string, string[]>()
+  for (const v of err.validation ?? []) {
     const segments = v.instancePath.split('/').filter(Boolean)
-    const missing = (v.params as { missingProperty?: string }).missingProperty
-    if (missing) segments.push(missing)
-    return { path: [context, ...segments].join('.'), message: v.message ?? 'is invalid' }
-  })
+    const params = v.params as { missingProperty?: string; allowedValue?: unknown }
+    if (params.missingProperty) segments.push(params.missingProperty)
+    const path = [context, ...segments].join('.')
+    const allowed = choices.get(path)
+    if (v.keyword === 'const') {
+      if (allowed) allowed.push(String(params.allowedValue))
+      else {
+        choices.set(path, [String(params.allowedValue)])
+        errors.push({ path, message: '' })
+      }
+    } else if (!(v.keyword === 'anyOf' && allowed)) {
+      errors.push({
+        path,
+        message: v.keyword === 'not' ? 'is not accepted here' : (v.message ?? 'is invalid'),
+      })
+    }
+  }
+  return errors
+    .slice(0, MAX_FIELD_ERRORS)
+    .map((e) =>
+      choices.has(e.path) && e.message === ''
+        ? { path: e.path, message: `must be one of: ${choices.get(e.path)!.join(', ')}` }
+        : e,
+    )
 }
 
 declare module 'fastify' {
@@ -153,6 +185,8 @@ declare module 'fastify' {
     routeInventory: { method: string; url: string; pattern: RegExp }[]
     /** The HTML 404 page, decorated by the web pages (src/web/plugin.ts) when they are mounted. */
     notFoundPage: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>
+    /** The HTML 405 page for an address only a form posts to, decorated by the web pages too. */
+    formOnlyPage: (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>
   }
 }
 
@@ -264,6 +298,9 @@ export default fp(
       if (err instanceof SyntaxError && err.statusCode === 400) {
         return sendProblem(req, reply, 400, 'MALFORMED_JSON', 'Request body is not valid JSON')
       }
+      if (multipartMalformed(err)) {
+        return sendProblem(req, reply, 400, 'BAD_REQUEST', `The multipart body is malformed: ${err.message}`)
+      }
       if (dataException(err)) {
         // A value the validators let through but the database refused (out of range, invalid text…).
         req.log.info({ query: queryFailure(err) }, 'request value refused by the database')
@@ -304,6 +341,14 @@ export default fp(
       ]
       if (allowed.length > 0) {
         reply.header('allow', allowed.join(', '))
+        // A browser that opens the address of a form's action (typed, or a link) gets a page saying so.
+        if (
+          app.hasDecorator('formOnlyPage') &&
+          !path.startsWith('/api/') &&
+          req.headers.accept?.includes('text/html')
+        ) {
+          return app.formOnlyPage(req, reply)
+        }
         return sendProblem(req, reply, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`)
       }
       // A browser asking for a page gets the site's HTML 404 (when the pages are mounted).

@@ -10,6 +10,9 @@ import helmet, { type HelmetOptions } from 'helmet'
 export const HELMET_OPTIONS: Readonly<HelmetOptions> = {
   contentSecurityPolicy: false,
   crossOriginResourcePolicy: { policy: 'same-site' },
+  // The site's own pages say where a form was sent from (a form sent after the session lapsed returns there after
+  // the login); no address leaves for another site. helmet's default, no-referrer, sends nothing at all.
+  referrerPolicy: { policy: 'same-origin' },
 }
 
 /** The headers helmet sets with `options`, captured by running it once against a recording response. */

@@ -10,6 +10,7 @@ const TEXT: Record<number, { title: string; body: string }> = {
   },
   404: { title: 'Page not found', body: 'There is nothing here, or it is not yours to see.' },
   409: { title: 'Conflict', body: 'That could not be done in the current state.' },
+  405: { title: 'Not a page', body: 'Nothing is shown at this address.' },
   413: { title: 'Too large', body: 'What you sent is too large.' },
   415: { title: 'Not supported', body: 'That kind of file or form is not supported.' },
   429: { title: 'Too many attempts', body: 'Please wait a minute before trying again.' },

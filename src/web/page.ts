@@ -109,10 +109,25 @@ export function safeNext(next: unknown, fallback = '/'): string {
 
 export const loginPath = (next: string) => `/login?next=${encodeURIComponent(next)}`
 
+/**
+ * Where a login should return to: the page asked for, or for a form the page it was sent from (its Referer, on
+ * this site only: pages send it to their own origin alone), else the home page.
+ */
+export function returnPath(req: FastifyRequest): string {
+  if (req.method === 'GET') return req.url
+  try {
+    const from = new URL(req.headers.referer ?? '')
+    if (from.host !== new URL(`http://${req.headers.host}`).host) return '/'
+    return safeNext(from.pathname + from.search)
+  } catch {
+    return '/'
+  }
+}
+
 /** The signed-in person, or a 303 to the login page that returns here (the handler then returns). */
 export function requireUser(req: FastifyRequest, reply: FastifyReply): WebUser | null {
   if (req.webUser) return req.webUser
-  void seeOther(reply, loginPath(req.method === 'GET' ? req.url : (req.headers.referer ?? '/')))
+  void seeOther(reply, loginPath(returnPath(req)))
   return null
 }
 

@@ -10,7 +10,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { databaseUnavailable, dataException, queryFailure } from '../db/errors.js'
 import { AppError } from '../lib/errors.js'
-import { failureName, RETRY_AFTER_SECONDS, retryAfterLostConnection } from '../plugins/errors.js'
+import {
+  failureName,
+  multipartMalformed,
+  RETRY_AFTER_SECONDS,
+  retryAfterLostConnection,
+} from '../plugins/errors.js'
 import { adminPages } from './admin/admin.pages.js'
 import { assetsByUrl } from './assets.js'
 import { authPages } from './auth/auth.pages.js'
@@ -28,7 +33,7 @@ import { salesPages } from './organizer/sales.pages.js'
 import { staffPages } from './organizer/staff.pages.js'
 import { organizerVoucherPages } from './organizer/vouchers.pages.js'
 import { webhookPages } from './organizer/webhooks.pages.js'
-import { loginPath, type PageCtx, pageCtx, seeOther, sendHtml } from './page.js'
+import { loginPath, type PageCtx, pageCtx, returnPath, seeOther, sendHtml } from './page.js'
 import { readSession } from './session.js'
 import { settingsPages } from './settings/settings.pages.js'
 import { messagePages } from './social/messages.pages.js'
@@ -104,9 +109,17 @@ async function pages(app: FastifyInstance) {
 
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     if (err instanceof AppError) {
-      if (err.status === 401) return seeOther(reply, loginPath(req.method === 'GET' ? req.url : '/'))
+      if (err.status === 401) return seeOther(reply, loginPath(returnPath(req)))
       if (err.headers) reply.headers(err.headers)
       return errorPage(req, reply, err.status, err.status < 500 ? err.message : undefined)
+    }
+    if (multipartMalformed(err)) {
+      return errorPage(
+        req,
+        reply,
+        400,
+        'The upload did not arrive whole. Choose the file again and send it once more.',
+      )
     }
     if (dataException(err)) {
       // A value the forms' checks let through but the database refused: the visitor's mistake, as in the API.
@@ -169,6 +182,12 @@ export default fp(
     app.decorate('notFoundPage', (req: FastifyRequest, reply: FastifyReply) => {
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
       return sendHtml(req, reply, ErrorPage({ ctx: anonymousCtx(req), status: 404 }), 404)
+    })
+    app.decorate('formOnlyPage', (req: FastifyRequest, reply: FastifyReply) => {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
+      const detail =
+        'This address is where a form sends what you chose, not a page to open. Go back to the page with the form and use its button.'
+      return sendHtml(req, reply, ErrorPage({ ctx: anonymousCtx(req), status: 405, detail }), 405)
     })
     await app.register(pages)
   },

@@ -122,6 +122,38 @@ describe('PUT /users/me/avatar', () => {
     expect(empty.statusCode).toBe(400)
   })
 
+  it('when the multipart body is cut short or has no boundary, then 400 and nothing is stored, never a 500', async () => {
+    const me = await registerUser(app)
+    const cut = multipart([
+      { name: 'file', data: await image('png'), filename: 'me.png', contentType: 'image/png' },
+    ])
+    const bodies: [string, string | Buffer][] = [
+      ['multipart/form-data; boundary=xyz', 'garbage'],
+      ['multipart/form-data', 'garbage'],
+      [
+        'multipart/form-data; boundary=xyz',
+        '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG',
+      ],
+      [cut.headers['content-type']!, cut.payload.subarray(0, cut.payload.length - 200)],
+    ]
+    for (const [type, payload] of bodies) {
+      const res = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/users/me/avatar',
+        headers: { ...me.auth, 'content-type': type },
+        payload,
+      })
+      expect(res.statusCode, type).toBe(400)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.json()).toMatchObject({
+        code: 'BAD_REQUEST',
+        detail: expect.stringMatching(/^The multipart body is malformed: /),
+      })
+    }
+    const own = await app.inject({ url: '/api/v1/users/me', headers: me.auth })
+    expect(own.json().avatar_url).toBeNull()
+  })
+
   it('when not signed in, then 401', async () => {
     const form = multipart([{ name: 'file', data: await image('png'), filename: 'a.png' }])
     const res = await app.inject({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, PASSWORD, registerUser, uniqueName } from '../helpers.js'
 import { Browser, browserFor } from './browser.js'
 
@@ -30,6 +31,24 @@ describe('foundations', () => {
     const json = await app.inject({ url: '/no/such/page', headers: { accept: 'application/json' } })
     expect(json.statusCode).toBe(404)
     expect(json.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it("answers a visit to a form's address with an HTML 405 page for browsers, problem+json otherwise", async () => {
+    for (const url of ['/logout', '/settings/profile', '/events/1/reserve']) {
+      const html = await app.inject({ url, headers: { accept: 'text/html,*/*' } })
+      expect(html.statusCode, url).toBe(405)
+      expect(html.headers['content-type']).toMatch(/^text\/html/)
+      expect(html.headers.allow).toBe('POST')
+      expect(html.body).toContain('Not a page')
+      expect(html.body).toContain('not a page to open')
+      const json = await app.inject({ url, headers: { accept: 'application/json' } })
+      expect(json.statusCode).toBe(405)
+      expect(json.headers['content-type']).toMatch(/^application\/problem\+json/)
+    }
+    // The API's addresses answer problem+json to any client.
+    const api = await app.inject({ url: '/api/v1/auth/login', headers: { accept: 'text/html' } })
+    expect(api.statusCode).toBe(405)
+    expect(api.headers['content-type']).toMatch(/^application\/problem\+json/)
   })
 
   it('serves the stylesheet under a hashed name with a year of caching', async () => {
@@ -149,6 +168,30 @@ describe('sign-in pages', () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/logout-all', headers: user.auth })
     expect(res.statusCode).toBe(204)
     expect((await browser.get('/')).body).not.toContain('Log out')
+  })
+
+  it('a form sent after the session ended returns to the page it came from once signed in again', async () => {
+    const user = await registerUser(app)
+    const organizer = await registerUser(app)
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, user)
+    const page = await browser.get(`/events/${event.id}`)
+    // Pages send their address to their own origin only.
+    expect(page.headers['referrer-policy']).toBe('same-origin')
+    await app.inject({ method: 'POST', url: '/api/v1/auth/logout-all', headers: user.auth })
+    const here = `http://localhost:80/events/${event.id}?again=1`
+    const sent = await browser.post(
+      `/events/${event.id}/reserve`,
+      { section_id: String(event.sections[0].id) },
+      { referer: here },
+    )
+    expect(sent.statusCode).toBe(303)
+    expect(sent.headers.location).toBe(`/login?next=${encodeURIComponent(`/events/${event.id}?again=1`)}`)
+    // Another site's address, or none, is not followed.
+    for (const referer of ['https://evil.example/events/1', '']) {
+      const elsewhere = await browser.post(`/events/${event.id}/reserve`, {}, referer ? { referer } : {})
+      expect(elsewhere.headers.location).toBe('/login?next=%2F')
+    }
   })
 
   it('verify-email: the GET changes nothing, the button confirms', async () => {

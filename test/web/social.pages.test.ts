@@ -103,6 +103,25 @@ describe('messages', () => {
 })
 
 describe('settings', () => {
+  it('an avatar upload cut short is a 400 page that says so, never a 500, and the session stays', async () => {
+    const user = await registerUser(app)
+    const browser = await browserFor(app, user)
+    await browser.get('/settings')
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const part = (name: string, head = '') =>
+      `--xyz\r\nContent-Disposition: form-data; name="${name}"${head}\r\n`
+    const res = await app.inject({
+      method: 'POST',
+      url: '/settings/avatar',
+      headers: { cookie, accept: 'text/html', 'content-type': 'multipart/form-data; boundary=xyz' },
+      payload: `${part('_csrf')}\r\n${browser.csrf}\r\n${part('avatar', '; filename="a.png"')}Content-Type: image/png\r\n\r\n\x89PNG`,
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toMatch(/^text\/html/)
+    expect(res.body).toContain('The upload did not arrive whole.')
+    expect((await browser.get('/settings')).statusCode).toBe(200)
+  })
+
   it('changing the password signs out the other sessions at once, this one stays', async () => {
     const user = await registerUser(app)
     const here = await browserFor(app, user)

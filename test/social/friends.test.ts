@@ -230,13 +230,16 @@ describe('POST /friend-requests/{id}/accept', () => {
     expect((await act(b, 2_000_000_000, 'accept')).statusCode).toBe(404)
   })
 
-  it('when already accepted, then 409 ALREADY_FRIENDS', async () => {
+  it('when already accepted, then accepting again is 409 REQUEST_NOT_PENDING (not pending any more)', async () => {
     const [a, b] = [await registerUser(app), await registerUser(app)]
     const req = (await sendRequest(a, b.id)).json()
     await act(b, req.id, 'accept')
     const res = await act(b, req.id, 'accept')
     expect(res.statusCode).toBe(409)
-    expect(res.json()).toMatchObject({ code: 'ALREADY_FRIENDS' })
+    expect(res.json()).toMatchObject({
+      code: 'REQUEST_NOT_PENDING',
+      detail: 'This friend request was accepted already: you are friends',
+    })
   })
 
   it('when the addressee declined earlier, then accepting is 409 REQUEST_NOT_PENDING', async () => {
@@ -245,20 +248,32 @@ describe('POST /friend-requests/{id}/accept', () => {
     await act(b, req.id, 'decline')
     const res = await act(b, req.id, 'accept')
     expect(res.statusCode).toBe(409)
-    expect(res.json()).toMatchObject({ code: 'REQUEST_NOT_PENDING' })
+    expect(res.json()).toMatchObject({
+      code: 'REQUEST_NOT_PENDING',
+      detail: 'You declined this friend request already: send them a friend request instead',
+    })
   })
 })
 
 describe('POST /friend-requests/{id}/decline', () => {
-  it('when the addressee declines, then 200 declined, and declining again answers the same', async () => {
+  it('when the addressee declines, then 200 declined; declining again is 409 REQUEST_NOT_PENDING', async () => {
     const [a, b] = [await registerUser(app), await registerUser(app)]
     const req = (await sendRequest(a, b.id)).json()
     const res = await act(b, req.id, 'decline')
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ ...req, status: 'declined', responded_at: iso })
     const again = await act(b, req.id, 'decline')
-    expect(again.statusCode).toBe(200)
-    expect(again.json()).toEqual(res.json())
+    expect(again.statusCode).toBe(409)
+    expect(again.json()).toMatchObject({
+      code: 'REQUEST_NOT_PENDING',
+      detail: 'You declined this friend request already',
+    })
+    // Still declined, answered when it first was.
+    const incoming = await app.inject({
+      url: '/api/v1/users/me/friend-requests?direction=incoming',
+      headers: b.auth,
+    })
+    expect(incoming.json().data).toEqual([])
   })
 
   it('when the requester tries to decline, then 403; a third user gets 404', async () => {
@@ -268,13 +283,15 @@ describe('POST /friend-requests/{id}/decline', () => {
     expect((await act(c, req.id, 'decline')).statusCode).toBe(404)
   })
 
-  it('when already friends, then 409 ALREADY_FRIENDS', async () => {
+  it('when already friends, then declining is 409 REQUEST_NOT_PENDING and the friendship stays', async () => {
     const [a, b] = [await registerUser(app), await registerUser(app)]
     const req = (await sendRequest(a, b.id)).json()
     await act(b, req.id, 'accept')
     const res = await act(b, req.id, 'decline')
     expect(res.statusCode).toBe(409)
-    expect(res.json()).toMatchObject({ code: 'ALREADY_FRIENDS' })
+    expect(res.json()).toMatchObject({ code: 'REQUEST_NOT_PENDING' })
+    const friends = await app.inject({ url: '/api/v1/users/me/friends', headers: b.auth })
+    expect(friends.json().data.map((f: { id: number }) => f.id)).toEqual([a.id])
   })
 })
 

@@ -97,7 +97,8 @@ export const friendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Accept a friend request (addressee only)',
-        description: 'Also accepts a request you declined earlier. 403 for the requester.',
+        description:
+          '409 REQUEST_NOT_PENDING when the request was answered already (accepted, or declined: then ask them instead). 403 for the requester.',
         tags: ['friends'],
         params: IdParams,
         response: { 200: FriendRequest, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef },
@@ -112,7 +113,8 @@ export const friendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Decline a friend request (addressee only)',
-        description: 'Declining twice answers the declined request again. 403 for the requester.',
+        description:
+          '409 REQUEST_NOT_PENDING when the request was answered already (declined or accepted). 403 for the requester.',
         tags: ['friends'],
         params: IdParams,
         response: { 200: FriendRequest, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef },

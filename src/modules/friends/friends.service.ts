@@ -64,6 +64,17 @@ async function lockOwnRequest(tx: Db, actor: Actor, id: number): Promise<Friends
 
 const alreadyFriends = () => new AppError('ALREADY_FRIENDS', 'You are already friends')
 
+/** Accepting or declining (`action`) a request that was answered already: 409 REQUEST_NOT_PENDING, in words. */
+function notPending(status: string, action: 'accept' | 'decline'): AppError {
+  const detail =
+    status === 'accepted'
+      ? 'This friend request was accepted already: you are friends'
+      : action === 'accept'
+        ? 'You declined this friend request already: send them a friend request instead'
+        : 'You declined this friend request already'
+  return new AppError('REQUEST_NOT_PENDING', detail)
+}
+
 /**
  * Sends a request to `userId`. When that user already asked the actor (pending, or earlier declined by the
  * actor), asking back accepts their request. A request the other user declined may be sent again.
@@ -109,15 +120,12 @@ export async function sendFriendRequest(ctx: Ctx, actor: Actor, userId: number):
   })
 }
 
-/** The addressee accepts a pending request (a declined one is 409: the requester may ask again instead). */
+/** The addressee accepts a pending request; any other is 409 REQUEST_NOT_PENDING (after a decline, they may ask again). */
 export async function acceptFriendRequest(ctx: Ctx, actor: Actor, id: number): Promise<FriendRequestT> {
   return ctx.db.transaction(async (tx) => {
     const row = await lockOwnRequest(tx, actor, id)
     if (row.addresseeId !== actor.id) throw forbidden('Only the addressee may accept a friend request')
-    if (row.status === 'accepted') throw alreadyFriends()
-    if (row.status !== 'pending') {
-      throw new AppError('REQUEST_NOT_PENDING', 'Only a pending friend request can be accepted')
-    }
+    if (row.status !== 'pending') throw notPending(row.status, 'accept')
     await tx
       .update(friendships)
       .set({ status: 'accepted', respondedAt: new Date() })
@@ -126,18 +134,16 @@ export async function acceptFriendRequest(ctx: Ctx, actor: Actor, id: number): P
   })
 }
 
-/** The addressee declines a pending request; declining again answers the same declined request. */
+/** The addressee declines a pending request; any other, declined or accepted already, is 409 REQUEST_NOT_PENDING. */
 export async function declineFriendRequest(ctx: Ctx, actor: Actor, id: number): Promise<FriendRequestT> {
   return ctx.db.transaction(async (tx) => {
     const row = await lockOwnRequest(tx, actor, id)
     if (row.addresseeId !== actor.id) throw forbidden('Only the addressee may decline a friend request')
-    if (row.status === 'accepted') throw alreadyFriends()
-    if (row.status === 'pending') {
-      await tx
-        .update(friendships)
-        .set({ status: 'declined', respondedAt: new Date() })
-        .where(eq(friendships.id, id))
-    }
+    if (row.status !== 'pending') throw notPending(row.status, 'decline')
+    await tx
+      .update(friendships)
+      .set({ status: 'declined', respondedAt: new Date() })
+      .where(eq(friendships.id, id))
     return loadRequest(ctx, tx, id)
   })
 }

@@ -15,6 +15,28 @@ export interface AccessClaims {
   exp: number
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Claims of the shape this server signs: an access token, a user id that fits the id column, a session id that
+ * is a UUID, a string jti and a boolean `fresh`. A token signed with our key but shaped otherwise (only a holder
+ * of the key can make one) is TOKEN_INVALID, not a 400 from the statement that reads the session or a truthy
+ * string taken for fresh.
+ */
+function wellFormed(claims: Record<string, unknown>): claims is AccessClaims & Record<string, unknown> {
+  return (
+    claims.type === 'access' &&
+    typeof claims.sub === 'string' &&
+    /^[1-9]\d{0,9}$/.test(claims.sub) &&
+    Number(claims.sub) <= 2_147_483_647 &&
+    typeof claims.sid === 'string' &&
+    UUID.test(claims.sid) &&
+    typeof claims.jti === 'string' &&
+    typeof claims.fresh === 'boolean' &&
+    (claims.role === 'user' || claims.role === 'admin')
+  )
+}
+
 export interface TokenService {
   signAccess(input: { userId: number; sessionId: string; role: 'user' | 'admin'; fresh: boolean }): string
   verifyAccess(token: string): AccessClaims
@@ -52,10 +74,8 @@ export function createTokenService(config: Config): TokenService {
         }
         throw new AppError('TOKEN_INVALID', 'The access token is not valid')
       }
-      if (claims.type !== 'access' || typeof claims.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(claims.sub)) {
-        throw new AppError('TOKEN_INVALID', 'The access token is not valid')
-      }
-      return claims as unknown as AccessClaims
+      if (!wellFormed(claims)) throw new AppError('TOKEN_INVALID', 'The access token is not valid')
+      return claims
     },
   }
 }

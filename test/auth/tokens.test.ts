@@ -112,6 +112,28 @@ describe('access tokens', () => {
     }
   })
 
+  it('a token signed with our key but shaped otherwise is refused with 401 TOKEN_INVALID', async () => {
+    const good = claimsOf(alice.accessToken)
+    const base = { sub: good.sub, sid: good.sid, jti: 'x5', role: 'user', fresh: true, type: 'access' }
+    const shapes: Record<string, unknown>[] = [
+      { sub: '9999999999' },
+      { sub: '2147483648' },
+      { sub: alice.id },
+      { sid: 'not-a-uuid' },
+      { jti: 5 },
+      { fresh: 'true' },
+      { fresh: undefined },
+      { role: 'root' },
+    ]
+    for (const shape of shapes) {
+      const res = await me(`Bearer ${sign({ ...base, ...shape }, { expiresIn: 60_000 })}`)
+      expect(res.statusCode, JSON.stringify(shape)).toBe(401)
+      expect(res.json().code).toBe('TOKEN_INVALID')
+    }
+    // The same claims, well formed, pass.
+    expect((await me(`Bearer ${sign(base, { expiresIn: 60_000 })}`)).statusCode).toBe(200)
+  })
+
   it('a refresh token sent as a bearer token is refused with 401 TOKEN_INVALID', async () => {
     const res = await me(`Bearer ${alice.refreshToken}`)
     expect(res.statusCode).toBe(401)

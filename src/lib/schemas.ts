@@ -108,12 +108,29 @@ export const Problem = Type.Object(
 /** The reference used in route response maps, so every problem points at one component in the OpenAPI document. */
 export const ProblemRef = Type.Ref('Problem')
 
+/**
+ * A sum of money in minor units (an invoice's amount, a section's revenue): many prices added up pass 32 bits,
+ * so the OpenAPI document says int64, up to the largest integer a JSON number keeps exactly.
+ */
+export const MoneySum = (description: string) =>
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description })
+
+/**
+ * `sort` on a list that has one order. The contract allows `sort` only on the fields a list documents, so any
+ * value here is 400, not silently ignored.
+ */
+export const NoSort = Type.Optional(
+  Type.Never({ description: 'This list has one order: any sort is refused (400)' }),
+)
+
 export const PageQuery = {
+  sort: NoSort,
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 }
 
 export const CursorQuery = {
+  sort: NoSort,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeEvent } from '../factories/events.js'
+import { makePost } from '../factories/social.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
 
 let app: App
@@ -112,6 +114,53 @@ describe('request handling', () => {
     const res = await app.inject({ method: 'GET', url, headers: alice.auth })
     expect(res.statusCode).toBeGreaterThanOrEqual(400)
     expect(res.statusCode).toBeLessThan(500)
+  })
+})
+
+describe('sorting', () => {
+  it('every list refuses a sort it does not document with 400, naming the choices where it has some', async () => {
+    const event = await makeEvent(app, alice, { sections: [{ kind: 'seated', rows: 2, seats_per_row: 3 }] })
+    const post = await makePost(app, alice)
+    const ids: Record<string, number> = {
+      id: event.id,
+      event_id: event.id,
+      user_id: alice.id,
+      post_id: post.id,
+    }
+    const lists: string[] = []
+    const accepted: string[] = []
+    for (const r of app.routeInventory) {
+      if (r.method !== 'GET' || !r.url.startsWith('/api/v1/')) continue
+      const url = r.url.replace(/:(\w+)/g, (_, name: string) => String(ids[name] ?? alice.id))
+      const plain = await app.inject({ url, headers: alice.auth })
+      // A list answers `data`; the seat map, paged too, its seats.
+      const list = r.url.endsWith('/seats') || Array.isArray(plain.json()?.data)
+      if (plain.statusCode !== 200 || !list) continue
+      lists.push(r.url)
+      const sorted = await app.inject({
+        url: `${url}${url.includes('?') ? '&' : '?'}sort=zzz`,
+        headers: alice.auth,
+      })
+      if (sorted.statusCode !== 400 || sorted.json().code !== 'VALIDATION_FAILED')
+        accepted.push(`${r.url} ${sorted.statusCode}`)
+    }
+    // The sweep reaches lists with and without documented sorts, paged and by cursor.
+    expect(lists).toEqual(
+      expect.arrayContaining([
+        '/api/v1/users',
+        '/api/v1/users/me/friends',
+        '/api/v1/feed',
+        '/api/v1/events/:id/attendees',
+        '/api/v1/events/:id/seats',
+      ]),
+    )
+    expect(accepted).toEqual([])
+    const none = await app.inject({ url: '/api/v1/users/me/friends?sort=-created_at', headers: alice.auth })
+    expect(none.json().errors).toEqual([{ path: 'querystring.sort', message: 'is not accepted here' }])
+    const some = await app.inject({ url: '/api/v1/users?sort=email', headers: alice.auth })
+    expect(some.json().errors).toEqual([
+      { path: 'querystring.sort', message: 'must be one of: username, -username, created_at, -created_at' },
+    ])
   })
 })
 

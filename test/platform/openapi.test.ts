@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type App, buildTestApp } from '../helpers.js'
+import { makeEvent } from '../factories/events.js'
+import { type App, buildTestApp, registerUser } from '../helpers.js'
 
 let app: App
 beforeAll(async () => {
@@ -43,6 +44,51 @@ describe('GET /openapi.json', () => {
     const missing = await app.inject({ method: 'GET', url: '/api/v1/events/999999' })
     expect(missing.statusCode).toBe(404)
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/)
+  })
+
+  it('documents sums of money as int64, and an invoice and a revenue past 32 bits fit what it says', async () => {
+    const big = await buildTestApp({ MAX_HELD_TICKETS_PER_EVENT: '30' })
+    try {
+      const doc = (await big.inject({ method: 'GET', url: '/openapi.json' })).json()
+      const resolve = (schema: { $ref?: string }) =>
+        schema.$ref ? doc.components.schemas[schema.$ref.split('/').pop()!] : schema
+      const answer = (path: string) =>
+        resolve(doc.paths[path].get.responses['200'].content['application/json'].schema)
+      const invoice = answer('/api/v1/invoices/{id}').properties
+      const sales = answer('/api/v1/events/{id}/sales').properties
+      const sums = [invoice.amount_cents, invoice.refunded_cents, sales.totals.properties.revenue_cents]
+      for (const sum of sums) expect(sum).toMatchObject({ type: 'integer', format: 'int64' })
+
+      const organizer = await registerUser(big)
+      const buyer = await registerUser(big)
+      const event = await makeEvent(big, organizer, {
+        max_tickets_per_user: 100,
+        sections: [{ price_cents: 100_000_000, capacity: 30 }],
+      })
+      const held = await big.inject({
+        method: 'POST',
+        url: `/api/v1/events/${event.id}/reservations`,
+        headers: buyer.auth,
+        payload: { section_id: event.sections[0].id, quantity: 25 },
+      })
+      expect(held.statusCode).toBe(201)
+      const invoiceId = held.json().invoices[0].id
+      const paid = await big.inject({
+        method: 'POST',
+        url: `/api/v1/invoices/${invoiceId}/pay`,
+        headers: buyer.auth,
+        payload: { payment_method: 'test_ok' },
+      })
+      expect(paid.json().amount_cents).toBe(2_500_000_000)
+      expect(paid.json().amount_cents).toBeLessThanOrEqual(invoice.amount_cents.maximum)
+      const report = await big.inject({ url: `/api/v1/events/${event.id}/sales`, headers: organizer.auth })
+      expect(report.json().totals.revenue_cents).toBe(2_500_000_000)
+      expect(report.json().totals.revenue_cents).toBeLessThanOrEqual(
+        sales.totals.properties.revenue_cents.maximum,
+      )
+    } finally {
+      await big.close()
+    }
   })
 
   it('serves the interactive reference with its assets locally', async () => {

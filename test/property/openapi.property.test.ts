@@ -109,7 +109,11 @@ async function sweep(headers: () => Record<string, string>, seed: number): Promi
       ),
       query: fc.record(
         Object.fromEntries(
-          params.filter((p) => p.in === 'query').map((p) => [p.name, paramText(p.schema, ids)]),
+          // A parameter no value satisfies (`not: {}`: a list's `sort` when it has one order) is left out, as
+          // a client would; the sorting test sends it.
+          params
+            .filter((p) => p.in === 'query' && p.schema?.not === undefined)
+            .map((p) => [p.name, paramText(p.schema, ids)]),
         ),
         { requiredKeys: [] },
       ),

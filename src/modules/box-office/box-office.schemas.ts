@@ -1,6 +1,6 @@
 // The box office's requests and representations: tickets, invoices and reservations.
 import { type Static, Type } from 'typebox'
-import { Id, PageQuery, Timestamp } from '../../lib/schemas.js'
+import { Id, MoneySum, PageQuery, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
 // UserPublic's properties without its $id: a route schema may name one $id only once, and a ticket names two people.
@@ -79,10 +79,8 @@ export const Invoice = Type.Object(
     id: Id,
     number: Type.String({ description: 'INV-<year>-<6 digits>, unique' }),
     payer: Type.Union([Person, Type.Null()], { description: 'null once the payer deleted their account' }),
-    amount_cents: Type.Integer({ description: 'Computed by the server from the section prices' }),
-    refunded_cents: Type.Integer({
-      description: 'How much of amount_cents has been refunded (partial refunds)',
-    }),
+    amount_cents: MoneySum('Computed by the server from the section prices'),
+    refunded_cents: MoneySum('How much of amount_cents has been refunded (partial refunds)'),
     currency: Type.String(),
     status: InvoiceStatus,
     due_at: Timestamp,

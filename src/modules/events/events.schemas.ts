@@ -1,7 +1,7 @@
 // Event and section representations, request bodies and list queries.
 import { type Static, Type } from 'typebox'
 import { CURRENCY_CODE } from '../../lib/money.js'
-import { Id, Line, NOT_BLANK, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { Id, Line, NOT_BLANK, NoSort, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
 export const SECTION_LIMITS = { capacity: 1_000_000, rows: 100, seatsPerRow: 200, price: 100_000_000 }
@@ -130,6 +130,7 @@ export const SectionParams = Type.Object({ id: Id, section_id: Id })
 export const SEAT_PAGE_MAX = 1000
 
 export const SeatsQuery = Type.Object({
+  sort: NoSort,
   section_id: Type.Optional(Id),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   per_page: Type.Optional(

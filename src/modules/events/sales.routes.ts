@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { pageParams, sendPage } from '../../lib/pagination.js'
-import { Id, PageQuery, Paginated, ProblemRef } from '../../lib/schemas.js'
+import { Id, MoneySum, PageQuery, Paginated, ProblemRef } from '../../lib/schemas.js'
 import { actorOf } from '../../plugins/auth.js'
 import { UserPublic } from '../users/users.schemas.js'
 import { EventParams } from './events.schemas.js'
@@ -13,10 +13,9 @@ const SalesLine = {
   held: Type.Integer(),
   sold: Type.Integer(),
   available: Type.Integer(),
-  revenue_cents: Type.Integer({
-    description:
-      'What buyers paid for the tickets confirmed now: the sum of their invoice lines, after voucher discounts',
-  }),
+  revenue_cents: MoneySum(
+    'What buyers paid for the tickets confirmed now: the sum of their invoice lines, after voucher discounts',
+  ),
 }
 
 const Sales = Type.Object({

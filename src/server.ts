@@ -7,6 +7,7 @@
 import cluster from 'node:cluster'
 import { pathToFileURL } from 'node:url'
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { DataDirInUseError } from './db/data-dir-lock.js'
 
 function readConfig(): Config {
   loadDotEnv()
@@ -36,7 +37,16 @@ export async function serve(): Promise<void> {
     return
   }
   const { runServer } = await import('./server-process.js')
-  await runServer(config)
+  try {
+    await runServer(config)
+  } catch (err) {
+    // Another process has the embedded database: say so in one line, as for a bad setting.
+    if (err instanceof DataDirInUseError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    throw err
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await serve()

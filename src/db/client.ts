@@ -6,6 +6,7 @@ import { type AnyColumn, type Logger, type SQL, type SQLWrapper, sql } from 'dri
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT, PgSelect } from 'drizzle-orm/pg-core'
 import pg from 'pg'
+import { lockDataDir } from './data-dir-lock.js'
 import { type QueryWatchdog, queryWatchdog } from './query-watchdog.js'
 import * as schema from './schema/index.js'
 
@@ -154,7 +155,19 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
 
   const owned = !opts.pglite
-  const client = opts.pglite ?? (await openPglite(join(opts.dataDir ?? './data', 'db')))
+  const dataDir = opts.dataDir ?? './data'
+  let release: (() => void) | undefined
+  if (owned) {
+    mkdirSync(dataDir, { recursive: true })
+    release = lockDataDir(dataDir)
+  }
+  let client: PGlite
+  try {
+    client = opts.pglite ?? (await openPglite(join(dataDir, 'db')))
+  } catch (err) {
+    release?.()
+    throw err
+  }
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite')
   const db = drizzlePglite(client, { schema, logger, casing }) as unknown as Db
   return {
@@ -165,6 +178,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     discardIdleConnections: async () => {},
     close: async () => {
       if (owned && !client.closed) await client.close()
+      release?.()
     },
   }
 }

@@ -104,6 +104,10 @@ export async function verifyPassword(stored: string | undefined, password: strin
   return ok && stored !== undefined
 }
 
+/** The reasons assertPasswordStrong gives (the API's words; the pages say them as sentences). */
+export const COMMON_PASSWORD = 'is one of the 10,000 most common passwords'
+export const PASSWORD_IS_A_NAME = 'must not be your username or email address'
+
 /** Refuses passwords that are common or equal to the account's own names. Length is checked by the schema. */
 export function assertPasswordStrong(
   password: string,
@@ -111,11 +115,11 @@ export function assertPasswordStrong(
 ): void {
   const lower = password.toLowerCase()
   const reason = COMMON.has(lower)
-    ? 'is one of the 10,000 most common passwords'
+    ? COMMON_PASSWORD
     : [identity.username, identity.email, identity.email?.split('@')[0]].some(
           (v) => v && v.toLowerCase() === lower,
         )
-      ? 'must not be your username or email address'
+      ? PASSWORD_IS_A_NAME
       : undefined
   if (reason) {
     throw new AppError('WEAK_PASSWORD', `password ${reason}`, {

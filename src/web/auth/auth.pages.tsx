@@ -1,7 +1,8 @@
 // Sign-in, sign-up, sign-out and the e-mailed account flows (password reset, address verification) as pages.
 // Each POST calls the service the JSON route calls; login and register share the API's rate limits.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { AppError } from '../../lib/errors.js'
 import { requestPasswordReset, resetPassword, verifyEmail } from '../../modules/auth/account-email.service.js'
 import { LoginBody, RegisterBody } from '../../modules/auth/auth.schemas.js'
 import { checkCredentials, createAccount, endSession, startSession } from '../../modules/auth/auth.service.js'
@@ -21,14 +22,19 @@ import {
   sendHtml,
 } from '../page.js'
 import { clearSessionCookie, setSessionCookie } from '../session.js'
+import { inPeoplesWords, USERNAME_RULE } from './words.js'
 
 type Form = Record<string, string | undefined>
+
+/** `path` with the page to return to (already a safe one), as the login and register forms carry it. */
+const withNext = (path: string, next: string) =>
+  next === '/' ? path : `${path}?next=${encodeURIComponent(next)}`
 
 function LoginPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormErrors }): JSX.Element {
   return (
     <Layout ctx={p.ctx} title="Log in">
       <h1>Log in</h1>
-      <form method="post" action={`/login?next=${encodeURIComponent(p.next)}`} novalidate>
+      <form method="post" action={withNext('/login', p.next)} novalidate>
         <CsrfField token={p.ctx.csrf} />
         <FormError message={p.errors.form} />
         <Field
@@ -51,17 +57,17 @@ function LoginPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormEr
       </form>
       <p>
         <a href="/forgot-password">Forgot your password?</a> · New here?{' '}
-        <a href="/register">Create an account</a>
+        <a href={withNext('/register', p.next)}>Create an account</a>
       </p>
     </Layout>
   )
 }
 
-function RegisterPage(p: { ctx: PageCtx; values: Form; errors: FormErrors }): JSX.Element {
+function RegisterPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormErrors }): JSX.Element {
   return (
     <Layout ctx={p.ctx} title="Create an account">
       <h1>Create an account</h1>
-      <form method="post" action="/register" novalidate>
+      <form method="post" action={withNext('/register', p.next)} novalidate>
         <CsrfField token={p.ctx.csrf} />
         <FormError message={p.errors.form} />
         <Field
@@ -78,7 +84,7 @@ function RegisterPage(p: { ctx: PageCtx; values: Form; errors: FormErrors }): JS
           label="Username"
           value={p.values.username}
           error={p.errors.fields.username}
-          hint="3 to 30 letters, digits or underscores."
+          hint={`${USERNAME_RULE}.`}
           autocomplete="username"
           required
         />
@@ -101,7 +107,7 @@ function RegisterPage(p: { ctx: PageCtx; values: Form; errors: FormErrors }): JS
         <button type="submit">Create account</button>
       </form>
       <p>
-        Already have an account? <a href="/login">Log in</a>
+        Already have an account? <a href={withNext('/login', p.next)}>Log in</a>
       </p>
     </Layout>
   )
@@ -185,6 +191,35 @@ const TOKEN_GONE = 'This link has expired or was already used. Ask for a new one
 export async function authPages(app: FastifyInstance) {
   const { ctx } = app
 
+  /**
+   * The login form refused for too many attempts is the login page again, with the reason and the typed
+   * name kept (429, with the Retry-After the limit set), not an error page in place of the form.
+   */
+  const loginLimit = app.authRateLimit.map((guard) => async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await guard(req, reply)
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'RATE_LIMITED') throw err
+      const wait = Number(reply.getHeader('retry-after')) || 60
+      const errors = {
+        fields: {},
+        form: `Too many attempts. Wait ${wait === 1 ? 'a second' : `${wait} seconds`} and try again.`,
+      }
+      await sendHtml(
+        req,
+        reply,
+        <LoginPage
+          ctx={pageCtx(req, reply, { forms: true })}
+          next={safeNext((req.query as { next?: string }).next)}
+          values={{ email: (req.body as Form | undefined)?.email }}
+          errors={errors}
+        />,
+        429,
+      )
+      return reply
+    }
+  })
+
   app.get('/login', { schema: { hide: true, querystring: NextQuery } }, async (req, reply) => {
     const next = safeNext((req.query as { next?: string }).next)
     if (req.webUser) return seeOther(reply, next)
@@ -194,7 +229,7 @@ export async function authPages(app: FastifyInstance) {
 
   app.post(
     '/login',
-    { schema: { hide: true, querystring: NextQuery }, preHandler: app.authRateLimit },
+    { schema: { hide: true, querystring: NextQuery }, preHandler: loginLimit },
     async (req, reply) => {
       const next = safeNext((req.query as { next?: string }).next)
       const form = parseForm<{ email: string; password: string }>(LoginBody, req.body)
@@ -225,36 +260,47 @@ export async function authPages(app: FastifyInstance) {
     },
   )
 
-  app.get('/register', { schema: { hide: true } }, async (req, reply) => {
-    if (req.webUser) return seeOther(reply, '/')
+  app.get('/register', { schema: { hide: true, querystring: NextQuery } }, async (req, reply) => {
+    const next = safeNext((req.query as { next?: string }).next)
+    if (req.webUser) return seeOther(reply, next)
     const page = pageCtx(req, reply, { forms: true })
-    return sendHtml(req, reply, <RegisterPage ctx={page} values={{}} errors={NO_ERRORS} />)
+    return sendHtml(req, reply, <RegisterPage ctx={page} next={next} values={{}} errors={NO_ERRORS} />)
   })
 
-  app.post('/register', { schema: { hide: true }, preHandler: app.authRateLimit }, async (req, reply) => {
-    const body = req.body as Form
-    const values = { email: body.email, username: body.username, display_name: body.display_name }
-    const fail = (errors: FormErrors) =>
-      sendHtml(
-        req,
-        reply,
-        <RegisterPage ctx={pageCtx(req, reply, { forms: true })} values={values} errors={errors} />,
-        FORM_INVALID,
+  app.post(
+    '/register',
+    { schema: { hide: true, querystring: NextQuery }, preHandler: app.authRateLimit },
+    async (req, reply) => {
+      const next = safeNext((req.query as { next?: string }).next)
+      const body = req.body as Form
+      const values = { email: body.email, username: body.username, display_name: body.display_name }
+      const fail = (errors: FormErrors) =>
+        sendHtml(
+          req,
+          reply,
+          <RegisterPage
+            ctx={pageCtx(req, reply, { forms: true })}
+            next={next}
+            values={values}
+            errors={inPeoplesWords(errors, body.username)}
+          />,
+          FORM_INVALID,
+        )
+      const form = parseForm<{ email: string; username: string; password: string; display_name?: string }>(
+        RegisterBody,
+        req.body,
       )
-    const form = parseForm<{ email: string; username: string; password: string; display_name?: string }>(
-      RegisterBody,
-      req.body,
-    )
-    if (!form.ok) return fail(form.errors)
-    try {
-      const sessionId = await createAccount(ctx, form.value, (tx, user) => startSession(tx, ctx, user.id))
-      setSessionCookie(ctx, reply, sessionId)
-    } catch (err) {
-      return fail(formErrorsOf(err, { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username' }))
-    }
-    flash(reply, 'success', 'Welcome to Stagedoor! We sent you an e-mail to confirm your address.')
-    return seeOther(reply, '/')
-  })
+      if (!form.ok) return fail(form.errors)
+      try {
+        const sessionId = await createAccount(ctx, form.value, (tx, user) => startSession(tx, ctx, user.id))
+        setSessionCookie(ctx, reply, sessionId)
+      } catch (err) {
+        return fail(formErrorsOf(err, { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username' }))
+      }
+      flash(reply, 'success', 'Welcome to Stagedoor! We sent you an e-mail to confirm your address.')
+      return seeOther(reply, next)
+    },
+  )
 
   app.post('/logout', { schema: { hide: true } }, async (req, reply) => {
     if (req.webUser) await endSession(ctx.db, req.webUser.id, req.webUser.sessionId)
@@ -303,7 +349,11 @@ export async function authPages(app: FastifyInstance) {
         sendHtml(
           req,
           reply,
-          <ResetPage ctx={pageCtx(req, reply, { forms: true })} token={token} errors={errors} />,
+          <ResetPage
+            ctx={pageCtx(req, reply, { forms: true })}
+            token={token}
+            errors={inPeoplesWords(errors)}
+          />,
           FORM_INVALID,
         )
       const form = parseForm<{ token: string; password: string }>(ResetForm, req.body)

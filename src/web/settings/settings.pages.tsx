@@ -1,7 +1,7 @@
 // The member's settings: profile, avatar, e-mail, password, sessions, account deletion. Changing the e-mail
 // or deleting the account asks for the password again (the API asks for a fresh login instead).
 import multipart from '@fastify/multipart'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Ctx } from '../../context.js'
 import { AppError } from '../../lib/errors.js'
@@ -16,6 +16,7 @@ import {
   getOwnProfile,
   updateOwnProfile,
 } from '../../modules/users/users.service.js'
+import { inPeoplesWords } from '../auth/words.js'
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
@@ -42,11 +43,39 @@ interface Problem {
 
 /** The profile form's own fields: a changed e-mail address is the e-mail form's, with the password. */
 const ProfileForm = Type.Omit(UpdateMeBody, ['email'])
-const EmailForm = Type.Object({
-  email: Email,
-  current_password: Type.String({ minLength: 1, maxLength: 1024 }),
-})
-const ConfirmForm = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 1024 }) })
+const OwnPassword = Type.String({ minLength: 1, maxLength: 1024 })
+const EmailForm = Type.Object({ email: Email, current_password: OwnPassword })
+const ConfirmForm = Type.Object({ current_password: OwnPassword })
+
+/**
+ * The e-mail and delete forms' password field: posted as current_password like the password form's, but with
+ * an id of its own. With Field's f-current_password in all three forms the page had one id three times, and the
+ * two later labels named (and focused) the e-mail form's input.
+ */
+function OwnPasswordField(p: { form: 'email' | 'delete'; error?: string }): JSX.Element {
+  const id = `f-${p.form}-current_password`
+  return (
+    <label for={id}>
+      <span>Your password</span>
+      <input
+        id={id}
+        name="current_password"
+        type="password"
+        required
+        autocomplete="current-password"
+        aria-invalid={p.error ? 'true' : undefined}
+        aria-describedby={p.error ? `${id}-error` : undefined}
+      />
+      {p.error ? (
+        <small id={`${id}-error`} class="field-error" safe>
+          {p.error}
+        </small>
+      ) : (
+        ''
+      )}
+    </label>
+  )
+}
 
 function SettingsPage(p: {
   ctx: PageCtx
@@ -59,6 +88,7 @@ function SettingsPage(p: {
     p.problem?.section === s ? (p.problem.values?.[name] ?? fallback) : fallback
   const me = p.me
   const csrf = p.ctx.csrf
+  const avatarError = errorsFor('avatar').fields.avatar
   return (
     <Layout ctx={p.ctx} title="Settings">
       <h1>Settings</h1>
@@ -105,7 +135,16 @@ function SettingsPage(p: {
               name="avatar"
               accept="image/jpeg,image/png,image/webp"
               required
+              aria-invalid={avatarError ? 'true' : undefined}
+              aria-describedby={avatarError ? 'f-avatar-error' : undefined}
             />
+            {avatarError ? (
+              <small id="f-avatar-error" class="field-error" safe>
+                {avatarError}
+              </small>
+            ) : (
+              ''
+            )}
           </label>
           <button type="submit">Upload avatar</button>
         </form>
@@ -125,14 +164,7 @@ function SettingsPage(p: {
             autocomplete="email"
             required
           />
-          <Field
-            name="current_password"
-            label="Your password"
-            type="password"
-            error={errorsFor('email').fields.current_password}
-            autocomplete="current-password"
-            required
-          />
+          <OwnPasswordField form="email" error={errorsFor('email').fields.current_password} />
           <button type="submit">Change e-mail</button>
         </form>
       </section>
@@ -183,14 +215,7 @@ function SettingsPage(p: {
         <form method="post" action="/settings/delete" novalidate>
           <CsrfField token={csrf} />
           <FormError message={errorsFor('delete').form} />
-          <Field
-            name="current_password"
-            label="Your password"
-            type="password"
-            error={errorsFor('delete').fields.current_password}
-            autocomplete="current-password"
-            required
-          />
+          <OwnPasswordField form="delete" error={errorsFor('delete').fields.current_password} />
           <button type="submit" class="contrast">
             Delete my account
           </button>
@@ -200,17 +225,37 @@ function SettingsPage(p: {
   )
 }
 
-async function render(ctx: Ctx, req: FastifyRequest, reply: FastifyReply, user: WebUser, problem?: Problem) {
+async function render(
+  ctx: Ctx,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  user: WebUser,
+  problem?: Problem,
+  status?: number,
+) {
   const [me, sessions] = await Promise.all([getOwnProfile(ctx, user), activeSessions(ctx.db, user.id)])
   return sendHtml(
     req,
     reply,
     <SettingsPage ctx={pageCtx(req, reply)} me={me} sessions={sessions} problem={problem} />,
-    problem ? FORM_INVALID : 200,
+    problem ? (status ?? FORM_INVALID) : 200,
   )
 }
 
-const WRONG_PASSWORD = { INVALID_CREDENTIALS: 'current_password' }
+/** Which field a service's refusal belongs beside, per form: a wrong password, a name or address taken. */
+const FIELD_OF_CODE: Record<Exclude<Section, 'avatar'>, Record<string, string>> = {
+  profile: { USERNAME_TAKEN: 'username' },
+  email: { INVALID_CREDENTIALS: 'current_password', EMAIL_TAKEN: 'email' },
+  password: { INVALID_CREDENTIALS: 'current_password' },
+  delete: { INVALID_CREDENTIALS: 'current_password' },
+}
+// Every refusal of an upload is about the one file.
+const AVATAR_FIELD = {
+  UNSUPPORTED_MEDIA_TYPE: 'avatar',
+  PAYLOAD_TOO_LARGE: 'avatar',
+  VALIDATION_FAILED: 'avatar',
+}
+const AVATAR_TOO_LARGE = 'The image is larger than 5 MB'
 
 export async function settingsPages(app: FastifyInstance) {
   const { ctx } = app
@@ -225,14 +270,24 @@ export async function settingsPages(app: FastifyInstance) {
       const user = requireUser(req, reply)
       if (!user) return reply
       const body = req.body as Record<string, string>
-      const values = { ...body, current_password: undefined, new_password: undefined }
+      const values = {
+        ...body,
+        current_password: undefined,
+        new_password: undefined,
+      }
       const form = parseForm<T>(schema, body)
-      if (!form.ok) return render(ctx, req, reply, user, { section, errors: form.errors, values })
+      // A malformed username and a refused new password in a person's words.
+      const words = (errors: FormErrors) => inPeoplesWords(errors, body.username)
+      if (!form.ok) return render(ctx, req, reply, user, { section, errors: words(form.errors), values })
       let to: string | undefined
       try {
         to = await run(user, form.value, reply)
       } catch (err) {
-        return render(ctx, req, reply, user, { section, errors: formErrorsOf(err, WRONG_PASSWORD), values })
+        return render(ctx, req, reply, user, {
+          section,
+          errors: words(formErrorsOf(err, FIELD_OF_CODE[section])),
+          values,
+        })
       }
       return seeOther(reply, to ?? '/settings')
     })
@@ -302,6 +357,14 @@ export async function settingsPages(app: FastifyInstance) {
       attachFieldsToBody: 'keyValues',
       limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 1024 },
     })
+    // A file past 5 MB stops the multipart parser before the handler runs: the settings page again, with the
+    // reason beside the file field. 413, as the API answers: the request itself was too large to take, which
+    // is not a value in a form that was read and refused (422).
+    scope.setErrorHandler(async (err: FastifyError, req, reply) => {
+      if (err.code !== 'FST_REQ_FILE_TOO_LARGE' || !req.webUser) throw err
+      const errors = { fields: { avatar: AVATAR_TOO_LARGE } }
+      return render(ctx, req, reply, req.webUser, { section: 'avatar', errors }, 413)
+    })
     scope.post('/settings/avatar', { schema: { hide: true } }, async (req, reply) => {
       const user = requireUser(req, reply)
       if (!user) return reply
@@ -312,7 +375,7 @@ export async function settingsPages(app: FastifyInstance) {
         }
         await setAvatar(ctx, user, upload)
       } catch (err) {
-        return render(ctx, req, reply, user, { section: 'avatar', errors: formErrorsOf(err) })
+        return render(ctx, req, reply, user, { section: 'avatar', errors: formErrorsOf(err, AVATAR_FIELD) })
       }
       flash(reply, 'success', 'Avatar updated.')
       return seeOther(reply, '/settings')

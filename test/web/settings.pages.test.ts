@@ -1,0 +1,195 @@
+import type { LightMyRequestResponse } from 'fastify'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { multipart } from '../factories/social.js'
+import { type App, buildTestApp, PASSWORD, registerUser } from '../helpers.js'
+import { type Browser, browserFor } from './browser.js'
+
+let app: App
+beforeAll(async () => {
+  app = await buildTestApp()
+})
+afterAll(() => app.close())
+
+const idsOf = (html: string) => [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!)
+
+/** Every id once; every label, aria-describedby and form field id points at an element of its own form. */
+function expectWellTied(html: string, what: string) {
+  const ids = idsOf(html)
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i)
+  expect(repeated, `${what}: ids used more than once`).toEqual([])
+  for (const form of html.match(/<form[\s\S]*?<\/form>/g) ?? []) {
+    const own = new Set(idsOf(form))
+    for (const [, target] of form.matchAll(/<label for="([^"]+)"/g)) {
+      expect(own.has(target!), `${what}: label for=${target} outside its form`).toBe(true)
+    }
+    for (const [, list] of form.matchAll(/aria-describedby="([^"]+)"/g)) {
+      for (const target of list!.split(' ')) expect(own.has(target), `${what}: ${target}`).toBe(true)
+    }
+  }
+}
+
+/** The field with `id`: invalid, and described by its error, which says `message`. */
+function expectFieldError(html: string, id: string, message: string) {
+  const input = new RegExp(`<(?:input|textarea)[^>]*\\sid="${id}"[^>]*>`).exec(html)?.[0]
+  expect(input, id).toBeDefined()
+  expect(input).toContain('aria-invalid="true"')
+  expect(input).toMatch(new RegExp(`aria-describedby="[^"]*${id}-error`))
+  expect(html).toContain(`<small id="${id}-error" class="field-error">${message}</small>`)
+  expect(html).not.toContain('class="form-error"')
+}
+
+async function uploadAvatar(
+  browser: Browser,
+  file?: { data: Buffer | string; filename: string; type: string },
+) {
+  const parts = [{ name: '_csrf', data: browser.csrf! }]
+  if (file)
+    parts.push({ name: 'avatar', data: file.data, filename: file.filename, contentType: file.type } as never)
+  const form = multipart(parts)
+  return app.inject({
+    method: 'POST',
+    url: '/settings/avatar',
+    payload: form.payload,
+    headers: {
+      ...form.headers,
+      accept: 'text/html',
+      cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    },
+  })
+}
+
+describe('GET /settings and its forms', () => {
+  it('gives every field of every form its own id, with each form refused in turn', async () => {
+    const user = await registerUser(app)
+    const browser = await browserFor(app, user)
+    const page = await browser.get('/settings')
+    expect(page.statusCode).toBe(200)
+    expectWellTied(page.body, 'the page')
+    // The three password fields each have a label of their own form.
+    expect(page.body).toMatch(
+      /<label for="f-email-current_password"><span>Your password<\/span><input id="f-email-current_password"/,
+    )
+    expect(page.body).toMatch(
+      /<label for="f-current_password"><span>Current password<\/span><input id="f-current_password"/,
+    )
+    expect(page.body).toMatch(
+      /<label for="f-delete-current_password"><span>Your password<\/span><input id="f-delete-current_password"/,
+    )
+
+    const refused: [string, LightMyRequestResponse][] = []
+    await browser.get('/settings')
+    refused.push(['profile', await browser.post('/settings/profile', { display_name: '', username: 'a b' })])
+    await browser.get('/settings')
+    refused.push(['email', await browser.post('/settings/email', { email: 'nope', current_password: '' })])
+    await browser.get('/settings')
+    refused.push([
+      'password',
+      await browser.post('/settings/password', { current_password: 'x', new_password: 'y' }),
+    ])
+    await browser.get('/settings')
+    refused.push(['delete', await browser.post('/settings/delete', { current_password: '' })])
+    await browser.get('/settings')
+    refused.push(['avatar', await uploadAvatar(browser)])
+    for (const [form, res] of refused) {
+      expect(res.statusCode, form).toBe(422)
+      expect(res.body, form).toContain('aria-invalid="true"')
+      expectWellTied(res.body, form)
+    }
+  })
+
+  it('puts a wrong password beside the field of the form that asked for it, and the right one works', async () => {
+    const user = await registerUser(app)
+    const browser = await browserFor(app, user)
+    await browser.get('/settings')
+    const wrongEmail = await browser.post('/settings/email', {
+      email: 'new-address@example.com',
+      current_password: 'not-my-password',
+    })
+    expect(wrongEmail.statusCode).toBe(422)
+    expect(wrongEmail.body).toMatch(/<input id="f-email-current_password"[^>]*aria-invalid="true"/)
+    expect(wrongEmail.body).not.toMatch(/<input id="f-delete-current_password"[^>]*aria-invalid/)
+
+    const wrongDelete = await browser.post('/settings/delete', { current_password: 'not-my-password' })
+    expect(wrongDelete.body).toMatch(/<input id="f-delete-current_password"[^>]*aria-invalid="true"/)
+    expect(wrongDelete.body).not.toMatch(/<input id="f-email-current_password"[^>]*aria-invalid/)
+
+    const changed = await browser.post('/settings/email', {
+      email: `${user.username}-new@example.com`,
+      current_password: PASSWORD,
+    })
+    expect(changed.statusCode).toBe(303)
+    expect((await browser.get('/settings')).body).toContain(`${user.username}-new@example.com`)
+    const deleted = await browser.post('/settings/delete', { current_password: PASSWORD })
+    expect(deleted.statusCode).toBe(303)
+    expect(deleted.headers.location).toBe('/')
+    expect((await browser.get('/settings')).statusCode).toBe(303)
+  })
+})
+
+describe('refusals beside their fields on /settings', () => {
+  it('a username taken is beside the username field', async () => {
+    const other = await registerUser(app)
+    const browser = await browserFor(app, await registerUser(app))
+    await browser.get('/settings')
+    const res = await browser.post('/settings/profile', { display_name: 'Me', username: other.username })
+    expect(res.statusCode).toBe(422)
+    expectFieldError(res.body, 'f-username', 'That username is taken')
+  })
+
+  it('an e-mail address taken is beside the e-mail field', async () => {
+    const other = await registerUser(app)
+    const browser = await browserFor(app, await registerUser(app))
+    await browser.get('/settings')
+    const res = await browser.post('/settings/email', { email: other.email, current_password: PASSWORD })
+    expect(res.statusCode).toBe(422)
+    expectFieldError(res.body, 'f-email', 'That email address is taken')
+  })
+
+  it('a malformed username and a common new password are said as sentences', async () => {
+    const browser = await browserFor(app, await registerUser(app))
+    await browser.get('/settings')
+    const name = await browser.post('/settings/profile', { display_name: 'Me', username: 'a b' })
+    expectFieldError(name.body, 'f-username', 'Use 3 to 30 letters, digits, underscores (_) or dots (.)')
+    const common = await browser.post('/settings/password', {
+      current_password: PASSWORD,
+      new_password: 'password1',
+    })
+    expect(common.statusCode).toBe(422)
+    expectFieldError(common.body, 'f-new_password', 'This password is too common: choose another')
+  })
+
+  it('an upload that is no image, or no file, is beside the file field', async () => {
+    const browser = await browserFor(app, await registerUser(app))
+    await browser.get('/settings')
+    const text = await uploadAvatar(browser, { data: 'not an image', filename: 'a.png', type: 'image/png' })
+    expect(text.statusCode).toBe(422)
+    expectFieldError(text.body, 'f-avatar', 'The file is not a JPEG, PNG or WebP image')
+    await browser.get('/settings')
+    const none = await uploadAvatar(browser)
+    expect(none.statusCode).toBe(422)
+    expectFieldError(none.body, 'f-avatar', 'Choose an image file to upload.')
+  })
+
+  it('an image over 5 MB is the settings page with the reason beside the file field, 413', async () => {
+    const browser = await browserFor(app, await registerUser(app))
+    await browser.get('/settings')
+    const big = Buffer.concat([
+      await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+      Buffer.alloc(5 * 1024 * 1024 + 10),
+    ])
+    const res = await uploadAvatar(browser, { data: big, filename: 'big.png', type: 'image/png' })
+    expect(res.statusCode).toBe(413)
+    expect(res.body).toContain('<h1>Settings</h1>')
+    expectFieldError(res.body, 'f-avatar', 'The image is larger than 5 MB')
+    expectWellTied(res.body, 'too large')
+    // The page still works: a small image afterwards is taken.
+    const small = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer()
+    const ok = await uploadAvatar(browser, { data: small, filename: 'a.png', type: 'image/png' })
+    expect(ok.statusCode).toBe(303)
+  })
+})

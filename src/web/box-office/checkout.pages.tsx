@@ -12,9 +12,9 @@ import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { money, when } from '../format.js'
 import { Layout } from '../layout.js'
-import { flash, type PageCtx, pageCtx, requireUser, seeOther, sendHtml } from '../page.js'
+import { FLASH_COOKIE, flash, type PageCtx, pageCtx, requireUser, seeOther, sendHtml } from '../page.js'
 import { ExtendHoldForm } from './extend-hold.pages.js'
-import { PayForm } from './pay-form.js'
+import { offeredMethod, PayForm } from './pay-form.js'
 import { InvoiceStatus, personName, placeText, TicketStatus } from './status.js'
 
 function CheckoutPage(p: {
@@ -23,6 +23,8 @@ function CheckoutPage(p: {
   reservation: ReservationT
   event: EventT
   now: Date
+  /** The method to keep ticked after a declined payment (`?method=`). */
+  method?: string
 }): JSX.Element {
   const r = p.reservation
   const me = p.ctx.user?.id
@@ -99,7 +101,7 @@ function CheckoutPage(p: {
             }${inv.status === 'open' ? ` · due ${when(inv.due_at)}` : ''}`}
           </p>
           {inv.status === 'open' && inv.payer?.id === me ? (
-            <PayForm invoice={inv} csrf={p.ctx.csrf} next={`/reservations/${r.id}`} />
+            <PayForm invoice={inv} csrf={p.ctx.csrf} next={`/reservations/${r.id}`} method={p.method} />
           ) : inv.status === 'open' ? (
             <p class="meta" safe>{`Waiting for ${inv.payer?.display_name ?? 'the payer'} to pay.`}</p>
           ) : (
@@ -126,16 +128,23 @@ export async function checkoutPages(app: FastifyInstance) {
       if (!reservation.tickets.some((t) => t.booker?.id === user.id)) throw notFound('Reservation')
       const live = reservation.tickets.filter((t) => t.status === 'held' || t.status === 'confirmed')
       const myOpen = reservation.invoices.some((i) => i.status === 'open' && i.payer?.id === user.id)
+      // A message already on its way (a payment refused because the hold ran out says so, and that nothing was
+      // charged) goes on with the redirect instead of being replaced.
+      const raw = req.cookies[FLASH_COOKIE]
+      const unsigned = raw ? req.unsignCookie(raw) : null
+      const pending = Boolean(unsigned?.valid && unsigned.value?.includes('"kind":"error"'))
       if (live.length === 0) {
-        flash(
-          reply,
-          'error',
-          'Your hold has lapsed and the tickets went back on sale. Your choices are filled in again below.',
-        )
+        if (!pending) {
+          flash(
+            reply,
+            'error',
+            'Your hold has lapsed and the tickets went back on sale. Your choices are filled in again below.',
+          )
+        }
         return seeOther(reply, `/events/${reservation.event_id}?again=${reservation.id}`)
       }
       if (!myOpen && live.every((t) => t.status === 'confirmed')) {
-        flash(reply, 'success', 'All paid: here are your tickets.')
+        if (!pending) flash(reply, 'success', 'All paid: here are your tickets.')
         return seeOther(reply, '/tickets')
       }
       const event = await getEvent(ctx, user, reservation.event_id)
@@ -148,6 +157,7 @@ export async function checkoutPages(app: FastifyInstance) {
           reservation={reservation}
           event={event}
           now={new Date()}
+          method={offeredMethod((req.query as { method?: unknown }).method)}
         />,
       )
     },

@@ -22,10 +22,17 @@ import {
   seeOther,
   sendHtml,
 } from '../page.js'
-import { PayForm } from './pay-form.js'
+import { offeredMethod, PayForm } from './pay-form.js'
 import { InvoiceStatus, personName } from './status.js'
 
 const PER_PAGE = 20
+
+/** `path` (a safe local path, perhaps with a query already) with `params` added to its query. */
+function withQuery(path: string, params: Record<string, string>): string {
+  const url = new URL(path, 'http://local')
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
+  return `${url.pathname}${url.search}`
+}
 
 function InvoicesPage(p: { ctx: PageCtx; invoices: InvoiceT[]; page: number; totalPages: number }) {
   return (
@@ -73,7 +80,14 @@ function InvoicesPage(p: { ctx: PageCtx; invoices: InvoiceT[]; page: number; tot
   )
 }
 
-function InvoicePage(p: { ctx: PageCtx; invoice: InvoiceT; event: EventT; next?: string; error?: string }) {
+function InvoicePage(p: {
+  ctx: PageCtx
+  invoice: InvoiceT
+  event: EventT
+  next?: string
+  error?: string
+  method?: string
+}) {
   const inv = p.invoice
   const isPayer = inv.payer?.id === p.ctx.user?.id
   return (
@@ -164,7 +178,7 @@ function InvoicePage(p: { ctx: PageCtx; invoice: InvoiceT; event: EventT; next?:
       {inv.status === 'open' && isPayer ? (
         <section aria-labelledby="pay-heading" class="no-print">
           <h2 id="pay-heading">Pay</h2>
-          <PayForm invoice={inv} csrf={p.ctx.csrf} next={p.next} error={p.error} />
+          <PayForm invoice={inv} csrf={p.ctx.csrf} next={p.next} error={p.error} method={p.method} />
         </section>
       ) : (
         ''
@@ -182,7 +196,7 @@ async function showInvoice(
   req: FastifyRequest,
   reply: FastifyReply,
   id: number,
-  form: { next?: string; error?: string } = {},
+  form: { next?: string; error?: string; method?: string } = {},
   status = 200,
 ) {
   const user = req.webUser!
@@ -221,7 +235,10 @@ export async function invoicePages(app: FastifyInstance) {
     { schema: { hide: true, params: Type.Object({ id: Id }) } },
     async (req, reply) => {
       if (!requireUser(req, reply)) return reply
-      return showInvoice(app, req, reply, (req.params as { id: number }).id)
+      const method = (req.query as { method?: unknown }).method
+      return showInvoice(app, req, reply, (req.params as { id: number }).id, {
+        method: offeredMethod(method),
+      })
     },
   )
 
@@ -239,11 +256,30 @@ export async function invoicePages(app: FastifyInstance) {
         await payInvoice(ctx, user, id, { payment_method: method })
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err
-        const message =
-          err.code === 'PAYMENT_DECLINED'
-            ? 'The payment was declined. Nothing was charged; choose another method and try again.'
-            : err.message
-        return showInvoice(app, req, reply, id, { next, error: message }, err.status)
+        // Every refusal answers as pretix's order views do (messages.error, then a redirect to the order page):
+        // a 303 back to a page, never a page drawn at this POST's URL, so a reload cannot post the payment again.
+        if (err.code === 'PAYMENT_DECLINED') {
+          flash(
+            reply,
+            'error',
+            'The payment was declined. Nothing was charged: choose another method and try again.',
+          )
+          // Back where the buyer paid from, with the declined method still ticked.
+          return seeOther(reply, `${withQuery(next, { method })}#pay-${id}`)
+        }
+        const invoice = await getInvoice(ctx, user, id)
+        if (invoice.status === 'expired') {
+          // Paid after the hold lapsed: the lock refused it before any charge. The checkout is the hold's own
+          // page (pretix sends an expired order's payment back to the order page); it sends a lapsed hold on to
+          // the event page with the choices filled in again, which carries the link to book again.
+          flash(
+            reply,
+            'error',
+            `Nothing was charged: your hold ran out at ${when(invoice.due_at)}, before this payment, and the tickets went back on sale. Book again below: your choices are filled in.`,
+          )
+          return seeOther(reply, `/reservations/${invoice.reservation_id}`)
+        }
+        return showInvoice(app, req, reply, id, { next, error: err.message }, err.status)
       }
       flash(reply, 'success', 'Payment received: your tickets are confirmed.')
       return seeOther(reply, next)

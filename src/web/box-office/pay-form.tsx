@@ -8,22 +8,28 @@ const METHODS = [
   { value: 'test_declined', label: 'Test card that is declined' },
 ]
 
+/** A method the form offers, or undefined: `?method=` after a declined payment keeps the buyer's choice. */
+export const offeredMethod = (v: unknown): string | undefined => METHODS.find((m) => m.value === v)?.value
+
 export function PayForm(p: {
   invoice: InvoiceT
   csrf: string | null
   next?: string
   error?: string
+  /** The method to tick (the one just declined); the first otherwise. */
+  method?: string
 }): JSX.Element {
   const id = `pay-${p.invoice.id}`
+  const chosen = offeredMethod(p.method) ?? METHODS[0]!.value
   return (
-    <form method="post" action={`/invoices/${p.invoice.id}/pay`} class="pay-form">
+    <form method="post" action={`/invoices/${p.invoice.id}/pay`} class="pay-form" id={id}>
       <CsrfField token={p.csrf} />
       {p.next ? <input type="hidden" name="next" value={p.next} /> : ''}
       <fieldset aria-describedby={p.error ? `${id}-error` : undefined}>
         <legend>Payment method</legend>
-        {METHODS.map((m, i) => (
+        {METHODS.map((m) => (
           <label>
-            <input type="radio" name="payment_method" value={m.value} checked={i === 0} required />
+            <input type="radio" name="payment_method" value={m.value} checked={m.value === chosen} required />
             <span safe>{m.label}</span>
           </label>
         ))}

@@ -23,13 +23,20 @@ import {
   sendHtml,
   wholeNumberOf,
 } from '../page.js'
+import { type Handover, handoversOf } from './holder-only.js'
 import { personName, placeText, seatText, TicketStatus } from './status.js'
 
 const PER_PAGE = 50
 
 type Friend = { id: number; username: string; display_name: string }
 
-function TicketsPage(p: { ctx: PageCtx; tickets: TicketT[]; page: number; totalPages: number }) {
+function TicketsPage(p: {
+  ctx: PageCtx
+  tickets: TicketT[]
+  handovers: Map<number, Handover>
+  page: number
+  totalPages: number
+}) {
   const me = p.ctx.user?.id
   return (
     <Layout ctx={p.ctx} title="My tickets">
@@ -57,9 +64,11 @@ function TicketsPage(p: { ctx: PageCtx; tickets: TicketT[]; page: number; totalP
                 </p>
                 <p class="meta" safe>
                   {t.holder?.id === me
-                    ? t.booker && t.booker.id !== me
-                      ? `Booked for you by ${t.booker.display_name}`
-                      : 'Booked by you'
+                    ? p.handovers.get(t.id)?.transferred
+                      ? 'Transferred to you'
+                      : t.booker && t.booker.id !== me
+                        ? `Booked for you by ${t.booker.display_name}`
+                        : 'Booked by you'
                     : `For ${t.holder?.display_name ?? 'a deleted account'}`}
                 </p>
               </article>
@@ -80,10 +89,12 @@ function TicketsPage(p: { ctx: PageCtx; tickets: TicketT[]; page: number; totalP
   )
 }
 
-function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[] }) {
+function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; handover?: Handover }) {
   const t = p.ticket
   const me = p.ctx.user?.id
   const isHolder = t.holder?.id === me
+  // The booker of a ticket now its holder's alone would only be refused ("only the holder can cancel it").
+  const mayCancel = isHolder || !p.handover?.holderOnly
   const live = t.status === 'held' || t.status === 'confirmed'
   const started = new Date(t.event.starts_at).getTime() <= Date.now()
   return (
@@ -177,7 +188,7 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[] }) {
       ) : (
         ''
       )}
-      {live && !(t.status === 'confirmed' && started) ? (
+      {live && !(t.status === 'confirmed' && started) && mayCancel ? (
         <section aria-labelledby="cancel-heading">
           <h2 id="cancel-heading">{t.status === 'held' ? 'Release' : 'Refund'}</h2>
           <p safe>
@@ -208,12 +219,17 @@ export async function ticketPages(app: FastifyInstance) {
     if (!user) return reply
     const page = requestedPage(req, PER_PAGE)
     const result = await listMyTickets(ctx, user, {}, page)
+    const handovers = await handoversOf(
+      ctx,
+      result.data.map((t) => t.id),
+    )
     return sendHtml(
       req,
       reply,
       <TicketsPage
         ctx={pageCtx(req, reply)}
         tickets={result.data}
+        handovers={handovers}
         page={result.page}
         totalPages={result.total_pages}
       />,
@@ -230,7 +246,12 @@ export async function ticketPages(app: FastifyInstance) {
       ticket.holder?.id === user.id && ticket.status === 'confirmed'
         ? (await listFriends(ctx, user, pageParams({ page: 1, per_page: 100 }))).data
         : []
-    return sendHtml(req, reply, <TicketPage ctx={pageCtx(req, reply)} ticket={ticket} friends={friends} />)
+    const handover = (await handoversOf(ctx, [ticket.id])).get(ticket.id)
+    return sendHtml(
+      req,
+      reply,
+      <TicketPage ctx={pageCtx(req, reply)} ticket={ticket} friends={friends} handover={handover} />,
+    )
   })
 
   /** Runs a ticket action; a refusal comes back as a message on the ticket page. */

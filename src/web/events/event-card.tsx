@@ -26,7 +26,12 @@ export function EventCard(p: {
         </p>
         <p>
           {e.min_price_cents !== null ? (
-            <span safe>{`From ${money(e.min_price_cents, e.currency)}`}</span>
+            <span safe>
+              {
+                // Every section free: "From A$0.00" reads like a price to pay.
+                e.min_price_cents === 0 ? 'Free' : `From ${money(e.min_price_cents, e.currency)}`
+              }
+            </span>
           ) : (
             ''
           )}{' '}

@@ -15,7 +15,15 @@ import { search } from '../../modules/search/search.service.js'
 import { valuesOfHold } from '../box-office/hold-again.js'
 import { eventAvailability, excerpt, fewLeft, money, sectionAvailability, when } from '../format.js'
 import { Field, Layout, Pager } from '../layout.js'
-import { FORM_INVALID, type FormErrors, type PageCtx, pageCtx, parseForm, sendHtml } from '../page.js'
+import {
+  FORM_INVALID,
+  type FormErrors,
+  type PageCtx,
+  pageCtx,
+  parseForm,
+  sendHtml,
+  wholeNumberOf,
+} from '../page.js'
 import { EventCard } from './event-card.js'
 import { ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
 import { WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
@@ -185,6 +193,8 @@ function EventPage(p: {
    * since the form was loaded, the page has no form to show them in: the top says why instead.
    */
   refused?: { form: 'reserve' | 'waitlist'; message?: string }
+  /** The lapsed reservation whose choices fill the form again (`?again=`): the top links to booking again. */
+  again?: number
 }): JSX.Element {
   const e = p.event
   const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
@@ -202,6 +212,14 @@ function EventPage(p: {
       scripts={onSale ? ['availability.js', ...(p.seats.length > 0 ? ['seatmap.js'] : [])] : []}
     >
       <article data-availability-event={onSale ? String(e.id) : undefined}>
+        {p.again !== undefined && onSale && p.ctx.user ? (
+          <p class="book-again">
+            <a href={`/events/${e.id}?again=${p.again}#reserve`}>Book again</a>: the choices of your lapsed
+            hold are filled in below.
+          </p>
+        ) : (
+          ''
+        )}
         {p.refused && !onSale ? (
           <p class="error-summary" role="alert" safe>
             {p.refused.message ?? 'This event is not on sale.'}
@@ -279,7 +297,7 @@ function EventPage(p: {
                   <th scope="row" safe>
                     {`${s.name}${s.kind === 'seated' ? ' (seated)' : ''}`}
                   </th>
-                  <td safe>{money(s.price_cents, e.currency)}</td>
+                  <td safe>{s.price_cents === 0 ? 'Free' : money(s.price_cents, e.currency)}</td>
                   <td data-availability={String(s.id)} data-few={String(fewLeft(s))} safe>
                     {sectionAvailability(s).text}
                   </td>
@@ -314,7 +332,7 @@ function EventPage(p: {
           ) : (
             <p>
               <a href={`/login?next=${encodeURIComponent(`/events/${e.id}`)}`} class="cta">
-                Log in to reserve
+                {soldOut ? 'Log in to join the waiting list' : 'Log in to reserve'}
               </a>
             </p>
           )
@@ -431,7 +449,7 @@ export async function showEventPage(
   req: FastifyRequest,
   reply: FastifyReply,
   id: number,
-  forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState } = {},
+  forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState; again?: number } = {},
   status = 200,
 ) {
   const { ctx, config } = app
@@ -458,6 +476,7 @@ export async function showEventPage(
       friends={friends?.data ?? []}
       going={going?.data ?? []}
       form={forms.reserve}
+      again={forms.again}
       waitlist={
         user && onSale && (soldOut || waiting.length > 0 || forms.waitlist) ? (
           <WaitlistBlock
@@ -538,7 +557,12 @@ export async function eventPages(app: FastifyInstance) {
       req,
       reply,
       id,
-      again ? { reserve: { values: again, errors: { fields: {} } } } : {},
+      again
+        ? {
+            reserve: { values: again, errors: { fields: {} } },
+            again: wholeNumberOf((req.query as { again?: unknown }).again),
+          }
+        : {},
     )
   })
 

@@ -93,6 +93,9 @@ const SEAT_WORDS: Record<SeatStatus, string> = {
   sold: 'sold',
 }
 
+/** The short visible word beside an unavailable seat's number ("A10 sold"). */
+const SEAT_MARKS: Record<Exclude<SeatStatus, 'available'>, string> = { held: 'held', sold: 'sold' }
+
 function SeatRows(p: {
   section: SectionT
   seats: SeatView[]
@@ -124,7 +127,15 @@ function SeatRows(p: {
                   checked={p.chosen.includes(String(seat.id))}
                   aria-label={`Row ${seat.row}, seat ${seat.number}, ${SEAT_WORDS[seat.status]}, ${price}`}
                 />
+                {/* The state in words as well as the faded box (the accessible name already says it). */}
                 <span aria-hidden="true" safe>{`${seat.row}${seat.number}`}</span>
+                {seat.status === 'available' ? (
+                  ''
+                ) : (
+                  <small class="seat-state" aria-hidden="true" safe>
+                    {SEAT_MARKS[seat.status]}
+                  </small>
+                )}
               </label>
             ))}
           </div>

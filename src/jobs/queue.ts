@@ -23,6 +23,12 @@ export interface SendOptions {
   startAfter?: number
   /** Seconds a run of this job may take before another worker gets it (default JOBS_EXPIRE). */
   expireInSeconds?: number
+  /**
+   * With `singletonSeconds`: a second job of the queue with the same key, sent within the same slot of that many
+   * seconds, is not added (pg-boss's throttling: its unique index on name, slot and key).
+   */
+  singletonKey?: string
+  singletonSeconds?: number
 }
 
 export interface JobQueue {

@@ -13,8 +13,9 @@ export interface ScheduledJob {
 
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   // Every minute, cron's finest grain. Reservations never wait for it (they expire their section's lapsed
-  // holds themselves, and every view shows a lapsed hold as expired), so the sweep only tidies up: it gives
-  // the counters back and tells the booker.
+  // holds themselves, and every view shows a lapsed hold as expired), nor does the waiting list (a job armed for
+  // the due time of a section's next hold serves it: waitlist.serve.ts, armNextLapse), so the sweep only tidies
+  // up: it gives the counters back and tells the booker.
   { name: 'expire_stale_holds', cron: '* * * * *', run: expireStaleHolds },
   { name: 'purge_expired_tokens', cron: '7 * * * *', run: purgeExpiredTokens },
   { name: 'purge_idempotency_keys', cron: '37 * * * *', run: purgeIdempotencyKeys },

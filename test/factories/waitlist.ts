@@ -18,20 +18,36 @@ export function joinAs(app: App, user: { auth: Headers }, eventId: number, body:
   })
 }
 
-/** The waiting-list jobs enqueued and not yet run: the section of each. */
+/**
+ * The waiting-list jobs enqueued, due and not yet run: the section of each. (A job armed for the due time of a
+ * hold still to lapse is not due yet: see armedWaitlistJobs.)
+ */
 export async function pendingWaitlistJobs(app: App): Promise<number[]> {
   const result = (await app.ctx.db.execute(
     sql`select (data->>'sectionId')::int as section_id from pgboss.job
-        where name = 'waitlist' and state = 'created' order by created_on`,
+        where name = 'waitlist' and state = 'created' and start_after <= now() order by created_on`,
   )) as unknown as { rows: { section_id: number }[] }
   return result.rows.map((r) => r.section_id)
 }
 
-/** Runs the pending waiting-list jobs as a worker would (each job serves its section); returns the offers made. */
+/** The waiting-list jobs armed for later (start_after in the future): the section and start time of each. */
+export async function armedWaitlistJobs(app: App): Promise<{ sectionId: number; startAfter: string }[]> {
+  const result = (await app.ctx.db.execute(
+    sql`select (data->>'sectionId')::int as section_id, start_after from pgboss.job
+        where name = 'waitlist' and state = 'created' and start_after > now() order by start_after`,
+  )) as unknown as { rows: { section_id: number; start_after: Date | string }[] }
+  return result.rows.map((r) => ({
+    sectionId: r.section_id,
+    startAfter: new Date(r.start_after).toISOString(),
+  }))
+}
+
+/** Runs the due waiting-list jobs as a worker would (each job serves its section); returns the offers made. */
 export async function runWaitlistJobs(app: App): Promise<number> {
   const sectionIds = await pendingWaitlistJobs(app)
   await app.ctx.db.execute(
-    sql`update pgboss.job set state = 'completed', completed_on = now() where name = 'waitlist' and state = 'created'`,
+    sql`update pgboss.job set state = 'completed', completed_on = now()
+        where name = 'waitlist' and state = 'created' and start_after <= now()`,
   )
   let offered = 0
   for (const id of sectionIds) offered += await serveWaitlist(app.ctx, id)

@@ -22,11 +22,11 @@ import { lockSection, soldOut } from './box-office.capacity.js'
 import { INVOICE_LAPSED_SQL } from './box-office.holds.js'
 import { enforceHoldCap, enforceTicketLimit } from './box-office.limits.js'
 import type { ReservationT, ReserveInput } from './box-office.schemas.js'
-import { expireSectionHolds } from './expire-holds.service.js'
 import { mayHaveRoom, noteSoldOut, writeBatched } from './reserve.batch.js'
 import { bestAdjacentBlock, bestSeats, exactSeats, type SeatState, seatStates } from './reserve.seats.js'
-import { lockEventOnSale, type WriteInput, type WriteOutcome, writeReservations } from './reserve.write.js'
+import { type WriteInput, type WriteOutcome, writeReservations } from './reserve.write.js'
 import { claimVoucher, type Discount, markVoucherUsed } from './vouchers.service.js'
+import { serveWaitlist, writeAfterWaitlist } from './waitlist.serve.js'
 
 interface Plan {
   quantity: number
@@ -60,7 +60,10 @@ function planOf(actorId: number, input: ReserveInput): Plan {
 type EventStatus = typeof events.$inferSelect.status
 type SectionKind = typeof sections.$inferSelect.kind
 
-/** A row of `targetSql`: the event, the section (null columns when there is none), and whether it is full. */
+/**
+ * A row of `targetSql`: the event, the section (null columns when there is none), whether it is full, and
+ * whether someone waits in it.
+ */
 interface TargetRow {
   event_id: number | null
   status: EventStatus
@@ -72,19 +75,22 @@ interface TargetRow {
   capacity: number
   seats_per_row: number | null
   full: boolean | null
+  waiting: boolean | null
 }
 
 /**
  * What a reservation checks before it starts a transaction, in one read: the event ($1) and the section ($2),
  * and whether the section is full (its counters leave no room for $3 tickets and no open invoice of the event
  * is past due: a lapsed hold the sweep has not reached would still count in the counters). The CASE runs the
- * look for lapsed holds only when the counters say full.
+ * look for lapsed holds only when the counters say full. `waiting`: someone waits in the section, whom the
+ * places that come back are owed to first.
  */
 const targetSql = `select e.id event_id, e.status, e.organizer_id, e.max_tickets_per_user, e.starts_at <= now() started,
     s.id section_id, s.kind, s.capacity, s.seats_per_row,
     case when s.held + s.sold + $3::int <= s.capacity then false
       else not exists (select 1 from invoices where ${INVOICE_LAPSED_SQL} and event_id = e.id)
-    end full
+    end full,
+    exists (select 1 from waitlist_entries w where w.section_id = s.id and w.status = 'waiting') waiting
   from events e left join sections s on s.id = $2::int and s.event_id = e.id
   where e.id = $1::int`
 
@@ -102,7 +108,7 @@ const READ_TARGET_CHECKED: Statement = {
 
 /** The event and the section a reservation names, as read before any transaction. */
 function targetOf(row: TargetRow | undefined) {
-  if (!row || row.event_id === null) return { event: null, section: null, full: null }
+  if (!row || row.event_id === null) return { event: null, section: null, full: null, waiting: null }
   return {
     event: {
       id: row.event_id,
@@ -116,6 +122,7 @@ function targetOf(row: TargetRow | undefined) {
         ? null
         : { id: row.section_id, kind: row.kind, capacity: row.capacity, seatsPerRow: row.seats_per_row },
     full: row.full,
+    waiting: row.waiting,
   }
 }
 
@@ -212,34 +219,51 @@ export async function reserve(
     split,
     discount,
   })
-  const write = async (tx: Db, seats: SeatState[] = []) =>
-    (await writeReservations(tx, ctx.config, [writeInput(seats)], { commonOnly: false }))[0]!
-  // A general section has nothing to pick: one statement claims and writes. Only when the counters are full
-  // does it look for lapsed holds of the section, release them, and try once more.
+  const write = async (
+    tx: Db,
+    seats: SeatState[] = [],
+    opts = { commonOnly: false, waitlistServed: false },
+  ) => (await writeReservations(tx, ctx.config, [writeInput(seats)], opts))[0]!
+  const toServe = { id: section.id, eventId, kind: section.kind, seatsPerRow: section.seatsPerRow }
+  // A general section has nothing to pick: one statement claims and writes. When it finds lapsed holds the sweep
+  // has not reached, or someone waiting in a section with room, the section's lapsed holds are released and its
+  // waiting list served first, and the write made after them in the same transaction (writeAfterWaitlist): the
+  // places owed to a waiting entry go to it, and the buyer gets what is left.
   const writeGeneral = async (
     writeOnce: () => Promise<WriteOutcome>,
-    releaseLapsed: () => Promise<number>,
+    afterWaitlist: () => Promise<WriteOutcome>,
   ) => {
     const outcome = await writeOnce()
-    if (outcome.kind === 'no-capacity' && outcome.lapsedHolds && (await releaseLapsed()) > 0) {
-      return writeOnce()
-    }
-    return outcome
+    const owed = outcome.kind === 'no-capacity' && outcome.lapsedHolds
+    return owed || outcome.kind === 'waitlist-first' ? afterWaitlist() : outcome
   }
 
   try {
     if (!seated && event.maxTicketsPerUser === null && !idempotency && !input.voucher_code) {
       // The common case needs no transaction of its own: that one statement commits by itself, in a batch with
-      // the reservations this process receives meanwhile.
+      // the reservations this process receives meanwhile. When the waiting list comes first, the serving and
+      // the write are a transaction of their own, which commits the offers whatever the buyer's answer; the
+      // buyer holds no per-user lock before the serving (the statement takes it after), so no entry is passed by.
       const outcome = await writeGeneral(
         () => writeBatched(ctx, writeInput()),
-        () => ctx.db.transaction((tx) => expireSectionHolds(ctx, tx, section.id)),
+        () =>
+          ctx.db.transaction((tx) =>
+            writeAfterWaitlist(ctx, tx, toServe, [], () =>
+              write(tx, [], { commonOnly: true, waitlistServed: true }),
+            ),
+          ),
       )
       // Not the common case after all: the booker's live holds need the careful check of the default cap, or
       // the organizer gave the event a per-user limit since it was read. The transaction below checks and writes
       // it as read (as it would have been a moment earlier), or finds the section gone.
       if (outcome.kind !== 'not-common') return answer(outcome)
     }
+    // Offers owed to those waiting are made and committed first, in transactions of their own: the buyer's
+    // transaction may still refuse (a limit, a seat, SOLD_OUT) and roll back what it wrote. Under its locks it
+    // serves the list again (writeAfterWaitlist), for places that came back meanwhile.
+    if (target.waiting) await serveWaitlist(ctx, section.id)
+    // The people whose per-user locks the transaction takes before it serves the list.
+    const passBy = [actor.id, ...plan.attendees]
     return await ctx.db.transaction(async (tx) => {
       const adding = new Map<number, number>([[actor.id, plan.quantity]])
       for (const a of plan.attendees) adding.set(a, 1)
@@ -252,17 +276,19 @@ export async function reserve(
       if (!seated) {
         outcome = await writeGeneral(
           () => write(tx),
-          () => expireSectionHolds(ctx, tx, section.id),
+          () =>
+            writeAfterWaitlist(ctx, tx, toServe, passBy, () =>
+              write(tx, [], { commonOnly: false, waitlistServed: true }),
+            ),
         )
-      } else if (!(await lockEventOnSale(tx, ctx.config, eventId))) {
-        outcome = { kind: 'not-on-sale' }
       } else {
-        // Seats are picked under the section's row lock: no one else can pick them meanwhile. Lapsed holds go
-        // first, so that their seats are free to pick.
-        await expireSectionHolds(ctx, tx, section.id)
-        await lockSection(tx, section, plan.quantity)
-        const chosen = seated ? await chooseSeats(tx, section, input, plan.quantity) : []
-        outcome = await write(tx, chosen)
+        // Seats are picked under the section's row lock: no one else can pick them meanwhile. Lapsed holds and
+        // those waiting go first, so that the seats are picked from what is left for the buyer.
+        outcome = await writeAfterWaitlist(ctx, tx, toServe, passBy, async () => {
+          await lockSection(tx, section, plan.quantity)
+          const chosen = await chooseSeats(tx, section, input, plan.quantity)
+          return write(tx, chosen, { commonOnly: false, waitlistServed: true })
+        })
       }
       const reservation = answer(outcome)
       if (discount) await markVoucherUsed(tx, reservation.id, discount.voucherId)
@@ -284,7 +310,8 @@ function answer(outcome: WriteOutcome): ReservationT {
   if (outcome.kind === 'revoked') throw tokenRevoked()
   if (outcome.kind === 'not-on-sale')
     throw new AppError('EVENT_NOT_ON_SALE', 'This event is no longer on sale')
-  if (outcome.kind === 'no-capacity') throw soldOut()
+  // `waitlist-first` only answers a write made before serving the list, which is never answered itself.
+  if (outcome.kind === 'no-capacity' || outcome.kind === 'waitlist-first') throw soldOut()
   // The section was checked to belong to the event just before; only its deletion meanwhile comes here.
   if (outcome.kind === 'not-common') throw notFound('Section')
   return outcome.reservation

@@ -15,6 +15,10 @@ import { INVOICE_LAPSED_SQL } from './box-office.holds.js'
 const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
   when 'percent' then l.price_cents::bigint * req.vvalue / 100 when 'amount' then req.vvalue::bigint else 0 end)`
 
+/** Someone waits in the section `id` (an SQL expression): a probe of the partial index of waiting entries. */
+const WAITING_IN = (id: string) =>
+  `select 1 from waitlist_entries w where w.section_id = ${id} and w.status = 'waiting'`
+
 /**
  * Writes any number of reservations (a batch) in one statement. $1: the reservations, a JSON array of
  * `{i, event_id, section_id, booker_id, split, vkind, vvalue, sid, jti}` (i from 1, in arrival order; vkind and
@@ -24,7 +28,9 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  * lifetime in seconds, $4 the invoice number prefix, $5…$8 the e-mails' retry policy, $9 whether only the common
  * case is written (a general section of an event without a per-user limit): the others are then left alone
  * (`eligible` false), for the caller's transaction path; $10 the default cap on live holds per booker and event
- * (MAX_HELD_TICKETS_PER_EVENT, 0 = none); $11 the prefix of avatar URLs (avatarUrlPrefix).
+ * (MAX_HELD_TICKETS_PER_EVENT, 0 = none); $11 the prefix of avatar URLs (avatarUrlPrefix); $12 whether the
+ * waiting list comes first: true for a buyer, false for an offer and for a buyer whose transaction has just
+ * served the section's waiting list under the section's lock (waitlist.serve.ts, serveAhead).
  *
  * JSON rather than arrays, so that PostgreSQL's estimates are the same whatever the batch holds: it then keeps
  * one generic plan for the statement, instead of planning it again on every call (with arrays, a batch of one
@@ -47,7 +53,11 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  *   the last places, whatever the number of processes. Events, then sections, each in id order: the order
  *   every box-office transaction takes them in (a cancellation, the sweep), so none of them deadlock. A
  *   section already full is not locked at all: the crowd that arrives after a sell-out is turned away without
- *   waiting for the lock, and without anything to commit.
+ *   waiting for the lock, and without anything to commit. With $12, a section where someone waits is not
+ *   locked either: places free there may be owed to a waiting entry (places a lapsed hold, a refund or a
+ *   release gave back, before the serving job has run), and only a transaction that serves the waiting list
+ *   under the section's lock can tell (`queued`). The test is one probe of a partial index, so a section where
+ *   no one waits pays next to nothing for it.
  * - `walk` grants the reservations of each section in arrival order, each one if its tickets still fit after
  *   those granted before it (as one-by-one statements would), and `claim` adds the granted tickets to the
  *   counters. The CHECK `held + sold <= capacity` stays as a backstop.
@@ -62,9 +72,9 @@ const DISCOUNT = `least(l.price_cents::bigint, case req.vkind
  *   exists if and only if its e-mails do.
  * - The answer has a row per reservation: `authorized`, `on_sale`, `eligible` (its section is in `target`),
  *   `reservation` (null when nothing was written: then `lapsed` tells whether lapsed holds the sweep has not
- *   reached yet may be what fills the section). `reservation` is already the API's Reservation
- *   (GET /reservations/{id}, snake case, timestamps as toISOString writes them), built from the rows just
- *   written: nothing maps it again.
+ *   reached yet may be what fills the section, and `queued` that the section has room but someone waits in it).
+ *   `reservation` is already the API's Reservation (GET /reservations/{id}, snake case, timestamps as
+ *   toISOString writes them), built from the rows just written: nothing maps it again.
  *
  * Committed on its own (the common case) it holds the sections' row locks only while PostgreSQL runs it, never
  * across a round trip to this process.
@@ -113,7 +123,9 @@ target as (
 locked as (
   select s.id, s.event_id, s.name, s.price_cents, s.capacity - s.held - s.sold as free
   from sections s
-  where s.id = any(array(select id from target)) and s.held + s.sold < s.capacity
+  where s.id = any(array(select id from target))
+    and not ($12::boolean and exists (${WAITING_IN('s.id')}))
+    and s.held + s.sold < s.capacity
   order by s.id
   for update of s
 ),
@@ -251,6 +263,8 @@ select req.i, a.i is not null as authorized, ev.id is not null as on_sale,
   case when r.id is not null then false
        else exists (select 1 from invoices where ${INVOICE_LAPSED_SQL} and event_id = req.event_id)
   end as lapsed,
+  r.id is null and t.id is not null and $12::boolean and exists (${WAITING_IN('req.section_id')})
+    and exists (select 1 from sections s where s.id = req.section_id and s.held + s.sold < s.capacity) as queued,
   case when r.id is not null then json_build_object(
     'id', res.id, 'event_id', req.event_id,
     'expires_at', ${isoSql('res.expires_at')}, 'created_at', ${isoSql('res.created_at')},

@@ -46,6 +46,11 @@ export type WriteOutcome =
   | { kind: 'not-common' }
   /** `lapsedHolds`: the event has open invoices past due that the sweep has not expired yet. */
   | { kind: 'no-capacity'; lapsedHolds: boolean }
+  /**
+   * The section has room, but someone waits in it: the places may be owed to a waiting entry. The caller serves
+   * the waiting list first and writes after it, in one transaction (waitlist.serve.ts, serveAhead).
+   */
+  | { kind: 'waitlist-first' }
 
 /**
  * Claims and writes reservations in one statement on `tx` (see WRITE_RESERVATIONS): an outcome per input, in
@@ -55,7 +60,16 @@ export async function writeReservations(
   tx: Db,
   config: Config,
   inputs: WriteInput[],
-  opts: { commonOnly: boolean; ttlSeconds?: number },
+  opts: {
+    commonOnly: boolean
+    ttlSeconds?: number
+    /**
+     * This transaction has served the section's waiting list under the section's lock (or is the waiting list
+     * making an offer): write even though someone waits there. Otherwise a section with room where someone
+     * waits answers `waitlist-first`.
+     */
+    waitlistServed?: boolean
+  },
 ): Promise<WriteOutcome[]> {
   const year = new Date().getUTCFullYear()
   const retry = retryPolicy(config)
@@ -79,6 +93,7 @@ export async function writeReservations(
     on_sale: boolean
     eligible: boolean
     lapsed: boolean
+    queued: boolean
     reservation: ReservationT | null
   }>(tx, writeStatementFor(config), [
     JSON.stringify(reservations),
@@ -92,12 +107,14 @@ export async function writeReservations(
     opts.commonOnly,
     config.MAX_HELD_TICKETS_PER_EVENT,
     avatarUrlPrefix(config),
+    !opts.waitlistServed,
   ])
   return inputs.map((_, i): WriteOutcome => {
     const row = rows[i]
     if (row && !row.authorized) return { kind: 'revoked' }
     if (!row?.on_sale) return { kind: 'not-on-sale' }
     if (!row.eligible) return { kind: 'not-common' }
+    if (!row.reservation && row.queued) return { kind: 'waitlist-first' }
     if (!row.reservation) return { kind: 'no-capacity', lapsedHolds: row.lapsed }
     return { kind: 'written', reservation: row.reservation }
   })

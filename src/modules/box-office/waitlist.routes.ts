@@ -17,8 +17,11 @@ export const waitlistRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'When places come back to the section (expiry, release, refund, more capacity), the first waiting ' +
           'entry that fits them (its quantity; adjacent seats when `together`) gets a reservation held for ' +
           'WAITLIST_OFFER_TTL seconds (status `offered`, invoices issued as for a reservation) and an e-mail ' +
-          'with a link to pay. An entry that does not fit keeps its place. 409 SEATS_AVAILABLE when the ' +
-          'request could be reserved now, ALREADY_WAITING (one live entry per person and section), ' +
+          'with a link to pay. An entry that does not fit keeps its place. Places a lapsed hold gives back are ' +
+          'offered within seconds of its due time, before any buyer who is not waiting may take them. ' +
+          '409 SEATS_AVAILABLE when the request could be reserved now: places still free once the entries ' +
+          'already waiting that fit them have been offered theirs (places owed to an earlier entry do not ' +
+          'count); ALREADY_WAITING (one live entry per person and section), ' +
           'EVENT_NOT_ON_SALE, TICKET_LIMIT_EXCEEDED; 403 NOT_FRIENDS.',
         tags: ['waitlist'],
         params: IdParams,

@@ -16,9 +16,11 @@ import { assertFriends } from './box-office.access.js'
 import { moveCounters } from './box-office.capacity.js'
 import { liveTicketsOf } from './box-office.limits.js'
 import { bestAdjacentBlock, bestSeats, seatStates } from './reserve.seats.js'
+import { lockEventOnSale } from './reserve.write.js'
 import { returnVoucherUses } from './vouchers.service.js'
 import { placesCameBack } from './waitlist.notify.js'
 import type { JoinWaitlistInput, WaitlistEntryT } from './waitlist.schemas.js'
+import { armNextLapse, serveAhead } from './waitlist.serve.js'
 
 /** The status a client sees: an offer past its expiry is expired even before the sweep gets to it. */
 const effectiveStatus = sql<WaitlistEntryT['status']>`case when ${waitlistEntries.status} = 'offered'
@@ -127,7 +129,8 @@ async function pageOfEntries(
 
 /**
  * Joins the waiting list of a section. Only when the section cannot serve the request now: 409 SEATS_AVAILABLE
- * when it could (enough free places; in a seated section also seats for it, adjacent when `together`).
+ * when it could (enough free places once those waiting are served; in a seated section also seats for it,
+ * adjacent when `together`).
  */
 export async function joinWaitlist(
   ctx: Ctx,
@@ -164,45 +167,69 @@ export async function joinWaitlist(
       )
     }
   }
-  if (await couldReserveNow(ctx.db, section, input)) {
+  // Whether the request could be reserved now is decided under the event's and the section's locks, after the
+  // section's waiting list is served (serveAhead: its lapsed holds released, every entry that fits offered its
+  // places). Places owed to someone already waiting are not free for the joiner, who joins behind them (201);
+  // places still free once everyone ahead who fits has been served are, and the joiner gets SEATS_AVAILABLE, as
+  // a reservation would get them. The offers commit whatever the answer. The entry is written under the same
+  // section lock, so a freeing that commits after it finds it waiting and serves it.
+  const joined = await ctx.db.transaction(async (tx) => {
+    if (!(await lockEventOnSale(tx, ctx.config, eventId))) return { kind: 'not-on-sale' as const }
+    await serveAhead(ctx, tx, {
+      id: section.id,
+      eventId,
+      kind: section.kind,
+      seatsPerRow: section.seatsPerRow,
+    })
+    const [served] = await tx.select().from(sections).where(eq(sections.id, section.id))
+    if (await couldReserveNow(tx, served!, input)) return { kind: 'available' as const }
+    // An offer that lapsed unswept no longer keeps its owner off the list.
+    await tx
+      .update(waitlistEntries)
+      .set({ status: 'expired', updatedAt: new Date() })
+      .where(
+        and(
+          eq(waitlistEntries.sectionId, section.id),
+          eq(waitlistEntries.userId, actor.id),
+          eq(waitlistEntries.status, 'offered'),
+          lte(waitlistEntries.offerExpiresAt, sql`now()`),
+        ),
+      )
+    try {
+      // A savepoint: a refusal must not undo the offers made above.
+      const id = await tx.transaction(async (sp) => {
+        const [row] = await sp
+          .insert(waitlistEntries)
+          .values({
+            eventId,
+            sectionId: section.id,
+            userId: actor.id,
+            quantity: input.quantity,
+            together: input.together ?? false,
+            attendeeIds: attendees,
+            splitPayment: input.split_payment ?? false,
+          })
+          .returning({ id: waitlistEntries.id })
+        return row!.id
+      })
+      // The places held in the section come back to the list when their holds lapse, even if no one else comes.
+      await armNextLapse(ctx, tx, section.id)
+      return { kind: 'joined' as const, id }
+    } catch (err) {
+      if (uniqueViolation(err) === 'waitlist_live_key') return { kind: 'already-waiting' as const }
+      throw err
+    }
+  })
+  if (joined.kind === 'not-on-sale')
+    throw new AppError('EVENT_NOT_ON_SALE', 'This event is no longer on sale')
+  if (joined.kind === 'available') {
     throw new AppError('SEATS_AVAILABLE', 'This section can serve the request now: reserve instead')
   }
-  try {
-    const id = await ctx.db.transaction(async (tx) => {
-      // An offer that lapsed unswept no longer keeps its owner off the list.
-      await tx
-        .update(waitlistEntries)
-        .set({ status: 'expired', updatedAt: new Date() })
-        .where(
-          and(
-            eq(waitlistEntries.sectionId, section.id),
-            eq(waitlistEntries.userId, actor.id),
-            eq(waitlistEntries.status, 'offered'),
-            lte(waitlistEntries.offerExpiresAt, sql`now()`),
-          ),
-        )
-      const [row] = await tx
-        .insert(waitlistEntries)
-        .values({
-          eventId,
-          sectionId: section.id,
-          userId: actor.id,
-          quantity: input.quantity,
-          together: input.together ?? false,
-          attendeeIds: attendees,
-          splitPayment: input.split_payment ?? false,
-        })
-        .returning({ id: waitlistEntries.id })
-      return row!.id
-    })
-    const [entry] = await loadEntries(ctx.db, ctx.config, 'id', { id })
-    return entry!
-  } catch (err) {
-    if (uniqueViolation(err) === 'waitlist_live_key') {
-      throw new AppError('ALREADY_WAITING', 'You already wait (or have an offer) in this section')
-    }
-    throw err
+  if (joined.kind === 'already-waiting') {
+    throw new AppError('ALREADY_WAITING', 'You already wait (or have an offer) in this section')
   }
+  const [entry] = await loadEntries(ctx.db, ctx.config, 'id', { id: joined.id })
+  return entry!
 }
 
 /** Whether a reservation of this request would succeed now, as far as places and seats go. */

@@ -15,7 +15,7 @@ import { eventSummary, eventSummaryColumns } from './box-office.mail.js'
 import { expireSectionHolds } from './expire-holds.service.js'
 import { bestAdjacentBlock, bestSeats, type SeatState, seatStates } from './reserve.seats.js'
 import { lockEventOnSale, type WriteOutcome, writeReservations } from './reserve.write.js'
-import { loadEntries } from './waitlist.service.js'
+import { loadEntries } from './waitlist.entries.js'
 
 /** Test-only widening of the waitlist control: long enough for a second run to read the same entry. */
 const UNGUARDED_PAUSE_SECONDS = 0.3

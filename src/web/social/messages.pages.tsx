@@ -42,7 +42,9 @@ export function MessageItem(p: { message: MessageT; me: number; partner: UserPub
         </time>
       </small>
       <br />
-      <span safe>{m.body}</span>
+      <span class="user-text" safe>
+        {m.body}
+      </span>
     </li>
   )
 }

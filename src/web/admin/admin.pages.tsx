@@ -6,6 +6,7 @@ import { forbidden } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
 import { deleteUser, listUsersWithRoles, setRole } from '../../modules/users/users.service.js'
+import { ErrorPage } from '../errors.js'
 import { CsrfField, FormError, Layout, Pager } from '../layout.js'
 import {
   flash,
@@ -136,7 +137,13 @@ export async function adminPages(app: FastifyInstance) {
   }
 
   app.get('/admin/users', { schema: { hide: true } }, async (req, reply) => {
-    if (!requireAdmin(req, reply)) return reply
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    // A page asked for, not a form sent: the 403 page says whose page it is, not that a form may have expired.
+    if (user.role !== 'admin') {
+      const body = 'This page is for administrators.'
+      return sendHtml(req, reply, <ErrorPage ctx={pageCtx(req, reply)} status={403} body={body} />, 403)
+    }
     return renderList(req, reply)
   })
 

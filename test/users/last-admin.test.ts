@@ -139,4 +139,14 @@ describe('/admin/users', () => {
       (await app.inject({ method: 'GET', url: `/api/v1/users/${m.id}`, headers: a.auth })).statusCode,
     ).toBe(404)
   })
+
+  it("the last admin's 'Delete account' on /settings is refused with the reason above its form", async () => {
+    const a = await onlyAdmin()
+    const browser = await browserFor(app, a)
+    await browser.get('/settings')
+    const res = await browser.post('/settings/delete', { current_password: a.password })
+    expect(res.statusCode).toBeGreaterThanOrEqual(400)
+    expect(res.body).toContain('This is the only admin: make someone else an admin first')
+    expect(await admins()).toEqual([a.id])
+  })
 })

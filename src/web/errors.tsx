@@ -25,12 +25,21 @@ export function errorText(status: number) {
   return TEXT[status] ?? (status >= 500 ? TEXT[500]! : TEXT[400]!)
 }
 
-export function ErrorPage(props: { ctx: PageCtx; status: number; detail?: string }): JSX.Element {
+/**
+ * `body` replaces the status's usual words where the page knows better: a page refused on a GET is no form to
+ * go back to ("This page is for administrators").
+ */
+export function ErrorPage(props: {
+  ctx: PageCtx
+  status: number
+  detail?: string
+  body?: string
+}): JSX.Element {
   const text = errorText(props.status)
   return (
     <Layout ctx={props.ctx} title={text.title}>
       <h1 safe>{text.title}</h1>
-      <p safe>{text.body}</p>
+      <p safe>{props.body ?? text.body}</p>
       {props.detail ? <p safe>{props.detail}</p> : ''}
       <p>
         <a href="/">Back to the events</a>

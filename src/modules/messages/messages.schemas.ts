@@ -1,6 +1,6 @@
 // Private messages and conversations: request and response shapes.
 import { type Static, Type } from 'typebox'
-import { CursorQuery, Id, Timestamp } from '../../lib/schemas.js'
+import { CursorQuery, Id, NOT_BLANK, Timestamp } from '../../lib/schemas.js'
 import { UserPublic } from '../users/users.schemas.js'
 
 export const Message = Type.Object(
@@ -26,7 +26,15 @@ export const Conversation = Type.Object(
 )
 export type ConversationT = Static<typeof Conversation>
 
-export const SendMessageBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 5000 }) })
+export const SendMessageBody = Type.Object({
+  body: Type.String({
+    minLength: 1,
+    maxLength: 5000,
+    pattern: NOT_BLANK,
+    description:
+      '1 to 5,000 characters, at least one of them not a space or a line break (else 400 VALIDATION_FAILED)',
+  }),
+})
 
 export const ConversationParams = Type.Object({ user_id: Id })
 

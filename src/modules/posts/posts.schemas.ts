@@ -1,6 +1,6 @@
 // Posts, comments and likes: request and response shapes.
 import { type Static, Type } from 'typebox'
-import { CursorQuery, Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { CursorQuery, Id, Line, NOT_BLANK, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 
 export const PostAuthor = Type.Object(
   {
@@ -17,7 +17,14 @@ export const PostEvent = Type.Union([Type.Object({ id: Id, title: Type.String() 
   description: 'The event the post is about; null when none (or when the event was deleted)',
 })
 
-const Body = Type.String({ minLength: 1, maxLength: 5000 })
+// Text of spaces (or line breaks) only is no post and no comment: 400 VALIDATION_FAILED, 'Fill this in' on the pages.
+const Body = Type.String({
+  minLength: 1,
+  maxLength: 5000,
+  pattern: NOT_BLANK,
+  description:
+    '1 to 5,000 characters, at least one of them not a space or a line break (else 400 VALIDATION_FAILED)',
+})
 
 const postFields = {
   id: Id,

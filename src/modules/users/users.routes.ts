@@ -87,9 +87,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Delete your account',
-        description: 'Needs a fresh token. Social content is deleted; invoices stay, without your name.',
+        description:
+          'Needs a fresh token. Social content is deleted; invoices stay, without your name. ' +
+          'The only admin cannot delete their account (409 LAST_ADMIN): make someone else an admin first.',
         tags: ['users'],
-        response: { 204: Empty },
+        response: { 204: Empty, 409: ProblemRef },
       },
       onRequest: app.authenticateFresh,
     },
@@ -118,10 +120,13 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: "Change a user's role",
+        description:
+          'Demoting the only admin (yourself included) is refused with 409 LAST_ADMIN, so the site always ' +
+          'keeps an admin; two admins demoting each other at once cannot both succeed.',
         tags: ['admin'],
         params: IdParams,
         body: AdminUpdateUserBody,
-        response: { 200: UserOwn, 404: ProblemRef },
+        response: { 200: UserOwn, 404: ProblemRef, 409: ProblemRef },
       },
       onRequest: app.authenticateAdmin,
     },
@@ -133,9 +138,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Delete a user',
+        description:
+          'Deleting the only admin (yourself included) is refused with 409 LAST_ADMIN, so the site always ' +
+          'keeps an admin; two admins deleting each other at once cannot both succeed.',
         tags: ['admin'],
         params: IdParams,
-        response: { 204: Empty, 404: ProblemRef },
+        response: { 204: Empty, 404: ProblemRef, 409: ProblemRef },
       },
       onRequest: app.authenticateAdmin,
     },

@@ -157,22 +157,54 @@ export async function changePassword(
   })
 }
 
-/** Deletes an account: sessions and social content cascade; money rows keep their history without the person. */
+/**
+ * Refuses (409 LAST_ADMIN) a change that would leave the site with no admin: `id` is an admin and no other admin
+ * is left. The admin rows are locked first (`for update`), in id order, so two admins demoting or deleting
+ * each other at once are serialised: the second reads the first's change and is refused.
+ */
+async function keepAnAdmin(tx: Db, id: number): Promise<void> {
+  const admins = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(eq(users.role, 'admin'))
+    .orderBy(asc(users.id))
+    .for('update')
+  if (admins.some((a) => a.id === id) && admins.length <= 1) {
+    throw new AppError(
+      'LAST_ADMIN',
+      'This is the only admin: make someone else an admin first, so the site keeps one.',
+    )
+  }
+}
+
+/**
+ * Deletes an account: sessions and social content cascade; money rows keep their history without the person.
+ * The last admin's account is not deleted (409 LAST_ADMIN).
+ */
 export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
-  const [deleted] = await ctx.db
-    .delete(users)
-    .where(eq(users.id, id))
-    .returning({ id: users.id, avatarPath: users.avatarPath })
+  const deleted = await ctx.db.transaction(async (tx) => {
+    await keepAnAdmin(tx, id)
+    const [row] = await tx
+      .delete(users)
+      .where(eq(users.id, id))
+      .returning({ id: users.id, avatarPath: users.avatarPath })
+    return row
+  })
   if (!deleted) throw notFound('User')
   await removeAvatarFile(ctx.config, deleted.avatarPath)
 }
 
+/** Sets a user's role; demoting the last admin is refused (409 LAST_ADMIN). */
 export async function setRole(ctx: Ctx, id: number, role: 'user' | 'admin') {
-  const [user] = await ctx.db
-    .update(users)
-    .set({ role, updatedAt: new Date() })
-    .where(eq(users.id, id))
-    .returning()
+  const user = await ctx.db.transaction(async (tx) => {
+    if (role !== 'admin') await keepAnAdmin(tx, id)
+    const [row] = await tx
+      .update(users)
+      .set({ role, updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning()
+    return row
+  })
   if (!user) throw notFound('User')
   return toOwnUser(ctx.config, user)
 }

@@ -6,16 +6,35 @@ import { forbidden } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
 import { deleteUser, listUsersWithRoles, setRole } from '../../modules/users/users.service.js'
-import { CsrfField, Layout, Pager } from '../layout.js'
-import { flash, type PageCtx, pageCtx, requestedPage, requireUser, seeOther, sendHtml } from '../page.js'
+import { ErrorPage } from '../errors.js'
+import { CsrfField, FormError, Layout, Pager } from '../layout.js'
+import {
+  flash,
+  formErrorsOf,
+  type PageCtx,
+  pageCtx,
+  requestedPage,
+  requireUser,
+  seeOther,
+  sendHtml,
+} from '../page.js'
 import type { WebUser } from '../session.js'
 
-function AdminUsersPage(p: { ctx: PageCtx; q: string; users: UserOwnT[]; page: number; totalPages: number }) {
+function AdminUsersPage(p: {
+  ctx: PageCtx
+  q: string
+  users: UserOwnT[]
+  page: number
+  totalPages: number
+  /** Why the last change was refused (the only admin kept), shown above the list. */
+  error?: string
+}) {
   const href = (n: number) =>
     `/admin/users?${new URLSearchParams({ ...(p.q ? { q: p.q } : {}), page: String(n) })}`
   return (
     <Layout ctx={p.ctx} title="Users">
       <h1>Users</h1>
+      <FormError message={p.error} />
       <search>
         <form method="get" action="/admin/users">
           <label for="f-q">
@@ -57,6 +76,10 @@ function AdminUsersPage(p: { ctx: PageCtx; q: string; users: UserOwnT[]; page: n
                   </form>{' '}
                   <form method="post" action={`/admin/users/${u.id}/delete`} class="inline">
                     <CsrfField token={p.ctx.csrf} />
+                    <label>
+                      <input type="checkbox" name="confirm" value="yes" required />
+                      <span safe>{`Yes, delete ${u.username} and their posts`}</span>
+                    </label>
                     <button type="submit" class="contrast outline" safe>
                       {`Delete ${u.username}`}
                     </button>
@@ -83,8 +106,7 @@ const IdParams = Type.Object({ id: Id })
 export async function adminPages(app: FastifyInstance) {
   const { ctx } = app
 
-  app.get('/admin/users', { schema: { hide: true } }, async (req, reply) => {
-    if (!requireAdmin(req, reply)) return reply
+  async function renderList(req: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
     const query = req.query as { q?: unknown }
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : ''
     const result = await listUsersWithRoles(ctx, { q: q || undefined }, requestedPage(req, 50))
@@ -97,21 +119,59 @@ export async function adminPages(app: FastifyInstance) {
         users={result.data}
         page={result.page}
         totalPages={result.total_pages}
+        error={error}
       />,
+      status,
     )
+  }
+
+  /** A change the service refuses (the only admin demoted or deleted) shows the list again with the reason. */
+  async function refused(req: FastifyRequest, reply: FastifyReply, err: unknown) {
+    const errors = formErrorsOf(err)
+    return renderList(
+      req,
+      reply,
+      errors.form ?? 'That could not be done.',
+      (err as { status: number }).status,
+    )
+  }
+
+  app.get('/admin/users', { schema: { hide: true } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    // A page asked for, not a form sent: the 403 page says whose page it is, not that a form may have expired.
+    if (user.role !== 'admin') {
+      const body = 'This page is for administrators.'
+      return sendHtml(req, reply, <ErrorPage ctx={pageCtx(req, reply)} status={403} body={body} />, 403)
+    }
+    return renderList(req, reply)
   })
 
   app.post('/admin/users/:id/role', { schema: { hide: true, params: IdParams } }, async (req, reply) => {
     if (!requireAdmin(req, reply)) return reply
     const role = (req.body as Record<string, string>).role === 'admin' ? 'admin' : 'user'
-    const user = await setRole(ctx, (req.params as { id: number }).id, role)
+    let user: UserOwnT
+    try {
+      user = await setRole(ctx, (req.params as { id: number }).id, role)
+    } catch (err) {
+      return refused(req, reply, err)
+    }
     flash(reply, 'success', `${user.username} is now ${role === 'admin' ? 'an admin' : 'a member'}.`)
     return seeOther(reply, '/admin/users')
   })
 
   app.post('/admin/users/:id/delete', { schema: { hide: true, params: IdParams } }, async (req, reply) => {
     if (!requireAdmin(req, reply)) return reply
-    await deleteUser(ctx, (req.params as { id: number }).id)
+    // As the event's cancel form: nothing is deleted without the box ticked.
+    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+      flash(reply, 'error', 'Tick the box to confirm the deletion.')
+      return seeOther(reply, '/admin/users')
+    }
+    try {
+      await deleteUser(ctx, (req.params as { id: number }).id)
+    } catch (err) {
+      return refused(req, reply, err)
+    }
     flash(reply, 'success', 'The account is deleted.')
     return seeOther(reply, '/admin/users')
   })

@@ -168,16 +168,22 @@ export function readNewEvent(body: unknown) {
   return { values, input: { ...event.value, sections: [section.value] } }
 }
 
+/** The fields the edit form requires, as the create form does: emptied, they are an error, not "leave as is". */
+const REQUIRED_ON_EDIT = ['title', 'venue', 'starts_at'] as const
+
 export function readEventChange(body: unknown) {
   const values = text(body)
   const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values))
   const own = eventErrors(values)
-  if (!parsed.ok || Object.keys(own).length > 0) {
-    return { values, errors: withErrors(parsed.ok ? NO_ERRORS : parsed.errors, own) }
+  const blank: Record<string, string> = {}
+  for (const name of REQUIRED_ON_EDIT) if (!values[name]?.trim()) blank[name] = 'Fill this in'
+  if (!parsed.ok || Object.keys(own).length > 0 || Object.keys(blank).length > 0) {
+    return { values, errors: withErrors(parsed.ok ? NO_ERRORS : parsed.errors, { ...blank, ...own }) }
   }
-  // An emptied end time or limit is a removal, not "leave as is".
+  // An emptied end time, limit or description is a removal, not "leave as is".
   const input = {
     ...parsed.value,
+    description: values.description?.trim() ? parsed.value.description : '',
     ends_at: parsed.value.ends_at ?? null,
     max_tickets_per_user: parsed.value.max_tickets_per_user ?? null,
   }

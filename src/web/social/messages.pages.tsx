@@ -2,6 +2,7 @@
 // messages.js polls /messages/{username}/new for what arrived since the last one shown and appends it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { relationWith } from '../../modules/friends/friends.service.js'
 import type { MessageT } from '../../modules/messages/messages.schemas.js'
 import { SendMessageBody } from '../../modules/messages/messages.schemas.js'
 import {
@@ -42,7 +43,9 @@ export function MessageItem(p: { message: MessageT; me: number; partner: UserPub
         </time>
       </small>
       <br />
-      <span safe>{m.body}</span>
+      <span class="user-text" safe>
+        {m.body}
+      </span>
     </li>
   )
 }
@@ -51,10 +54,13 @@ function ConversationPage(p: {
   ctx: PageCtx
   partner: UserPublicT
   messages: MessageT[]
+  /** Whether you may write (you are friends): else the page says so instead of showing a form refused on send. */
+  friends: boolean
   errors: FormErrors
   value?: string
 }) {
   const me = p.ctx.user!.id
+  const profile = `/users/${encodeURIComponent(p.partner.username)}`
   const last = p.messages.at(-1)?.id ?? 0
   const path = `/messages/${encodeURIComponent(p.partner.username)}`
   return (
@@ -72,20 +78,27 @@ function ConversationPage(p: {
         ))}
       </ol>
       {p.messages.length === 0 ? <p id="no-messages">No messages yet. Say hello!</p> : ''}
-      <form method="post" action={path} id="message-form" novalidate>
-        <CsrfField token={p.ctx.csrf} />
-        <FormError message={p.errors.form} />
-        <Field
-          name="body"
-          label="Your message"
-          type="textarea"
-          value={p.value}
-          error={p.errors.fields.body}
-          maxlength={5000}
-          required
-        />
-        <button type="submit">Send</button>
-      </form>
+      {p.friends ? (
+        <form method="post" action={path} id="message-form" novalidate>
+          <CsrfField token={p.ctx.csrf} />
+          <FormError message={p.errors.form} />
+          <Field
+            name="body"
+            label="Your message"
+            type="textarea"
+            value={p.value}
+            error={p.errors.fields.body}
+            maxlength={5000}
+            required
+          />
+          <button type="submit">Send</button>
+        </form>
+      ) : (
+        <p class="notice" id="not-friends">
+          You can only message your friends.{' '}
+          <a href={profile} safe>{`Send ${p.partner.display_name} a friend request from their profile`}</a>.
+        </p>
+      )}
       <p>
         <a href={path}>Reload</a> · <a href="/messages">All conversations</a>
       </p>
@@ -134,7 +147,12 @@ export async function messagePages(app: FastifyInstance) {
     value?: string,
   ) {
     const partner = await getUserByUsername(ctx, (req.params as { username: string }).username)
-    const page = await listMessages(ctx, user, partner.id, { limit: 50 })
+    // There is no conversation with yourself: your own name is the list of your conversations.
+    if (partner.id === user.id) return seeOther(reply, '/messages')
+    const [page, relation] = await Promise.all([
+      listMessages(ctx, user, partner.id, { limit: 50 }),
+      relationWith(ctx, user, partner.id),
+    ])
     await markConversationRead(ctx, user, partner.id)
     return sendHtml(
       req,
@@ -143,6 +161,7 @@ export async function messagePages(app: FastifyInstance) {
         ctx={pageCtx(req, reply)}
         partner={partner}
         messages={page.data.reverse()}
+        friends={relation.kind === 'friends'}
         errors={errors}
         value={value}
       />,

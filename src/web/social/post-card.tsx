@@ -5,11 +5,14 @@ import { when } from '../format.js'
 import { CsrfField } from '../layout.js'
 import type { PageCtx } from '../page.js'
 
+/** A body as paragraphs (a blank line between them); a single line break inside one is kept (`.user-text`). */
 function Paragraphs({ text }: { text: string }): JSX.Element {
   return (
     <>
-      {text.split(/\n{2,}/).map((p) => (
-        <p safe>{p}</p>
+      {text.split(/(?:\r?\n){2,}/).map((p) => (
+        <p class="user-text" safe>
+          {p}
+        </p>
       ))}
     </>
   )

@@ -113,7 +113,9 @@ function PostPage(p: { ctx: PageCtx; post: PostT; comments: CommentT[]; errors: 
                 {c.author.display_name}
               </a>{' '}
               <small safe>{when(c.created_at)}</small>
-              <p safe>{c.body}</p>
+              <p class="user-text" safe>
+                {c.body}
+              </p>
             </li>
           ))}
         </ul>

@@ -1,0 +1,92 @@
+// The event's "Details" form on /organizer/events/{id}: an emptied required field is an error beside it (as on
+// the create form), not a silent "Event saved." that keeps the old value; an emptied description is removed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeEvent } from '../../factories/events.js'
+import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
+import { type Browser, browserFor } from '../browser.js'
+
+let app: App
+let organizer: TestUser
+let browser: Browser
+beforeAll(async () => {
+  app = await buildTestApp()
+  organizer = await registerUser(app)
+  browser = await browserFor(app, organizer)
+})
+afterAll(() => app.close())
+
+const apiEvent = async (id: number) =>
+  (await app.inject({ method: 'GET', url: `/api/v1/events/${id}`, headers: organizer.auth })).json()
+
+async function editable() {
+  const event = await makeEvent(app, organizer, {
+    status: 'draft',
+    title: 'Old title',
+    venue: 'Old venue',
+    description: 'Old description',
+  })
+  await browser.get(`/organizer/events/${event.id}`)
+  const form = {
+    title: 'Old title',
+    venue: 'Old venue',
+    description: 'Old description',
+    starts_at: event.starts_at.slice(0, 16),
+    currency: event.currency,
+  }
+  return { id: event.id as number, form }
+}
+
+const errorOf = (html: string, field: string) =>
+  new RegExp(`id="f-${field}-error"[^>]*>([^<]*)<`).exec(html)?.[1]
+
+describe('POST /organizer/events/{id} (the Details form)', () => {
+  it('an emptied title or venue (blank or spaces): 422, "Fill this in" beside it, what was typed kept, nothing saved', async () => {
+    const { id, form } = await editable()
+    for (const [field, empty] of [
+      ['title', ''],
+      ['venue', '   '],
+      ['starts_at', ''],
+    ] as const) {
+      const res = await browser.post(`/organizer/events/${id}`, {
+        ...form,
+        [field]: empty,
+        description: 'Typed',
+      })
+      expect(res.statusCode, field).toBe(422)
+      expect(errorOf(res.body, field), field).toBe('Fill this in')
+      expect(res.body, field).not.toContain('Event saved.')
+      expect(res.body, field).toContain('>Typed</textarea>')
+    }
+    const both = await browser.post(`/organizer/events/${id}`, { ...form, title: '', venue: '' })
+    expect(errorOf(both.body, 'title')).toBe('Fill this in')
+    expect(errorOf(both.body, 'venue')).toBe('Fill this in')
+    expect(await apiEvent(id)).toMatchObject({
+      title: 'Old title',
+      venue: 'Old venue',
+      description: 'Old description',
+    })
+  })
+
+  it('an emptied description is removed: 303 "Event saved." and the API says ""', async () => {
+    const { id, form } = await editable()
+    const res = await browser.post(`/organizer/events/${id}`, { ...form, description: '' })
+    expect(res.statusCode).toBe(303)
+    expect((await browser.get(`/organizer/events/${id}`)).body).toContain('Event saved.')
+    expect((await apiEvent(id)).description).toBe('')
+    const again = await browser.post(`/organizer/events/${id}`, { ...form, description: 'Back again' })
+    expect(again.statusCode).toBe(303)
+    expect((await apiEvent(id)).description).toBe('Back again')
+    expect(
+      (await browser.post(`/organizer/events/${id}`, { ...form, description: ' \r\n ' })).statusCode,
+    ).toBe(303)
+    expect((await apiEvent(id)).description).toBe('')
+  })
+
+  it('a change to the title is still saved', async () => {
+    const { id, form } = await editable()
+    expect((await browser.post(`/organizer/events/${id}`, { ...form, title: 'New title' })).statusCode).toBe(
+      303,
+    )
+    expect((await apiEvent(id)).title).toBe('New title')
+  })
+})

@@ -37,6 +37,8 @@ test('an admin promotes and deletes users, on a phone and on a desktop', async (
   await checkA11y(page)
   await visit(page, '/admin/users?q=listed')
   await expect(page.getByRole('button', { name: `Demote ${promoted.username}` })).toBeVisible()
+  // Deleting asks for a tick first, as cancelling an event does.
+  await page.getByLabel(`Yes, delete ${deleted.username} and their posts`).check()
   await page.getByRole('button', { name: `Delete ${deleted.username}` }).click()
   await expect(page.getByRole('status').first()).toContainText('The account is deleted.')
   await visit(page, '/admin/users?q=listed')

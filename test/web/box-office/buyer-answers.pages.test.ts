@@ -1,4 +1,5 @@
-// The box-office audit's findings, each through the pages as a buyer meets them.
+// What a buyer is told and offered on the box-office pages: a payment after the hold lapsed, a declined one, a ticket
+// no longer theirs to refund, seats in words, a sold-out event to a visitor, a free one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lapseReservation } from '../../factories/boxoffice.js'
 import { GENERAL_AND_VIP, makeEvent, seatsOf } from '../../factories/events.js'

@@ -4,6 +4,23 @@ import type { EventT, SectionT } from '../modules/events/events.schemas.js'
 
 export { money, plural, when } from '../mail/format.js'
 
+import { money } from '../mail/format.js'
+
+/** A ticket's price as the pages say it: 'Free' for nothing to pay, not 'A$0.00'. */
+export const price = (cents: number, currency: string): string =>
+  cents === 0 ? 'Free' : money(cents, currency)
+
+/** The lowest price of an event on its card: 'Free' when every section is, 'Free, or from A$50.00' when some are. */
+export function lowestPrice(e: {
+  min_price_cents: number
+  currency: string
+  sections: { price_cents: number }[]
+}) {
+  if (e.min_price_cents > 0) return `From ${money(e.min_price_cents, e.currency)}`
+  const paid = e.sections.map((s) => s.price_cents).filter((c) => c > 0)
+  return paid.length === 0 ? 'Free' : `Free, or from ${money(Math.min(...paid), e.currency)}`
+}
+
 export interface Availability {
   /** Words for it: "Sold out", "Only 3 left", … */
   text: string

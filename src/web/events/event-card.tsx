@@ -1,6 +1,6 @@
 // One event in a list (the home page, search): date, venue, lowest price, availability in words.
 import type { EventT } from '../../modules/events/events.schemas.js'
-import { eventAvailability, money, when } from '../format.js'
+import { eventAvailability, lowestPrice, when } from '../format.js'
 
 export function EventCard(p: {
   event: EventT
@@ -26,12 +26,7 @@ export function EventCard(p: {
         </p>
         <p>
           {e.min_price_cents !== null ? (
-            <span safe>
-              {
-                // Every section free: "From A$0.00" reads like a price to pay.
-                e.min_price_cents === 0 ? 'Free' : `From ${money(e.min_price_cents, e.currency)}`
-              }
-            </span>
+            <span safe>{lowestPrice({ ...e, min_price_cents: e.min_price_cents })}</span>
           ) : (
             ''
           )}{' '}

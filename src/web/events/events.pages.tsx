@@ -13,7 +13,7 @@ import { seatMap } from '../../modules/events/seats.service.js'
 import { listFriends } from '../../modules/friends/friends.service.js'
 import { search } from '../../modules/search/search.service.js'
 import { valuesOfHold } from '../box-office/hold-again.js'
-import { eventAvailability, excerpt, fewLeft, money, sectionAvailability, when } from '../format.js'
+import { eventAvailability, excerpt, fewLeft, price, sectionAvailability, when } from '../format.js'
 import { Field, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
@@ -297,7 +297,7 @@ function EventPage(p: {
                   <th scope="row" safe>
                     {`${s.name}${s.kind === 'seated' ? ' (seated)' : ''}`}
                   </th>
-                  <td safe>{s.price_cents === 0 ? 'Free' : money(s.price_cents, e.currency)}</td>
+                  <td safe>{price(s.price_cents, e.currency)}</td>
                   <td data-availability={String(s.id)} data-few={String(fewLeft(s))} safe>
                     {sectionAvailability(s).text}
                   </td>

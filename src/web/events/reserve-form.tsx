@@ -3,7 +3,7 @@
 // typed; a script may only make it nicer.
 import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
 import type { SeatStatus } from '../../modules/events/seats.service.js'
-import { fewLeft, money, sectionAvailability } from '../format.js'
+import { fewLeft, money, price, sectionAvailability } from '../format.js'
 import { CsrfField, FormError } from '../layout.js'
 import type { FormErrors } from '../page.js'
 
@@ -175,7 +175,7 @@ export function ReserveForm(p: {
                 disabled={s.available === 0}
                 required
               />
-              <span safe>{`${s.name} · ${money(s.price_cents, e.currency)} · `}</span>
+              <span safe>{`${s.name} · ${price(s.price_cents, e.currency)} · `}</span>
               <span data-availability={String(s.id)} data-few={String(fewLeft(s))} safe>
                 {availability.text}
               </span>

@@ -177,5 +177,23 @@ describe('a free event', () => {
     const page = await app.inject({ url: `/events/${event.id}`, headers: { accept: 'text/html' } })
     expect(page.body).toContain('<td>Free</td>')
     expect(page.body).not.toContain('A$0.00</td>')
+    // The reserve form's choice says it too, to a member.
+    const member = await browserFor(app, await registerUser(app))
+    const form = (await member.get(`/events/${event.id}`)).body
+    expect(form).toMatch(/Entry · Free · /)
+    expect(form).not.toContain('A$0.00')
+  })
+
+  it('with free and paid sections, its card says both, not just "Free"', async () => {
+    const event = await makeEvent(app, organizer, {
+      title: 'Half free evening',
+      sections: [
+        { name: 'Standing', price_cents: 0, capacity: 50 },
+        { name: 'Seats', price_cents: 4500, capacity: 20 },
+      ],
+    })
+    const home = await app.inject({ url: '/?q=Half%20free%20evening', headers: { accept: 'text/html' } })
+    const card = home.body.slice(home.body.indexOf(`/events/${event.id}`)).slice(0, 600)
+    expect(card).toContain('<span>Free, or from A$45.00</span>')
   })
 })

@@ -138,6 +138,8 @@ export function CsrfField({ token }: { token: string | null }): JSX.Element {
 }
 
 export interface FieldProps {
+  /** The control's id, when two forms of one page have a field of the same name (else `f-<name>`). */
+  id?: string
   name: string
   label: string
   type?: string
@@ -152,7 +154,7 @@ export interface FieldProps {
 
 /** A labelled input; its error (and hint) are tied to it with aria-describedby, and it is marked invalid. */
 export function Field(p: FieldProps): JSX.Element {
-  const id = `f-${p.name}`
+  const id = p.id ?? `f-${p.name}`
   const described = [p.error ? `${id}-error` : '', p.hint ? `${id}-hint` : ''].filter(Boolean).join(' ')
   return (
     <label for={id}>

@@ -47,36 +47,6 @@ const OwnPassword = Type.String({ minLength: 1, maxLength: 1024 })
 const EmailForm = Type.Object({ email: Email, current_password: OwnPassword })
 const ConfirmForm = Type.Object({ current_password: OwnPassword })
 
-/**
- * The e-mail and delete forms' password field: posted as current_password like the password form's, but with
- * an id of its own. With Field's f-current_password in all three forms the page had one id three times, and the
- * two later labels named (and focused) the e-mail form's input.
- */
-function OwnPasswordField(p: { form: 'email' | 'delete'; error?: string }): JSX.Element {
-  const id = `f-${p.form}-current_password`
-  return (
-    <label for={id}>
-      <span>Your password</span>
-      <input
-        id={id}
-        name="current_password"
-        type="password"
-        required
-        autocomplete="current-password"
-        aria-invalid={p.error ? 'true' : undefined}
-        aria-describedby={p.error ? `${id}-error` : undefined}
-      />
-      {p.error ? (
-        <small id={`${id}-error`} class="field-error" safe>
-          {p.error}
-        </small>
-      ) : (
-        ''
-      )}
-    </label>
-  )
-}
-
 function SettingsPage(p: {
   ctx: PageCtx
   me: UserOwnT
@@ -164,7 +134,15 @@ function SettingsPage(p: {
             autocomplete="email"
             required
           />
-          <OwnPasswordField form="email" error={errorsFor('email').fields.current_password} />
+          <Field
+            id="f-email-current_password"
+            name="current_password"
+            label="Your password"
+            type="password"
+            error={errorsFor('email').fields.current_password}
+            autocomplete="current-password"
+            required
+          />
           <button type="submit">Change e-mail</button>
         </form>
       </section>
@@ -215,7 +193,15 @@ function SettingsPage(p: {
         <form method="post" action="/settings/delete" novalidate>
           <CsrfField token={csrf} />
           <FormError message={errorsFor('delete').form} />
-          <OwnPasswordField form="delete" error={errorsFor('delete').fields.current_password} />
+          <Field
+            id="f-delete-current_password"
+            name="current_password"
+            label="Your password"
+            type="password"
+            error={errorsFor('delete').fields.current_password}
+            autocomplete="current-password"
+            required
+          />
           <button type="submit" class="contrast">
             Delete my account
           </button>

@@ -96,6 +96,8 @@ export const ConfigSchema = Type.Object({
   // Let webhook URLs reach loopback, private, link-local and other non-public addresses (development, tests).
   WEBHOOKS_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   EMAIL_VERIFY_TTL: Type.Integer({ minimum: 60, default: 172_800 }),
+  // Seconds after a confirmation link is mailed during which asking for another one is 429 (with Retry-After).
+  EMAIL_VERIFY_COOLDOWN: Type.Integer({ minimum: 0, default: 60 }),
   // Seconds during which an address gets no second password-reset e-mail (requests still answer 202).
   PASSWORD_RESET_COOLDOWN: Type.Integer({ minimum: 0, default: 300 }),
   // Test-only fault injection, ignored unless NODE_ENV=test: pause a mail job `before-send:MS` or

@@ -3,7 +3,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../context.js'
 import { users } from '../db/schema/index.js'
-import { issueUserToken, RESET_TOKEN_TTL, resetMailedRecently } from '../modules/auth/user-tokens.js'
+import { issueUserToken, mailCooldownLeft, RESET_TOKEN_TTL } from '../modules/auth/user-tokens.js'
 import { codesFor } from '../modules/box-office/ticket-code.js'
 import { codePng } from '../modules/box-office/ticket-qr.js'
 import { duration, money, plural, when } from './format.js'
@@ -13,8 +13,13 @@ export interface VerifyEmailMail {
   userId: number
   /** The address to confirm; if the account's address changed since, this message is dropped. */
   email: string
-  /** true on registration (welcome + verify), false after an address change. */
+  /** true on registration (welcome + verify), false after an address change or when asked for again. */
   welcome: boolean
+  /**
+   * Asked for again by the account's owner (`resendVerification`): at most one such link per
+   * EMAIL_VERIFY_COOLDOWN, counted when links are minted, so requests sent before the last one was are dropped.
+   */
+  again?: boolean
 }
 
 export interface PasswordResetMail {
@@ -162,7 +167,8 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
       .where(eq(sql`lower(${users.email})`, job.email.trim().toLowerCase()))
     if (!user) return null
     // One reset e-mail per address per cooldown: repeated requests cannot flood someone's inbox.
-    if (await resetMailedRecently(ctx.db, user.id, ctx.config.PASSWORD_RESET_COOLDOWN)) return null
+    if (await mailCooldownLeft(ctx.db, user.id, 'reset_password', ctx.config.PASSWORD_RESET_COOLDOWN))
+      return null
     const token = await issueUserToken(ctx.db, {
       userId: user.id,
       purpose: 'reset_password',
@@ -202,21 +208,35 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
     case 'verify-email': {
       if (user.email.toLowerCase() !== job.email.toLowerCase()) return null
       const ttl = ctx.config.EMAIL_VERIFY_TTL
-      const token = await issueUserToken(ctx.db, {
-        userId: user.id,
-        purpose: 'verify_email',
-        email: user.email,
-        ttlSeconds: ttl,
-      })
+      const mint = (db: typeof ctx.db) =>
+        issueUserToken(db, { userId: user.id, purpose: 'verify_email', email: user.email, ttlSeconds: ttl })
+      // A link asked for again is minted under the account's row lock, so two workers running two such jobs at
+      // once mint one link, and none within the cooldown of the last.
+      const token = job.again
+        ? await ctx.db.transaction(async (tx) => {
+            const [row] = await tx
+              .select({ verifiedAt: users.emailVerifiedAt })
+              .from(users)
+              .where(eq(users.id, user.id))
+              .for('update')
+            if (!row || row.verifiedAt !== null) return null
+            const left = await mailCooldownLeft(tx, user.id, 'verify_email', ctx.config.EMAIL_VERIFY_COOLDOWN)
+            return left > 0 ? null : mint(tx)
+          })
+        : await mint(ctx.db)
+      if (token === null) return null
       return {
         ...base,
         template: 'verify-email',
         subject: job.welcome
           ? 'Welcome to Stagedoor: confirm your address'
-          : 'Confirm your new e-mail address',
+          : job.again
+            ? 'Confirm your e-mail address'
+            : 'Confirm your new e-mail address',
         vars: {
           name: user.name,
           welcome: job.welcome,
+          again: job.again === true,
           link: url(`/verify-email?token=${token}`),
           validFor: duration(ttl),
         },

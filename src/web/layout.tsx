@@ -227,20 +227,30 @@ interface PagerProps {
   summary?: string
 }
 
-/** The links between the pages of a list, shown only when there is more than one page. */
+/**
+ * The links between the pages of a list, shown when there is more than one page, or when a hand-edited link asks
+ * for a page past the last: that page is empty, and the pager says so and leads back to the last page.
+ */
 export function Pager(p: PagerProps): JSX.Element {
-  if (p.totalPages <= 1) return ''
+  const past = p.page > Math.max(p.totalPages, 1)
+  if (p.totalPages <= 1 && !past) return ''
   const [previous, next] = p.words ?? ['← Previous', 'Next →']
   return (
     <nav aria-label={p.label ?? 'Pages'} class="pager">
-      {p.page > 1 ? (
+      {past ? (
+        <a href={p.href(Math.max(p.totalPages, 1))}>
+          {p.totalPages > 1 ? `Back to the last page (${p.totalPages})` : 'Back to the first page'}
+        </a>
+      ) : p.page > 1 ? (
         <a href={p.href(p.page - 1)} rel="prev" safe>
           {previous}
         </a>
       ) : (
         <span />
       )}
-      <span safe>{p.summary ?? `Page ${p.page} of ${p.totalPages}`}</span>
+      <span safe>
+        {past ? `Page ${p.page} is past the last page` : (p.summary ?? `Page ${p.page} of ${p.totalPages}`)}
+      </span>
       {p.page < p.totalPages ? (
         <a href={p.href(p.page + 1)} rel="next" safe>
           {next}

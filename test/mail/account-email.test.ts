@@ -1,5 +1,5 @@
 // Verification and password reset end to end over real SMTP: the token comes out of the received message.
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { userTokens } from '../../src/db/schema/index.js'
 import { type App, buildTestApp, login, PASSWORD, problem, registerUser } from '../helpers.js'
@@ -74,6 +74,61 @@ describe('POST /auth/email/verify', () => {
     )
     const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: user.auth })
     expect(me.json()).toMatchObject({ email: newEmail, email_verified: true })
+  })
+})
+
+describe('POST /auth/email/verify/resend', () => {
+  const confirmMails = (email: string) => (m: { to: string[]; subject: string }) =>
+    to(email)(m) && m.subject === 'Confirm your e-mail address'
+  /** Moves the account's mailed links back in time, as if the cooldown had passed. */
+  const coolDown = (userId: number) =>
+    app.ctx.db
+      .update(userTokens)
+      .set({ createdAt: sql`created_at - interval '1 hour'` })
+      .where(eq(userTokens.userId, userId))
+
+  it('mails a new link that confirms the address: 429 within the cooldown, 409 once confirmed', async () => {
+    const user = await registerUser(app)
+    await inbox.waitFor(1, to(user.email))
+    const resend = () => post('/auth/email/verify/resend', {}, user.auth)
+
+    // The welcome link was mailed moments ago.
+    const soon = await resend()
+    expect(soon.statusCode).toBe(429)
+    expect(problem(soon).code).toBe('RATE_LIMITED')
+    const wait = Number(soon.headers['retry-after'])
+    expect(wait).toBeGreaterThanOrEqual(1)
+    expect(wait).toBeLessThanOrEqual(60)
+    expect(soon.json().detail).toContain(`ask again in ${wait} seconds`)
+
+    await coolDown(user.id)
+    expect((await resend()).statusCode).toBe(202)
+    const [mail] = await inbox.waitFor(1, confirmMails(user.email))
+    expect(mail!.text).toContain('Here is a new link to confirm that this address is yours.')
+    expect((await post('/auth/email/verify', { token: tokenFrom(mail!, '/verify-email') })).statusCode).toBe(
+      204,
+    )
+
+    const done = await resend()
+    expect(done.statusCode).toBe(409)
+    expect(problem(done).code).toBe('EMAIL_ALREADY_VERIFIED')
+    expect((await post('/auth/email/verify/resend', {})).statusCode).toBe(401)
+  })
+
+  it('asks sent together mail one link', async () => {
+    const user = await registerUser(app)
+    await inbox.waitFor(1, to(user.email))
+    await coolDown(user.id)
+    // Each ask is answered before the worker has minted the first link, so each may be 202: the worker mints
+    // under the account's row lock, once per cooldown.
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => post('/auth/email/verify/resend', {}, user.auth)),
+    )
+    for (const a of answers) expect([202, 429]).toContain(a.statusCode)
+    expect(answers.some((a) => a.statusCode === 202)).toBe(true)
+    await inbox.waitFor(1, confirmMails(user.email))
+    await mailSettled(app)
+    expect(inbox.messages.filter(confirmMails(user.email))).toHaveLength(1)
   })
 })
 

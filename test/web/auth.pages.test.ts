@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueUserToken, type UserTokenPurpose } from '../../src/modules/auth/user-tokens.js'
 import { makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, PASSWORD, registerUser, uniqueName } from '../helpers.js'
 import { Browser, browserFor } from './browser.js'
+
+/** A live link of the kind the worker mails (the mail tests read them out of real messages). */
+const mailedLink = (user: { id: number; email: string }, purpose: UserTokenPurpose) =>
+  issueUserToken(app.ctx.db, { userId: user.id, purpose, email: user.email, ttlSeconds: 600 })
 
 let app: App
 beforeAll(async () => {
@@ -194,25 +199,75 @@ describe('sign-in pages', () => {
     }
   })
 
-  it('verify-email: the GET changes nothing, the button confirms', async () => {
+  it('verify-email: the GET changes nothing, the button confirms, and a used link says so when opened', async () => {
+    const user = await registerUser(app)
+    const token = await mailedLink(user, 'verify_email')
     const browser = new Browser(app)
-    const page = await browser.get('/verify-email?token=abc')
-    expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('Confirm my address')
-    const res = await browser.post('/verify-email', { token: 'abc' })
-    expect(res.statusCode).toBe(422)
-    expect(res.body).toContain('expired or was already used')
+    for (let i = 0; i < 2; i++) {
+      const page = await browser.get(`/verify-email?token=${token}`)
+      expect(page.statusCode).toBe(200)
+      expect(page.body).toContain('Confirm my address')
+    }
+    const before = await app.inject({ url: '/api/v1/users/me', headers: user.auth })
+    expect(before.json().email_verified).toBe(false)
+    const res = await browser.post('/verify-email', { token })
+    expect(res.statusCode).toBe(303)
+    const after = await app.inject({ url: '/api/v1/users/me', headers: user.auth })
+    expect(after.json().email_verified).toBe(true)
+
+    // The used link, opened again: no button that can only fail, and the way to a new link.
+    const used = await browser.get(`/verify-email?token=${token}`)
+    expect(used.statusCode).toBe(200)
+    expect(used.body).toContain('This link has expired or was already used.')
+    expect(used.body).not.toContain('action="/verify-email"')
+    expect(used.body).toContain(`href="/login?next=${encodeURIComponent('/settings')}"`)
+    const owner = await browserFor(app, user)
+    expect((await owner.get(`/verify-email?token=${token}`)).body).toContain(
+      'Your address is confirmed already',
+    )
+    const forged = await browser.post('/verify-email', { token: 'abc' })
+    expect(forged.statusCode).toBe(422)
+    expect(forged.body).toContain('expired or was already used')
+  })
+
+  it('reset-password: a dead link says so when opened, before a new password is typed', async () => {
+    const user = await registerUser(app)
+    const token = await mailedLink(user, 'reset_password')
+    const browser = new Browser(app)
+    const live = await browser.get(`/reset-password?token=${token}`)
+    expect(live.statusCode).toBe(200)
+    expect(live.body).toContain('action="/reset-password"')
+    expect(live.body).not.toContain('expired or was already used')
+
+    for (const dead of ['x', '', 'a'.repeat(600)]) {
+      const page = await browser.get(`/reset-password?token=${dead}`)
+      expect(page.statusCode, dead).toBe(200)
+      expect(page.body).toContain('This link has expired or was already used.')
+      expect(page.body).not.toContain('action="/reset-password"')
+      expect(page.body).toContain('href="/forgot-password"')
+    }
+
+    expect((await browser.post('/reset-password', { token, password: 'a-new-password-9' })).statusCode).toBe(
+      303,
+    )
+    const used = await browser.get(`/reset-password?token=${token}`)
+    expect(used.body).toContain('This link has expired or was already used.')
+    // Opening a live link used nothing up: it set the password once, and only once.
+    const again = await browser.post('/reset-password', { token, password: 'another-password-9' })
+    expect(again.statusCode).toBe(422)
   })
 
   it('a refused confirmation shows its message to that browser only, not on anyone’s next sign-in page', async () => {
+    const user = await registerUser(app)
+    const live = `/verify-email?token=${await mailedLink(user, 'verify_email')}`
     const browser = new Browser(app)
-    await browser.get('/verify-email?token=abc')
+    await browser.get(live)
     // A blank token fails the form's own check (before, its errors were the pages' shared "no errors", and the
     // message was written into it: every later sign-in, sign-up and reset page showed it, until a restart).
     const blank = await browser.post('/verify-email', { token: '' })
     expect(blank.statusCode).toBe(422)
     expect(blank.body).toContain('expired or was already used')
-    for (const path of ['/login', '/register', '/forgot-password', '/verify-email?token=abc']) {
+    for (const path of ['/login', '/register', '/forgot-password', live]) {
       expect((await new Browser(app).get(path)).body, path).not.toContain('expired or was already used')
     }
   })
@@ -254,6 +309,77 @@ describe('rate limits', () => {
       })
       expect(refused.statusCode).toBe(429)
       expect(sameIp.cookies.has('sd_session')).toBe(false)
+    } finally {
+      await limited.close()
+    }
+  })
+
+  it('the sign-up, forgotten-password and reset forms come back with what was typed when the limit refuses them', async () => {
+    const limited = await buildTestApp({ RATE_LIMIT_AUTH_PER_MINUTE: '2' })
+    try {
+      // Two API asks from one client use up its per-IP allowance on every auth form.
+      for (let i = 0; i < 2; i++) {
+        await limited.inject({
+          method: 'POST',
+          url: '/api/v1/auth/password/forgot',
+          payload: { email: `nobody-${run}-${i}@example.com` },
+          remoteAddress: ip(40),
+        })
+      }
+      // An account on the limited app, from a client of its own.
+      const registered = await limited.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { email: `reset-${run}@example.com`, username: `reset_${run}`, password: PASSWORD },
+        remoteAddress: ip(41),
+      })
+      expect(registered.statusCode).toBe(201)
+      const { user, access_token } = registered.json()
+      const token = await issueUserToken(limited.ctx.db, {
+        userId: user.id,
+        purpose: 'reset_password',
+        email: user.email,
+        ttlSeconds: 600,
+      })
+      const browser = new Browser(limited, ip(40))
+      const refused = async (path: string, fields: Record<string, string>, kept: string[]) => {
+        await browser.get(path === '/reset-password' ? `${path}?token=${token}` : path)
+        const res = await browser.post(path, fields)
+        expect(res.statusCode, path).toBe(429)
+        expect(res.headers['content-type']).toMatch(/^text\/html/)
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+        expect(res.body).toMatch(/Too many attempts\. Wait \d+ seconds and try again\./)
+        expect(res.body).toContain(`action="${path}"`)
+        for (const value of kept) expect(res.body, `${path} keeps ${value}`).toContain(`value="${value}"`)
+        expect(res.body).not.toContain('value="a-new-password-9"')
+      }
+      const username = `kept_${run}`
+      await refused(
+        '/register',
+        {
+          email: `kept-${run}@example.com`,
+          username,
+          display_name: 'Kept Name',
+          password: 'a-new-password-9',
+        },
+        [`kept-${run}@example.com`, username, 'Kept Name'],
+      )
+      await refused('/forgot-password', { email: `kept-${run}@example.com` }, [`kept-${run}@example.com`])
+      await refused('/reset-password', { token, password: 'a-new-password-9' }, [token])
+      // Nothing was done: no account, and the reset link is still live.
+      const taken = await limited.inject({
+        url: `/api/v1/users?q=${username}`,
+        headers: { authorization: `Bearer ${access_token}` },
+      })
+      expect(taken.statusCode).toBe(200)
+      expect(taken.json().data).toEqual([])
+      const reset = await limited.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password/reset',
+        payload: { token, password: 'a-new-password-9' },
+        remoteAddress: ip(42),
+      })
+      expect(reset.statusCode).toBe(204)
     } finally {
       await limited.close()
     }

@@ -9,6 +9,7 @@
 // right but a general section's capacity came back 422 with no reason shown anywhere.) After both sweeps, no page
 // shows their refusals to a new visitor or member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueUserToken, type UserTokenPurpose } from '../../src/modules/auth/user-tokens.js'
 import { reserveAs } from '../factories/boxoffice.js'
 import { confirmedTicket } from '../factories/checkin.js'
 import { makeEvent } from '../factories/events.js'
@@ -289,15 +290,19 @@ describe('bad values in pages', () => {
     expect(misnested).toEqual([])
 
     // And a visitor's forms: signing in and up, a forgotten password, a reset and an e-mail's confirmation.
+    // The links are live ones, as mailed: a dead link's page has no form (it says the link is dead).
+    const linked = await registerUser(app)
+    const link = (purpose: UserTokenPurpose) =>
+      issueUserToken(app.ctx.db, { userId: linked.id, purpose, email: linked.email, ttlSeconds: 600 })
     const visitor = await blankEach(new Browser(app), [
       '/login',
       '/register',
       '/forgot-password',
-      '/reset-password?token=x',
-      '/verify-email?token=x',
+      `/reset-password?token=${await link('reset_password')}`,
+      `/verify-email?token=${await link('verify_email')}`,
     ])
     expect([...visitor.forms.values()].map((f) => f.action)).toEqual(
-      expect.arrayContaining(['/register', '/forgot-password']),
+      expect.arrayContaining(['/register', '/forgot-password', '/reset-password', '/verify-email']),
     )
     expect([...visitor.forms.values()].some((f) => f.action.startsWith('/login'))).toBe(true)
     expect(visitor.failures).toEqual([])
@@ -391,13 +396,29 @@ describe('bad values in pages', () => {
         r.method === 'GET' && !['/api/', '/health', '/docs', '/openapi'].some((p) => r.url.startsWith(p)),
     )
     const member = await registerUser(app)
+    // The mailed links' pages opened as mailed, with a live token: without one they rightly say it is dead.
+    const linked: Record<string, UserTokenPurpose> = {
+      '/reset-password': 'reset_password',
+      '/verify-email': 'verify_email',
+    }
+    const address = async (url: string) => {
+      const purpose = linked[url]
+      if (!purpose) return filled(url, member.id)
+      const token = await issueUserToken(app.ctx.db, {
+        userId: member.id,
+        purpose,
+        email: member.email,
+        ttlSeconds: 600,
+      })
+      return `${url}?token=${token}`
+    }
     const shown: string[] = []
     for (const [who, viewer] of [
       ['visitor', new Browser(app)],
       ['member', await browserFor(app, member)],
     ] as const) {
       for (const r of gets) {
-        const res = await viewer.get(filled(r.url, member.id))
+        const res = await viewer.get(await address(r.url))
         if (SHOWN_REASON.test(res.body)) shown.push(`${who} ${r.url}: ${SHOWN_REASON.exec(res.body)?.[0]}`)
       }
     }

@@ -52,6 +52,16 @@ describe('home page', () => {
     const first = await new Browser(app).get('/?q=paged+show')
     expect(first.body).toContain('Page 1 of 2')
     expect(first.body).toMatch(/href="\/\?q=paged\+show&(amp;)?page=2"/)
+
+    // A hand-edited page past the last: it says so and leads back, rather than a count over an empty list.
+    const beyond = await new Browser(app).get('/?q=paged+show&page=9')
+    expect(beyond.statusCode).toBe(200)
+    expect(beyond.body).not.toContain('Paged show')
+    expect(beyond.body).toContain('Page 9 is past the last page')
+    expect(beyond.body).toMatch(/href="\/\?q=paged\+show&(amp;)?page=2"[^>]*>Back to the last page \(2\)</)
+    const single = await new Browser(app).get('/?venue=blue&page=3')
+    expect(single.body).toContain('Page 3 is past the last page')
+    expect(single.body).toMatch(/href="\/\?venue=blue"[^>]*>Back to the first page</)
   })
 
   it('shows a filter that fails its check with its error, and still applies the others', async () => {
@@ -190,6 +200,13 @@ describe('search, sitemap, robots', () => {
     expect(anonymous.body).not.toContain(person.username)
     const member = await (await browserFor(app, await registerUser(app))).get('/search?q=zebedee')
     expect(member.body).toContain(`@${person.username}`)
+    // Each result's title is a level under its list's heading (Events, People, Posts).
+    for (const page of [anonymous, member]) {
+      expect(page.body).toMatch(
+        /<h2>Events<\/h2><ul class="cards"><li><article><h3><a href="\/events\/\d+">Zebedee/,
+      )
+      expect(page.body).not.toMatch(/<article><h2>/)
+    }
   })
 
   it('shows a search term that fails its check with its error beside the field, and searches nothing', async () => {

@@ -1,8 +1,11 @@
+import { sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueUserToken } from '../../src/modules/auth/user-tokens.js'
 import { multipart } from '../factories/social.js'
 import { type App, buildTestApp, PASSWORD, registerUser } from '../helpers.js'
+import { jobRows } from '../jobs/helpers.js'
 import { type Browser, browserFor } from './browser.js'
 
 let app: App
@@ -124,6 +127,56 @@ describe('GET /settings and its forms', () => {
     expect(deleted.statusCode).toBe(303)
     expect(deleted.headers.location).toBe('/')
     expect((await browser.get('/settings')).statusCode).toBe(303)
+  })
+})
+
+describe('confirming the address from /settings', () => {
+  it('mails a new link while the address is not confirmed; asked again too soon, it says how long to wait', async () => {
+    const user = await registerUser(app)
+    const browser = await browserFor(app, user)
+    const page = await browser.get('/settings')
+    expect(page.body).toContain('not confirmed yet')
+    expect(page.body).toContain('action="/settings/verify"')
+    expect(page.body).toContain('Mail me a new confirmation link')
+
+    const asked = await browser.post('/settings/verify')
+    expect(asked.statusCode).toBe(303)
+    expect((await browser.get(asked.headers.location as string)).body).toContain(
+      'A new confirmation link is on its way to your address.',
+    )
+    const queued = await jobRows(
+      app,
+      sql`name = 'mail' and data->>'kind' = 'verify-email' and data->>'again' = 'true' and (data->>'userId')::int = ${user.id}`,
+    )
+    expect(queued).toHaveLength(1)
+
+    // The worker mints the link when it sends it; then asking again is refused for the cooldown.
+    const token = await issueUserToken(app.ctx.db, {
+      userId: user.id,
+      purpose: 'verify_email',
+      email: user.email,
+      ttlSeconds: 600,
+    })
+    const soon = await browser.post('/settings/verify')
+    expect(soon.statusCode).toBe(429)
+    const wait = Number(soon.headers['retry-after'])
+    expect(wait).toBeGreaterThan(0)
+    expect(soon.body).toContain(`ask again in ${wait} seconds`)
+    expect(soon.body).toContain('action="/settings/verify"')
+
+    const verified = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/email/verify',
+      payload: { token },
+    })
+    expect(verified.statusCode).toBe(204)
+    const after = await browser.get('/settings')
+    expect(after.body).toContain(`${user.email} · confirmed`)
+    expect(after.body).not.toContain('action="/settings/verify"')
+    // A tab drawn before the address was confirmed: nothing to mail, nothing wrong.
+    const stale = await browser.post('/settings/verify')
+    expect(stale.statusCode).toBe(303)
+    expect((await browser.get('/settings')).body).toContain('Your e-mail address is already confirmed.')
   })
 })
 

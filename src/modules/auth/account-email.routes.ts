@@ -2,8 +2,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Empty, ProblemRef } from '../../lib/schemas.js'
+import { actorOf } from '../../plugins/auth.js'
 import { Email, Password } from '../users/users.schemas.js'
-import { requestPasswordReset, resetPassword, verifyEmail } from './account-email.service.js'
+import {
+  requestPasswordReset,
+  resendVerification,
+  resetPassword,
+  verifyEmail,
+} from './account-email.service.js'
 
 const MailedToken = Type.String({
   minLength: 1,
@@ -65,6 +71,26 @@ export const accountEmailRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       await verifyEmail(app.ctx, req.body)
       return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/auth/email/verify/resend',
+    {
+      schema: {
+        summary: 'Mail a new link to confirm your e-mail address',
+        description:
+          '202: a new link is on its way to your address; earlier links keep working until they expire. ' +
+          '409 EMAIL_ALREADY_VERIFIED when the address is confirmed. One link per minute (EMAIL_VERIFY_COOLDOWN): ' +
+          'asking again sooner is 429 RATE_LIMITED, with the seconds to wait in Retry-After.',
+        tags: ['auth'],
+        response: { 202: Empty, 409: ProblemRef, 429: ProblemRef },
+      },
+      onRequest: app.authenticate,
+    },
+    async (req, reply) => {
+      await resendVerification(app.ctx, actorOf(req).id)
+      return reply.code(202).send()
     },
   )
 }

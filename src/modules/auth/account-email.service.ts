@@ -2,10 +2,18 @@
 import { eq } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import { users } from '../../db/schema/index.js'
+import { AppError } from '../../lib/errors.js'
 import { assertPasswordStrong, hashPassword } from '../../lib/passwords.js'
-import { queuePasswordReset } from '../../mail/queue.js'
+import { queuePasswordReset, queueVerifyEmail } from '../../mail/queue.js'
 import { revokeSessions } from './auth.service.js'
-import { consumeUserToken, findUserToken, tokenInvalid, voidResetTokens } from './user-tokens.js'
+import {
+  consumeUserToken,
+  findUserToken,
+  mailCooldownLeft,
+  tokenInvalid,
+  type UserTokenPurpose,
+  voidResetTokens,
+} from './user-tokens.js'
 
 /**
  * Always the same work and the same answer: one job, whether or not the address belongs to anyone, so
@@ -43,4 +51,49 @@ export async function verifyEmail(ctx: Ctx, input: { token: string }): Promise<v
       await tx.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, user.id))
     }
   })
+}
+
+/**
+ * Mails a new confirmation link to the account's address, when it is not confirmed yet (409
+ * EMAIL_ALREADY_VERIFIED otherwise). One per EMAIL_VERIFY_COOLDOWN: asking again within it is 429 with the
+ * seconds left in Retry-After. Earlier links stay valid until they expire.
+ */
+export async function resendVerification(ctx: Ctx, userId: number): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    // The row lock orders two asks of one account; the worker mints under the same lock (mail/messages.ts).
+    const [user] = await tx
+      .select({ email: users.email, verifiedAt: users.emailVerifiedAt })
+      .from(users)
+      .where(eq(users.id, userId))
+      .for('update')
+    if (!user) throw new AppError('NOT_FOUND', 'The account no longer exists')
+    if (user.verifiedAt !== null) {
+      throw new AppError('EMAIL_ALREADY_VERIFIED', 'Your e-mail address is already confirmed')
+    }
+    const left = await mailCooldownLeft(tx, userId, 'verify_email', ctx.config.EMAIL_VERIFY_COOLDOWN)
+    if (left > 0) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `A confirmation link was mailed moments ago: check your inbox, or ask again in ${left} seconds`,
+        { headers: { 'retry-after': String(left) } },
+      )
+    }
+    await queueVerifyEmail(tx, ctx, { userId, email: user.email, welcome: false, again: true })
+  })
+}
+
+/**
+ * Whether a mailed link can still be used: live, and for the address the account has now. Uses nothing up, so
+ * a page can say so when the link is opened rather than after a form is filled in.
+ */
+export async function mailedLinkIsLive(ctx: Ctx, purpose: UserTokenPurpose, token: string): Promise<boolean> {
+  if (token === '' || token.length > 512) return false
+  try {
+    const row = await findUserToken(ctx.db, purpose, token)
+    const [user] = await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.userId))
+    return user !== undefined && user.email.toLowerCase() === row.email.toLowerCase()
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'TOKEN_INVALID') return false
+    throw err
+  }
 }

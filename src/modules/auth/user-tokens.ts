@@ -1,5 +1,5 @@
 // Single-use tokens mailed to people (address verification, password reset), stored only as a hash.
-import { and, eq, gt, isNull } from 'drizzle-orm'
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { userTokens } from '../../db/schema/index.js'
 import { AppError } from '../../lib/errors.js'
@@ -69,20 +69,28 @@ export async function voidResetTokens(db: Db, userId: number): Promise<void> {
     )
 }
 
-/** True when a reset link was mailed to the account within the last `seconds` (the per-address cooldown). */
-export async function resetMailedRecently(db: Db, userId: number, seconds: number): Promise<boolean> {
-  if (seconds <= 0) return false
-  const since = new Date(Date.now() - seconds * 1000)
+/**
+ * Seconds left of the cooldown when a link for `purpose` was mailed to the account within the last `seconds`
+ * (0 when none was): one reset e-mail, or one confirmation link asked for again, per address per cooldown.
+ */
+export async function mailCooldownLeft(
+  db: Db,
+  userId: number,
+  purpose: UserTokenPurpose,
+  seconds: number,
+): Promise<number> {
+  if (seconds <= 0) return 0
   const [row] = await db
-    .select({ id: userTokens.id })
+    .select({
+      left: sql<string>`ceil(${seconds} - extract(epoch from now() - max(${userTokens.createdAt})))`,
+    })
     .from(userTokens)
     .where(
       and(
         eq(userTokens.userId, userId),
-        eq(userTokens.purpose, 'reset_password'),
-        gt(userTokens.createdAt, since),
+        eq(userTokens.purpose, purpose),
+        gt(userTokens.createdAt, sql`now() - make_interval(secs => ${seconds})`),
       ),
     )
-    .limit(1)
-  return row !== undefined
+  return row?.left == null ? 0 : Math.max(1, Number(row.left))
 }

@@ -3,7 +3,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '../../lib/errors.js'
-import { requestPasswordReset, resetPassword, verifyEmail } from '../../modules/auth/account-email.service.js'
+import {
+  mailedLinkIsLive,
+  requestPasswordReset,
+  resetPassword,
+  verifyEmail,
+} from '../../modules/auth/account-email.service.js'
 import { LoginBody, RegisterBody } from '../../modules/auth/auth.schemas.js'
 import { checkCredentials, createAccount, endSession, startSession } from '../../modules/auth/auth.service.js'
 import { Email, Password } from '../../modules/users/users.schemas.js'
@@ -142,7 +147,20 @@ function ForgotPage(p: { ctx: PageCtx; values: Form; errors: FormErrors; sent: b
   )
 }
 
-function ResetPage(p: { ctx: PageCtx; token: string; errors: FormErrors }): JSX.Element {
+const DEAD_LINK = 'This link has expired or was already used.'
+
+function ResetPage(p: { ctx: PageCtx; token: string; errors: FormErrors; dead?: boolean }): JSX.Element {
+  if (p.dead) {
+    return (
+      <Layout ctx={p.ctx} title="Choose a new password">
+        <h1>Choose a new password</h1>
+        <FormError message={DEAD_LINK} />
+        <p>
+          <a href="/forgot-password">Ask for a new link</a>: it works once, for 30 minutes.
+        </p>
+      </Layout>
+    )
+  }
   return (
     <Layout ctx={p.ctx} title="Choose a new password">
       <h1>Choose a new password</h1>
@@ -165,7 +183,27 @@ function ResetPage(p: { ctx: PageCtx; token: string; errors: FormErrors }): JSX.
   )
 }
 
-function VerifyPage(p: { ctx: PageCtx; token: string; errors: FormErrors }): JSX.Element {
+function VerifyPage(p: { ctx: PageCtx; token: string; errors: FormErrors; dead?: boolean }): JSX.Element {
+  if (p.dead) {
+    return (
+      <Layout ctx={p.ctx} title="Confirm your e-mail address">
+        <h1>Confirm your e-mail address</h1>
+        <FormError message={DEAD_LINK} />
+        {p.ctx.user?.emailVerified ? (
+          <p>Your address is confirmed already: there is nothing more to do.</p>
+        ) : p.ctx.user ? (
+          <p>
+            Your <a href="/settings">settings</a> can mail you a new one.
+          </p>
+        ) : (
+          <p>
+            <a href={`/login?next=${encodeURIComponent('/settings')}`}>Log in</a> and your settings can mail
+            you a new one.
+          </p>
+        )}
+      </Layout>
+    )
+  }
   return (
     <Layout ctx={p.ctx} title="Confirm your e-mail address">
       <h1>Confirm your e-mail address</h1>
@@ -192,33 +230,50 @@ export async function authPages(app: FastifyInstance) {
   const { ctx } = app
 
   /**
-   * The login form refused for too many attempts is the login page again, with the reason and the typed
-   * name kept (429, with the Retry-After the limit set), not an error page in place of the form.
+   * A form refused for too many attempts is its page again, with the reason and what was typed kept (429, with
+   * the Retry-After the limit set), not an error page in place of the form. The API's limits, shared.
    */
-  const loginLimit = app.authRateLimit.map((guard) => async (req: FastifyRequest, reply: FastifyReply) => {
-    try {
-      await guard(req, reply)
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== 'RATE_LIMITED') throw err
-      const wait = Number(reply.getHeader('retry-after')) || 60
-      const errors = {
-        fields: {},
-        form: `Too many attempts. Wait ${wait === 1 ? 'a second' : `${wait} seconds`} and try again.`,
+  const formLimit = (again: (req: FastifyRequest, reply: FastifyReply, errors: FormErrors) => JSX.Element) =>
+    app.authRateLimit.map((guard) => async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        await guard(req, reply)
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'RATE_LIMITED') throw err
+        const wait = Number(reply.getHeader('retry-after')) || 60
+        const form = `Too many attempts. Wait ${wait === 1 ? 'a second' : `${wait} seconds`} and try again.`
+        await sendHtml(req, reply, again(req, reply, { fields: {}, form }), 429)
+        return reply
       }
-      await sendHtml(
-        req,
-        reply,
-        <LoginPage
-          ctx={pageCtx(req, reply, { forms: true })}
-          next={safeNext((req.query as { next?: string }).next)}
-          values={{ email: (req.body as Form | undefined)?.email }}
-          errors={errors}
-        />,
-        429,
-      )
-      return reply
-    }
+    })
+  const sent = (req: FastifyRequest) => (req.body ?? {}) as Form
+  const nextOf = (req: FastifyRequest) => safeNext((req.query as { next?: string }).next)
+  const formPage = (req: FastifyRequest, reply: FastifyReply) => pageCtx(req, reply, { forms: true })
+
+  const loginLimit = formLimit((req, reply, errors) => (
+    <LoginPage
+      ctx={formPage(req, reply)}
+      next={nextOf(req)}
+      values={{ email: sent(req).email }}
+      errors={errors}
+    />
+  ))
+  const registerLimit = formLimit((req, reply, errors) => {
+    const { email, username, display_name } = sent(req)
+    return (
+      <RegisterPage
+        ctx={formPage(req, reply)}
+        next={nextOf(req)}
+        values={{ email, username, display_name }}
+        errors={errors}
+      />
+    )
   })
+  const forgotLimit = formLimit((req, reply, errors) => (
+    <ForgotPage ctx={formPage(req, reply)} values={{ email: sent(req).email }} errors={errors} sent={false} />
+  ))
+  const resetLimit = formLimit((req, reply, errors) => (
+    <ResetPage ctx={formPage(req, reply)} token={String(sent(req).token ?? '')} errors={errors} />
+  ))
 
   app.get('/login', { schema: { hide: true, querystring: NextQuery } }, async (req, reply) => {
     const next = safeNext((req.query as { next?: string }).next)
@@ -269,7 +324,7 @@ export async function authPages(app: FastifyInstance) {
 
   app.post(
     '/register',
-    { schema: { hide: true, querystring: NextQuery }, preHandler: app.authRateLimit },
+    { schema: { hide: true, querystring: NextQuery }, preHandler: registerLimit },
     async (req, reply) => {
       const next = safeNext((req.query as { next?: string }).next)
       const body = req.body as Form
@@ -314,69 +369,65 @@ export async function authPages(app: FastifyInstance) {
     return sendHtml(req, reply, <ForgotPage ctx={page} values={{}} errors={NO_ERRORS} sent={false} />)
   })
 
-  app.post(
-    '/forgot-password',
-    { schema: { hide: true }, preHandler: app.authRateLimit },
-    async (req, reply) => {
-      const form = parseForm<{ email: string }>(ForgotForm, req.body)
-      const page = pageCtx(req, reply, { forms: true })
-      if (!form.ok) {
-        const values = { email: (req.body as Form).email }
-        return sendHtml(
-          req,
-          reply,
-          <ForgotPage ctx={page} values={values} errors={form.errors} sent={false} />,
-          FORM_INVALID,
-        )
-      }
-      await requestPasswordReset(ctx, form.value)
-      return sendHtml(req, reply, <ForgotPage ctx={page} values={{}} errors={NO_ERRORS} sent />)
-    },
-  )
-
-  app.get('/reset-password', { schema: { hide: true, querystring: TokenQuery } }, async (req, reply) => {
-    const token = (req.query as { token?: string }).token ?? ''
+  app.post('/forgot-password', { schema: { hide: true }, preHandler: forgotLimit }, async (req, reply) => {
+    const form = parseForm<{ email: string }>(ForgotForm, req.body)
     const page = pageCtx(req, reply, { forms: true })
-    return sendHtml(req, reply, <ResetPage ctx={page} token={token} errors={NO_ERRORS} />)
+    if (!form.ok) {
+      const values = { email: (req.body as Form).email }
+      return sendHtml(
+        req,
+        reply,
+        <ForgotPage ctx={page} values={values} errors={form.errors} sent={false} />,
+        FORM_INVALID,
+      )
+    }
+    await requestPasswordReset(ctx, form.value)
+    return sendHtml(req, reply, <ForgotPage ctx={page} values={{}} errors={NO_ERRORS} sent />)
   })
 
-  app.post(
-    '/reset-password',
-    { schema: { hide: true }, preHandler: app.authRateLimit },
-    async (req, reply) => {
-      const token = String((req.body as Form).token ?? '')
-      const fail = (errors: FormErrors) =>
-        sendHtml(
-          req,
-          reply,
-          <ResetPage
-            ctx={pageCtx(req, reply, { forms: true })}
-            token={token}
-            errors={inPeoplesWords(errors)}
-          />,
-          FORM_INVALID,
-        )
-      const form = parseForm<{ token: string; password: string }>(ResetForm, req.body)
-      if (!form.ok) return fail(form.errors)
-      try {
-        await resetPassword(ctx, form.value)
-      } catch (err) {
-        const errors = formErrorsOf(err)
-        if (err instanceof Error && 'code' in err && err.code === 'TOKEN_INVALID') errors.form = TOKEN_GONE
-        return fail(errors)
-      }
-      // Every session ended, this browser's included.
-      clearSessionCookie(ctx, reply)
-      flash(reply, 'success', 'Your password is changed. Log in with the new one.')
-      return seeOther(reply, '/login')
-    },
-  )
+  // Opening a link checks it (and uses nothing up): a dead one says so at once, not after a new password is typed.
+  app.get('/reset-password', { schema: { hide: true, querystring: TokenQuery } }, async (req, reply) => {
+    const token = (req.query as { token?: string }).token ?? ''
+    const dead = !(await mailedLinkIsLive(ctx, 'reset_password', token))
+    const page = pageCtx(req, reply, { forms: true })
+    return sendHtml(req, reply, <ResetPage ctx={page} token={token} errors={NO_ERRORS} dead={dead} />)
+  })
 
-  // A GET only shows the button: mail scanners open links, and must not confirm anything.
+  app.post('/reset-password', { schema: { hide: true }, preHandler: resetLimit }, async (req, reply) => {
+    const token = String((req.body as Form).token ?? '')
+    const fail = (errors: FormErrors) =>
+      sendHtml(
+        req,
+        reply,
+        <ResetPage
+          ctx={pageCtx(req, reply, { forms: true })}
+          token={token}
+          errors={inPeoplesWords(errors)}
+        />,
+        FORM_INVALID,
+      )
+    const form = parseForm<{ token: string; password: string }>(ResetForm, req.body)
+    if (!form.ok) return fail(form.errors)
+    try {
+      await resetPassword(ctx, form.value)
+    } catch (err) {
+      const errors = formErrorsOf(err)
+      if (err instanceof Error && 'code' in err && err.code === 'TOKEN_INVALID') errors.form = TOKEN_GONE
+      return fail(errors)
+    }
+    // Every session ended, this browser's included.
+    clearSessionCookie(ctx, reply)
+    flash(reply, 'success', 'Your password is changed. Log in with the new one.')
+    return seeOther(reply, '/login')
+  })
+
+  // A GET only shows the button: mail scanners open links, and must not confirm anything. It checks the link
+  // (using nothing up), so a dead one says so and where to get another.
   app.get('/verify-email', { schema: { hide: true, querystring: TokenQuery } }, async (req, reply) => {
     const token = (req.query as { token?: string }).token ?? ''
+    const dead = !(await mailedLinkIsLive(ctx, 'verify_email', token))
     const page = pageCtx(req, reply, { forms: true })
-    return sendHtml(req, reply, <VerifyPage ctx={page} token={token} errors={NO_ERRORS} />)
+    return sendHtml(req, reply, <VerifyPage ctx={page} token={token} errors={NO_ERRORS} dead={dead} />)
   })
 
   app.post('/verify-email', { schema: { hide: true } }, async (req, reply) => {

@@ -5,18 +5,21 @@ import { eventAvailability, lowestPrice, when } from '../format.js'
 export function EventCard(p: {
   event: EventT
   friendsGoing?: { username: string; display_name: string }[]
+  /** The title's heading level: 2 in a page's main list, 3 under a section's own heading (search). */
+  level?: 2 | 3
 }): JSX.Element {
   const e = p.event
   const availability = eventAvailability(e)
   const friends = p.friendsGoing ?? []
+  const title = (
+    <a href={`/events/${e.id}`} safe>
+      {e.title}
+    </a>
+  )
   return (
     <li>
       <article>
-        <h2>
-          <a href={`/events/${e.id}`} safe>
-            {e.title}
-          </a>
-        </h2>
+        {p.level === 3 ? <h3>{title}</h3> : <h2>{title}</h2>}
         <p class="meta">
           <time datetime={e.starts_at} safe>
             {when(e.starts_at)}

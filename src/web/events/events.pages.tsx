@@ -377,7 +377,7 @@ function SearchPage(p: {
           {r.events.length ? (
             <ul class="cards">
               {r.events.map((e) => (
-                <EventCard event={e} />
+                <EventCard event={e} level={3} />
               ))}
             </ul>
           ) : (

@@ -264,6 +264,8 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
 export function SectionFields(p: { values: Values; errors?: FormErrors; kindFixed?: boolean }): JSX.Element {
   const v = p.values
   const e = p.errors?.fields ?? {}
+  const showGeneral = !p.kindFixed || v.kind !== 'seated'
+  const showSeated = !p.kindFixed || v.kind === 'seated'
   return (
     <>
       <Field name="name" label="Section name" value={v.name} error={e.name} required maxlength={100} />
@@ -283,22 +285,40 @@ export function SectionFields(p: { values: Values; errors?: FormErrors; kindFixe
         </label>
       )}
       <Field name="price" label="Price" value={v.price} error={e.price} hint="Such as 45.00" required />
+      {/* A new section offers both kinds' sizes (without scripts the form cannot change with the kind); an
+          existing one keeps its kind, so it shows only its own. */}
       <div class="grid">
-        <Field
-          name="capacity"
-          label="Capacity (general admission)"
-          type="number"
-          value={v.capacity}
-          error={e.capacity}
-        />
-        <Field name="rows" label="Rows (seated)" type="number" value={v.rows} error={e.rows} />
-        <Field
-          name="seats_per_row"
-          label="Seats per row (seated)"
-          type="number"
-          value={v.seats_per_row}
-          error={e.seats_per_row}
-        />
+        {showGeneral ? (
+          <Field
+            name="capacity"
+            label={p.kindFixed ? 'Capacity' : 'Capacity (general admission)'}
+            type="number"
+            value={v.capacity}
+            error={e.capacity}
+          />
+        ) : (
+          ''
+        )}
+        {showSeated ? (
+          <>
+            <Field
+              name="rows"
+              label={p.kindFixed ? 'Rows' : 'Rows (seated)'}
+              type="number"
+              value={v.rows}
+              error={e.rows}
+            />
+            <Field
+              name="seats_per_row"
+              label={p.kindFixed ? 'Seats per row' : 'Seats per row (seated)'}
+              type="number"
+              value={v.seats_per_row}
+              error={e.seats_per_row}
+            />
+          </>
+        ) : (
+          ''
+        )}
       </div>
     </>
   )

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Type } from 'typebox'
 import type { Ctx } from '../../context.js'
 import { AppError } from '../../lib/errors.js'
+import { resendVerification } from '../../modules/auth/account-email.service.js'
 import { activeSessions, revokeSessions } from '../../modules/auth/auth.service.js'
 import { AVATAR_MAX_BYTES, setAvatar } from '../../modules/avatars/avatars.service.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
@@ -34,7 +35,7 @@ import {
 } from '../page.js'
 import { clearSessionCookie, type WebUser } from '../session.js'
 
-type Section = 'profile' | 'email' | 'password' | 'avatar' | 'delete'
+type Section = 'profile' | 'email' | 'verify' | 'password' | 'avatar' | 'delete'
 interface Problem {
   section: Section
   errors: FormErrors
@@ -122,6 +123,17 @@ function SettingsPage(p: {
       <section aria-labelledby="email-h">
         <h2 id="email-h">E-mail</h2>
         <p safe>{`${me.email} · ${me.email_verified ? 'confirmed' : 'not confirmed yet'}`}</p>
+        {me.email_verified ? (
+          ''
+        ) : (
+          <form method="post" action="/settings/verify">
+            <CsrfField token={csrf} />
+            <FormError message={errorsFor('verify').form} />
+            <button type="submit" class="secondary">
+              Mail me a new confirmation link
+            </button>
+          </form>
+        )}
         <form method="post" action="/settings/email" novalidate>
           <CsrfField token={csrf} />
           <FormError message={errorsFor('email').form} />
@@ -231,6 +243,7 @@ async function render(
 /** Which field a service's refusal belongs beside, per form: a wrong password, a name or address taken. */
 const FIELD_OF_CODE: Record<Exclude<Section, 'avatar'>, Record<string, string>> = {
   profile: { USERNAME_TAKEN: 'username' },
+  verify: {},
   email: { INVALID_CREDENTIALS: 'current_password', EMAIL_TAKEN: 'email' },
   password: { INVALID_CREDENTIALS: 'current_password' },
   delete: { INVALID_CREDENTIALS: 'current_password' },
@@ -269,11 +282,11 @@ export async function settingsPages(app: FastifyInstance) {
       try {
         to = await run(user, form.value, reply)
       } catch (err) {
-        return render(ctx, req, reply, user, {
-          section,
-          errors: words(formErrorsOf(err, FIELD_OF_CODE[section])),
-          values,
-        })
+        const errors = words(formErrorsOf(err, FIELD_OF_CODE[section]))
+        // Asked too soon: 429 with the wait in Retry-After, as the API answers.
+        const limited = err instanceof AppError && err.status === 429
+        if (limited && err.headers) reply.headers(err.headers)
+        return render(ctx, req, reply, user, { section, errors, values }, limited ? 429 : undefined)
       }
       return seeOther(reply, to ?? '/settings')
     })
@@ -309,6 +322,19 @@ export async function settingsPages(app: FastifyInstance) {
       return undefined
     },
   )
+
+  settingsForm<Record<string, never>>('verify', Type.Object({}), async (user, _value, reply) => {
+    try {
+      await resendVerification(ctx, user.id)
+    } catch (err) {
+      // Confirmed in another tab since this page was drawn: nothing to send, and nothing went wrong.
+      if (!(err instanceof AppError) || err.code !== 'EMAIL_ALREADY_VERIFIED') throw err
+      flash(reply, 'success', 'Your e-mail address is already confirmed.')
+      return undefined
+    }
+    flash(reply, 'success', 'A new confirmation link is on its way to your address.')
+    return undefined
+  })
 
   settingsForm<{ current_password: string; new_password: string }>(
     'password',

@@ -60,7 +60,15 @@ describe('organizer events', () => {
 
     const page = await browser.get(`/organizer/events/${id}`)
     const standing = Number(/sections\/(\d+)" aria-label="Edit Standing"/.exec(page.body)?.[1])
-    await browser.get(`/organizer/events/${id}/sections/${standing}`)
+    const stalls = Number(/sections\/(\d+)" aria-label="Edit Stalls"/.exec(page.body)?.[1])
+    // Editing a section asks only for its own kind's size.
+    const seatedForm = (await browser.get(`/organizer/events/${id}/sections/${stalls}`)).body
+    expect(seatedForm).toContain('name="rows"')
+    expect(seatedForm).toContain('name="seats_per_row"')
+    expect(seatedForm).not.toContain('name="capacity"')
+    const generalForm = (await browser.get(`/organizer/events/${id}/sections/${standing}`)).body
+    expect(generalForm).toContain('name="capacity"')
+    expect(generalForm).not.toContain('name="rows"')
     expect(
       (
         await browser.post(`/organizer/events/${id}/sections/${standing}`, {

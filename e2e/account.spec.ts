@@ -12,6 +12,14 @@ test('register, then verify the address through the link in the .eml file', asyn
 
   const link = await mailedLink(who.email, '/verify-email', since)
   expect(link.startsWith(`http://127.0.0.1:${process.env.E2E_PORT}/`)).toBe(true)
+  // The welcome link was mailed moments ago: asking for another says how long to wait.
+  await page.getByRole('button', { name: 'Mail me a new confirmation link' }).click()
+  // The page opens at its top: the top says what was not done and links to the reason, beside the button.
+  await expect(page.getByRole('alert').first()).toContainText('No new link was mailed')
+  await page.getByRole('link', { name: /No new link was mailed/ }).click()
+  await expect(page.getByRole('alert').nth(1)).toContainText(/ask again in \d+ seconds/)
+  await expect(page.getByRole('alert').nth(1)).toBeInViewport()
+  await checkA11y(page)
   await visit(page, link)
   await page.getByRole('button', { name: 'Confirm my address' }).click()
   await expect(page.getByRole('status').first()).toContainText('Your e-mail address is confirmed')
@@ -19,10 +27,13 @@ test('register, then verify the address through the link in the .eml file', asyn
   await visit(page, '/settings')
   await expect(page.getByText(`${who.email} · confirmed`)).toBeVisible()
 
-  // The link works once.
+  await expect(page.getByRole('button', { name: 'Mail me a new confirmation link' })).toHaveCount(0)
+
+  // The link works once: opened again, it says so, with no button that could only fail.
   await visit(page, link)
-  await page.getByRole('button', { name: 'Confirm my address' }).click()
   await expect(page.getByRole('alert')).toContainText('expired or was already used')
+  await expect(page.getByText('Your address is confirmed already')).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Confirm my address' })).toHaveCount(0)
   await checkA11y(page)
 })
 
@@ -68,4 +79,11 @@ test('a password reset through the mailed link', async ({ page, browser }) => {
   await expect(page.getByRole('alert')).toContainText('password is wrong')
   await login(page, { email: who.email, password: 'A-brand-new-pass-77' })
   await other.close()
+
+  // The used link, opened again, says so before any password is typed, and leads to a new one.
+  await visit(page, link)
+  await expect(page.getByRole('alert')).toContainText('expired or was already used')
+  await expect(page.getByLabel('New password')).toHaveCount(0)
+  await page.getByRole('link', { name: 'Ask for a new link' }).click()
+  await expect(page).toHaveURL(/\/forgot-password$/)
 })

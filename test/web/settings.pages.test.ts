@@ -96,6 +96,7 @@ describe('GET /settings and its forms', () => {
     refused.push(['avatar', await uploadAvatar(browser)])
     for (const [form, res] of refused) {
       expect(res.statusCode, form).toBe(422)
+      expect(res.body, form).toContain(`<p class="error-summary" role="alert"><a href="#${form}-h">`)
       expect(res.body, form).toContain('aria-invalid="true"')
       expectWellTied(res.body, form)
     }
@@ -162,6 +163,10 @@ describe('confirming the address from /settings', () => {
     const wait = Number(soon.headers['retry-after'])
     expect(wait).toBeGreaterThan(0)
     expect(soon.body).toContain(`ask again in ${wait} seconds`)
+    // The page opens at its top, far above the button on a phone: the top says so and links down.
+    expect(soon.body).toContain(
+      '<p class="error-summary" role="alert"><a href="#email-h">No new link was mailed: see why under “E-mail”.</a></p>',
+    )
     expect(soon.body).toContain('action="/settings/verify"')
 
     const verified = await app.inject({

@@ -42,6 +42,24 @@ interface Problem {
   values?: Record<string, string | undefined>
 }
 
+/** What a refused form did not do, said at the top of the page, linking to the section with the reasons. */
+const NOT_DONE: Record<Section, string> = {
+  profile: 'Your profile was not saved: see why under “Profile”.',
+  avatar: 'Your avatar was not changed: see why under “Avatar”.',
+  email: 'Your e-mail address was not changed: see why under “E-mail”.',
+  verify: 'No new link was mailed: see why under “E-mail”.',
+  password: 'Your password was not changed: see why under “Password”.',
+  delete: 'Your account was not deleted: see why under “Delete your account”.',
+}
+const HEADING_OF: Record<Section, string> = {
+  profile: 'profile-h',
+  avatar: 'avatar-h',
+  email: 'email-h',
+  verify: 'email-h',
+  password: 'password-h',
+  delete: 'delete-h',
+}
+
 /** The profile form's own fields: a changed e-mail address is the e-mail form's, with the password. */
 const ProfileForm = Type.Omit(UpdateMeBody, ['email'])
 const OwnPassword = Type.String({ minLength: 1, maxLength: 1024 })
@@ -63,6 +81,16 @@ function SettingsPage(p: {
   return (
     <Layout ctx={p.ctx} title="Settings">
       <h1>Settings</h1>
+      {p.problem ? (
+        // A refused form's page opens at its top, its reasons beside the form far below on a phone.
+        <p class="error-summary" role="alert">
+          <a href={`#${HEADING_OF[p.problem.section]}`} safe>
+            {NOT_DONE[p.problem.section]}
+          </a>
+        </p>
+      ) : (
+        ''
+      )}
       <section aria-labelledby="profile-h">
         <h2 id="profile-h">Profile</h2>
         <form method="post" action="/settings/profile" novalidate>

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { events } from '../../src/db/schema/index.js'
 import { buildBoxOfficeApp, getAs, payAs, quickUsers, reserveAs } from '../factories/boxoffice.js'
+import { checkInAs, codeOf } from '../factories/checkin.js'
 import { makeEvent } from '../factories/events.js'
 import { makeFriends } from '../factories/social.js'
 import { type App, problem, type TestUser } from '../helpers.js'
@@ -96,5 +97,53 @@ describe('DELETE /tickets/{id}: who may give a ticket back', () => {
     expect(problem(await del(friend, ticket.id)).status).toBe(404)
     expect((await getAs(app, other, `/tickets/${ticket.id}`)).body.status).toBe('confirmed')
     expect((await del(other, ticket.id)).statusCode).toBe(204)
+  })
+})
+
+describe('a ticket used at the door', () => {
+  it('when a checked-in ticket is given back or transferred, then 409 ALREADY_CHECKED_IN and the check-in stays', async () => {
+    const { ticket } = await friendsTicket(false, 'booker')
+    const code = await codeOf(app, friend, ticket.id)
+    const eventId = (await getAs(app, friend, `/tickets/${ticket.id}`)).body.event.id
+    const checkedIn = await checkInAs(app, organizer, eventId, code!)
+    expect(checkedIn.statusCode).toBe(201)
+    const at = checkedIn.json().checked_in_at
+
+    const shown = await getAs(app, friend, `/tickets/${ticket.id}`)
+    expect(shown.body.checked_in_at).toBe(at)
+    for (const refused of [
+      await del(friend, ticket.id),
+      await app.inject({
+        method: 'POST',
+        url: `/api/v1/tickets/${ticket.id}/transfer`,
+        headers: friend.auth,
+        payload: { user_id: other.id },
+      }),
+    ]) {
+      expect(problem(refused)).toMatchObject({ status: 409, code: 'ALREADY_CHECKED_IN' })
+      expect(refused.json().checked_in_at).toBe(at)
+    }
+    const after = await getAs(app, friend, `/tickets/${ticket.id}`)
+    expect(after.body).toMatchObject({ status: 'confirmed', holder: { id: friend.id }, checked_in_at: at })
+    const door = await getAs(app, organizer, `/events/${eventId}/check-ins`)
+    expect(door.body).toMatchObject({ checked_in: 1, confirmed: 2 })
+  })
+})
+
+describe('POST /invoices/{id}/pay once the event has started', () => {
+  it('when a hold is paid after the start, then 409 EVENT_STARTED, nothing is charged and the tickets stay held', async () => {
+    const event = await makeEvent(app, organizer)
+    const res = (await reserveAs(app, booker, event.id, { section_id: event.sections[0]!.id })).json()
+    await app.ctx.db
+      .update(events)
+      .set({ startsAt: new Date(Date.now() - 60_000) })
+      .where(eq(events.id, event.id))
+    expect(problem(await payAs(app, booker, res.invoices[0].id))).toMatchObject({
+      status: 409,
+      code: 'EVENT_STARTED',
+    })
+    const invoice = await getAs(app, booker, `/invoices/${res.invoices[0].id}`)
+    expect(invoice.body).toMatchObject({ status: 'open', paid_at: null })
+    expect((await getAs(app, booker, `/tickets/${res.tickets[0].id}`)).body.status).toBe('held')
   })
 })

@@ -63,6 +63,7 @@ describe('POST /events/{id}/reservations', () => {
       invoice_id: body.invoices[0].id,
       expires_at: expiresAt,
       created_at: ISO,
+      checked_in_at: null,
     })
     expect(body).toEqual({
       id: expect.any(Number),

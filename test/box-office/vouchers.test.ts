@@ -324,4 +324,23 @@ describe('POST /events/{id}/reservations with voucher_code', () => {
     })
     expect(del.statusCode).toBe(204)
   })
+
+  it('when a voucher is used up only by a hold that lapsed before the sweep reached it, then the next buyer gets it', async () => {
+    const event = await makeEvent(app, organizer, { sections: [{ capacity: 10, price_cents: 2000 }] })
+    const v = await voucherFor(event.id, { code: 'LAPSE', kind: 'percent', value: 50, max_uses: 1 })
+    const section_id = event.sections[0]!.id
+    const [a, b] = (await quickUsers(app, 2)) as [TestUser, TestUser]
+    const lapsing = (await reserveAs(app, a, event.id, { section_id, voucher_code: 'LAPSE' })).json()
+    await lapseReservation(app, lapsing.id)
+    // No sweep has run: the lapsed hold still counts the use, until a buyer needs it.
+    expect((await app.ctx.db.select().from(vouchers).where(eq(vouchers.id, v.id)))[0]!.uses).toBe(1)
+    const next = await reserveAs(app, b, event.id, { section_id, voucher_code: 'lapse' })
+    expect(next.statusCode).toBe(201)
+    expect(next.json().invoices[0].amount_cents).toBe(1000)
+    expect((await app.ctx.db.select().from(vouchers).where(eq(vouchers.id, v.id)))[0]!.uses).toBe(1)
+    expect((await getAs(app, a, `/invoices/${lapsing.invoices[0].id}`)).body.status).toBe('expired')
+    // Used up by a live hold, it stays used up.
+    const third = await reserveAs(app, a, event.id, { section_id, voucher_code: 'LAPSE' })
+    expect([third.statusCode, codeOf(third)]).toEqual([409, 'VOUCHER_EXHAUSTED'])
+  })
 })

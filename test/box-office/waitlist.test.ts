@@ -100,6 +100,23 @@ describe('POST /events/{id}/waitlist', () => {
     expect(loose.json().code).toBe('SEATS_AVAILABLE')
   })
 
+  it('when a together entry asks for more seats than a row has, then 409 NO_ADJACENT_SEATS: nothing could serve it', async () => {
+    const event = await makeEvent(app, organizer, { sections: [{ rows: 2, seats_per_row: 3 }] })
+    const section = event.sections[0]!
+    const [holder, a] = (await quickUsers(app, 2)) as [TestUser, TestUser]
+    expect((await reserveAs(app, holder, event.id, { section_id: section.id, quantity: 6 })).statusCode).toBe(
+      201,
+    )
+    const four = await joinAs(app, a, event.id, { section_id: section.id, quantity: 4, together: true })
+    expect(four.statusCode).toBe(409)
+    expect(four.json().code).toBe('NO_ADJACENT_SEATS')
+    expect(four.json().detail).toContain('at most 3 sit side by side')
+    // A row's worth together, or four anywhere, may wait.
+    expect(
+      (await joinAs(app, a, event.id, { section_id: section.id, quantity: 3, together: true })).statusCode,
+    ).toBe(201)
+  })
+
   it('when the buyer already waits in the section, then 409 ALREADY_WAITING', async () => {
     const { event, section } = await soldOutGeneral()
     const [a] = (await quickUsers(app, 1)) as [TestUser]
@@ -294,6 +311,74 @@ describe('serving the waiting list', () => {
     expect(await runWaitlistJobs(app)).toBe(1)
     expect((await entryOf(e2.id)).status).toBe('offered')
     expect((await entryOf(e5.id)).status).toBe('waiting')
+  })
+
+  it('when an entry names someone no longer its owner’s friend, then it is passed by: no tickets or bill for them', async () => {
+    const { event, section, hold } = await soldOutGeneral(2)
+    const [w, f, next] = (await quickUsers(app, 3)) as [TestUser, TestUser, TestUser]
+    await makeFriends(app, w, f)
+    const ew = (
+      await joinAs(app, w, event.id, { section_id: section.id, quantity: 2, attendee_ids: [f.id] })
+    ).json()
+    const en = (await joinAs(app, next, event.id, { section_id: section.id, quantity: 1 })).json()
+    const unfriended = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/users/me/friends/${f.id}`,
+      headers: w.auth,
+    })
+    expect(unfriended.statusCode).toBe(204)
+    await lapseReservation(app, hold.id)
+    await expireStaleHolds(app.ctx)
+    await runWaitlistJobs(app)
+    expect((await entryOf(ew.id)).status).toBe('waiting')
+    expect((await entryOf(en.id)).status).toBe('offered')
+    expect((await getAs(app, f, '/users/me/invoices')).body.data).toEqual([])
+    expect((await getAs(app, f, '/users/me/tickets')).body.data).toEqual([])
+  })
+
+  it('when the offered tickets are given back, then the entry is left, the next one is offered, and the first may join again', async () => {
+    const { event, section, hold } = await soldOutGeneral(1)
+    const [a, b] = (await quickUsers(app, 2)) as [TestUser, TestUser]
+    const ea = (await joinAs(app, a, event.id, { section_id: section.id, quantity: 1 })).json()
+    const eb = (await joinAs(app, b, event.id, { section_id: section.id, quantity: 1 })).json()
+    await lapseReservation(app, hold.id)
+    await expireStaleHolds(app.ctx)
+    await runWaitlistJobs(app)
+    const offered = await entryOf(ea.id)
+    expect(offered.status).toBe('offered')
+    const offer = (await getAs(app, a, `/reservations/${offered.reservationId}`)).body
+    const given = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tickets/${offer.tickets[0].id}`,
+      headers: a.auth,
+    })
+    expect(given.statusCode).toBe(204)
+    expect((await entryOf(ea.id)).status).toBe('left')
+    await runWaitlistJobs(app)
+    expect((await entryOf(eb.id)).status).toBe('offered')
+    const again = await joinAs(app, a, event.id, { section_id: section.id, quantity: 1 })
+    expect(again.statusCode).toBe(201)
+  })
+
+  it('when an offer is extended, then 409 HOLD_NOT_EXTENDABLE says an offer runs as long as a hold may', async () => {
+    const { event, section, hold } = await soldOutGeneral(1)
+    const [a] = (await quickUsers(app, 1)) as [TestUser]
+    const ea = (await joinAs(app, a, event.id, { section_id: section.id, quantity: 1 })).json()
+    await lapseReservation(app, hold.id)
+    await expireStaleHolds(app.ctx)
+    await runWaitlistJobs(app)
+    const offered = await entryOf(ea.id)
+    expect(offered.status).toBe('offered')
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/reservations/${offered.reservationId}/extend`,
+      headers: a.auth,
+    })
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({
+      code: 'HOLD_NOT_EXTENDABLE',
+      detail: 'A waiting-list offer already runs as long as a hold may: it cannot be extended',
+    })
   })
 
   it('when an offer lapses unpaid, then it is expired and the place moves on; paying the next converts it', async () => {

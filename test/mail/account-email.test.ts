@@ -100,6 +100,12 @@ describe('POST /auth/email/verify/resend', () => {
     expect(wait).toBeGreaterThanOrEqual(1)
     expect(wait).toBeLessThanOrEqual(60)
     expect(soon.json().detail).toContain(`ask again in ${wait} seconds`)
+    // The RateLimit-* headers describe the limit that refused it, not the general one the request passed.
+    expect(soon.headers).toMatchObject({
+      'ratelimit-limit': '1',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': String(wait),
+    })
 
     await coolDown(user.id)
     expect((await resend()).statusCode).toBe(202)

@@ -62,6 +62,22 @@ describe('PATCH /users/me', () => {
     expect(res.json()).toMatchObject({ id: u.id, display_name: 'New Name', bio: 'Hello', role: 'user' })
   })
 
+  it('refuses a display name of only spaces, as every other name and title, and keeps the old one', async () => {
+    const u = await registerUser(app, { display_name: 'Kept Name' })
+    for (const display_name of ['  ', '\n', ' \t ']) {
+      const res = await app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: u.auth,
+        payload: { display_name },
+      })
+      expect(res.statusCode, JSON.stringify(display_name)).toBe(400)
+      expect(res.json().code).toBe('VALIDATION_FAILED')
+    }
+    const me = await app.inject({ url: '/api/v1/users/me', headers: u.auth })
+    expect(me.json().display_name).toBe('Kept Name')
+  })
+
   it('changing the email with a fresh token marks it unverified', async () => {
     const u = await registerUser(app)
     const res = await app.inject({

@@ -75,7 +75,15 @@ export async function resendVerification(ctx: Ctx, userId: number): Promise<void
       throw new AppError(
         'RATE_LIMITED',
         `A confirmation link was mailed moments ago: check your inbox, or ask again in ${left} seconds`,
-        { headers: { 'retry-after': String(left) } },
+        // The limit that refused it, in the RateLimit-* headers too (not the general one the request passed).
+        {
+          headers: {
+            'retry-after': String(left),
+            'ratelimit-limit': '1',
+            'ratelimit-remaining': '0',
+            'ratelimit-reset': String(left),
+          },
+        },
       )
     }
     await queueVerifyEmail(tx, ctx, { userId, email: user.email, welcome: false, again: true })

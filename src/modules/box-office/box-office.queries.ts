@@ -63,6 +63,7 @@ export function toTicket(config: Config, r: TicketRow): TicketT {
     invoice_id: r.invoiceId,
     expires_at: r.status === 'held' ? r.expiresAt.toISOString() : null,
     created_at: r.ticket.createdAt.toISOString(),
+    checked_in_at: r.ticket.checkedInAt?.toISOString() ?? null,
   }
 }
 

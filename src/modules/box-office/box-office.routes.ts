@@ -116,7 +116,8 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Holder or booker. A held ticket is released (its line leaves the open invoice, which is voided when ' +
           'empty); a confirmed one is refunded (its invoice line refunded; the invoice is `refunded` once every ' +
-          'line is) until the event starts, then 409 EVENT_STARTED. 409 TICKET_NOT_LIVE when it is already ' +
+          'line is) until the event starts, then 409 EVENT_STARTED; a ticket used at the door is not refunded ' +
+          '(409 ALREADY_CHECKED_IN, with `checked_in_at`). 409 TICKET_NOT_LIVE when it is already ' +
           'cancelled or expired; 403 for organizer and admin, and for the booker once the ticket was transferred ' +
           'or its holder paid their own invoice for it.',
         tags: ['tickets'],
@@ -138,8 +139,9 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Transfer a confirmed ticket to a friend',
         description:
           'Holder only (403 for the booker, organizer and admin). 403 NOT_FRIENDS unless `user_id` is your friend; ' +
-          '409 TICKET_NOT_CONFIRMED unless the ticket is confirmed; 409 TICKET_LIMIT_EXCEEDED when the friend ' +
-          'already has the most tickets allowed per person.',
+          '409 TICKET_NOT_CONFIRMED unless the ticket is confirmed; 409 ALREADY_CHECKED_IN (with `checked_in_at`) ' +
+          'once it was used at the door; 409 TICKET_LIMIT_EXCEEDED when the friend already has the most tickets ' +
+          'allowed per person.',
         tags: ['tickets'],
         params: IdParams,
         body: TransferBody,
@@ -193,7 +195,8 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Payer only (the organizer and admins get 403). Charges through the payment provider and confirms ' +
           'the invoice tickets at once. A payment_method the provider does not take is 400 VALIDATION_FAILED; ' +
           '402 PAYMENT_DECLINED leaves the invoice open; 409 INVOICE_NOT_OPEN ' +
-          'when it is paid, expired (or past due), void or refunded.',
+          'when it is paid, expired (or past due), void or refunded; 409 EVENT_STARTED once the event has ' +
+          'started (sales end then, held places included; nothing is charged).',
         tags: ['invoices'],
         params: IdParams,
         headers: IdempotencyHeaders,

@@ -32,6 +32,9 @@ export const Ticket = Type.Object(
       description: 'When a held ticket lapses unless paid',
     }),
     created_at: Timestamp,
+    checked_in_at: Type.Union([Timestamp, Type.Null()], {
+      description: 'When the ticket was used at the door; a used ticket is neither refunded nor transferred',
+    }),
     code: Type.Optional(
       Type.String({
         description:

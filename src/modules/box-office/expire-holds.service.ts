@@ -3,7 +3,7 @@
 import { and, asc, eq, exists, inArray, sql } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, invoices, reservations, tickets } from '../../db/schema/index.js'
+import { events, invoices, reservations, tickets, vouchers } from '../../db/schema/index.js'
 import { queueReservationExpired } from '../../mail/queue.js'
 import { moveCounters } from './box-office.capacity.js'
 import { invoiceLapsed } from './box-office.holds.js'
@@ -127,6 +127,55 @@ export async function expireSectionHolds(ctx: Ctx, tx: Db, sectionId: number): P
     ctx,
     tx,
     stale.map((s) => s.id),
+  )
+}
+
+/**
+ * Lazy expiry for a voucher: the holds that claimed a use of the event's voucher `code` (any case) and lapsed
+ * unswept are expired, so their uses come back (returnVoucherUses) before a buyer is told the voucher is used
+ * up. Returns how many invoices it expired.
+ */
+export async function expireVoucherHolds(ctx: Ctx, tx: Db, eventId: number, code: string): Promise<number> {
+  const stale = await tx
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(
+      and(
+        invoiceLapsed,
+        inArray(
+          invoices.reservationId,
+          tx
+            .select({ id: reservations.id })
+            .from(reservations)
+            .innerJoin(vouchers, eq(vouchers.id, reservations.voucherId))
+            .where(and(eq(vouchers.eventId, eventId), eq(sql`lower(${vouchers.code})`, code.toLowerCase()))),
+        ),
+      ),
+    )
+    .orderBy(invoices.id)
+    .for('update', { skipLocked: true })
+  return expireLocked(
+    ctx,
+    tx,
+    stale.map((s) => s.id),
+  )
+}
+
+/**
+ * The open invoices `payerId` was to pay lapse now: their account is being deleted, and nobody else may pay
+ * them. Their held tickets give their places back (to the waiting list first), as at expiry. Call in the
+ * deletion's transaction, before the account's row goes. Returns how many invoices it expired.
+ */
+export async function lapseHoldsOfPayer(ctx: Ctx, tx: Db, payerId: number): Promise<number> {
+  const due = await tx
+    .update(invoices)
+    .set({ dueAt: sql`now()`, updatedAt: new Date() })
+    .where(and(eq(invoices.payerId, payerId), eq(invoices.status, 'open')))
+    .returning({ id: invoices.id })
+  return expireLocked(
+    ctx,
+    tx,
+    due.map((d) => d.id).sort((a, b) => a - b),
   )
 }
 

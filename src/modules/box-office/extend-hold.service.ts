@@ -5,7 +5,7 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Config } from '../../config.js'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { invoices, reservations } from '../../db/schema/index.js'
+import { invoices, reservations, waitlistEntries } from '../../db/schema/index.js'
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
@@ -89,8 +89,19 @@ export async function extendHold(
       throw notExtendable('This hold has lapsed: its tickets went back on sale')
     }
     if (open.length === 0) throw notExtendable('Nothing is held any more: paid or given back')
-    if (!belowHoldCap(ctx.config, r.row))
-      throw notExtendable('This hold was already extended as far as it can be')
+    if (!belowHoldCap(ctx.config, r.row)) {
+      // A waiting-list offer is made as long as a hold may run: it was never extended, and the answer says so.
+      const [offer] = await tx
+        .select({ id: waitlistEntries.id })
+        .from(waitlistEntries)
+        .where(eq(waitlistEntries.reservationId, id))
+        .limit(1)
+      throw notExtendable(
+        offer
+          ? 'A waiting-list offer already runs as long as a hold may: it cannot be extended'
+          : 'This hold was already extended as far as it can be',
+      )
+    }
     if (held.unlocked) await tx.execute(sql`select pg_sleep(${UNLOCKED_EXTENSION_PAUSE_SECONDS})`)
 
     await tx

@@ -3,7 +3,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { invoices, payments, tickets } from '../../db/schema/index.js'
+import { events, invoices, payments, tickets } from '../../db/schema/index.js'
 import { AppError, forbidden } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
 import type { IdempotencyClaim } from '../../lib/idempotency.js'
@@ -67,6 +67,17 @@ export async function payInvoice(
   if (!isPayer) throw forbidden('Only the payer can pay this invoice')
   return ctx.db.transaction(async (tx) => {
     const row = await lockOpenInvoice(ctx, tx, id)
+    // Sales end when the event starts, held places included: a ticket paid for after it could not be refunded.
+    const [event] = await tx
+      .select({ started: sql<boolean>`${events.startsAt} <= now()` })
+      .from(events)
+      .where(eq(events.id, row.eventId))
+    if (event?.started) {
+      throw new AppError(
+        'EVENT_STARTED',
+        'The event has started: this hold can no longer be paid. Nothing was charged',
+      )
+    }
     const provider = paymentProviderFor(ctx)
     const charge = await provider.charge({
       amountCents: row.amountCents,

@@ -10,7 +10,7 @@ import { invoiceLapsed } from './box-office.holds.js'
 import { loadTicket } from './box-office.queries.js'
 import { refundLines } from './refund.lines.js'
 import { returnVoucherUses } from './vouchers.service.js'
-import { placesCameBack } from './waitlist.notify.js'
+import { offerGivenBack, placesCameBack } from './waitlist.notify.js'
 
 /**
  * Gives a ticket back. A held ticket is released: its line leaves the open invoice (which is voided
@@ -28,6 +28,18 @@ function holderOnly(
 ): boolean {
   if (ticket.transferredAt !== null) return true
   return invoice?.paidAt != null && invoice.payerId === ticket.holderId
+}
+
+/** 409 ALREADY_CHECKED_IN: a ticket used at the door keeps its place and its check-in. */
+export function usedAtTheDoor(at: Date, what: 'refunded' | 'transferred'): AppError {
+  const iso = at.toISOString()
+  return new AppError(
+    'ALREADY_CHECKED_IN',
+    `This ticket was used at the door at ${iso}: it cannot be ${what}`,
+    {
+      extensions: { checked_in_at: iso },
+    },
+  )
 }
 
 export async function cancelTicket(ctx: Ctx, actor: Actor, id: number): Promise<void> {
@@ -74,6 +86,7 @@ export async function cancelTicket(ctx: Ctx, actor: Actor, id: number): Promise<
         .where(eq(invoices.id, invoice!.row.id))
       await moveCounters(tx, [{ sectionId: ticket.sectionId, held: -1, sold: 0 }])
       await returnVoucherUses(tx, [ticket.reservationId])
+      await offerGivenBack(tx, ticket.reservationId)
     } else {
       const [event] = await tx
         .select({ started: sql<boolean>`${events.startsAt} <= now()` })
@@ -81,6 +94,7 @@ export async function cancelTicket(ctx: Ctx, actor: Actor, id: number): Promise<
         .where(eq(events.id, ticket.eventId))
       if (event?.started)
         throw new AppError('EVENT_STARTED', 'The event has started: this ticket can no longer be refunded')
+      if (ticket.checkedInAt !== null) throw usedAtTheDoor(ticket.checkedInAt, 'refunded')
       if (invoice) await refundLines(ctx, tx, invoice.row, [id])
       await moveCounters(tx, [{ sectionId: ticket.sectionId, held: 0, sold: -1 }])
       await emitWebhookEvent(ctx, tx, {

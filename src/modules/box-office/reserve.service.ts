@@ -22,6 +22,7 @@ import { lockSection, soldOut } from './box-office.capacity.js'
 import { INVOICE_LAPSED_SQL } from './box-office.holds.js'
 import { enforceHoldCap, enforceTicketLimit } from './box-office.limits.js'
 import type { ReservationT, ReserveInput } from './box-office.schemas.js'
+import { expireVoucherHolds } from './expire-holds.service.js'
 import { mayHaveRoom, noteSoldOut, writeBatched } from './reserve.batch.js'
 import { bestAdjacentBlock, bestSeats, exactSeats, type SeatState, seatStates } from './reserve.seats.js'
 import { type WriteInput, type WriteOutcome, writeReservations } from './reserve.write.js'
@@ -137,6 +138,21 @@ const isCommon = (input: ReserveInput, idempotency: IdempotencyClaim | null) =>
  * out or the write could not decide, the read of the target. Anything else checks the token first
  * (`actorOfClaims`). So a buyer's reservation takes one round trip to the database, not two.
  */
+/**
+ * claimVoucher, except that a voucher used up only by holds that lapsed unswept is not used up: those holds are
+ * expired first (their uses come back, as the sweep would give them back a moment later) and the claim is tried
+ * again.
+ */
+async function claimLiveVoucher(ctx: Ctx, tx: Db, eventId: number, sectionId: number, code: string) {
+  try {
+    return await claimVoucher(ctx, tx, eventId, sectionId, code)
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'VOUCHER_EXHAUSTED') throw err
+    if ((await expireVoucherHolds(ctx, tx, eventId, code)) === 0) throw err
+    return claimVoucher(ctx, tx, eventId, sectionId, code)
+  }
+}
+
 export async function reserve(
   ctx: Ctx,
   caller: Caller,
@@ -270,7 +286,8 @@ export async function reserve(
       const limited = { id: eventId, maxTicketsPerUser: event.maxTicketsPerUser }
       await enforceTicketLimit(ctx, tx, limited, actor.id, adding)
       await enforceHoldCap(ctx, tx, limited, actor.id, plan.quantity)
-      if (input.voucher_code) discount = await claimVoucher(ctx, tx, eventId, section.id, input.voucher_code)
+      if (input.voucher_code)
+        discount = await claimLiveVoucher(ctx, tx, eventId, section.id, input.voucher_code)
 
       let outcome: WriteOutcome
       if (!seated) {

@@ -233,7 +233,7 @@ tickets_of as (
     'seat', case when st.id is not null then json_build_object('id', st.id, 'row', st.row_label, 'number', st.number) end,
     'holder', h.person, 'booker', b.person, 'price_cents', l.price_cents, 'currency', ev.currency,
     'reservation_id', t.reservation_id, 'invoice_id', x.id,
-    'expires_at', ${isoSql('res.expires_at')}, 'created_at', ${isoSql('tk.created_at')}
+    'expires_at', ${isoSql('res.expires_at')}, 'created_at', ${isoSql('tk.created_at')}, 'checked_in_at', null
   ) order by tk.id) as tickets
   from tk join tids t on t.id = tk.id join req on req.i = t.i
   join locked l on l.id = req.section_id join ev on ev.id = req.event_id

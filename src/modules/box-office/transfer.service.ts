@@ -10,6 +10,7 @@ import { enforceTicketLimit } from './box-office.limits.js'
 import { eventSummary, ticketLine } from './box-office.mail.js'
 import { loadTicket } from './box-office.queries.js'
 import type { TicketT } from './box-office.schemas.js'
+import { usedAtTheDoor } from './refund.service.js'
 
 /** Hands a confirmed ticket to a friend of its holder; the booker and the invoice stay as they were. */
 export async function transferTicket(ctx: Ctx, actor: Actor, id: number, toUserId: number): Promise<TicketT> {
@@ -28,6 +29,7 @@ export async function transferTicket(ctx: Ctx, actor: Actor, id: number, toUserI
         `Only a confirmed ticket can be transferred; this one is ${ticket.status}`,
       )
     }
+    if (ticket.checkedInAt !== null) throw usedAtTheDoor(ticket.checkedInAt, 'transferred')
     const [event] = await tx
       .select()
       .from(events)

@@ -1,9 +1,9 @@
 // What the rest of the box office tells the waiting list, inside its own transaction: places came back to
-// some sections (serve them), an offer's reservation lapsed, or it was paid.
-import { and, eq, inArray } from 'drizzle-orm'
+// some sections (serve them), an offer's reservation lapsed, was given back, or was paid.
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { waitlistEntries } from '../../db/schema/index.js'
+import { tickets, waitlistEntries } from '../../db/schema/index.js'
 
 /**
  * Places came back to these sections: enqueues, in the caller's transaction, a job serving each one that has
@@ -33,6 +33,30 @@ export async function offersLapsed(tx: Db, reservationIds: number[]): Promise<vo
     .update(waitlistEntries)
     .set({ status: 'expired', updatedAt: new Date() })
     .where(and(inArray(waitlistEntries.reservationId, reservationIds), eq(waitlistEntries.status, 'offered')))
+}
+
+/**
+ * A ticket of this reservation was given back while held: if it was an offer and none of its tickets is held any
+ * more, the entry is `left`, as leaving the list would have made it (its places went back with the tickets).
+ */
+export async function offerGivenBack(tx: Db, reservationId: number): Promise<void> {
+  await tx
+    .update(waitlistEntries)
+    .set({ status: 'left', updatedAt: new Date() })
+    .where(
+      and(
+        eq(waitlistEntries.reservationId, reservationId),
+        eq(waitlistEntries.status, 'offered'),
+        notExists(
+          tx
+            .select({ one: sql`1` })
+            .from(tickets)
+            .where(
+              and(eq(tickets.reservationId, reservationId), inArray(tickets.status, ['held', 'confirmed'])),
+            ),
+        ),
+      ),
+    )
 }
 
 /** An invoice of this reservation was paid: an offer made with it is `converted`. */

@@ -22,7 +22,8 @@ export const waitlistRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '409 SEATS_AVAILABLE when the request could be reserved now: places still free once the entries ' +
           'already waiting that fit them have been offered theirs (places owed to an earlier entry do not ' +
           'count); ALREADY_WAITING (one live entry per person and section), ' +
-          'EVENT_NOT_ON_SALE, TICKET_LIMIT_EXCEEDED; 403 NOT_FRIENDS.',
+          'EVENT_NOT_ON_SALE, TICKET_LIMIT_EXCEEDED, NO_ADJACENT_SEATS (`together` for more seats than a row ' +
+          'has: no place could ever serve it); 403 NOT_FRIENDS.',
         tags: ['waitlist'],
         params: IdParams,
         body: JoinWaitlistBody,

@@ -9,6 +9,7 @@ import type { Db } from '../../db/client.js'
 import { events, reservations, sections, tickets, waitlistEntries } from '../../db/schema/index.js'
 import { guardDisabled } from '../../lib/guards.js'
 import { queueWaitlistOffered } from '../../mail/queue.js'
+import { areFriends } from '../friends/friends.queries.js'
 import { emitWebhookEvent } from '../webhooks/webhooks.emit.js'
 import { mayGainTickets } from './box-office.limits.js'
 import { eventSummary, eventSummaryColumns } from './box-office.mail.js'
@@ -208,9 +209,11 @@ async function offerNext(
     .where(eq(events.id, section.eventId))
   // An entry whose owner (or a friend it names) would pass the event's per-user limit, or the cap on unpaid
   // holds, is passed by like one that does not fit: it keeps its place, and the next that fits is served. So is
-  // one that names someone the caller passes by.
+  // one that names someone the caller passes by, and one naming someone no longer its owner's friend (a
+  // reservation naming them would be 403 NOT_FRIENDS: nobody is made a holder, and billed, by an ex-friend).
   const withinLimits = async (entry: Entry) =>
     !holdersOf(entry).some((h) => passBy.includes(h)) &&
+    (await stillFriends(tx, entry)) &&
     (await mayGainTickets(ctx, tx, event!, entry.userId, holdersOf(entry)))
   const pick = await firstThatFits(tx, section, candidates, withinLimits)
   if (!pick) return none
@@ -263,6 +266,11 @@ async function offerNext(
 }
 
 /** Who holds each ticket of an entry: the booker the first and each attendee one; without attendees, all. */
+async function stillFriends(tx: Db, entry: Entry): Promise<boolean> {
+  for (const id of new Set(entry.attendeeIds)) if (!(await areFriends(tx, entry.userId, id))) return false
+  return true
+}
+
 function holdersOf(entry: Entry): number[] {
   return Array.from(
     { length: entry.quantity },

@@ -51,6 +51,13 @@ export async function joinWaitlist(
     .from(sections)
     .where(and(eq(sections.id, input.section_id), eq(sections.eventId, eventId)))
   if (!section) throw notFound('Section')
+  // An entry no place could ever serve would wait forever: refused as a reservation of it would be.
+  if (section.kind === 'seated' && input.together && input.quantity > (section.seatsPerRow ?? 0)) {
+    throw new AppError(
+      'NO_ADJACENT_SEATS',
+      `No row of this section has ${input.quantity} seats: at most ${section.seatsPerRow} sit side by side`,
+    )
+  }
   await assertFriends(ctx.db, actor.id, attendees)
   if (event.maxTicketsPerUser !== null) {
     const have = await liveTicketsOf(ctx.db, eventId, actor.id)

@@ -149,7 +149,7 @@ export async function eventForChange(
       ? await eventRow(db, id)
       : (await db.select().from(events).where(eq(events.id, id)).for(lock))[0]
   if (!event || !canSee(actor, event)) throw notFound('Event')
-  if (!managesEvent(actor, event)) throw forbidden('Only the organizer or an admin may change this event')
+  if (!managesEvent(actor, event)) throw forbidden('Only the organizer or an admin may manage this event')
   return event
 }
 

@@ -88,7 +88,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Delete your account',
         description:
-          'Needs a fresh token. Social content is deleted; invoices stay, without your name. ' +
+          'Needs a fresh token. Social content is deleted; invoices stay, without your name. Unpaid holds you ' +
+          'were to pay lapse at once (`expired`), and their places go back on sale. ' +
           'The only admin cannot delete their account (409 LAST_ADMIN): make someone else an admin first.',
         tags: ['users'],
         response: { 204: Empty, 409: ProblemRef },
@@ -139,8 +140,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Delete a user',
         description:
-          'Deleting the only admin (yourself included) is refused with 409 LAST_ADMIN, so the site always ' +
-          'keeps an admin; two admins deleting each other at once cannot both succeed.',
+          'As DELETE /users/me: unpaid holds the user was to pay lapse at once. Deleting the only admin ' +
+          '(yourself included) is refused with 409 LAST_ADMIN, so the site always keeps an admin; two admins ' +
+          'deleting each other at once cannot both succeed.',
         tags: ['admin'],
         params: IdParams,
         response: { 204: Empty, 404: ProblemRef, 409: ProblemRef },

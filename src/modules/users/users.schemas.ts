@@ -3,7 +3,7 @@ import type { AnyColumn } from 'drizzle-orm'
 import { type Static, Type } from 'typebox'
 import type { Config } from '../../config.js'
 import type { User } from '../../db/schema/index.js'
-import { Id, Line, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
+import { Id, Line, NOT_BLANK, PageQuery, SortQuery, Timestamp } from '../../lib/schemas.js'
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.]{3,30}$'
 export const Username = Type.String({
@@ -12,7 +12,7 @@ export const Username = Type.String({
 })
 export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Password = Type.String({ minLength: 8, maxLength: 128 })
-export const DisplayName = Line({ minLength: 1, maxLength: 100 })
+export const DisplayName = Line({ minLength: 1, maxLength: 100, pattern: NOT_BLANK })
 export const Bio = Type.String({ maxLength: 1000 })
 
 export const UserPublic = Type.Object(

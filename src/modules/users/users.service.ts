@@ -12,6 +12,7 @@ import { queueEmailChanged, queueVerifyEmail } from '../../mail/queue.js'
 import { revokeSessions, takenError } from '../auth/auth.service.js'
 import { voidResetTokens } from '../auth/user-tokens.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
+import { lapseHoldsOfPayer } from '../box-office/expire-holds.service.js'
 import { profileColumns, toOwnUser, toPublicUser } from './users.schemas.js'
 
 export async function getUserRow(ctx: Ctx, id: number) {
@@ -184,6 +185,8 @@ async function keepAnAdmin(tx: Db, id: number): Promise<void> {
 export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
   const deleted = await ctx.db.transaction(async (tx) => {
     await keepAnAdmin(tx, id)
+    // Holds only this account could pay would keep their places from everyone until they lapsed.
+    await lapseHoldsOfPayer(ctx, tx, id)
     const [row] = await tx
       .delete(users)
       .where(eq(users.id, id))

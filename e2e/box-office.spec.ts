@@ -288,3 +288,40 @@ test('live availability: the event page refreshes a section every 30 s while vis
     '8 available',
   )
 })
+
+test('with several seated sections, only the chosen section’s map shows, and choosing another shows its own', async ({
+  page,
+  request,
+}) => {
+  const organizer = await account(request, 'maps', 'Two Maps Hall')
+  const booker = await account(request, 'picker', 'Pia Picker')
+  const created = await (
+    await request.post('/api/v1/events', {
+      headers: auth(organizer),
+      data: {
+        title: 'Two maps night',
+        venue: 'Town Hall',
+        starts_at: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+        sections: [
+          { name: 'Stalls', kind: 'seated', price_cents: 5000, rows: 4, seats_per_row: 8 },
+          { name: 'Circle', kind: 'seated', price_cents: 4000, rows: 3, seats_per_row: 8 },
+        ],
+      },
+    })
+  ).json()
+  await request.post(`/api/v1/events/${created.id}/publish`, { headers: auth(organizer) })
+  await login(page, booker)
+  await visit(page, `/events/${created.id}`)
+  const stalls = page.locator('fieldset.seat-map', { hasText: 'Pick seats in Stalls' })
+  const circle = page.locator('fieldset.seat-map', { hasText: 'Pick seats in Circle' })
+  await expect(stalls).toBeVisible()
+  await expect(circle).toBeHidden()
+  await page.getByRole('radio', { name: /Circle/ }).check()
+  await expect(circle).toBeVisible()
+  await expect(stalls).toBeHidden()
+  await circle.getByText('B2', { exact: true }).click()
+  await expect(circle.locator('.seat-summary')).toHaveText('1 seat chosen: B2')
+  await checkA11y(page)
+  await page.getByRole('button', { name: 'Reserve' }).click()
+  await expect(page.getByRole('cell', { name: 'Circle · Row B, seat 2' })).toBeVisible()
+})

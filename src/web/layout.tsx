@@ -155,7 +155,10 @@ export interface FieldProps {
 /** A labelled input; its error (and hint) are tied to it with aria-describedby, and it is marked invalid. */
 export function Field(p: FieldProps): JSX.Element {
   const id = p.id ?? `f-${p.name}`
-  const described = [p.error ? `${id}-error` : '', p.hint ? `${id}-hint` : ''].filter(Boolean).join(' ')
+  // An error that repeats the hint word for word stands in for it: said once, in the error's colour.
+  const sentence = (s?: string) => s?.replace(/\.$/, '')
+  const hint = p.hint !== undefined && sentence(p.hint) !== sentence(p.error) ? p.hint : undefined
+  const described = [p.error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ')
   return (
     <label for={id}>
       <span safe>{p.label}</span>
@@ -185,9 +188,9 @@ export function Field(p: FieldProps): JSX.Element {
           aria-describedby={described || undefined}
         />
       )}
-      {p.hint ? (
+      {hint ? (
         <small id={`${id}-hint`} safe>
-          {p.hint}
+          {hint}
         </small>
       ) : (
         ''

@@ -228,7 +228,7 @@ const FORMAT_MESSAGES: Record<string, string> = {
   line: 'Use one line, without control characters',
   date: 'Enter a real date',
   'date-time': 'Enter a date and time that exist',
-  email: 'Enter an e-mail address',
+  email: 'Enter an e-mail address, such as name@example.com',
 }
 
 /** A check's failure in words for the person filling in the form (ajv's own messages are for developers). */

@@ -145,6 +145,22 @@ describe('event page', () => {
     expect(res.body).toContain('Log in to reserve')
   })
 
+  it('says every section of a cancelled event is cancelled, not its free places', async () => {
+    const event = await makeEvent(app, organizer, { title: 'Called off', sections: GENERAL_AND_VIP })
+    const before = await new Browser(app).get(`/events/${event.id}`)
+    expect(before.body).toMatch(/data-availability="\d+"[^>]*>\d+ available</)
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/cancel`,
+      headers: organizer.auth,
+    })
+    expect(cancelled.statusCode).toBe(200)
+    const page = (await new Browser(app).get(`/events/${event.id}`)).body
+    const cells = [...page.matchAll(/data-availability="\d+"[^>]*>([^<]*)</g)].map((m) => m[1])
+    expect(cells).toEqual(['Cancelled', 'Cancelled'])
+    expect(page).not.toMatch(/\d+ available/)
+  })
+
   it('answers 304 to If-None-Match for an anonymous reader', async () => {
     const event = await makeEvent(app, organizer)
     const first = await app.inject({ url: `/events/${event.id}`, headers: { accept: 'text/html' } })

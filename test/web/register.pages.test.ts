@@ -89,6 +89,14 @@ describe('/register refusals in words for a person', () => {
       '<small id="f-username-error" class="field-error">Use 3 to 30 letters, digits, underscores (_) or dots (.)</small>',
     )
     expect(name.body).not.toContain('expected form')
+    // Said once: the error stands in for the hint it repeats, and the field is described by the error alone.
+    expect(name.body.match(/Use 3 to 30 letters/g)).toHaveLength(1)
+    expect(name.body).toContain('aria-describedby="f-username-error"')
+    // An address typed but malformed is told what an address looks like, not to enter one.
+    const address = await browser.post('/register', { email: 'not-an-email', username, password: PASSWORD })
+    expect(address.body).toContain(
+      '<small id="f-email-error" class="field-error">Enter an e-mail address, such as name@example.com</small>',
+    )
   })
 
   it('the API keeps its code and words for a common password', async () => {

@@ -1,6 +1,8 @@
 // The seat map: the seated sections' checkboxes (a plain form without this script) become a map to click. Ticking
 // a seat chooses its section and sets the number of tickets; seats ticked in another section are unticked (they
 // would not be part of this order); a line under the map says what is chosen, politely, to screen readers too.
+// With several seated sections only the chosen one's map shows: every map, one after another, made a phone's page
+// many screens long (choosing a section shows its map).
 // Arrow keys move between seats: left and right along the row, up and down to the same place in the next row.
 ;(() => {
   const form = document.querySelector('form.reserve-form')
@@ -22,8 +24,12 @@
     map.summary = summary
   }
 
+  const chosenSection = () => form.querySelector('input[name="section_id"]:checked')?.value
   const show = () => {
+    const section = chosenSection()
     for (const map of maps) {
+      // A map with seats ticked stays in view (a refused form brought them back): they are sent with the form.
+      map.hidden = maps.length > 1 && map.dataset.section !== section && !seatsOf(map).some((s) => s.checked)
       const chosen = seatsOf(map).filter((s) => s.checked)
       map.summary.textContent =
         chosen.length === 0

@@ -90,9 +90,14 @@ function CheckoutPage(p: {
       {r.invoices.map((inv) => (
         <article class="invoice-card">
           <header>
-            <a href={`/invoices/${inv.id}`} safe>
-              {`Invoice ${inv.number}`}
-            </a>{' '}
+            {/* Another payer's invoice is theirs to open (and the organizer's): its number, not a link to a 404. */}
+            {inv.payer?.id === me || p.event.organizer?.id === me || p.ctx.user?.role === 'admin' ? (
+              <a href={`/invoices/${inv.id}`} safe>
+                {`Invoice ${inv.number}`}
+              </a>
+            ) : (
+              <span safe>{`Invoice ${inv.number}`}</span>
+            )}{' '}
             · <InvoiceStatus status={inv.status} />
           </header>
           <p safe>

@@ -11,6 +11,8 @@ export interface Handover {
    * holder on their own invoice), read here because the ticket's public shape does not carry it.
    */
   holderOnly: boolean
+  /** Who pays the ticket's invoice: only they (and the event's organizer and admins) may open it. */
+  payerId: number | null
 }
 
 export async function handoversOf(ctx: Ctx, ids: number[]): Promise<Map<number, Handover>> {
@@ -31,7 +33,7 @@ export async function handoversOf(ctx: Ctx, ids: number[]): Promise<Map<number, 
     rows.map((r) => {
       const transferred = r.transferredAt !== null
       const paidByHolder = r.paidAt !== null && r.payerId === r.holderId
-      return [r.id, { transferred, holderOnly: transferred || paidByHolder }]
+      return [r.id, { transferred, holderOnly: transferred || paidByHolder, payerId: r.payerId }]
     }),
   )
 }

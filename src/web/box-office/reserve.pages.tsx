@@ -11,6 +11,7 @@ import { getEvent } from '../../modules/events/events.service.js'
 import { seatMap } from '../../modules/events/seats.service.js'
 import { showEventPage } from '../events/events.pages.js'
 import type { ReserveValues } from '../events/reserve-form.js'
+import { plural } from '../format.js'
 import {
   FORM_INVALID,
   flash,
@@ -96,6 +97,15 @@ export async function reservePages(app: FastifyInstance) {
         own.seat_ids = notTheParty(friends.length, 'seats')
       else if (friends.length > 0 && picked.length === 0 && quantity !== undefined && quantity !== party)
         own.quantity = notTheParty(friends.length, 'tickets')
+      // A number changed from 1 and other seats ticked: the buyer meant one of the two, and only they know which.
+      else if (
+        friends.length === 0 &&
+        picked.length > 0 &&
+        typed !== undefined &&
+        typed > 1 &&
+        typed !== picked.length
+      )
+        own.quantity = `You asked for ${typed} tickets and ticked ${plural(picked.length, 'seat')}: tick ${typed}, or untick them all and we choose`
       if ((values.voucher_code?.length ?? 0) > 64)
         own.voucher_code = 'A voucher code has at most 64 characters'
       // The ticked seats (all in this section) decide the quantity.

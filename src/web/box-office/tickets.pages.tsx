@@ -95,7 +95,8 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; hando
   const isHolder = t.holder?.id === me
   // The booker of a ticket now its holder's alone would only be refused ("only the holder can cancel it").
   const mayCancel = isHolder || !p.handover?.holderOnly
-  const live = t.status === 'held' || t.status === 'confirmed'
+  // A ticket used at the door is neither transferred nor refunded (409 ALREADY_CHECKED_IN): no form to offer.
+  const live = (t.status === 'held' || t.status === 'confirmed') && t.checked_in_at === null
   const started = new Date(t.event.starts_at).getTime() <= Date.now()
   return (
     <Layout ctx={p.ctx} title={`Ticket for ${t.event.title}`}>
@@ -115,6 +116,14 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; hando
           <dd safe>{seatText(t)}</dd>
           <dt>Holder</dt>
           <dd safe>{personName(t.holder, undefined, true)}</dd>
+          {t.checked_in_at ? (
+            <>
+              <dt>Checked in</dt>
+              <dd safe>{when(t.checked_in_at)}</dd>
+            </>
+          ) : (
+            ''
+          )}
           <dt>Booked by</dt>
           <dd safe>{personName(t.booker, undefined)}</dd>
           <dt>Price</dt>
@@ -154,7 +163,7 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; hando
         ) : (
           ''
         )}
-        {t.invoice_id ? (
+        {t.invoice_id && p.handover?.payerId === me ? (
           <>
             {' · '}
             <a href={`/invoices/${t.invoice_id}`}>Invoice</a>

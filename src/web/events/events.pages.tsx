@@ -298,8 +298,9 @@ function EventPage(p: {
                     {`${s.name}${s.kind === 'seated' ? ' (seated)' : ''}`}
                   </th>
                   <td safe>{price(s.price_cents, e.currency)}</td>
+                  {/* Off sale (cancelled, over, a draft), every section says so, not places no one can buy. */}
                   <td data-availability={String(s.id)} data-few={String(fewLeft(s))} safe>
-                    {sectionAvailability(s).text}
+                    {onSale ? sectionAvailability(s).text : eventAvailability(e).text}
                   </td>
                 </tr>
               ))}

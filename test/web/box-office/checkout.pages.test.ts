@@ -48,6 +48,16 @@ describe('reserving from the event page', () => {
     expect(checkout.body).toContain('Waiting for Fred Friend to pay.')
     expect(checkout.body).toContain('Pay A$299.00')
     const myInvoice = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
+    // The friend's invoice is theirs to open: its number shows, with no link to a page that would be a 404.
+    const links = [...checkout.body.matchAll(/href="\/invoices\/(\d+)"/g)].map((m) => Number(m[1]))
+    expect(links).toEqual([myInvoice])
+    for (const id of links) expect((await browser.get(`/invoices/${id}`)).statusCode).toBe(200)
+    // Likewise on the ticket pages: the booker's own ticket links its invoice, the friend's does not.
+    const booked = await app.inject({ url: '/api/v1/users/me/tickets', headers: me.auth })
+    for (const t of booked.json().data as { id: number; holder: { id: number }; invoice_id: number }[]) {
+      const page = (await browser.get(`/tickets/${t.id}`)).body
+      expect(page.includes(`href="/invoices/${t.invoice_id}"`), `ticket ${t.id}`).toBe(t.holder.id === me.id)
+    }
 
     // Declined: the error shows, the invoice stays open.
     const declined = await browser.post(`/invoices/${myInvoice}/pay`, {
@@ -87,6 +97,32 @@ describe('reserving from the event page', () => {
     expect(done.headers.location).toBe('/tickets')
     const tickets = await browser.get('/tickets')
     expect(tickets.body.match(/Confirmed/g)?.length).toBe(2)
+  })
+
+  it('a number of tickets changed from 1 that the ticked seats do not match is asked about; nothing is held', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const vip = event.sections[1]
+    const seats = await seatsOf(app, event, vip.id)
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      section_id: String(vip.id),
+      quantity: '2',
+      seat_ids: [String(seats[0]!.id)],
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toContain(
+      'You asked for 2 tickets and ticked 1 seat: tick 2, or untick them all and we choose',
+    )
+    const mine = await app.inject({ url: '/api/v1/users/me/tickets', headers: me.auth })
+    expect(mine.json().data).toEqual([])
+    // The number left at 1 with seats ticked: the seats decide, as before.
+    const ok = await reserveVia(browser, event.id, {
+      section_id: String(vip.id),
+      quantity: '1',
+      seat_ids: [String(seats[0]!.id), String(seats[1]!.id)],
+    })
+    expect(ok.statusCode).toBe(303)
   })
 
   it('picks exact seats; a taken seat comes back beside the seats with the choices kept', async () => {

@@ -151,11 +151,27 @@ function validationErrors(err: FastifyError): FieldError[] {
   const errors: FieldError[] = []
   // A choice among literals fails once per literal, then once more as the union: one error naming the choices.
   const choices = new Map<string, string[]>()
-  for (const v of err.validation ?? []) {
+  // A nullable field (a value or null) fails as the value, as "must be null" and as the union: only the first
+  // is said, with "(or null)". The paths where that happened:
+  const nullable = new Set<string>()
+  const validation = err.validation ?? []
+  const pathOf = (v: (typeof validation)[number]) => {
     const segments = v.instancePath.split('/').filter(Boolean)
-    const params = v.params as { missingProperty?: string; allowedValue?: unknown }
-    if (params.missingProperty) segments.push(params.missingProperty)
-    const path = [context, ...segments].join('.')
+    const missing = (v.params as { missingProperty?: string }).missingProperty
+    return [context, ...segments, ...(missing ? [missing] : [])].join('.')
+  }
+  for (const v of validation) {
+    if (v.keyword === 'type' && (v.params as { type?: unknown }).type === 'null') nullable.add(pathOf(v))
+  }
+  for (const v of validation) {
+    if (
+      nullable.has(pathOf(v)) &&
+      (v.keyword === 'anyOf' || (v.keyword === 'type' && (v.params as { type?: unknown }).type === 'null'))
+    ) {
+      continue
+    }
+    const params = v.params as { allowedValue?: unknown }
+    const path = pathOf(v)
     const allowed = choices.get(path)
     if (v.keyword === 'const') {
       if (allowed) allowed.push(String(params.allowedValue))
@@ -170,6 +186,9 @@ function validationErrors(err: FastifyError): FieldError[] {
       })
     }
   }
+  // Never an empty list for a failed check.
+  if (errors.length === 0 && validation[0])
+    errors.push({ path: pathOf(validation[0]), message: 'is invalid' })
   return errors
     .slice(0, MAX_FIELD_ERRORS)
     .map((e) =>
@@ -177,6 +196,7 @@ function validationErrors(err: FastifyError): FieldError[] {
         ? { path: e.path, message: `must be one of: ${choices.get(e.path)!.join(', ')}` }
         : e,
     )
+    .map((e) => (nullable.has(e.path) ? { path: e.path, message: `${e.message} (or null)` } : e))
 }
 
 declare module 'fastify' {

@@ -292,6 +292,9 @@ describe('/events/{id}/staff', () => {
     expect([again.statusCode, problem(again).code]).toEqual([409, 'ALREADY_STAFF'])
     const unknown = await addStaffAs(app, organizer, event.id, 999999)
     expect([unknown.statusCode, problem(unknown).code]).toEqual([404, 'NOT_FOUND'])
+    // The organizer works the door already.
+    const self = await addStaffAs(app, organizer, event.id, organizer.id)
+    expect([self.statusCode, problem(self).code]).toEqual([409, 'ALREADY_STAFF'])
     const list = await getAs(app, organizer, `/events/${event.id}/staff`)
     expect(list.body.data.map((m: { user: { id: number } }) => m.user.id)).toEqual([door.id])
     expect((await addStaffAs(app, stranger, event.id, stranger.id)).statusCode).toBe(403)

@@ -101,6 +101,20 @@ describe('/events/{id}/vouchers', () => {
     expect((await createAs(buyer, event.id, { code: 'X5', kind: 'amount', value: 5 })).statusCode).toBe(403)
   })
 
+  it('when a nullable date is malformed, then 400 names its one fault, not the null branch it did not take', async () => {
+    const event = await makeEvent(app, organizer)
+    const res = await createAs(organizer, event.id, {
+      code: 'BADDATE',
+      kind: 'percent',
+      value: 50,
+      valid_from: '2027-02-30T00:00:00Z',
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().errors).toEqual([
+      { path: 'body.valid_from', message: 'must match format "date-time" (or null)' },
+    ])
+  })
+
   it('when the organizer lists and changes vouchers, then the list is paginated and PATCH answers the change', async () => {
     const event = await makeEvent(app, organizer)
     const a = await voucherFor(event.id, { code: 'A', kind: 'amount', value: 100 })

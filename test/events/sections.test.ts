@@ -177,6 +177,8 @@ describe('PATCH /events/{id}/sections/{section_id}', () => {
     const shrink = await app.inject({ method: 'PATCH', url, headers: organizer.auth, payload: { rows: 2 } })
     expect(shrink.statusCode).toBe(409)
     expect(shrink.json().code).toBe('CAPACITY_BELOW_SOLD')
+    // 6 places would still hold the 1 sold: the answer names the seat in the way, not the capacity.
+    expect(shrink.json().detail).toBe('Seat C1 would be removed but is held or sold: keep it in the section')
     const narrower = await app.inject({
       method: 'PATCH',
       url,

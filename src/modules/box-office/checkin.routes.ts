@@ -112,7 +112,7 @@ export const checkInRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'addStaff',
         description:
           'Organizer or admin. Staff may check tickets in and read the check-in key and list, nothing more. ' +
-          '404 for an unknown user; 409 ALREADY_STAFF.',
+          '404 for an unknown user; 409 ALREADY_STAFF (for the organizer too: they check tickets in already).',
         tags: ['check-in'],
         params: IdParams,
         body: StaffBody,

@@ -38,9 +38,13 @@ export async function addStaff(
   eventId: number,
   userId: number,
 ): Promise<StaffMemberT> {
-  await eventForChange(ctx.db, actor, eventId)
+  const event = await eventForChange(ctx.db, actor, eventId)
   const [user] = await ctx.db.select(profileColumns(users)).from(users).where(eq(users.id, userId))
   if (!user) throw notFound('User')
+  // The organizer works the door already: a staff row for them would only be listed, and confuse.
+  if (userId === event.organizerId) {
+    throw new AppError('ALREADY_STAFF', 'The organizer checks tickets in already: no need to add them')
+  }
   try {
     const [row] = await ctx.db.insert(eventStaff).values({ eventId, userId }).returning()
     return { user: toPublicUser(ctx.config, user), added_at: row!.createdAt.toISOString() }

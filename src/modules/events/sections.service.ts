@@ -215,12 +215,21 @@ async function resizeSeats(db: Db, section: SectionRow, rows: number, perRow: nu
     eq(seats.sectionId, section.id),
     or(gte(seats.rowIndex, rows), sql`${seats.number} > ${perRow}`),
   )
-  const removed = db.select({ id: seats.id }).from(seats).where(outside)
-  const [live] = await db
-    .select({ n: count() })
+  const taken = await db
+    .select({ row: seats.rowLabel, number: seats.number })
     .from(tickets)
-    .where(and(inArray(tickets.seatId, removed), inArray(tickets.status, ['held', 'confirmed'])))
-  if ((live?.n ?? 0) > 0) throw belowSold(section, capacity)
+    .innerJoin(seats, eq(seats.id, tickets.seatId))
+    .where(and(outside, inArray(tickets.status, ['held', 'confirmed'])))
+    .orderBy(seats.rowIndex, seats.number)
+  // The seats that would go are named: the capacity may well be above sold + held, and still not fit them.
+  if (taken.length > 0) {
+    const names = taken.slice(0, 5).map((s) => `${s.row}${s.number}`)
+    throw new AppError(
+      'CAPACITY_BELOW_SOLD',
+      `Seat${taken.length === 1 ? '' : 's'} ${names.join(', ')}${taken.length > 5 ? ` and ${taken.length - 5} more` : ''} ` +
+        `would be removed but ${taken.length === 1 ? 'is' : 'are'} held or sold: keep ${taken.length === 1 ? 'it' : 'them'} in the section`,
+    )
+  }
   try {
     await db.delete(seats).where(outside)
   } catch (err) {

@@ -117,6 +117,26 @@ describe('/admin/users', () => {
     expect(await admins()).toEqual([a.id])
   })
 
+  it("an admin's own row offers no Demote or Delete; a self-demotion sent by hand lands on a page they may see", async () => {
+    const a = await onlyAdmin()
+    const b = await registerUser(app)
+    const browser = await browserFor(app, a)
+    await browser.get('/admin/users')
+    expect((await browser.post(`/admin/users/${b.id}/role`, { role: 'admin' })).statusCode).toBe(303)
+    const page = (await browser.get('/admin/users')).body
+    expect(page).toContain(`Demote ${b.username}`)
+    expect(page).not.toContain(`Demote ${a.username}`)
+    expect(page).not.toContain(`Delete ${a.username}`)
+    expect(page).toContain('This is you: your own account is in <a href="/settings">Settings</a>.')
+    const self = await browser.post(`/admin/users/${a.id}/role`, { role: 'user' })
+    expect(self.statusCode).toBe(303)
+    expect(self.headers.location).toBe('/')
+    expect((await browser.get('/')).body).toContain(
+      'You are now a member: the admin pages are closed to you.',
+    )
+    expect(await admins()).toEqual([b.id])
+  })
+
   it('Delete asks for the box "Yes, delete …" ticked: without it nothing is deleted', async () => {
     const a = await onlyAdmin()
     const m = await registerUser(app)

@@ -66,25 +66,32 @@ function AdminUsersPage(p: {
                   {u.email}
                 </td>
                 <td data-label="Role">{u.role}</td>
-                <td>
-                  <form method="post" action={`/admin/users/${u.id}/role`} class="inline">
-                    <CsrfField token={p.ctx.csrf} />
-                    <input type="hidden" name="role" value={u.role === 'admin' ? 'user' : 'admin'} />
-                    <button type="submit" class="secondary outline" safe>
-                      {u.role === 'admin' ? `Demote ${u.username}` : `Make ${u.username} admin`}
-                    </button>
-                  </form>{' '}
-                  <form method="post" action={`/admin/users/${u.id}/delete`} class="inline">
-                    <CsrfField token={p.ctx.csrf} />
-                    <label>
-                      <input type="checkbox" name="confirm" value="yes" required />
-                      <span safe>{`Yes, delete ${u.username} and their posts`}</span>
-                    </label>
-                    <button type="submit" class="contrast outline" safe>
-                      {`Delete ${u.username}`}
-                    </button>
-                  </form>
-                </td>
+                {u.id === p.ctx.user?.id ? (
+                  // One click here would end one's own admin pages (or account) at once, unasked.
+                  <td>
+                    This is you: your own account is in <a href="/settings">Settings</a>.
+                  </td>
+                ) : (
+                  <td>
+                    <form method="post" action={`/admin/users/${u.id}/role`} class="inline">
+                      <CsrfField token={p.ctx.csrf} />
+                      <input type="hidden" name="role" value={u.role === 'admin' ? 'user' : 'admin'} />
+                      <button type="submit" class="secondary outline" safe>
+                        {u.role === 'admin' ? `Demote ${u.username}` : `Make ${u.username} admin`}
+                      </button>
+                    </form>{' '}
+                    <form method="post" action={`/admin/users/${u.id}/delete`} class="inline">
+                      <CsrfField token={p.ctx.csrf} />
+                      <label>
+                        <input type="checkbox" name="confirm" value="yes" required />
+                        <span safe>{`Yes, delete ${u.username} and their posts`}</span>
+                      </label>
+                      <button type="submit" class="contrast outline" safe>
+                        {`Delete ${u.username}`}
+                      </button>
+                    </form>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -155,6 +162,11 @@ export async function adminPages(app: FastifyInstance) {
       user = await setRole(ctx, (req.params as { id: number }).id, role)
     } catch (err) {
       return refused(req, reply, err)
+    }
+    // An admin who demoted themselves (a form sent by hand) lands where they may still go.
+    if (user.id === req.webUser?.id && role === 'user') {
+      flash(reply, 'success', 'You are now a member: the admin pages are closed to you.')
+      return seeOther(reply, '/')
     }
     flash(reply, 'success', `${user.username} is now ${role === 'admin' ? 'an admin' : 'a member'}.`)
     return seeOther(reply, '/admin/users')

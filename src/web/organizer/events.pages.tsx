@@ -51,7 +51,8 @@ function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
         <a href="/organizer/events/new" class="cta">
           New event
         </a>{' '}
-        <a href="/organizer/webhooks">Webhooks</a>
+        <a href="/organizer/webhooks">Webhooks</a> · {/* Staff too: the events whose door they work. */}
+        <a href="/check-in">Check-in at the door</a>
       </p>
       {p.events.length === 0 ? (
         <p>You have not organized an event yet.</p>

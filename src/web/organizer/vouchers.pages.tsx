@@ -441,7 +441,9 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       return seeOther(reply, `/organizer/events/${id}/vouchers`)
     } catch (err) {
       const errors = formErrorsOf(err, { VOUCHER_CODE_TAKEN: 'code' })
-      const status = (err as { status?: number }).status ?? FORM_INVALID
+      // A value the service refuses (a percentage over 100) is a field to mend, as the form's own checks are:
+      // 422, in a sentence. A conflict keeps its own status.
+      const status = (err as { status?: number }).status === 409 ? 409 : FORM_INVALID
       return show(req, reply, id, { values: form.values, sections: form.sections, errors }, status)
     }
   })

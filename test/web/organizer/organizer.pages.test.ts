@@ -87,6 +87,8 @@ describe('organizer events', () => {
     expect((await new Browser(app).get(`/events/${id}`)).body).toContain('Renamed show')
     const list = await browser.get('/organizer/events')
     expect(list.body).toContain('Renamed show')
+    // The door's page, for the organizer and for staff (who organize nothing), is a link away.
+    expect(list.body).toContain('<a href="/check-in">Check-in at the door</a>')
 
     // Cancelling needs the confirmation box.
     await browser.post(`/organizer/events/${id}/cancel`)

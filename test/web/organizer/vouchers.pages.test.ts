@@ -42,6 +42,10 @@ describe('organizer vouchers', () => {
       max_uses: '10',
     })
     expect(percent.statusCode).toBe(303)
+    // A percentage over 100 is a field to mend, 422 as every other refused value on the form.
+    const over = await browser.post(base, { code: 'TOOMUCH', kind: 'percent', value: '150' })
+    expect(over.statusCode).toBe(422)
+    expect(over.body).toContain('id="f-value-error"')
     const amount = await browser.post(base, {
       code: 'FLOOR5',
       kind: 'amount',

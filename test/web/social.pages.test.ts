@@ -40,8 +40,14 @@ describe('feed and posts', () => {
     const commented = await browser.post(`/posts/${id}/comments`, { body: 'Nice one' })
     expect(commented.statusCode).toBe(303)
     expect((await browser.get(`/posts/${id}`)).body).toContain('Nice one')
-    expect((await browser.post(`/posts/${id}/like`)).statusCode).toBe(303)
+    // A like from the feed comes back to the post's card in the feed, not to the top of a long page.
+    expect(feed.body).toContain(`<article class="post" id="post-${id}">`)
+    const liked = await browser.post(`/posts/${id}/like`, {}, { referer: 'http://localhost/feed' })
+    expect(liked.statusCode).toBe(303)
+    expect(liked.headers.location).toBe(`/feed#post-${id}`)
     expect((await browser.get(`/posts/${id}`)).body).toContain('Liked (1)')
+    const unliked = await browser.post(`/posts/${id}/unlike`)
+    expect(unliked.headers.location).toBe(`/posts/${id}#post-${id}`)
   })
 })
 

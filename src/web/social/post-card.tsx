@@ -23,7 +23,7 @@ export function PostCard(p: { ctx: PageCtx; post: PostT; link?: boolean }): JSX.
   const user = p.ctx.user
   const mine = user && (user.id === post.author.id || user.role === 'admin')
   return (
-    <article class="post">
+    <article class="post" id={`post-${post.id}`}>
       <header>
         <a href={`/users/${encodeURIComponent(post.author.username)}`} safe>
           {post.author.display_name}

@@ -367,10 +367,11 @@ export async function socialPages(app: FastifyInstance) {
     return seeOther(reply, `/posts/${id}#comments`)
   })
 
+  // Back to the post where it was, not the top of a long feed: the page scrolls to its card.
   const postBack = (p: { id: number }, req: FastifyRequest) => {
     const referer = req.headers.referer
     const path = referer ? referer.replace(/^https?:\/\/[^/]+/, '') : ''
-    return safeNext(path, `/posts/${p.id}`)
+    return `${safeNext(path, `/posts/${p.id}`).replace(/#.*$/, '')}#post-${p.id}`
   }
   action<{ id: number }>('/posts/:id/like', IdParams, (u, p) => likePost(ctx, u, p.id), {
     message: 'Liked.',

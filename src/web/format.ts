@@ -58,3 +58,12 @@ export function excerpt(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`
 }
+
+/**
+ * The path of one of this site's own absolute URLs (an avatar's, built from PUBLIC_URL for API clients and
+ * e-mails): pages load it from whatever host the visitor used, which the CSP's `'self'` allows.
+ */
+export function ownPath(url: string): string {
+  const { pathname, search } = new URL(url, 'http://localhost')
+  return `${pathname}${search}`
+}

@@ -266,6 +266,12 @@ describe('POST /events/{id}/reservations with voucher_code', () => {
     for (const code of ['NOPE', 'OFF', 'LATER', 'GONE']) {
       const res = await reserveAs(app, buyer, event.id, { section_id: floor.id, voucher_code: code })
       expect([res.statusCode, codeOf(res)]).toEqual([409, 'VOUCHER_INVALID'])
+      // A code nobody made is said so; one that exists but does not apply, so.
+      expect(res.json().detail).toBe(
+        code === 'NOPE'
+          ? 'No voucher of this event has this code'
+          : 'This voucher does not apply to this reservation',
+      )
     }
     const wrong = await reserveAs(app, buyer, event.id, { section_id: balcony.id, voucher_code: 'FLOOR' })
     expect([wrong.statusCode, codeOf(wrong)]).toEqual([409, 'VOUCHER_INVALID'])

@@ -255,6 +255,10 @@ describe('sign-in pages', () => {
     // Opening a live link used nothing up: it set the password once, and only once.
     const again = await browser.post('/reset-password', { token, password: 'another-password-9' })
     expect(again.statusCode).toBe(422)
+    // Sent from a tab opened before the link was used: the dead link's page, not the form again.
+    expect(again.body).toContain('This link has expired or was already used.')
+    expect(again.body).not.toContain('action="/reset-password"')
+    expect(again.body).toContain('href="/forgot-password"')
   })
 
   it('a refused confirmation shows its message to that browser only, not on anyone’s next sign-in page', async () => {

@@ -99,6 +99,33 @@ describe('/register refusals in words for a person', () => {
     )
   })
 
+  it('a weak password, a taken address and a taken name are said together, not one attempt at a time', async () => {
+    const existing = await registerUser(app)
+    const browser = new Browser(app)
+    await browser.get('/register')
+    const res = await browser.post('/register', {
+      email: existing.email.toUpperCase(),
+      username: existing.username,
+      password: 'password',
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).toContain('<small id="f-password-error" class="field-error">This password is too common')
+    expect(res.body).toContain(
+      '<small id="f-email-error" class="field-error">That email address is taken</small>',
+    )
+    expect(res.body).toContain(
+      '<small id="f-username-error" class="field-error">That username is taken</small>',
+    )
+    // Both taken, the password fine: both said.
+    const taken = await browser.post('/register', {
+      email: existing.email,
+      username: existing.username,
+      password: 'a-fine-password-77',
+    })
+    expect(taken.body).toContain('That email address is taken')
+    expect(taken.body).toContain('That username is taken')
+  })
+
   it('the API keeps its code and words for a common password', async () => {
     const username = uniqueName('api')
     const res = await app.inject({

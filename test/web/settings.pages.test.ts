@@ -249,5 +249,11 @@ describe('refusals beside their fields on /settings', () => {
       .toBuffer()
     const ok = await uploadAvatar(browser, { data: small, filename: 'a.png', type: 'image/png' })
     expect(ok.statusCode).toBe(303)
+    // Shown from this site's own path, whatever host the visitor used (the CSP allows 'self' only); the API
+    // keeps the absolute URL for its clients.
+    const page = (await browser.get('/settings')).body
+    const src = /<img class="avatar" src="([^"]+)"/.exec(page)?.[1]
+    expect(src).toMatch(/^\/media\/avatars\/[\w-]+\.webp$/)
+    expect((await app.inject({ url: src! })).statusCode).toBe(200)
   })
 })

@@ -60,8 +60,23 @@ describe('people and friends', () => {
     expect(profile.body).toContain('Bea Buddy')
     expect(profile.body).toContain('Add friend')
     expect(profile.body).not.toContain(b.email)
-    expect((await browserA.post('/friends/request', { user_id: String(b.id) })).statusCode).toBe(303)
+    const asked = await browserA.post('/friends/request', {
+      user_id: String(b.id),
+      next: `/users/${b.username}`,
+    })
+    expect(asked.statusCode).toBe(303)
+    expect(asked.headers.location).toBe(`/users/${b.username}`)
     expect((await browserA.get(`/users/${b.username}`)).body).toContain('Friend request sent')
+    // Pressed again from a page drawn before: the reason on the profile, not a bare "Conflict" page.
+    const again = await browserA.post('/friends/request', {
+      user_id: String(b.id),
+      next: `/users/${b.username}`,
+    })
+    expect(again.statusCode).toBe(303)
+    expect(again.headers.location).toBe(`/users/${b.username}`)
+    expect((await browserA.get(`/users/${b.username}`)).body).toContain(
+      'You already sent this user a friend request',
+    )
 
     const browserB = await browserFor(app, b)
     const friends = await browserB.get('/friends')

@@ -26,6 +26,31 @@ export function takenError(constraint: string | undefined): AppError | undefined
   return undefined
 }
 
+/**
+ * Which of an address and a username an account has already (any case): for a sign-up form refused for one
+ * reason, to say the others at once. (A refused registration already tells this, one field at a time.)
+ */
+export async function alreadyTaken(
+  ctx: Ctx,
+  input: { email: string; username: string },
+): Promise<{ field: 'email' | 'username'; message: string }[]> {
+  const email = input.email.trim().toLowerCase()
+  const username = input.username.toLowerCase()
+  const rows = await ctx.db
+    .select({ email: sql<string>`lower(${users.email})`, username: sql<string>`lower(${users.username})` })
+    .from(users)
+    .where(or(eq(sql`lower(${users.email})`, email), eq(sql`lower(${users.username})`, username)))
+    .limit(2)
+  return [
+    ...(rows.some((r) => r.email === email)
+      ? [{ field: 'email' as const, message: takenError('users_email_lower_key')!.message }]
+      : []),
+    ...(rows.some((r) => r.username === username)
+      ? [{ field: 'username' as const, message: takenError('users_username_lower_key')!.message }]
+      : []),
+  ]
+}
+
 export async function register(
   ctx: Ctx,
   input: { email: string; username: string; password: string; display_name?: string },

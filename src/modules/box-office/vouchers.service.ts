@@ -220,7 +220,8 @@ export async function claimVoucher(
     (v.validFrom === null || v.validFrom <= now) &&
     (v.validUntil === null || v.validUntil > now) &&
     (v.sectionIds === null || v.sectionIds.length === 0 || v.sectionIds.includes(sectionId))
-  if (!v || !usable) throw new AppError('VOUCHER_INVALID', 'This voucher does not apply to this reservation')
+  if (!v) throw new AppError('VOUCHER_INVALID', 'No voucher of this event has this code')
+  if (!usable) throw new AppError('VOUCHER_INVALID', 'This voucher does not apply to this reservation')
   const exhausted = () => new AppError('VOUCHER_EXHAUSTED', 'This voucher has been used up')
   if (guardDisabled(ctx.config, 'voucher')) {
     if (v.maxUses !== null && v.uses >= v.maxUses) throw exhausted()

@@ -10,7 +10,13 @@ import {
   verifyEmail,
 } from '../../modules/auth/account-email.service.js'
 import { LoginBody, RegisterBody } from '../../modules/auth/auth.schemas.js'
-import { checkCredentials, createAccount, endSession, startSession } from '../../modules/auth/auth.service.js'
+import {
+  alreadyTaken,
+  checkCredentials,
+  createAccount,
+  endSession,
+  startSession,
+} from '../../modules/auth/auth.service.js'
 import { Email, Password } from '../../modules/users/users.schemas.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
@@ -350,7 +356,17 @@ export async function authPages(app: FastifyInstance) {
         const sessionId = await createAccount(ctx, form.value, (tx, user) => startSession(tx, ctx, user.id))
         setSessionCookie(ctx, reply, sessionId)
       } catch (err) {
-        return fail(formErrorsOf(err, { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username' }))
+        const errors = formErrorsOf(err, { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username' })
+        // The service stops at its first refusal (a weak password before the address and name are tried, one
+        // taken field before the other): the others are said at once, not on the next attempt.
+        if (
+          err instanceof AppError &&
+          ['WEAK_PASSWORD', 'EMAIL_TAKEN', 'USERNAME_TAKEN'].includes(err.code)
+        ) {
+          for (const taken of await alreadyTaken(ctx, form.value))
+            errors.fields[taken.field] ??= taken.message
+        }
+        return fail(errors)
       }
       flash(reply, 'success', 'Welcome to Stagedoor! We sent you an e-mail to confirm your address.')
       return seeOther(reply, next)
@@ -395,7 +411,7 @@ export async function authPages(app: FastifyInstance) {
 
   app.post('/reset-password', { schema: { hide: true }, preHandler: resetLimit }, async (req, reply) => {
     const token = String((req.body as Form).token ?? '')
-    const fail = (errors: FormErrors) =>
+    const fail = (errors: FormErrors, dead = false) =>
       sendHtml(
         req,
         reply,
@@ -403,6 +419,7 @@ export async function authPages(app: FastifyInstance) {
           ctx={pageCtx(req, reply, { forms: true })}
           token={token}
           errors={inPeoplesWords(errors)}
+          dead={dead}
         />,
         FORM_INVALID,
       )
@@ -411,9 +428,9 @@ export async function authPages(app: FastifyInstance) {
     try {
       await resetPassword(ctx, form.value)
     } catch (err) {
-      const errors = formErrorsOf(err)
-      if (err instanceof Error && 'code' in err && err.code === 'TOKEN_INVALID') errors.form = TOKEN_GONE
-      return fail(errors)
+      // A link used up meanwhile (in another tab): the dead link's page, not a form that can only fail again.
+      if (err instanceof AppError && err.code === 'TOKEN_INVALID') return fail(NO_ERRORS, true)
+      return fail(formErrorsOf(err))
     }
     // Every session ended, this browser's included.
     clearSessionCookie(ctx, reply)

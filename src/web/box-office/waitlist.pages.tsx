@@ -95,7 +95,9 @@ function MyWaitlistPage(p: {
                       <span safe>{`Waiting: number ${x.position}`}</span>
                     ) : x.status === 'offered' ? (
                       <a href={`/reservations/${x.reservation_id}`} safe>
-                        {STATUS_WORDS.offered}
+                        {x.offer_expires_at
+                          ? `${STATUS_WORDS.offered} by ${when(x.offer_expires_at)}`
+                          : STATUS_WORDS.offered}
                       </a>
                     ) : (
                       <span safe>{STATUS_WORDS[x.status]}</span>

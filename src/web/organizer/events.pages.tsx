@@ -201,7 +201,7 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
       {e.status === 'draft' ? (
         <form method="post" action={`/organizer/events/${e.id}/publish`}>
           <CsrfField token={p.ctx.csrf} />
-          <p>This event is a draft: only you can see it.</p>
+          <p>This event is a draft: only you and the site's admins can see it.</p>
           <button type="submit">Publish</button>
         </form>
       ) : (

@@ -87,7 +87,15 @@ function readNew(body: unknown, currency: string) {
   })
   const ends = endError(isoOf(values.valid_from), isoOf(values.valid_until), 'Valid from')
   if (parsed.ok && !ends) return { values, sections, input: parsed.value }
-  const errors = withErrors(parsed.ok ? NO_ERRORS : parsed.errors, ends ? { valid_until: ends } : {})
+  const own: Record<string, string> = ends ? { valid_until: ends } : {}
+  // A code with another character (a space, a !) breaks the pattern: the rule in words, and what broke it.
+  const code = values.code?.trim() ?? ''
+  const stray = [...new Set(code.replace(/[A-Za-z0-9_-]/g, ''))]
+  if (!parsed.ok && parsed.errors.fields.code && stray.length > 0) {
+    const shown = stray.map((c) => (c === ' ' ? 'spaces' : `“${c}”`)).join(', ')
+    own.code = `Use only letters, digits, - and _ (not ${shown})`
+  }
+  const errors = withErrors(parsed.ok ? NO_ERRORS : parsed.errors, own)
   return { values, sections, errors }
 }
 

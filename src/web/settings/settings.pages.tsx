@@ -18,7 +18,7 @@ import {
   updateOwnProfile,
 } from '../../modules/users/users.service.js'
 import { inPeoplesWords } from '../auth/words.js'
-import { when } from '../format.js'
+import { ownPath, when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
   FORM_INVALID,
@@ -122,7 +122,7 @@ function SettingsPage(p: {
       </section>
       <section aria-labelledby="avatar-h">
         <h2 id="avatar-h">Avatar</h2>
-        {me.avatar_url ? <img class="avatar" src={me.avatar_url} alt="Your current avatar" /> : ''}
+        {me.avatar_url ? <img class="avatar" src={ownPath(me.avatar_url)} alt="Your current avatar" /> : ''}
         <form method="post" action="/settings/avatar" enctype="multipart/form-data">
           <CsrfField token={csrf} />
           <FormError message={errorsFor('avatar').form} />

@@ -77,7 +77,12 @@ function ConversationPage(p: {
           <MessageItem message={m} me={me} partner={p.partner} />
         ))}
       </ol>
-      {p.messages.length === 0 ? <p id="no-messages">No messages yet. Say hello!</p> : ''}
+      {/* "Say hello" only where a message can be sent: to a friend. */}
+      {p.messages.length === 0 ? (
+        <p id="no-messages">{p.friends ? 'No messages yet. Say hello!' : 'No messages yet.'}</p>
+      ) : (
+        ''
+      )}
       {p.friends ? (
         <form method="post" action={path} id="message-form" novalidate>
           <CsrfField token={p.ctx.csrf} />

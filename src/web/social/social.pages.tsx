@@ -2,7 +2,7 @@
 // friends page. Members only; every action is a small form calling the same service as the JSON route.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { notFound } from '../../lib/errors.js'
+import { AppError, notFound } from '../../lib/errors.js'
 import { pageParams } from '../../lib/pagination.js'
 import { Id } from '../../lib/schemas.js'
 import {
@@ -30,7 +30,7 @@ import {
 } from '../../modules/posts/posts.service.js'
 import type { UserPublicT } from '../../modules/users/users.schemas.js'
 import { getUserByUsername } from '../../modules/users/users.service.js'
-import { when } from '../format.js'
+import { ownPath, when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
   FORM_INVALID,
@@ -184,7 +184,7 @@ function ProfilePage(p: { ctx: PageCtx; user: UserPublicT; relation: Relation; p
   return (
     <Layout ctx={p.ctx} title={u.display_name} description={u.bio || undefined}>
       <header class="profile">
-        {u.avatar_url ? <img class="avatar" src={u.avatar_url} alt="" width="64" height="64" /> : ''}
+        {u.avatar_url ? <img class="avatar" src={ownPath(u.avatar_url)} alt="" width="64" height="64" /> : ''}
         <h1 safe>{u.display_name}</h1>
         <p class="meta" safe>{`@${u.username}`}</p>
         {u.bio ? <p safe>{u.bio}</p> : ''}
@@ -282,7 +282,15 @@ export async function socialPages(app: FastifyInstance) {
       const user = requireUser(req, reply)
       if (!user) return reply
       const params = req.params as P
-      await run(user, params, req)
+      try {
+        await run(user, params, req)
+      } catch (err) {
+        // A button pressed twice, or on a page drawn before the state changed (a request already sent, already
+        // friends): the reason on the page it came from, not a bare "Conflict" page.
+        if (!(err instanceof AppError) || err.status !== 409) throw err
+        flash(reply, 'error', err.message)
+        return seeOther(reply, done.back(params, req))
+      }
       flash(reply, 'success', done.message)
       return seeOther(reply, done.back(params, req))
     })

@@ -355,7 +355,7 @@ describe('reserving from the event page', () => {
     const section_id = String(event.sections[0]!.id)
     const wrong = await reserveVia(browser, event.id, { section_id, quantity: '1', voucher_code: 'NOPE' })
     expect(wrong.statusCode).toBe(409)
-    expect(wrong.body).toMatch(/id="f-voucher_code-error"[^>]*>This voucher does not apply/)
+    expect(wrong.body).toMatch(/id="f-voucher_code-error"[^>]*>No voucher of this event has this code/)
     expect(wrong.body).toContain('value="NOPE"')
     const ok = await reserveVia(browser, event.id, { section_id, quantity: '1', voucher_code: ' friends25 ' })
     expect(ok.statusCode).toBe(303)

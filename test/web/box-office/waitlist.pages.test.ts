@@ -3,9 +3,11 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitlistEntries } from '../../../src/db/schema/index.js'
-import { reserveAs } from '../../factories/boxoffice.js'
+import { expireStaleHolds } from '../../../src/modules/box-office/expire-holds.service.js'
+import { lapseReservation, reserveAs } from '../../factories/boxoffice.js'
 import { makeEvent } from '../../factories/events.js'
 import { makeFriends } from '../../factories/social.js'
+import { joinAs, runWaitlistJobs } from '../../factories/waitlist.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
 import { browserFor } from '../browser.js'
 
@@ -211,6 +213,21 @@ describe('the waiting list pages', () => {
     // Before, the reason went beside a form the cancelled page no longer has: nothing said why.
     expect(reserve.body).toMatch(/<p class="error-summary" role="alert">[^<]*not on sale[^<]*<\/p>/)
     expect(reserve.body).not.toContain('href="#reserve"')
+  })
+
+  it('an offer on /waitlist says until when it is held', async () => {
+    const event = await makeEvent(app, organizer, { title: 'Offer deadline', sections: [{ capacity: 1 }] })
+    const holder = await registerUser(app)
+    const hold = (await reserveAs(app, holder, event.id, { section_id: event.sections[0]!.id })).json()
+    const me = await registerUser(app)
+    expect(
+      (await joinAs(app, me, event.id, { section_id: event.sections[0]!.id, quantity: 1 })).statusCode,
+    ).toBe(201)
+    await lapseReservation(app, hold.id)
+    await expireStaleHolds(app.ctx)
+    expect(await runWaitlistJobs(app)).toBe(1)
+    const page = (await (await browserFor(app, me)).get('/waitlist')).body
+    expect(page).toMatch(/Offered: pay to keep the tickets by \d+ \w+ \d{4}, \d{2}:\d{2} UTC/)
   })
 
   it('an event with places left shows no waiting-list block; nobody signed in is sent to log in', async () => {

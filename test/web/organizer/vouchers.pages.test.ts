@@ -46,6 +46,12 @@ describe('organizer vouchers', () => {
     const over = await browser.post(base, { code: 'TOOMUCH', kind: 'percent', value: '150' })
     expect(over.statusCode).toBe(422)
     expect(over.body).toContain('id="f-value-error"')
+    // A code with a character it may not have says which.
+    const stray = await browser.post(base, { code: 'ha lf!', kind: 'percent', value: '10' })
+    expect(stray.statusCode).toBe(422)
+    expect(stray.body).toContain(
+      '<small id="f-code-error" class="field-error">Use only letters, digits, - and _ (not spaces, “!”)</small>',
+    )
     const amount = await browser.post(base, {
       code: 'FLOOR5',
       kind: 'amount',

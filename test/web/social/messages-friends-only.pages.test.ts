@@ -44,6 +44,8 @@ describe('GET /messages/{username}', () => {
       expect(page.body).toContain(
         `<a href="/users/${other.username}">Send ${other.username} a friend request`,
       )
+      // No "Say hello!" beside a form that is not there.
+      expect(page.body).toContain('<p id="no-messages">No messages yet.</p>')
     }
   })
 

@@ -1,6 +1,6 @@
 // Expiry of unpaid holds: an open invoice past its due_at becomes `expired`, its held tickets give their place
 // back, and the booker is told.
-import { and, asc, eq, exists, inArray, sql } from 'drizzle-orm'
+import { and, asc, eq, exists, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { events, invoices, reservations, tickets, vouchers } from '../../db/schema/index.js'
@@ -96,31 +96,16 @@ async function tellBookers(ctx: Ctx, tx: Db, lapsed: { reservationId: number }[]
 }
 
 /**
- * Lazy expiry inside a reserving transaction: the section's lapsed holds are released before its capacity is
- * claimed. Starts from the open invoices already due (a partial index, `invoices_open_due_idx`: few rows, since
- * the sweep keeps up), so it costs next to nothing when there is nothing to release.
+ * Expires the lapsed open invoices that `among` admits (a condition on `invoices`), each row locked FOR UPDATE
+ * SKIP LOCKED first, in id order. Starts from the open invoices already due (a partial index,
+ * `invoices_open_due_idx`: few rows, since the sweep keeps up), so it costs next to nothing when there is
+ * nothing to release. Returns how many invoices it expired.
  */
-export async function expireSectionHolds(ctx: Ctx, tx: Db, sectionId: number): Promise<number> {
+async function expireLapsedAmong(ctx: Ctx, tx: Db, among: SQL): Promise<number> {
   const stale = await tx
     .select({ id: invoices.id })
     .from(invoices)
-    .where(
-      and(
-        invoiceLapsed,
-        exists(
-          tx
-            .select({ one: sql`1` })
-            .from(tickets)
-            .where(
-              and(
-                eq(tickets.reservationId, invoices.reservationId),
-                eq(tickets.sectionId, sectionId),
-                eq(tickets.status, 'held'),
-              ),
-            ),
-        ),
-      ),
-    )
+    .where(and(invoiceLapsed, among))
     .orderBy(invoices.id)
     .for('update', { skipLocked: true })
   return expireLocked(
@@ -130,34 +115,43 @@ export async function expireSectionHolds(ctx: Ctx, tx: Db, sectionId: number): P
   )
 }
 
+/** Lazy expiry inside a reserving transaction: the section's lapsed holds are released before its capacity is claimed. */
+export function expireSectionHolds(ctx: Ctx, tx: Db, sectionId: number): Promise<number> {
+  return expireLapsedAmong(
+    ctx,
+    tx,
+    exists(
+      tx
+        .select({ one: sql`1` })
+        .from(tickets)
+        .where(
+          and(
+            eq(tickets.reservationId, invoices.reservationId),
+            eq(tickets.sectionId, sectionId),
+            eq(tickets.status, 'held'),
+          ),
+        ),
+    ),
+  )
+}
+
 /**
  * Lazy expiry for a voucher: the holds that claimed a use of the event's voucher `code` (any case) and lapsed
  * unswept are expired, so their uses come back (returnVoucherUses) before a buyer is told the voucher is used
  * up. Returns how many invoices it expired.
  */
-export async function expireVoucherHolds(ctx: Ctx, tx: Db, eventId: number, code: string): Promise<number> {
-  const stale = await tx
-    .select({ id: invoices.id })
-    .from(invoices)
-    .where(
-      and(
-        invoiceLapsed,
-        inArray(
-          invoices.reservationId,
-          tx
-            .select({ id: reservations.id })
-            .from(reservations)
-            .innerJoin(vouchers, eq(vouchers.id, reservations.voucherId))
-            .where(and(eq(vouchers.eventId, eventId), eq(sql`lower(${vouchers.code})`, code.toLowerCase()))),
-        ),
-      ),
-    )
-    .orderBy(invoices.id)
-    .for('update', { skipLocked: true })
-  return expireLocked(
+export function expireVoucherHolds(ctx: Ctx, tx: Db, eventId: number, code: string): Promise<number> {
+  return expireLapsedAmong(
     ctx,
     tx,
-    stale.map((s) => s.id),
+    inArray(
+      invoices.reservationId,
+      tx
+        .select({ id: reservations.id })
+        .from(reservations)
+        .innerJoin(vouchers, eq(vouchers.id, reservations.voucherId))
+        .where(and(eq(vouchers.eventId, eventId), eq(sql`lower(${vouchers.code})`, code.toLowerCase()))),
+    ),
   )
 }
 

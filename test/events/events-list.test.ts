@@ -185,6 +185,53 @@ describe('GET /events', () => {
     expect(one.json().status).toBe('cancelled')
   })
 
+  it('when a draft is cancelled before it was ever published, then it stays as private as a draft', async () => {
+    const withdrawn = await makeEvent(app, organizer, { title: 'Never Announced', status: 'draft' })
+    ids.withdrawn = withdrawn.id
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${withdrawn.id}/cancel`,
+      headers: organizer.auth,
+    })
+    expect(cancelled.statusCode).toBe(200)
+    expect(cancelled.json().status).toBe('cancelled')
+    for (const who of [undefined, other]) {
+      const one = await list(`/${withdrawn.id}`, who)
+      expect(one.statusCode).toBe(404)
+      expect(JSON.stringify(one.json())).not.toContain('Never Announced')
+      expect(await titles('?status=cancelled', who)).toEqual(['cancelled'])
+      expect((await list('?status=cancelled', who)).json().total).toBe(1)
+    }
+    // Whoever manages it still sees and lists it.
+    expect((await list(`/${withdrawn.id}`, organizer)).json().status).toBe('cancelled')
+    expect((await list(`/${withdrawn.id}`, admin)).statusCode).toBe(200)
+    expect((await titles('?status=cancelled', organizer)).sort()).toEqual(['cancelled', 'withdrawn'])
+    expect((await titles('?status=cancelled', admin)).sort()).toEqual(['cancelled', 'withdrawn'])
+    // Nobody else can reserve in it or cancel it: it does not exist for them.
+    const reserve = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${withdrawn.id}/reservations`,
+      headers: other.auth,
+      payload: { section_id: withdrawn.sections[0]!.id, quantity: 1 },
+    })
+    expect(reserve.statusCode).toBe(404)
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${withdrawn.id}/cancel`,
+      headers: other.auth,
+    })
+    expect(again.statusCode).toBe(404)
+    const own = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${withdrawn.id}/reservations`,
+      headers: organizer.auth,
+      payload: { section_id: withdrawn.sections[0]!.id, quantity: 1 },
+    })
+    expect(own.json().code).toBe('EVENT_NOT_ON_SALE')
+    await app.inject({ method: 'DELETE', url: `/api/v1/events/${withdrawn.id}`, headers: organizer.auth })
+    delete ids.withdrawn
+  })
+
   it('when the list is fetched again with its ETag, then 304', async () => {
     const first = await list('?sort=title')
     const again = await app.inject({
@@ -230,6 +277,17 @@ describe('GET /events', () => {
     expect(
       (await app.inject({ method: 'POST', url: `/api/v1/events/${kept.id}/cancel`, headers: organizer.auth }))
         .statusCode,
+    ).toBe(200)
+    expect(await totals()).toEqual([published! + 1, cancelled! + 1])
+    // A draft cancelled before it was published is counted with no public list.
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/api/v1/events/${draft.id}/cancel`,
+          headers: organizer.auth,
+        })
+      ).statusCode,
     ).toBe(200)
     expect(await totals()).toEqual([published! + 1, cancelled! + 1])
     for (const id of [dropped.id, draft.id]) {

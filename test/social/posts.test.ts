@@ -343,6 +343,26 @@ describe('GET /posts', () => {
     expect(await totalOf('')).toBe(row!.n)
   })
 
+  it('when a post is about a draft cancelled before it was published, then its title is still not shown', async () => {
+    const [organizer, reader] = [await registerUser(app), await registerUser(app)]
+    const draft = await makeEvent(app, organizer, { title: 'Withdrawn premiere', status: 'draft' })
+    const post = await makePost(app, organizer, { body: 'Maybe', event_id: draft.id })
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${draft.id}/cancel`,
+      headers: organizer.auth,
+    })
+    expect(cancelled.statusCode).toBe(200)
+    expect((await get(reader, post.id)).json().event).toBeNull()
+    const listed = (await list(reader, `?author_id=${organizer.id}`)).json().data
+    expect(JSON.stringify(listed)).not.toContain('Withdrawn premiere')
+    expect((await list(reader, `?event_id=${draft.id}`)).statusCode).toBe(404)
+    expect((await get(organizer, post.id)).json().event).toEqual({
+      id: draft.id,
+      title: 'Withdrawn premiere',
+    })
+  })
+
   it("when a post is about someone else's draft, then its title is not shown and its event filter is 404", async () => {
     const [organizer, reader] = [await registerUser(app), await registerUser(app)]
     const admin = await registerAdmin(app)

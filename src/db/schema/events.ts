@@ -25,6 +25,9 @@ export const events = pgTable(
     status: text('status', { enum: ['draft', 'published', 'cancelled'] })
       .notNull()
       .default('draft'),
+    // Set once, when the event is first published. An event cancelled before it was ever published stays as
+    // private as a draft: only whoever manages it sees it.
+    publishedAt: timestamp('published_at', { withTimezone: true }),
     currency: text('currency').notNull().default('AUD'),
     maxTicketsPerUser: integer('max_tickets_per_user'),
     // The cheapest section's price, kept in step by the section service so `sort=min_price_cents` is indexed.

@@ -225,7 +225,8 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Organizer or admin. The event becomes `cancelled`; open invoices are voided, paid ones refunded in ' +
           'full, every held or confirmed ticket cancelled and its place given back. Cancelling a cancelled ' +
-          'event changes nothing. Answers the event as GET /events/{id} shows it.',
+          'event changes nothing. A draft cancelled before it was ever published stays as private as a draft. ' +
+          'Answers the event as GET /events/{id} shows it.',
         tags: ['events'],
         params: IdParams,
         response: { 200: Event, 403: ProblemRef, 404: ProblemRef },

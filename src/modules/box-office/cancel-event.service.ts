@@ -33,7 +33,7 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
   return ctx.db.transaction(async (tx) => {
     const [event] = await tx.select().from(events).where(eq(events.id, eventId)).for('update')
     const staff = event ? managesEvent(actor, event) : false
-    if (!event || (event.status === 'draft' && !staff)) throw notFound('Event')
+    if (!event || (event.publishedAt === null && !staff)) throw notFound('Event')
     if (!staff) throw forbidden('Only the organizer or an admin can cancel this event')
     if (event.status === 'cancelled') return loadEvent(ctx, tx, actor, eventId)
 

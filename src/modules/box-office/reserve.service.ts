@@ -68,6 +68,7 @@ type SectionKind = typeof sections.$inferSelect.kind
 interface TargetRow {
   event_id: number | null
   status: EventStatus
+  published: boolean
   organizer_id: number
   max_tickets_per_user: number | null
   started: boolean
@@ -86,7 +87,7 @@ interface TargetRow {
  * look for lapsed holds only when the counters say full. `waiting`: someone waits in the section, whom the
  * places that come back are owed to first.
  */
-const targetSql = `select e.id event_id, e.status, e.organizer_id, e.max_tickets_per_user, e.starts_at <= now() started,
+const targetSql = `select e.id event_id, e.status, e.published_at is not null published, e.organizer_id, e.max_tickets_per_user, e.starts_at <= now() started,
     s.id section_id, s.kind, s.capacity, s.seats_per_row,
     case when s.held + s.sold + $3::int <= s.capacity then false
       else not exists (select 1 from invoices where ${INVOICE_LAPSED_SQL} and event_id = e.id)
@@ -114,6 +115,7 @@ function targetOf(row: TargetRow | undefined) {
     event: {
       id: row.event_id,
       status: row.status,
+      published: row.published,
       organizerId: row.organizer_id,
       maxTicketsPerUser: row.max_tickets_per_user,
       started: row.started,
@@ -207,7 +209,8 @@ export async function reserve(
   actor ??= actorWithRole(claims!, row?.role)
   const target = targetOf(row)
   const event = target.event
-  if (!event || (event.status === 'draft' && !managesEvent(actor, event))) throw notFound('Event')
+  // Never published (a draft, or cancelled as one): as if it did not exist, but to whoever manages it.
+  if (!event || (!event.published && !managesEvent(actor, event))) throw notFound('Event')
   if (event.status !== 'published') {
     throw new AppError('EVENT_NOT_ON_SALE', `This event is ${event.status}, not on sale`)
   }

@@ -54,11 +54,11 @@ const EVENT_JSON = `(e.json_head || ',"organizer":' || coalesce(${ORGANIZER_JSON
 
 export const EVENT_JSON_BY_ID = {
   name: 'events_json_by_id',
-  text: `select e.status, e.organizer_id, ${EVENT_JSON} json from events e ${JOINS} where e.id = $2`,
+  text: `select e.published_at, e.organizer_id, ${EVENT_JSON} json from events e ${JOINS} where e.id = $2`,
 }
 
 export interface EventJsonRow {
-  status: 'draft' | 'published' | 'cancelled'
+  published_at: Date | null
   organizer_id: number | null
   json: string
 }
@@ -141,5 +141,5 @@ export function totalStatement(shape: string, where: string, total = countWhere(
   return { name: `${shape}:total`, text: `select ${total} total, $1::text` }
 }
 
-/** The number of events of one status (`$2`), kept by triggers (migration event_counts_triggers). */
+/** The number of published events of one status (`$2`), kept by triggers (migrations event_counts_triggers, 0029). */
 export const STATUS_TOTAL = `coalesce((select c.events from event_counts c where c.status = $2), 0)`

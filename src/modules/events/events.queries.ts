@@ -98,8 +98,9 @@ export function toEvent(ctx: Ctx, row: Loaded): EventT {
   }
 }
 
-export function canSee(actor: Actor | null, event: Pick<EventRow, 'organizerId' | 'status'>): boolean {
-  return event.status !== 'draft' || managesEvent(actor, event)
+/** Anyone sees an event once it was published, even cancelled since; before that, only whoever manages it. */
+export function canSee(actor: Actor | null, event: Pick<EventRow, 'organizerId' | 'publishedAt'>): boolean {
+  return event.publishedAt !== null || managesEvent(actor, event)
 }
 
 // One prepared statement for every caller: who may see the row is decided from the row itself (canSee), so

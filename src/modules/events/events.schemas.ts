@@ -114,7 +114,10 @@ export const EventListQuery = Type.Object({
   organizer_id: Type.Optional(Id),
   status: Type.Optional(
     Type.Union([Type.Literal('published'), Type.Literal('cancelled'), Type.Literal('draft')], {
-      description: 'Default published. draft lists only your own drafts (every draft for an admin).',
+      description:
+        'Default published. draft lists only your own drafts (every draft for an admin). cancelled lists the ' +
+        'events cancelled after they were published; one cancelled while still a draft stays private, listed ' +
+        'only to its organizer and admins.',
     }),
   ),
   ...PageQuery,

@@ -79,14 +79,31 @@ export function getEvent(ctx: Ctx, actor: Actor | null, id: number): Promise<Eve
 }
 
 /**
- * Which statuses a list shows: published by default; cancelled events stay public; drafts only to their
- * organizer (an admin sees every draft, an anonymous caller none). `kind` names the statement's shape.
+ * Which events a list shows: published by default. Cancelled events stay public once they were published; one
+ * cancelled before it was ever published stays as private as a draft. Drafts (and such events) only to their
+ * organizer; an admin sees every one, an anonymous caller none. `kind` names the statement's shape, and
+ * `counted` says whether the status's counter (event_counts) is the list's total when nothing else filters.
  */
 function statusFilter(actor: Actor | null, status: EventListInput['status'], bind: (v: unknown) => string) {
-  if (status !== 'draft') return { kind: 'status', where: `e.status = ${bind(status ?? 'published')}` }
-  if (!actor) return { kind: 'none', where: 'false' }
-  if (actor.role === 'admin') return { kind: 'drafts', where: `e.status = 'draft'` }
-  return { kind: 'own-drafts', where: `e.status = 'draft' and e.organizer_id = ${bind(actor.id)}` }
+  if (status === undefined || status === 'published') {
+    return { kind: 'status', where: `e.status = ${bind('published')}`, counted: true }
+  }
+  if (status === 'cancelled') {
+    const cancelled = `e.status = ${bind('cancelled')}`
+    if (actor?.role === 'admin') return { kind: 'cancelled-all', where: cancelled, counted: false }
+    if (actor) {
+      const seen = `(e.published_at is not null or e.organizer_id = ${bind(actor.id)})`
+      return { kind: 'cancelled-own', where: `${cancelled} and ${seen}`, counted: false }
+    }
+    return { kind: 'cancelled', where: `${cancelled} and e.published_at is not null`, counted: true }
+  }
+  if (!actor) return { kind: 'none', where: 'false', counted: false }
+  if (actor.role === 'admin') return { kind: 'drafts', where: `e.status = 'draft'`, counted: false }
+  return {
+    kind: 'own-drafts',
+    where: `e.status = 'draft' and e.organizer_id = ${bind(actor.id)}`,
+    counted: false,
+  }
 }
 
 const SORT_KEYS: Record<EventSort, string> = {
@@ -151,7 +168,7 @@ export async function listEventsJson(
   const shape = `events_json:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
   const condition = where.join(' and ')
   // Published or cancelled events with no filter: the total is a counter's, not a count over the table.
-  const counted = status.kind === 'status' && where.length === 1 ? STATUS_TOTAL : undefined
+  const counted = status.counted && where.length === 1 ? STATUS_TOTAL : undefined
   const first = page.offset === 0
   const statement = pageStatement(
     shape,
@@ -196,7 +213,9 @@ export async function listEvents(
 /** GET /events/{id} as the JSON text the API sends; 404 when it does not exist or `actor` may not see it. */
 export async function getEventJson(ctx: Ctx, actor: Actor | null, id: number): Promise<string> {
   const [row] = await runStatement<EventJsonRow>(ctx.db, EVENT_JSON_BY_ID, [avatarUrlPrefix(ctx.config), id])
-  if (!row || !canSee(actor, { status: row.status, organizerId: row.organizer_id })) throw notFound('Event')
+  if (!row || !canSee(actor, { publishedAt: row.published_at, organizerId: row.organizer_id })) {
+    throw notFound('Event')
+  }
   return row.json
 }
 
@@ -242,7 +261,11 @@ export async function publishEvent(ctx: Ctx, actor: Actor, id: number) {
     if ((n?.n ?? 0) === 0) {
       throw new AppError('EVENT_HAS_NO_SECTIONS', 'Add at least one section before publishing')
     }
-    await tx.update(events).set({ status: 'published', updatedAt: new Date() }).where(eq(events.id, id))
+    const now = new Date()
+    await tx
+      .update(events)
+      .set({ status: 'published', publishedAt: now, updatedAt: now })
+      .where(eq(events.id, id))
   })
   return loadEvent(ctx, ctx.db, actor, id)
 }

@@ -36,10 +36,11 @@ export type PostSortField = 'created_at' | 'like_count'
 // is an admin (`$3`, or the role the token check found).
 const author = (u: string) => `${u}.json_author_head || ${avatarUrlJsonSql('$1::text', u)} || '}'`
 
-// The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about a draft
-// shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.
+// The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about an event
+// never published (a draft, or one cancelled as a draft) shows `event: null` to everyone but its organizer and
+// admins, so its title does not leak.
 const visible = (e: string, admin: string) =>
-  `(${e}.status <> 'draft' or ${e}.organizer_id = $2::int or ${admin})`
+  `(${e}.published_at is not null or ${e}.organizer_id = $2::int or ${admin})`
 
 /** A post `p` (its author `a`, its visible event `e`) up to its counts: id and body, author, event, `rest`, counts. */
 const postJson = (p: string, a: string, e: string, rest: string) =>

@@ -28,12 +28,13 @@ export const viewerPlaceholders: Viewer = { id: sql.placeholder('viewer'), admin
 export const viewerValues = (actor: Actor) => ({ viewer: actor.id, admin: actor.role === 'admin' })
 
 /**
- * The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about a
- * draft shows `event: null` to everyone but the draft's organizer and admins, so its title does not leak.
+ * The linked event is shown only to readers who may see it (as GET /events/{id} decides): a post about an
+ * event never published shows `event: null` to everyone but its organizer and admins, so its title does not
+ * leak.
  */
-function visibleTo(e: { status: AnyColumn; organizerId: AnyColumn }, viewer: Viewer): SQL {
+function visibleTo(e: { publishedAt: AnyColumn; organizerId: AnyColumn }, viewer: Viewer): SQL {
   return or(
-    sql`${e.status} <> 'draft'`,
+    sql`${e.publishedAt} is not null`,
     eq(e.organizerId, sql`${viewer.id}::int`),
     sql`${viewer.admin}::boolean`,
   )!

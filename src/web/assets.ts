@@ -27,14 +27,19 @@ function build(): Map<string, Asset> {
     Buffer.concat([pico, Buffer.from('\n'), readFileSync(join(here, 'assets/site.css'))]),
   )
   for (const file of readdirSync(join(here, 'assets'))) {
-    if (file.endsWith('.js')) sources.set(file, readFileSync(join(here, 'assets', file)))
+    if (file.endsWith('.js') || file.endsWith('.svg'))
+      sources.set(file, readFileSync(join(here, 'assets', file)))
   }
   const assets = new Map<string, Asset>()
   const add = (name: string, body: Buffer) => {
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 12)
     const dot = name.indexOf('.')
     const url = `/assets/${name.slice(0, dot)}.${hash}${name.slice(dot)}`
-    const type = name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8'
+    const type = name.endsWith('.css')
+      ? 'text/css; charset=utf-8'
+      : name.endsWith('.svg')
+        ? 'image/svg+xml'
+        : 'text/javascript; charset=utf-8'
     assets.set(name, { name, url, type, body, gzip: gzipSync(body, { level: 9 }) })
   }
   for (const [name, body] of sources) add(name, body)

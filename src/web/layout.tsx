@@ -28,6 +28,7 @@ export function Layout(props: LayoutProps): JSX.Element {
         {props.description ? <meta name="description" content={props.description} /> : ''}
         <meta name="color-scheme" content="light" />
         <link rel="stylesheet" href={assetUrl('site.css')} />
+        <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         {safeHead}
         {(props.scripts ?? []).map((name) => (
           <script src={assetUrl(name)} defer />

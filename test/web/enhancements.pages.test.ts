@@ -44,6 +44,17 @@ describe('the event page enhancements', () => {
     expect(page.body).toMatch(/aria-label="Row A, seat 1, available, A\$299\.00"/)
   })
 
+  it('every page links the site icon, served as SVG and cached for good', async () => {
+    const home = await app.inject({ url: '/', headers: { accept: 'text/html' } })
+    const icon = /<link rel="icon" href="([^"]+)" type="image\/svg\+xml"/.exec(home.body)?.[1]
+    expect(icon).toMatch(/^\/assets\/favicon\.[\w-]+\.svg$/)
+    const res = await app.inject({ url: icon! })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('image/svg+xml')
+    expect(res.headers['cache-control']).toContain('immutable')
+    expect(res.body).toContain('<svg')
+  })
+
   it('adds no script to a page with nothing on sale', async () => {
     const draft = await makeEvent(app, organizer, { status: 'draft' })
     const page = await (await browserFor(app, organizer)).get(`/events/${draft.id}`)

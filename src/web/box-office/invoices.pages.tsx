@@ -23,6 +23,7 @@ import {
   sendHtml,
 } from '../page.js'
 import { offeredMethod, PayForm } from './pay-form.js'
+import { seenEvents, UNSHOWN_EVENT } from './seen-events.js'
 import { InvoiceStatus, personName } from './status.js'
 
 const PER_PAGE = 20
@@ -34,7 +35,23 @@ function withQuery(path: string, params: Record<string, string>): string {
   return `${url.pathname}${url.search}`
 }
 
-function InvoicesPage(p: { ctx: PageCtx; invoices: InvoiceT[]; page: number; totalPages: number }) {
+/** The invoice's event, linked; or what the row says of an event it may no longer show. */
+function EventCell(p: { event: EventT | null }) {
+  if (!p.event) return <span>{UNSHOWN_EVENT}</span>
+  return (
+    <a href={`/events/${p.event.id}`} safe>
+      {p.event.title}
+    </a>
+  )
+}
+
+function InvoicesPage(p: {
+  ctx: PageCtx
+  invoices: InvoiceT[]
+  events: Map<number, EventT | null>
+  page: number
+  totalPages: number
+}) {
   return (
     <Layout ctx={p.ctx} title="Invoices">
       <h1>Invoices</h1>
@@ -46,6 +63,7 @@ function InvoicesPage(p: { ctx: PageCtx; invoices: InvoiceT[]; page: number; tot
             <thead>
               <tr>
                 <th scope="col">Invoice</th>
+                <th scope="col">Event</th>
                 <th scope="col">Date</th>
                 <th scope="col">Amount</th>
                 <th scope="col">Status</th>
@@ -59,6 +77,9 @@ function InvoicesPage(p: { ctx: PageCtx; invoices: InvoiceT[]; page: number; tot
                       {inv.number}
                     </a>
                   </th>
+                  <td>
+                    <EventCell event={p.events.get(inv.event_id) ?? null} />
+                  </td>
                   <td safe>{when(inv.created_at)}</td>
                   <td safe>{money(inv.amount_cents, inv.currency)}</td>
                   <td>
@@ -224,6 +245,13 @@ export async function invoicePages(app: FastifyInstance) {
       <InvoicesPage
         ctx={pageCtx(req, reply)}
         invoices={result.data}
+        events={
+          await seenEvents(
+            ctx,
+            user,
+            result.data.map((inv) => inv.event_id),
+          )
+        }
         page={result.page}
         totalPages={result.total_pages}
       />,

@@ -51,8 +51,10 @@ function TicketsPage(p: {
             <li>
               <article class="ticket-card">
                 <h2>
-                  <a href={`/tickets/${t.id}`} safe>
-                    {t.event.title}
+                  {/* Several tickets of one event: each link says which place it is to a screen reader too. */}
+                  <a href={`/tickets/${t.id}`}>
+                    <span safe>{t.event.title}</span>
+                    <span class="visually-hidden" safe>{`, ${placeText(t)}`}</span>
                   </a>
                 </h2>
                 <p class="meta" safe>

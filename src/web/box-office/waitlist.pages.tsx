@@ -4,7 +4,7 @@
 // the event page again with the block's choices kept and the reason beside its field.
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { AppError } from '../../lib/errors.js'
+import type { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
 import {
   JoinWaitlistBody,
@@ -13,7 +13,6 @@ import {
   type WaitlistEntryT,
 } from '../../modules/box-office/waitlist.schemas.js'
 import { joinWaitlist, leaveWaitlist, listMyWaitlist } from '../../modules/box-office/waitlist.service.js'
-import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { showEventPage } from '../events/events.pages.js'
 import { LeaveForm, type WaitlistValues } from '../events/waitlist-block.js'
@@ -37,6 +36,7 @@ import {
   withErrors,
 } from '../page.js'
 import { notTheParty, partyQuantity } from './party.js'
+import { seenEvents, UNSHOWN_EVENT } from './seen-events.js'
 
 /** Which field of the block a refusal belongs beside (the rest show above the form). */
 const FIELD_OF_CODE: Record<string, string> = {
@@ -221,23 +221,16 @@ export async function waitlistPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const page = await listMyWaitlist(ctx, user, requestedPage(req, 50))
-    const events = new Map<number, EventT | null>()
-    for (const x of page.data) {
-      if (events.has(x.event_id)) continue
-      events.set(
-        x.event_id,
-        await getEvent(ctx, user, x.event_id).catch((err: unknown) => {
-          // An event the member may no longer see (unpublished since) still lists their entry.
-          if (err instanceof AppError && err.status === 404) return null
-          throw err
-        }),
-      )
-    }
+    const events = await seenEvents(
+      ctx,
+      user,
+      page.data.map((x) => x.event_id),
+    )
     const entries = page.data.map((entry) => {
       const event = events.get(entry.event_id)
       return {
         entry,
-        event: event?.title ?? 'An event no longer shown',
+        event: event?.title ?? UNSHOWN_EVENT,
         section: event?.sections.find((s) => s.id === entry.section_id)?.name ?? '',
       }
     })

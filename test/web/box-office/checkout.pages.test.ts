@@ -81,6 +81,8 @@ describe('reserving from the event page', () => {
     const friendBrowser = await browserFor(app, friend)
     const invoices = await friendBrowser.get('/invoices')
     const theirs = Number(/href="\/invoices\/(\d+)"/.exec(invoices.body)?.[1])
+    // Each invoice names its event.
+    expect(invoices.body).toContain(`<a href="/events/${event.id}">Seated gig</a>`)
     const invoicePage = await friendBrowser.get(`/invoices/${theirs}`)
     expect(invoicePage.body).toContain('Pay A$299.00')
     expect(
@@ -97,6 +99,13 @@ describe('reserving from the event page', () => {
     expect(done.headers.location).toBe('/tickets')
     const tickets = await browser.get('/tickets')
     expect(tickets.body.match(/Confirmed/g)?.length).toBe(2)
+    // Two tickets of one event: each card's link says which seat it is.
+    const linkTexts = [...tickets.body.matchAll(/<a href="\/tickets\/\d+">(.*?)<\/a>/g)].map((m) =>
+      m[1]!.replace(/<[^>]+>/g, ''),
+    )
+    expect(linkTexts).toHaveLength(2)
+    expect(new Set(linkTexts).size).toBe(2)
+    for (const text of linkTexts) expect(text).toMatch(/^Seated gig, VIP · Row A, seat \d+$/)
   })
 
   it('a number of tickets changed from 1 that the ticked seats do not match is asked about; nothing is held', async () => {

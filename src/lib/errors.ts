@@ -77,7 +77,7 @@ export class AppError extends Error {
       errors?: FieldError[]
       headers?: Record<string, string>
       /** Problem members of this code (RFC 9457 extensions), e.g. ALREADY_CHECKED_IN's `checked_in_at`. */
-      extensions?: Record<string, string>
+      extensions?: Record<string, string | number>
     } = {},
   ) {
     const status = options.status ?? STATUS[code]
@@ -93,7 +93,7 @@ export class AppError extends Error {
     this.extensions = options.extensions
   }
   readonly errors: FieldError[] | undefined
-  readonly extensions: Record<string, string> | undefined
+  readonly extensions: Record<string, string | number> | undefined
   readonly headers: Record<string, string> | undefined
 }
 

@@ -100,6 +100,7 @@ export const Problem = Type.Object(
     checked_in_at: Type.Optional(
       Type.String({ format: 'date-time', description: 'ALREADY_CHECKED_IN: when the ticket was checked in' }),
     ),
+    ticket_id: Type.Optional(Type.Integer({ description: 'ALREADY_CHECKED_IN: the ticket the code is of' })),
     request_id: Type.String(),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details with a stable machine `code`' },

@@ -113,6 +113,14 @@ export interface WaitlistOfferedMail {
   expiresAt: string
 }
 
+export interface StaffAddedMail {
+  /** The new door staff member. */
+  userId: number
+  /** Who added them: the event's organizer or an admin. */
+  byName: string
+  event: EventSummary
+}
+
 export type MailJob =
   | ({ kind: 'verify-email' } & VerifyEmailMail)
   | ({ kind: 'password-reset' } & PasswordResetMail)
@@ -122,6 +130,7 @@ export type MailJob =
   | ({ kind: 'ticket-transferred' } & TicketTransferredMail)
   | ({ kind: 'event-cancelled' } & EventCancelledMail)
   | ({ kind: 'waitlist-offered' } & WaitlistOfferedMail)
+  | ({ kind: 'staff-added' } & StaffAddedMail)
   | ({ kind: 'email-changed' } & EmailChangedMail)
 
 export type MailKind = MailJob['kind']
@@ -344,6 +353,20 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           startsAt: when(job.event.startsAt),
           expiresAt: when(job.expiresAt),
           link: url(`/reservations/${job.reservationId}`),
+        },
+      }
+    case 'staff-added':
+      return {
+        ...base,
+        template: 'staff-added',
+        subject: `You check tickets in at ${job.event.title}`,
+        vars: {
+          name: user.name,
+          byName: job.byName,
+          eventTitle: job.event.title,
+          venue: job.event.venue,
+          startsAt: when(job.event.startsAt),
+          link: url(`/check-in/${job.event.id}`),
         },
       }
   }

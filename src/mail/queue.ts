@@ -10,6 +10,7 @@ import type {
   PasswordResetMail,
   PaymentReceiptMail,
   ReservationExpiredMail,
+  StaffAddedMail,
   TicketTransferredMail,
   VerifyEmailMail,
   WaitlistOfferedMail,
@@ -56,3 +57,7 @@ export const queueEventCancelled = (db: Db, ctx: Ctx, data: EventCancelledMail) 
 /** To whoever waited, when places came back and a reservation is held for them until they pay. */
 export const queueWaitlistOffered = (db: Db, ctx: Ctx, data: WaitlistOfferedMail) =>
   queueMail(db, ctx, { kind: 'waitlist-offered', ...data })
+
+/** To a member added to an event's door staff: what they may do now, and where. */
+export const queueStaffAdded = (db: Db, ctx: Ctx, data: StaffAddedMail) =>
+  queueMail(db, ctx, { kind: 'staff-added', ...data })

@@ -21,6 +21,7 @@ export const TEMPLATES = [
   'event-cancelled',
   'waitlist-offered',
   'email-changed',
+  'staff-added',
 ] as const
 export type TemplateName = (typeof TEMPLATES)[number]
 

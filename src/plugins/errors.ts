@@ -126,7 +126,7 @@ export function sendProblem(
   code: string,
   detail: string,
   errors?: FieldError[],
-  extensions?: Record<string, string>,
+  extensions?: Record<string, string | number>,
 ) {
   return reply
     .code(status)

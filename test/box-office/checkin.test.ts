@@ -170,6 +170,7 @@ describe('POST /events/{id}/check-ins', () => {
     expect(again.json()).toMatchObject({
       code: 'ALREADY_CHECKED_IN',
       checked_in_at: res.json().checked_in_at,
+      ticket_id: ticket.id,
     })
 
     const list = await getAs(app, organizer, `/events/${event.id}/check-ins`)

@@ -138,6 +138,28 @@ describe('transfer: ticket transferred', () => {
   })
 })
 
+describe('staff: added to the door', () => {
+  it('when the organizer adds a member to the door staff, then the member (only) is told, once, where the door is', async () => {
+    const [staff] = (await quickUsers(app, 1)) as [TestUser]
+    const event = await makeEvent(app, organizer, { title: 'Door Night' })
+    const add = () =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/events/${event.id}/staff`,
+        headers: organizer.auth,
+        payload: { user_id: staff.id },
+      })
+    expect((await add()).statusCode).toBe(201)
+    // Added twice: 409, and no second message.
+    expect((await add()).statusCode).toBe(409)
+    const [toStaff] = await delivered([[staff, 1]])
+    expect(subjects(toStaff!)).toEqual(['You check tickets in at Door Night'])
+    expect(toStaff![0]!.text).toContain('added you to the door staff of')
+    expect(toStaff![0]!.text).toContain(`/check-in/${event.id}`)
+    expect(mailTo(organizer).map((m) => m.subject)).not.toContain('You check tickets in at Door Night')
+  })
+})
+
 describe('expiry: reservation expired', () => {
   it('when the sweep expires a reservation, then its booker is told once, however often the sweep runs', async () => {
     const [booker] = (await quickUsers(app, 1)) as [TestUser]

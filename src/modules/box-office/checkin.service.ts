@@ -110,9 +110,26 @@ export async function checkIn(ctx: Ctx, actor: Actor, eventId: number, code: str
     }
     const at = ticket.at!.toISOString()
     throw new AppError('ALREADY_CHECKED_IN', `This ticket was checked in at ${at}`, {
-      extensions: { checked_in_at: at },
+      extensions: { checked_in_at: at, ticket_id: claims.ticketId },
     })
   })
+}
+
+/**
+ * The check-in of one ticket of the event (whose holder, which seat, when), for whoever works its door: what the
+ * door shows beside ALREADY_CHECKED_IN. Null when that ticket of the event was not checked in.
+ */
+export async function checkInOfTicket(
+  ctx: Ctx,
+  actor: Actor,
+  eventId: number,
+  ticketId: number,
+): Promise<CheckInT | null> {
+  await eventForDoor(ctx.db, actor, eventId)
+  const [row] = await checkInQuery(ctx.db).where(
+    and(eq(tickets.id, ticketId), eq(tickets.eventId, eventId), isNotNull(tickets.checkedInAt)),
+  )
+  return row ? toCheckIn(ctx, row) : null
 }
 
 /** The door's count (checked in of confirmed) and a page of check-ins, latest first. */

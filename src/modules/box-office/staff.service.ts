@@ -8,8 +8,10 @@ import { eventStaff, events, users } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
+import { queueStaffAdded } from '../../mail/queue.js'
 import { canSee, type EventRow, eventForChange, eventRow } from '../events/events.queries.js'
 import { profileColumns, toPublicUser } from '../users/users.schemas.js'
+import { eventSummary } from './box-office.mail.js'
 import type { StaffMemberT } from './checkin.schemas.js'
 
 export async function isStaff(db: Db, eventId: number, userId: number): Promise<boolean> {
@@ -46,8 +48,18 @@ export async function addStaff(
     throw new AppError('ALREADY_STAFF', 'The organizer checks tickets in already: no need to add them')
   }
   try {
-    const [row] = await ctx.db.insert(eventStaff).values({ eventId, userId }).returning()
-    return { user: toPublicUser(ctx.config, user), added_at: row!.createdAt.toISOString() }
+    // The new member is told in the same transaction: an addition that rolls back mails no one.
+    const row = await ctx.db.transaction(async (tx) => {
+      const [added] = await tx.insert(eventStaff).values({ eventId, userId }).returning()
+      const [by] = await tx.select({ name: users.displayName }).from(users).where(eq(users.id, actor.id))
+      await queueStaffAdded(tx, ctx, {
+        userId,
+        byName: by?.name ?? 'The organizer',
+        event: eventSummary(event),
+      })
+      return added!
+    })
+    return { user: toPublicUser(ctx.config, user), added_at: row.createdAt.toISOString() }
   } catch (err) {
     if (uniqueViolation(err) !== undefined) {
       throw new AppError('ALREADY_STAFF', 'This user is already staff of this event')

@@ -7,7 +7,7 @@ import { Type } from 'typebox'
 import { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
 import type { CheckInListT, CheckInT } from '../../modules/box-office/checkin.schemas.js'
-import { checkIn, listCheckIns } from '../../modules/box-office/checkin.service.js'
+import { checkIn, checkInOfTicket, listCheckIns } from '../../modules/box-office/checkin.service.js'
 import { doorEvents, eventForDoor } from '../../modules/box-office/staff.service.js'
 import { ticketQrSvg } from '../../modules/box-office/ticket-qr.js'
 import { assetUrl } from '../assets.js'
@@ -21,7 +21,7 @@ const RECENT = 20
 /** What a scan came to, as the door shows it. */
 export type ScanResult =
   | { kind: 'ok'; checkIn: CheckInT }
-  | { kind: 'already'; at: string }
+  | { kind: 'already'; at: string; checkIn: CheckInT | null }
   | { kind: 'invalid'; reason: string }
 
 function holderName(c: CheckInT): string {
@@ -40,7 +40,7 @@ function ScanOutcome({ result }: { result: ScanResult }): JSX.Element {
   if (result.kind === 'already') {
     return (
       <p class="check-result check-already" safe>
-        {`⚠ Already checked in at ${when(result.at)}`}
+        {`⚠ Already checked in at ${when(result.at)}${result.checkIn ? `: ${holderName(result.checkIn)}, ${result.checkIn.section.name}, ${seatText(result.checkIn)}` : ''}`}
       </p>
     )
   }
@@ -158,12 +158,23 @@ function DoorPage(p: {
 }
 
 /** Checks the code in; a refusal of the code itself is a result to show, anything else goes to the error page. */
-async function scan(run: () => Promise<CheckInT>): Promise<ScanResult> {
+async function scan(
+  run: () => Promise<CheckInT>,
+  firstCheckIn: (ticketId: number) => Promise<CheckInT | null>,
+): Promise<ScanResult> {
   try {
     return { kind: 'ok', checkIn: await run() }
   } catch (err) {
     if (!(err instanceof AppError)) throw err
-    if (err.code === 'ALREADY_CHECKED_IN') return { kind: 'already', at: err.extensions?.checked_in_at ?? '' }
+    if (err.code === 'ALREADY_CHECKED_IN') {
+      // Whose ticket it was, so the door can tell a copied code from a second try of the same person.
+      const ticketId = err.extensions?.ticket_id
+      return {
+        kind: 'already',
+        at: String(err.extensions?.checked_in_at ?? ''),
+        checkIn: typeof ticketId === 'number' ? await firstCheckIn(ticketId) : null,
+      }
+    }
     if (err.code === 'TICKET_NOT_CONFIRMED')
       return { kind: 'invalid', reason: 'This ticket is not confirmed.' }
     if (err.code === 'TICKET_NOT_FOUND') {
@@ -228,7 +239,10 @@ export async function checkInPages(app: FastifyInstance) {
     const code = String((req.body as { code?: unknown } | undefined)?.code ?? '').slice(0, 1000)
     await eventForDoor(ctx.db, user, id)
     const result: ScanResult = code.trim()
-      ? await scan(() => checkIn(ctx, user, id, code))
+      ? await scan(
+          () => checkIn(ctx, user, id, code),
+          (ticketId) => checkInOfTicket(ctx, user, id, ticketId),
+        )
       : { kind: 'invalid', reason: 'Type or paste a code first.' }
     return door(req, reply, result)
   })

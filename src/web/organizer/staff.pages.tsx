@@ -123,7 +123,11 @@ export async function staffPages(app: FastifyInstance) {
     try {
       const member = await getUserByUsername(ctx, username)
       await addStaff(ctx, user, id, member.id)
-      flash(reply, 'success', `${member.display_name} is now staff of this event.`)
+      flash(
+        reply,
+        'success',
+        `${member.display_name} is now staff of this event. We e-mailed them a link to the door.`,
+      )
       return seeOther(reply, `/organizer/events/${id}/staff`)
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err

@@ -49,7 +49,7 @@ describe('the staff page', () => {
     const added = await browser.post(`/organizer/events/${event.id}/staff`, { username: `@${door.username}` })
     expect(added.statusCode).toBe(303)
     const list = await browser.get(`/organizer/events/${event.id}/staff`)
-    expect(list.body).toContain('Dora Door is now staff of this event.')
+    expect(list.body).toContain('Dora Door is now staff of this event. We e-mailed them a link to the door.')
     expect(list.body).toContain(`(@${door.username})`)
     const again = await browser.post(`/organizer/events/${event.id}/staff`, { username: door.username })
     expect(again.statusCode).toBe(422)
@@ -97,7 +97,10 @@ describe('the check-in page', () => {
     expect(ok.body).toMatch(/class="check-result check-ok">✓ Checked in: Hana Holder, Stalls, Row A, seat \d/)
     expect(ok.body).toContain('Checked in: 1 of 1')
     const again = await browser.post(`/check-in/${event.id}`, { code })
-    expect(again.body).toContain('class="check-result check-already">⚠ Already checked in at ')
+    // The door sees whose ticket was used, and where they sit.
+    expect(again.body).toMatch(
+      /class="check-result check-already">⚠ Already checked in at [^<]+: Hana Holder, Stalls, Row A, seat \d/,
+    )
     const bad = await browser.post(`/check-in/${event.id}`, { code: 'made.up' })
     expect(bad.body).toContain('class="check-result check-invalid"><span>✕ Not valid</span>')
     const empty = await browser.post(`/check-in/${event.id}`, { code: '   ' })

@@ -34,7 +34,7 @@ import conditionalGetPlugin from './plugins/conditional-get.js'
 import contextPlugin from './plugins/context.js'
 import dbPlugin from './plugins/db.js'
 import drainPlugin from './plugins/drain.js'
-import errorsPlugin, { sendProblem } from './plugins/errors.js'
+import errorsPlugin, { clientErrorHandler, sendProblem } from './plugins/errors.js'
 import httpHeadersPlugin from './plugins/http-headers.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import jobsPlugin from './plugins/jobs.js'
@@ -86,6 +86,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}) {
     return503OnClosing: false,
     // The router's own refusals (a path that is not valid percent-encoded UTF-8, a path parameter over
     // maxParamLength) are problems like any other 400: a bad id is a bad id, whatever its form.
+    // Requests Node's HTTP parser refuses before routing (a URL or headers over its limit) are problems too.
+    clientErrorHandler,
     frameworkErrors: (err, req, reply) =>
       sendProblem(
         req,

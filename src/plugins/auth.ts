@@ -34,7 +34,8 @@ declare module 'fastify' {
   }
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/
+// The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are Bearer too.
+const BEARER = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/i
 
 export default fp(
   async (app) => {

@@ -1,5 +1,6 @@
 // Validation and the one error handler: every failure leaves as application/problem+json with a stable code.
 import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import type Ajv from 'ajv'
 import type { Options as AjvOptions, ErrorObject, ValidateFunction } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -16,10 +17,12 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -141,6 +144,38 @@ export function sendProblem(
       ...extensions,
       request_id: req.id,
     })
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify routes them (headers or a request line over its limit,
+ * a request that is not HTTP, a timeout): answered here as problems like any other, then the socket is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, detail]: [number, ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [
+          431,
+          'HEADERS_TOO_LARGE',
+          'The request line and headers are too large: send a shorter URL or fewer headers',
+        ]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive']
+        : [400, 'BAD_REQUEST', 'The request is not valid HTTP']
+  const body = JSON.stringify({
+    type: problemType(code),
+    title: TITLES[status],
+    status,
+    detail,
+    code,
+    request_id: randomUUID(),
+  })
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${TITLES[status]}\r\nConnection: close\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
 }
 
 /** A problem lists at most this many fields: a body of 50,000 bad items must not answer megabytes. */
@@ -279,6 +314,44 @@ export default fp(
 
     // Only JSON bodies (multipart where a route registers it): text/plain gets 415, not a string body.
     app.removeContentTypeParser('text/plain')
+
+    // JSON bodies, through Fastify's own parser (prototype poisoning refused), with two rules of ours:
+    // - an empty body is no body: many clients send Content-Type: application/json with every request, DELETE
+    //   included. A route that needs a body then says so (VALIDATION_FAILED, `body`);
+    // - the text must be UTF-8: other bytes are refused, not replaced by U+FFFD and stored.
+    const parseJson = app.getDefaultJsonParser('error', 'error')
+    const utf8 = new TextDecoder('utf-8', { fatal: true })
+    app.removeContentTypeParser('application/json')
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+      const bytes = body as Buffer
+      if (bytes.length === 0) {
+        done(null, undefined)
+        return
+      }
+      let text: string
+      try {
+        text = utf8.decode(bytes)
+      } catch {
+        done(new AppError('MALFORMED_JSON', 'The body is not valid UTF-8 text'), undefined)
+        return
+      }
+      parseJson(req, text, done)
+    })
+    // A compressed body would be read as if it were not: refused instead. A callback hook, not an async one:
+    // no promise per request.
+    app.addHook('onRequest', (req, _reply, done) => {
+      const encoding = req.headers['content-encoding']
+      if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+        done(
+          new AppError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `Content-Encoding ${encoding} is not supported: send the body uncompressed`,
+          ),
+        )
+        return
+      }
+      done()
+    })
 
     app.decorate('routeInventory', [])
     app.addHook('onRoute', (route) => {

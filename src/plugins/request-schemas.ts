@@ -47,12 +47,16 @@ function integerFields(schema: unknown): string[] {
     .map(([name]) => name)
 }
 
-const DECIMAL = /^-?\d{1,20}$/
+// Canonical decimal: no leading zeros, so one resource has one URL (and one cache entry, one ETag).
+const DECIMAL = /^(?:0|-?[1-9]\d{0,19})$/
 
 /**
- * The validator coerces text to numbers the way JavaScript does (`0x10` is 16, `1e1` is 10, ` 16` is 16):
- * ids and numbers in a path or query string must be plain decimal digits instead, checked on the raw text.
+ * The validator coerces text to numbers the way JavaScript does (`0x10` is 16, `1e1` is 10, ` 16` is 16,
+ * `016` is 16): ids and numbers in a path or query string must be plain decimal digits without leading zeros
+ * instead, checked on the raw text.
  */
+const NOT_DECIMAL = 'must be a decimal integer, without leading zeros'
+
 function decimalCheck(part: 'params' | 'query', fields: string[]) {
   // A callback hook, not an async one: no promise and no microtask per request on every route that takes an id.
   return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
@@ -67,8 +71,8 @@ function decimalCheck(part: 'params' | 'query', fields: string[]) {
         if (typeof item === 'string' && !DECIMAL.test(item)) {
           const path = `${part === 'params' ? 'params' : 'querystring'}.${name}`
           done(
-            new AppError('VALIDATION_FAILED', `${path} must be a decimal integer`, {
-              errors: [{ path, message: 'must be a decimal integer' }],
+            new AppError('VALIDATION_FAILED', `${path} ${NOT_DECIMAL}`, {
+              errors: [{ path, message: NOT_DECIMAL }],
             }),
           )
           return

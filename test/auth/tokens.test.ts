@@ -33,6 +33,15 @@ describe('access tokens', () => {
     expect(res.json().id).toBe(alice.id)
   })
 
+  it('the scheme is matched in any case (RFC 9110): bearer and BEARER reach the route too', async () => {
+    const token = alice.auth.authorization.slice('Bearer '.length)
+    for (const scheme of ['bearer', 'BEARER']) {
+      const res = await me(`${scheme} ${token}`)
+      expect(res.statusCode).toBe(200)
+      expect(res.json().id).toBe(alice.id)
+    }
+  })
+
   it.each([
     ['no header', undefined],
     ['a Basic header', 'Basic dXNlcjpwYXNz'],

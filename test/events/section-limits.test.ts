@@ -68,7 +68,10 @@ describe('MAX_SEATS_PER_EVENT', () => {
     expect(seats.json()).toHaveLength(15)
   })
 
-  it('when a new event asks for more seats or sections than allowed, then 409 CONFLICT and no event', async () => {
+  it('when a new event asks for more seats or sections than allowed, then 400 naming sections, and no event', async () => {
+    const drafts = async () =>
+      (await app.inject({ url: '/api/v1/events?status=draft', headers: organizer.auth })).json().total
+    const before = await drafts()
     const seated = { kind: 'seated' as const, rows: 4, seats_per_row: 4 }
     const tooManySeats = await post(
       '/events',
@@ -79,9 +82,16 @@ describe('MAX_SEATS_PER_EVENT', () => {
         ],
       }),
     )
-    expect(problem(tooManySeats)).toMatchObject({ status: 409, code: 'CONFLICT' })
+    expect(problem(tooManySeats)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' })
+    expect(tooManySeats.json().errors).toEqual([
+      { path: 'body.sections', message: 'an event has at most 30 seats; these seated sections have 32' },
+    ])
     const names = ['A', 'B', 'C', 'D'].map((name) => ({ name }))
     const tooManySections = await post('/events', eventBody({ sections: names }))
-    expect(problem(tooManySections)).toMatchObject({ status: 409, code: 'CONFLICT' })
+    expect(problem(tooManySections)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' })
+    expect(tooManySections.json().errors).toEqual([
+      { path: 'body.sections', message: 'an event has at most 3 sections' },
+    ])
+    expect(await drafts()).toBe(before)
   })
 })

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeEvent } from '../factories/events.js'
 import { makePost } from '../factories/social.js'
@@ -48,6 +49,70 @@ describe('request handling', () => {
       expect(res.statusCode).toBe(400)
       expect(['VALIDATION_FAILED', 'MALFORMED_JSON']).toContain(res.json().code)
     }
+  })
+
+  it('an empty JSON body is no body: a route without one runs, a route that needs one names it', async () => {
+    const post = await makePost(app, alice, { body: 'to delete' })
+    const deleted = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/posts/${post.id}`,
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+      payload: '',
+    })
+    expect(deleted.statusCode).toBe(204)
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    })
+    expect(login.statusCode).toBe(400)
+    expect(login.json().code).toBe('VALIDATION_FAILED')
+  })
+
+  it('a JSON body that is not UTF-8 answers 400 MALFORMED_JSON; nothing is stored', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+      payload: Buffer.concat([Buffer.from('{"body":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ code: 'MALFORMED_JSON', detail: 'The body is not valid UTF-8 text' })
+    const mine = await app.inject({ url: `/api/v1/posts?author_id=${alice.id}`, headers: alice.auth })
+    expect(mine.json().data.map((p: { body: string }) => p.body)).not.toContain('\ufffd\ufffd')
+  })
+
+  it('a compressed body answers 415 UNSUPPORTED_MEDIA_TYPE, not read as plain text', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { ...alice.auth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: '{"body":"x"}',
+    })
+    expect(res.statusCode).toBe(415)
+    expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(res.json().detail).toContain('Content-Encoding gzip')
+  })
+
+  it('a request line over the HTTP parser limit answers a 431 problem, as over a real socket', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = new URL(address)
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET /api/v1/events?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`)
+      })
+      let text = ''
+      socket.on('data', (chunk) => {
+        text += chunk.toString()
+      })
+      socket.on('close', () => resolve(text))
+      socket.on('error', reject)
+    })
+    const [head, body] = answer.split('\r\n\r\n')
+    expect(head).toMatch(/^HTTP\/1\.1 431 /)
+    expect(head).toContain('Content-Type: application/problem+json')
+    expect(JSON.parse(body!)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' })
   })
 
   it('a body beyond the limit answers 413 PAYLOAD_TOO_LARGE', async () => {

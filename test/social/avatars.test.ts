@@ -1,9 +1,33 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { multipart } from '../factories/social.js'
 import { type App, buildTestApp, login, registerUser, type TestUser } from '../helpers.js'
+
+/** A valid black-and-white PNG of `width` × `height`, all zeros, built by hand: small, however many pixels. */
+function blankPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const head = Buffer.alloc(4)
+    head.writeUInt32BE(data.length)
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(body))
+    return Buffer.concat([head, body, crc])
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header[8] = 1 // one bit per pixel, greyscale
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height)
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
 
 let app: App
 beforeAll(async () => {
@@ -101,6 +125,16 @@ describe('PUT /users/me/avatar', () => {
     const res = await upload(me, huge)
     expect(res.statusCode).toBe(413)
     expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
+  })
+
+  it('when a real PNG is past even the decoder library\'s own pixel limit, then 413 too, not "not a PNG"', async () => {
+    const me = await registerUser(app)
+    const huge = blankPng(20_000, 20_000)
+    expect(huge.length).toBeLessThan(5 * 1024 * 1024)
+    const res = await upload(me, huge)
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
+    expect(res.json().detail).toContain('megapixels')
   })
 
   it('when the body is JSON instead of multipart, then 415; multipart without a file, 400', async () => {

@@ -104,14 +104,22 @@ describe('cursors', () => {
 })
 
 describe('ids', () => {
-  it.each(['0x10', '1e1', '%2016', '16.0', '+16', '0b1'])('/events/%s answers 400', async (id) => {
-    const res = await get(`/events/${id}`, false)
-    expect(res.statusCode).toBe(400)
-    expect(res.json().code).toBe('VALIDATION_FAILED')
-  })
+  it.each(['0x10', '1e1', '%2016', '16.0', '+16', '0b1', '016', '00'])(
+    '/events/%s answers 400',
+    async (id) => {
+      const res = await get(`/events/${id}`, false)
+      expect(res.statusCode).toBe(400)
+      expect(res.json().code).toBe('VALIDATION_FAILED')
+    },
+  )
 
   it('a non-decimal id in a query answers 400', async () => {
     expect((await get('/events?organizer_id=0x10', false)).statusCode).toBe(400)
+    const padded = await get('/events?organizer_id=016', false)
+    expect(padded.statusCode).toBe(400)
+    expect(padded.json().errors).toEqual([
+      { path: 'querystring.organizer_id', message: 'must be a decimal integer, without leading zeros' },
+    ])
     expect((await get('/events?organizer_id=16', false)).statusCode).toBe(200)
   })
 })

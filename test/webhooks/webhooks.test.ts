@@ -131,6 +131,27 @@ describe('POST /users/me/webhooks', () => {
     }
   })
 
+  it('when the URL carries a user name or password, or a port out of range, then 400 VALIDATION_FAILED at body.url', async () => {
+    for (const [url, message] of [
+      [
+        'http://user:pw@93.184.216.34/hook',
+        'must not contain a user name or password: verify the signature instead',
+      ],
+      [
+        'https://token@93.184.216.34/hook',
+        'must not contain a user name or password: verify the signature instead',
+      ],
+      ['http://93.184.216.34:99999/hook', 'is not a valid URL (a port is 1–65535)'],
+    ] as const) {
+      const res = await call(organizer, 'POST', '/users/me/webhooks', { url, events: ['ticket.confirmed'] })
+      expect(res.statusCode, url).toBe(400)
+      expect(res.json().code, url).toBe('VALIDATION_FAILED')
+      expect(res.json().errors, url).toEqual([{ path: 'body.url', message }])
+    }
+    const list = await call(organizer, 'GET', '/users/me/webhooks')
+    expect(JSON.stringify(list.json())).not.toContain('pw@')
+  })
+
   it('when the address is public, IPv4, IPv6 or IPv4-mapped, then it is accepted', async () => {
     const [owner] = await quickUsers(app, 1)
     for (const url of ['https://[2606:4700:4700::1111]/h', 'http://[::ffff:93.184.215.14]:8080/h']) {

@@ -20,7 +20,9 @@ export async function toAvatarImage(input: Buffer): Promise<Buffer> {
   const { default: sharp } = await import('sharp')
   let meta: Metadata
   try {
-    meta = await sharp(input).metadata()
+    // The header only, so no pixel limit here: ours is checked below, and answered as such (413), where
+    // sharp's own default would refuse a huge image as if it were no image at all.
+    meta = await sharp(input, { limitInputPixels: false }).metadata()
   } catch {
     throw unsupported()
   }

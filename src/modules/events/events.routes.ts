@@ -50,7 +50,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Create a draft event with its sections',
         description:
           'The caller becomes the organizer. A section is `general` (a `capacity`) or `seated` (`rows` × ' +
-          '`seats_per_row`, seats A1.. generated); `kind` defaults to seated when only rows are given.',
+          '`seats_per_row`, seats A1.. generated); `kind` defaults to seated when only rows are given. An event ' +
+          'has at most MAX_SECTIONS_PER_EVENT sections (50 by default) and MAX_SEATS_PER_EVENT seats over its ' +
+          'seated sections (20,000 by default): a body past either is 400 VALIDATION_FAILED at `body.sections`.',
         tags: ['events'],
         body: CreateEventBody,
         response: { 201: Event },

@@ -25,7 +25,7 @@ import type {
   EventT,
   UpdateEventInput,
 } from './events.schemas.js'
-import { assertSeatRoom, insertSections, sectionShape } from './sections.service.js'
+import { insertSections, sectionShape } from './sections.service.js'
 
 // The schema has already checked the three-capital-letters shape.
 function assertCurrency(currency: string | undefined) {
@@ -44,15 +44,17 @@ export async function createEvent(ctx: Ctx, actor: Actor, input: CreateEventInpu
   const endsAt = input.ends_at ? new Date(input.ends_at) : null
   assertTimes(startsAt, endsAt)
   const shaped = input.sections.map((s, i) => ({ input: s, shape: sectionShape(s, `body.sections.${i}`) }))
+  // A new event's size is its body's alone: past a limit, the body is invalid (400). Adding to an event that
+  // exists is refused by its state instead (409, assertSeatRoom and the sections service).
   const most = ctx.config.MAX_SECTIONS_PER_EVENT
-  if (shaped.length > most) throw new AppError('CONFLICT', `An event has at most ${most} sections`)
-  const seated = shaped.filter((s) => s.shape.kind === 'seated')
-  await assertSeatRoom(
-    ctx.db,
-    ctx.config,
-    null,
-    seated.reduce((n, s) => n + s.shape.capacity, 0),
-  )
+  if (shaped.length > most) throw invalid('body.sections', `an event has at most ${most} sections`)
+  const seats = shaped.reduce((n, s) => n + (s.shape.kind === 'seated' ? s.shape.capacity : 0), 0)
+  if (seats > ctx.config.MAX_SEATS_PER_EVENT) {
+    throw invalid(
+      'body.sections',
+      `an event has at most ${ctx.config.MAX_SEATS_PER_EVENT} seats; these seated sections have ${seats}`,
+    )
+  }
   const id = await ctx.db.transaction(async (tx) => {
     const [event] = await tx
       .insert(events)

@@ -48,24 +48,21 @@ export function sectionShape(input: SectionInput, path: string): Shape {
 export async function assertSeatRoom(
   db: Db,
   config: Pick<Config, 'MAX_SEATS_PER_EVENT'>,
-  eventId: number | null,
+  eventId: number,
   seats: number,
   replacing?: number,
 ): Promise<void> {
-  let others = 0
-  if (eventId !== null) {
-    const [row] = await db
-      .select({ n: sum(sections.capacity).mapWith(Number) })
-      .from(sections)
-      .where(
-        and(
-          eq(sections.eventId, eventId),
-          eq(sections.kind, 'seated'),
-          replacing === undefined ? undefined : ne(sections.id, replacing),
-        ),
-      )
-    others = row?.n ?? 0
-  }
+  const [row] = await db
+    .select({ n: sum(sections.capacity).mapWith(Number) })
+    .from(sections)
+    .where(
+      and(
+        eq(sections.eventId, eventId),
+        eq(sections.kind, 'seated'),
+        replacing === undefined ? undefined : ne(sections.id, replacing),
+      ),
+    )
+  const others = row?.n ?? 0
   const most = config.MAX_SEATS_PER_EVENT
   if (others + seats > most) {
     throw new AppError(

@@ -31,7 +31,8 @@ const url = Type.String({
   pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
   description:
     'http or https. A host that resolves to a loopback, private, link-local or other non-public address ' +
-    'is refused (400 WEBHOOK_URL_FORBIDDEN), at creation and again when each delivery connects.',
+    'is refused (400 WEBHOOK_URL_FORBIDDEN), at creation and again when each delivery connects. A URL ' +
+    'with a user name or password in it is 400 VALIDATION_FAILED: the receiver verifies the signature instead.',
 })
 const events = Type.Array(WebhookEventTypeSchema, { minItems: 1, maxItems: 6, uniqueItems: true })
 

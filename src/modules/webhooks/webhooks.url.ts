@@ -5,7 +5,7 @@ import { promises as dns } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
 import type { Config } from '../../config.js'
-import { AppError } from '../../lib/errors.js'
+import { AppError, invalid } from '../../lib/errors.js'
 
 /** Every address a host name resolves to. */
 export type Resolver = (host: string) => Promise<LookupAddress[]>
@@ -30,7 +30,8 @@ function hostOf(url: URL): string {
 }
 
 /**
- * Refuses (400 WEBHOOK_URL_FORBIDDEN) a URL that is not http(s) or whose host is, or resolves to, any address
+ * Refuses a URL that does not parse or carries a user name or password (400 VALIDATION_FAILED at `body.url`), and
+ * (400 WEBHOOK_URL_FORBIDDEN) one that is not http(s) or whose host is, or resolves to, any address
  * that is not public; WEBHOOKS_ALLOW_PRIVATE=true lets private addresses through. A name that does not
  * resolve is refused too: there is nothing to check it against.
  */
@@ -43,9 +44,14 @@ export async function checkWebhookUrl(
   try {
     url = new URL(raw)
   } catch {
-    throw forbidden('The URL is not valid')
+    throw invalid('body.url', 'is not a valid URL (a port is 1–65535)')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw forbidden('Only http and https URLs')
+  // Shown in every list of the owner's webhooks and in the logs: a credential does not belong in it. The
+  // receiver checks the signature made with the endpoint's secret instead.
+  if (url.username !== '' || url.password !== '') {
+    throw invalid('body.url', 'must not contain a user name or password: verify the signature instead')
+  }
   if (config.WEBHOOKS_ALLOW_PRIVATE) return
   const host = hostOf(url)
   if (isIP(host)) {

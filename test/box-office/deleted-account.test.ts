@@ -43,4 +43,35 @@ describe('DELETE /users/me with tickets', () => {
     const paidInvoice = await getAs(app, organizer, `/invoices/${paid.invoices[0].id}`)
     expect(paidInvoice.body).toMatchObject({ status: 'paid', payer: null })
   })
+
+  it('when the account organizes events still to come, then they are cancelled with it: buyers refunded, nothing more sold', async () => {
+    const [leaving, buyer, other] = (await quickUsers(app, 3)) as [TestUser, TestUser, TestUser]
+    const event = await makeEvent(app, leaving, { sections: [{ capacity: 5, price_cents: 2500 }] })
+    const draft = await makeEvent(app, leaving, { title: 'Unannounced', status: 'draft' })
+    const elsewhere = await makeEvent(app, other)
+    const section = event.sections[0]!
+    const paid = (await reserveAs(app, buyer, event.id, { section_id: section.id })).json()
+    expect((await payAs(app, buyer, paid.invoices[0].id)).statusCode).toBe(200)
+    const open = (await reserveAs(app, buyer, event.id, { section_id: section.id })).json()
+
+    const gone = await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: leaving.auth })
+    expect(gone.statusCode).toBe(204)
+    const shown = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })
+    expect(shown.json()).toMatchObject({ status: 'cancelled', organizer: null })
+    expect(await sectionCounts(app, section.id)).toMatchObject({ held: 0, sold: 0 })
+    expect((await getAs(app, buyer, `/invoices/${paid.invoices[0].id}`)).body).toMatchObject({
+      status: 'refunded',
+      refunded_cents: 2500,
+    })
+    expect((await getAs(app, buyer, `/invoices/${open.invoices[0].id}`)).body).toMatchObject({
+      status: 'void',
+    })
+    const again = await reserveAs(app, buyer, event.id, { section_id: section.id })
+    expect(again.statusCode).toBe(409)
+    expect(again.json().code).toBe('EVENT_NOT_ON_SALE')
+    // The draft stays as private as a draft; someone else's event is untouched.
+    expect((await app.inject({ method: 'GET', url: `/api/v1/events/${draft.id}` })).statusCode).toBe(404)
+    const theirs = await app.inject({ method: 'GET', url: `/api/v1/events/${elsewhere.id}` })
+    expect(theirs.json().status).toBe('published')
+  })
 })

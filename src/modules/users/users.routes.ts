@@ -89,7 +89,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete your account',
         description:
           'Needs a fresh token. Social content is deleted; invoices stay, without your name. Unpaid holds you ' +
-          'were to pay lapse at once (`expired`), and their places go back on sale. ' +
+          'were to pay lapse at once (`expired`), and their places go back on sale. Events you organize that ' +
+          'have not started are cancelled, as POST /events/{id}/cancel does: their buyers are refunded and told. ' +
           'The only admin cannot delete their account (409 LAST_ADMIN): make someone else an admin first.',
         tags: ['users'],
         response: { 204: Empty, 409: ProblemRef },
@@ -140,7 +141,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Delete a user',
         description:
-          'As DELETE /users/me: unpaid holds the user was to pay lapse at once. Deleting the only admin ' +
+          'As DELETE /users/me: unpaid holds the user was to pay lapse at once, and events they organize that ' +
+          'have not started are cancelled, their buyers refunded. Deleting the only admin ' +
           '(yourself included) is refused with 409 LAST_ADMIN, so the site always keeps an admin; two admins ' +
           'deleting each other at once cannot both succeed.',
         tags: ['admin'],

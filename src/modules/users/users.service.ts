@@ -12,6 +12,7 @@ import { queueEmailChanged, queueVerifyEmail } from '../../mail/queue.js'
 import { revokeSessions, takenError } from '../auth/auth.service.js'
 import { voidResetTokens } from '../auth/user-tokens.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
+import { cancelEventsOf } from '../box-office/cancel-event.service.js'
 import { lapseHoldsOfPayer } from '../box-office/expire-holds.service.js'
 import { profileColumns, toOwnUser, toPublicUser } from './users.schemas.js'
 
@@ -185,6 +186,9 @@ async function keepAnAdmin(tx: Db, id: number): Promise<void> {
 export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
   const deleted = await ctx.db.transaction(async (tx) => {
     await keepAnAdmin(tx, id)
+    // Events still to come that nobody could manage any more are cancelled, their buyers refunded and told;
+    // first, as a cancellation locks the event before its invoices.
+    await cancelEventsOf(ctx, tx, id)
     // Holds only this account could pay would keep their places from everyone until they lapsed.
     await lapseHoldsOfPayer(ctx, tx, id)
     const [row] = await tx

@@ -229,7 +229,10 @@ function SettingsPage(p: {
       </section>
       <section aria-labelledby="delete-h">
         <h2 id="delete-h">Delete your account</h2>
-        <p>Your posts, messages and friendships are deleted. Invoices stay, without your name.</p>
+        <p>
+          Your posts, messages and friendships are deleted. Invoices stay, without your name. Events you
+          organize that have not started are cancelled, and their buyers refunded.
+        </p>
         <form method="post" action="/settings/delete" novalidate>
           <CsrfField token={csrf} />
           <FormError message={errorsFor('delete').form} />

@@ -29,8 +29,20 @@ describe('bestAdjacentBlock', () => {
   it('when the centre of the front row is taken, then the block closest to the centre in that row wins over a later row', () => {
     expect(labels(bestAdjacentBlock(map(['..x....', '.......']), 2, 7))).toEqual(['A4', 'A5'])
   })
-  it('when no run in a row is long enough, then the next row is used', () => {
-    expect(labels(bestAdjacentBlock(map(['..x..', '.....']), 3, 5))).toEqual(['B2', 'B3', 'B4'])
+  it('when no run in a row is long enough, then the next row is used, leaving no seat alone', () => {
+    expect(labels(bestAdjacentBlock(map(['..x..', '.....']), 3, 5))).toEqual(['B1', 'B2', 'B3'])
+  })
+  it('when the most central block would leave a single seat alone, then the next block that does not is chosen', () => {
+    // Two in an empty row of five: A2–A3 would strand A1, A3–A4 A5.
+    expect(labels(bestAdjacentBlock(map(['.....']), 2, 5))).toEqual(['A1', 'A2'])
+    // Beside a taken seat too.
+    expect(labels(bestAdjacentBlock(map(['x......']), 2, 7))).toEqual(['A4', 'A5'])
+  })
+  it('when every block of the front row would leave a seat alone, then a later row that does not wins', () => {
+    expect(labels(bestAdjacentBlock(map(['x...x', '.....']), 2, 5))).toEqual(['B1', 'B2'])
+  })
+  it('when every block of every row would leave a seat alone, then the best of them is taken', () => {
+    expect(labels(bestAdjacentBlock(map(['x...x', 'x...x']), 2, 5))).toEqual(['A2', 'A3'])
   })
   it('when no row has the run, then null', () => {
     expect(bestAdjacentBlock(map(['.x.x.', 'x.x.x']), 2, 5)).toBeNull()

@@ -153,18 +153,20 @@ describe('POST /events/{id}/reservations', () => {
     })
     const section = event.sections[0]!
     const first = await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 2 })
+    // The most central pair, A2–A3, would leave A1 alone: A1–A2 instead.
     expect(first.json().tickets.map((t: { seat: { number: number } }) => `A${t.seat.number}`)).toEqual([
+      'A1',
       'A2',
-      'A3',
     ])
-    // Row A now has 1 | 4 5 free and row B is full: 3 seats can only be found apart.
+    // Row A now has 3 | 5 free and row B is full: 2 seats can only be found apart.
+    const all = await seatsOf(app, event, section.id)
     await reserveAs(app, stranger, event.id, {
       section_id: section.id,
-      seat_ids: (await seatsOf(app, event, section.id)).slice(5).map((s) => s.id),
+      seat_ids: [all[3]!.id, ...all.slice(5).map((s) => s.id)],
     })
-    const apart = await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 3 })
+    const apart = await reserveAs(app, buyer, event.id, { section_id: section.id, quantity: 2 })
     expect(apart.statusCode).toBe(201)
-    expect(apart.json().tickets.map((t: { seat: { number: number } }) => t.seat.number)).toEqual([1, 4, 5])
+    expect(apart.json().tickets.map((t: { seat: { number: number } }) => t.seat.number)).toEqual([3, 5])
   })
 
   it('when attendee_ids name friends, then each friend holds one ticket and the booker pays one invoice', async () => {

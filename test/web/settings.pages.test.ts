@@ -195,6 +195,22 @@ describe('refusals beside their fields on /settings', () => {
     expectFieldError(res.body, 'f-username', 'That username is taken')
   })
 
+  it('a display name emptied is refused beside its field; the name stays', async () => {
+    const me = await registerUser(app, { display_name: 'Kept Name' })
+    const browser = await browserFor(app, me)
+    await browser.get('/settings')
+    const res = await browser.post('/settings/profile', {
+      display_name: '  ',
+      username: me.username,
+      bio: '',
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.body).not.toContain('Profile saved.')
+    expect(res.body).toMatch(/<small id="f-display_name-error" class="field-error">[^<]+<\/small>/)
+    const profile = await app.inject({ url: '/api/v1/users/me', headers: me.auth })
+    expect(profile.json().display_name).toBe('Kept Name')
+  })
+
   it('an e-mail address taken is beside the e-mail field', async () => {
     const other = await registerUser(app)
     const browser = await browserFor(app, await registerUser(app))

@@ -44,32 +44,47 @@ export function exactSeats(all: SeatState[], seatIds: number[]): SeatState[] {
   return chosen as SeatState[]
 }
 
+/** The runs of free seats side by side in a row, as [first, last] indexes: a taken seat or a gap in the numbering ends one. */
+function freeRuns(row: SeatState[]): [number, number][] {
+  const runs: [number, number][] = []
+  for (let i = 0; i < row.length; i++) {
+    const seat = row[i]!
+    if (seat.taken) continue
+    const last = runs.at(-1)
+    const previous = row[i - 1]
+    if (last && last[1] === i - 1 && previous && previous.number === seat.number - 1) last[1] = i
+    else runs.push([i, i])
+  }
+  return runs
+}
+
 /**
- * The best block of `n` adjacent free seats: front rows first, and in a row the block whose middle is
- * closest to the row's middle (the left one on a tie). Null when no row has `n` free seats side by side.
+ * The best block of `n` adjacent free seats. A block that would leave a single free seat alone beside it (between
+ * it and a taken seat, an aisle or the row's end) is taken only when every row's blocks would; otherwise front
+ * rows first, and in a row the block whose middle is closest to the row's middle (the left one on a tie). Null
+ * when no row has `n` free seats side by side.
  */
 export function bestAdjacentBlock(all: SeatState[], n: number, seatsPerRow: number): SeatState[] | null {
   const middle = (seatsPerRow + 1) / 2
+  let stranding: SeatState[] | null = null
   for (const row of rowsOf(all)) {
     let best: { start: number; distance: number } | null = null
-    let runStart = 0
-    for (let i = 0; i < row.length; i++) {
-      const seat = row[i]!
-      const previous = row[i - 1]
-      // A run of free seats breaks at a taken seat or a gap in the numbering.
-      if (seat.taken) {
-        runStart = i + 1
-        continue
+    let bestStranding: { start: number; distance: number } | null = null
+    for (const [first, last] of freeRuns(row)) {
+      for (let start = first; start + n - 1 <= last; start++) {
+        const end = start + n - 1
+        const distance = Math.abs((row[start]!.number + row[end]!.number) / 2 - middle)
+        if (start - first === 1 || last - end === 1) {
+          if (!bestStranding || distance < bestStranding.distance) bestStranding = { start, distance }
+        } else if (!best || distance < best.distance) {
+          best = { start, distance }
+        }
       }
-      if (previous && (previous.taken || previous.number !== seat.number - 1)) runStart = i
-      const start = i - n + 1
-      if (start < runStart) continue
-      const distance = Math.abs((row[start]!.number + seat.number) / 2 - middle)
-      if (!best || distance < best.distance) best = { start, distance }
     }
     if (best) return row.slice(best.start, best.start + n)
+    if (!stranding && bestStranding) stranding = row.slice(bestStranding.start, bestStranding.start + n)
   }
-  return null
+  return stranding
 }
 
 /**

@@ -63,7 +63,6 @@ function InvoicesPage(p: {
             <thead>
               <tr>
                 <th scope="col">Invoice</th>
-                <th scope="col">Event</th>
                 <th scope="col">Date</th>
                 <th scope="col">Amount</th>
                 <th scope="col">Status</th>
@@ -76,10 +75,12 @@ function InvoicesPage(p: {
                     <a href={`/invoices/${inv.id}`} safe>
                       {inv.number}
                     </a>
+                    <br />
+                    {/* Under the number, not a column of its own: the table fits a phone's width. */}
+                    <small>
+                      <EventCell event={p.events.get(inv.event_id) ?? null} />
+                    </small>
                   </th>
-                  <td>
-                    <EventCell event={p.events.get(inv.event_id) ?? null} />
-                  </td>
                   <td safe>{when(inv.created_at)}</td>
                   <td safe>{money(inv.amount_cents, inv.currency)}</td>
                   <td>

@@ -266,16 +266,23 @@ export async function ticketPages(app: FastifyInstance) {
   })
 
   /** Runs a ticket action; a refusal comes back as a message on the ticket page. */
-  async function act(reply: Parameters<typeof seeOther>[0], id: number, run: () => Promise<string>) {
+  /** Runs an action on ticket `id`: done, to `done` (the ticket's page by default) with its message; refused, back to the ticket. */
+  async function act(
+    reply: Parameters<typeof seeOther>[0],
+    id: number,
+    run: () => Promise<string>,
+    done = `/tickets/${id}`,
+  ) {
     try {
       flash(reply, 'success', await run())
+      return seeOther(reply, done)
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err
       // A field's refusal without the API's path before it ("body.user_id: ...").
       const errors = formErrorsOf(err)
       flash(reply, 'error', errors.form ?? Object.values(errors.fields)[0] ?? 'That could not be done')
+      return seeOther(reply, `/tickets/${id}`)
     }
-    return seeOther(reply, `/tickets/${id}`)
   }
 
   app.post('/tickets/:id/transfer', { schema: { hide: true, params } }, async (req, reply) => {
@@ -289,10 +296,16 @@ export async function ticketPages(app: FastifyInstance) {
       flash(reply, 'error', 'Choose the friend to transfer the ticket to.')
       return seeOther(reply, `/tickets/${id}`)
     }
-    return act(reply, id, async () => {
-      const ticket = await transferTicket(ctx, user, id, to)
-      return `Ticket transferred to ${ticket.holder?.display_name ?? 'your friend'}.`
-    })
+    // Done, back to the list: a ticket passed on is no longer its sender's to see, unless they booked it.
+    return act(
+      reply,
+      id,
+      async () => {
+        const ticket = await transferTicket(ctx, user, id, to)
+        return `Ticket transferred to ${ticket.holder?.display_name ?? 'your friend'}.`
+      },
+      '/tickets',
+    )
   })
 
   app.post('/tickets/:id/cancel', { schema: { hide: true, params } }, async (req, reply) => {

@@ -122,6 +122,27 @@ export function problemType(code: string): string {
   return `urn:stagedoor:problem:${code.toLowerCase().replaceAll('_', '-')}`
 }
 
+/** A problem's body, as every error answer sends it. */
+function problemBody(
+  status: number,
+  code: string,
+  detail: string,
+  requestId: string,
+  errors?: FieldError[],
+  extensions?: Record<string, string | number>,
+) {
+  return {
+    type: problemType(code),
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+    ...extensions,
+    request_id: requestId,
+  }
+}
+
 export function sendProblem(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -134,16 +155,7 @@ export function sendProblem(
   return reply
     .code(status)
     .type('application/problem+json; charset=utf-8')
-    .send({
-      type: problemType(code),
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail,
-      code,
-      ...(errors ? { errors } : {}),
-      ...extensions,
-      request_id: req.id,
-    })
+    .send(problemBody(status, code, detail, req.id, errors, extensions))
 }
 
 /**
@@ -152,24 +164,17 @@ export function sendProblem(
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const [status, code, detail]: [number, ErrorCode, string] =
+  const problem =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [
-          431,
+      ? new AppError(
           'HEADERS_TOO_LARGE',
           'The request line and headers are too large: send a shorter URL or fewer headers',
-        ]
+        )
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive']
-        : [400, 'BAD_REQUEST', 'The request is not valid HTTP']
-  const body = JSON.stringify({
-    type: problemType(code),
-    title: TITLES[status],
-    status,
-    detail,
-    code,
-    request_id: randomUUID(),
-  })
+        ? new AppError('REQUEST_TIMEOUT', 'The request took too long to arrive')
+        : new AppError('BAD_REQUEST', 'The request is not valid HTTP')
+  const { status } = problem
+  const body = JSON.stringify(problemBody(status, problem.code, problem.message, randomUUID()))
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${TITLES[status]}\r\nConnection: close\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

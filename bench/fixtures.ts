@@ -27,8 +27,8 @@ export interface Fixtures {
 
 async function makeEvent(client: pg.ClientBase, title: string, capacity: number, names: string[]) {
   const { rows } = await client.query<{ id: number }>(
-    `insert into events (organizer_id, title, venue, starts_at, status, currency, min_price_cents)
-     values (1, $1, 'Bench', '2027-06-01T20:00:00Z', 'published', 'AUD', 1000) returning id`,
+    `insert into events (organizer_id, title, venue, starts_at, status, published_at, currency, min_price_cents)
+     values (1, $1, 'Bench', '2027-06-01T20:00:00Z', 'published', now(), 'AUD', 1000) returning id`,
     [title],
   )
   const eventId = rows[0]!.id

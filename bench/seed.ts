@@ -122,14 +122,15 @@ export async function seed(client: pg.ClientBase): Promise<void> {
   // Titles and venues from the peer's word lists, so a search (`q=ab`) matches about the same share of events
   // (~29%); they and the start times vary deterministically.
   await client.query(
-    `insert into events (organizer_id, title, description, venue, starts_at, status, currency, min_price_cents)
+    `insert into events (organizer_id, title, description, venue, starts_at, status, published_at, currency,
+                         min_price_cents)
      select 1 + (g * 7919) % $2::int,
             'Bench ' || (array[${sqlWords(ADJ)}])[1 + (g * 7) % ${ADJ.length}] || ' '
               || (array[${sqlWords(NOUN)}])[1 + (g * 13) % ${NOUN.length}] || ' ' || g,
             'Seeded for the benchmark',
             (array[${sqlWords(VENUES)}])[1 + g % ${VENUES.length}],
             timestamptz '2027-01-01' + ((g * 7907) % 525600) * interval '1 minute',
-            'published', 'AUD', ${SECTIONS[0]![1]}
+            'published', now(), 'AUD', ${SECTIONS[0]![1]}
      from generate_series(1, $1::int) g`,
     [SEED.events, SEED.users],
   )

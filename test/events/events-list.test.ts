@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { queryFailure } from '../../src/db/errors.js'
 import { makeEvent } from '../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 
@@ -230,6 +232,21 @@ describe('GET /events', () => {
     expect(own.json().code).toBe('EVENT_NOT_ON_SALE')
     await app.inject({ method: 'DELETE', url: `/api/v1/events/${withdrawn.id}`, headers: organizer.auth })
     delete ids.withdrawn
+  })
+
+  it('when a published event is written without published_at, then the database refuses it', async () => {
+    // Every visibility rule reads published_at: a seed or a script that set the status alone would put on sale an
+    // event nobody could see (as the bench's seed did).
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
+    const refused = await app.ctx.db
+      .execute(sql`update events set status = 'published' where id = ${draft.id}`)
+      .then(() => undefined, queryFailure)
+    expect(refused).toEqual({ sqlstate: '23514', constraint: 'events_published_at_check' })
+    await app.ctx.db.execute(
+      sql`update events set status = 'published', published_at = now() where id = ${draft.id}`,
+    )
+    expect((await list(`/${draft.id}`)).statusCode).toBe(200)
+    await app.inject({ method: 'DELETE', url: `/api/v1/events/${draft.id}`, headers: organizer.auth })
   })
 
   it('when the list is fetched again with its ETag, then 304', async () => {

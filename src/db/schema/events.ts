@@ -50,6 +50,8 @@ export const events = pgTable(
     index('events_venue_bigram_idx').using('gin', sql`text_bigrams(${t.venueLower})`),
     check('events_status_check', sql`${t.status} in ('draft', 'published', 'cancelled')`),
     check('events_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    // Every visibility rule reads published_at: a published event without it would be on sale and invisible.
+    check('events_published_at_check', sql`${t.status} <> 'published' or ${t.publishedAt} is not null`),
   ],
 )
 

@@ -1,0 +1,1 @@
+ALTER TABLE "events" ADD CONSTRAINT "events_published_at_check" CHECK ("events"."status" <> 'published' or "events"."published_at" is not null);

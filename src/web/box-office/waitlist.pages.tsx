@@ -4,7 +4,7 @@
 // the event page again with the block's choices kept and the reason beside its field.
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { AppError } from '../../lib/errors.js'
+import { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
 import {
   JoinWaitlistBody,
@@ -43,6 +43,9 @@ const FIELD_OF_CODE: Record<string, string> = {
   NOT_FRIENDS: 'attendee_ids',
   TICKET_LIMIT_EXCEEDED: 'quantity',
 }
+
+const PLACES_CAME_BACK =
+  'Places came back in this section since the page was loaded: reserve them under “Reserve”, no waiting needed.'
 
 const STATUS_WORDS: Record<WaitlistEntryT['status'], string> = {
   waiting: 'Waiting',
@@ -186,6 +189,8 @@ export async function waitlistPages(app: FastifyInstance) {
         return seeOther(reply, `/events/${id}#waitlist`)
       } catch (err) {
         const refused = formErrorsOf(err, FIELD_OF_CODE)
+        // A page loaded while the section was sold out: its places came back since, for anyone to reserve.
+        if (err instanceof AppError && err.code === 'SEATS_AVAILABLE') refused.form = PLACES_CAME_BACK
         return showEventPage(
           app,
           req,

@@ -26,7 +26,7 @@ import {
 } from '../page.js'
 import { EventCard } from './event-card.js'
 import { ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
-import { WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
+import { joinableSections, WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
 
 const PER_PAGE = 12
 
@@ -186,7 +186,7 @@ function EventPage(p: {
   form?: ReserveFormState
   /** The waiting-list block (box-office/waitlist.pages.tsx), when it applies. */
   waitlist?: JSX.Element
-  /** Whether that block offers to join: false once the member waits in every section. */
+  /** Whether that block offers to join: false once the member waits in every sold-out section. */
   waitlistJoinable?: boolean
   /**
    * The form just refused, if any: the top of the page says so and links to its reasons further down. Off sale
@@ -489,7 +489,7 @@ export async function showEventPage(
           />
         ) : undefined
       }
-      waitlistJoinable={event.sections.some((s) => !waiting.some((w) => w.section_id === s.id))}
+      waitlistJoinable={joinableSections(event, waiting).length > 0}
       refused={refusedOf(forms)}
     />,
     status,

@@ -21,6 +21,15 @@ export interface WaitlistFormState {
   errors: FormErrors
 }
 
+/**
+ * The sections a member can join the waiting list of: sold out, and not already waited in. A section with places
+ * left is reserved instead (joining it is 409 SEATS_AVAILABLE), so the form never offers it.
+ */
+export function joinableSections(event: EventT, entries: WaitlistEntryT[]): EventT['sections'] {
+  const waitingIn = new Set(entries.map((x) => x.section_id))
+  return event.sections.filter((s) => s.available === 0 && !waitingIn.has(s.id))
+}
+
 /** The Leave button of one entry. */
 export function LeaveForm(p: {
   entry: WaitlistEntryT
@@ -52,18 +61,16 @@ export function WaitlistBlock(p: {
 }): JSX.Element {
   const e = p.event
   const sectionName = (id: number) => e.sections.find((s) => s.id === id)?.name ?? 'A section'
-  const waitingIn = new Set(p.entries.map((x) => x.section_id))
-  const open = e.sections.filter((s) => !waitingIn.has(s.id))
-  const full = open.find((s) => s.available === 0) ?? open[0]
+  const open = joinableSections(e, p.entries)
   const v = p.form?.values
   const errors = p.form?.errors
-  const chosen = open.find((s) => String(s.id) === v?.section_id) ?? full
+  const chosen = open.find((s) => String(s.id) === v?.section_id) ?? open[0]
   return (
     <section aria-labelledby="waitlist-heading" id="waitlist">
       <h2 id="waitlist-heading">Waiting list</h2>
-      {/* Above the entries: a refusal may come when no section is left to join (waiting in each already), and
-          then a field's reason has no field to sit beside. */}
-      <FormError message={errors?.form ?? (full ? undefined : Object.values(errors?.fields ?? {})[0])} />
+      {/* Above the entries: a refusal may come when no section is left to join (each waited in already, or on sale
+          again), and then a field's reason has no field to sit beside. */}
+      <FormError message={errors?.form ?? (chosen ? undefined : Object.values(errors?.fields ?? {})[0])} />
       {p.entries.length > 0 ? (
         <ul>
           {p.entries.map((x) => (
@@ -90,7 +97,7 @@ export function WaitlistBlock(p: {
       ) : (
         ''
       )}
-      {full ? (
+      {chosen ? (
         // The fragment brings a refusal's page (the event page again) to this block, where its reason is.
         <form method="post" action={`/events/${e.id}/waitlist#waitlist`}>
           <CsrfField token={p.csrf} />
@@ -108,8 +115,8 @@ export function WaitlistBlock(p: {
               aria-describedby={describedBy('section_id', errors, 'w')}
             >
               {open.map((s) => (
-                <option value={String(s.id)} selected={s.id === chosen?.id} safe>
-                  {`${s.name}${s.available === 0 ? ' (sold out)' : ''}`}
+                <option value={String(s.id)} selected={s.id === chosen.id} safe>
+                  {`${s.name} (sold out)`}
                 </option>
               ))}
             </select>

@@ -230,6 +230,57 @@ describe('the waiting list pages', () => {
     expect(page).toMatch(/Offered: pay to keep the tickets by \d+ \w+ \d{4}, \d{2}:\d{2} UTC/)
   })
 
+  it('waiting in the only sold-out section, no form offers a section on sale; a page gone stale says to reserve', async () => {
+    const me = await registerUser(app)
+    const event = await makeEvent(app, organizer, {
+      title: 'Half full',
+      sections: [
+        { name: 'Pit', capacity: 1 },
+        { name: 'Balcony', capacity: 5 },
+      ],
+    })
+    const [pit, balcony] = event.sections as [{ id: number }, { id: number }]
+    const holder = await registerUser(app)
+    const held = await reserveAs(app, holder, event.id, { section_id: pit.id })
+    expect(held.statusCode).toBe(201)
+    const browser = await browserFor(app, me)
+    const page = await browser.get(`/events/${event.id}`)
+    // Only the sold-out section is offered: joining one with places left is 409 SEATS_AVAILABLE.
+    expect(page.body).toContain('Join the waiting list')
+    expect(page.body).toMatch(new RegExp(`<option value="${pit.id}" selected>Pit \\(sold out\\)</option>`))
+    expect(page.body).not.toContain(`<option value="${balcony.id}"`)
+    const joined = await browser.post(`/events/${event.id}/waitlist`, {
+      section_id: String(pit.id),
+      quantity: '1',
+    })
+    expect(joined.statusCode).toBe(303)
+    const after = await browser.get(`/events/${event.id}`)
+    expect(after.body).toContain('Pit: you are number 1 in the queue for 1 ticket')
+    expect(after.body).not.toContain(`action="/events/${event.id}/waitlist`)
+    expect(after.body).toContain(`action="/events/${event.id}/reserve`)
+
+    // Another event's page is loaded while its only section is sold out; the hold lapses before the form is sent.
+    const stale = await makeEvent(app, organizer, {
+      title: 'Came back',
+      sections: [{ name: 'Pit', capacity: 1 }],
+    })
+    const staleHold = await reserveAs(app, holder, stale.id, { section_id: stale.sections[0]!.id })
+    expect(staleHold.statusCode).toBe(201)
+    expect((await browser.get(`/events/${stale.id}`)).body).toContain('Join the waiting list')
+    await lapseReservation(app, staleHold.json().id)
+    const late = await browser.post(`/events/${stale.id}/waitlist`, {
+      section_id: String(stale.sections[0]!.id),
+      quantity: '1',
+    })
+    expect(late.statusCode).toBe(409)
+    expect(late.body).toContain('Places came back in this section since the page was loaded: reserve them')
+    expect(late.body).toContain(`action="/events/${stale.id}/reserve`)
+    expect(late.body).not.toContain(`action="/events/${stale.id}/waitlist`)
+    expect(
+      await app.ctx.db.select().from(waitlistEntries).where(eq(waitlistEntries.userId, me.id)),
+    ).toHaveLength(1)
+  })
+
   it('an event with places left shows no waiting-list block; nobody signed in is sent to log in', async () => {
     const me = await registerUser(app)
     const event = await makeEvent(app, organizer, { sections: [{ capacity: 10 }] })

@@ -266,15 +266,19 @@ describe('POST /events/{id}/reservations with voucher_code', () => {
     for (const code of ['NOPE', 'OFF', 'LATER', 'GONE']) {
       const res = await reserveAs(app, buyer, event.id, { section_id: floor.id, voucher_code: code })
       expect([res.statusCode, codeOf(res)]).toEqual([409, 'VOUCHER_INVALID'])
-      // A code nobody made is said so; one that exists but does not apply, so.
+      // Each reason in its own words: the buyer knows whether to retype, wait, or give up on the code.
       expect(res.json().detail).toBe(
-        code === 'NOPE'
-          ? 'No voucher of this event has this code'
-          : 'This voucher does not apply to this reservation',
+        {
+          NOPE: 'No voucher of this event has this code',
+          OFF: 'This voucher has been switched off by the organizer',
+          LATER: 'This voucher cannot be used yet',
+          GONE: 'This voucher has expired',
+        }[code],
       )
     }
     const wrong = await reserveAs(app, buyer, event.id, { section_id: balcony.id, voucher_code: 'FLOOR' })
     expect([wrong.statusCode, codeOf(wrong)]).toEqual([409, 'VOUCHER_INVALID'])
+    expect(wrong.json().detail).toBe('This voucher is not for this section')
     expect(
       (await reserveAs(app, buyer, event.id, { section_id: floor.id, voucher_code: 'floor' })).statusCode,
     ).toBe(201)

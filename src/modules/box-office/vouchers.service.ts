@@ -193,6 +193,16 @@ export interface Discount {
 /** Test-only widening of the voucher control: long enough for the other buyers to read the same count. */
 const UNGUARDED_PAUSE_SECONDS = 0.3
 
+/** Why a voucher cannot be used for a reservation in `sectionId` at `now`, in the buyer's words; null if it can. */
+function whyUnusable(v: typeof vouchers.$inferSelect, sectionId: number, now: Date): string | null {
+  if (!v.active) return 'This voucher has been switched off by the organizer'
+  if (v.validFrom !== null && v.validFrom > now) return 'This voucher cannot be used yet'
+  if (v.validUntil !== null && v.validUntil <= now) return 'This voucher has expired'
+  if (v.sectionIds !== null && v.sectionIds.length > 0 && !v.sectionIds.includes(sectionId))
+    return 'This voucher is not for this section'
+  return null
+}
+
 /**
  * Counts one use of the event's voucher `code` (any case) for a reservation in `sectionId`, inside the
  * reservation's transaction (rolled back with it). The guard is the conditional UPDATE: it counts the use only
@@ -214,14 +224,9 @@ export async function claimVoucher(
     .select()
     .from(vouchers)
     .where(and(eq(vouchers.eventId, eventId), eq(sql`lower(${vouchers.code})`, code.toLowerCase())))
-  const now = new Date()
-  const usable =
-    v?.active &&
-    (v.validFrom === null || v.validFrom <= now) &&
-    (v.validUntil === null || v.validUntil > now) &&
-    (v.sectionIds === null || v.sectionIds.length === 0 || v.sectionIds.includes(sectionId))
   if (!v) throw new AppError('VOUCHER_INVALID', 'No voucher of this event has this code')
-  if (!usable) throw new AppError('VOUCHER_INVALID', 'This voucher does not apply to this reservation')
+  const unusable = whyUnusable(v, sectionId, new Date())
+  if (unusable) throw new AppError('VOUCHER_INVALID', unusable)
   const exhausted = () => new AppError('VOUCHER_EXHAUSTED', 'This voucher has been used up')
   if (guardDisabled(ctx.config, 'voucher')) {
     if (v.maxUses !== null && v.uses >= v.maxUses) throw exhausted()

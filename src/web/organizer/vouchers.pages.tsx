@@ -106,8 +106,7 @@ const ROW_LABELS: Record<string, string> = {
   valid_until: 'Valid until',
 }
 
-function readChange(body: unknown, current: VoucherT, currency: string) {
-  const { values } = strings(body)
+function readChange(values: Values, current: VoucherT, currency: string) {
   const parsed = parseForm<VoucherPatchT>(VoucherPatch, {
     value: typedToValue(current.kind, values.value?.trim(), currency),
     active: values.active === 'true',
@@ -142,20 +141,87 @@ interface NewState {
   errors: FormErrors
 }
 
+/** A row's change refused: the row opens again with what was typed and each reason beside its field. */
+interface RowState {
+  id: number
+  values: Values
+  errors: FormErrors
+}
+
+/** A voucher's state in words: whether a buyer can use it now, and if not, why. */
+function voucherStatus(v: VoucherT, now = Date.now()): string {
+  if (!v.active) return 'Inactive'
+  if (v.max_uses !== null && v.uses >= v.max_uses) return 'Used up'
+  if (v.valid_until !== null && new Date(v.valid_until).getTime() <= now) return 'Ended'
+  if (v.valid_from !== null && new Date(v.valid_from).getTime() > now) return 'Not started'
+  return 'Active'
+}
+
+/** One field of a row's change form: its id is the row's, its error beside it. */
+function RowField(p: {
+  row: number
+  name: string
+  label: string
+  value: string
+  errors?: FormErrors
+  type?: string
+  min?: string
+  required?: boolean
+}): JSX.Element {
+  const id = `v${p.row}-${p.name}`
+  const error = p.errors?.fields[p.name]
+  return (
+    <label for={id}>
+      <span safe>{p.label}</span>
+      <input
+        id={id}
+        name={p.name}
+        type={p.type ?? 'text'}
+        min={p.min}
+        value={p.value}
+        required={p.required}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      />
+      {error ? (
+        <small id={`${id}-error`} class="field-error" safe>
+          {error}
+        </small>
+      ) : (
+        ''
+      )}
+    </label>
+  )
+}
+
 function VouchersPage(p: {
   ctx: PageCtx
   event: EventT
   vouchers: VoucherT[]
   state?: NewState
+  row?: RowState
 }): JSX.Element {
   const e = p.event
   const v = p.state?.values ?? { kind: 'percent' }
   const errors = p.state?.errors
   const sectionName = (id: number) => e.sections.find((s) => s.id === id)?.name ?? `#${id}`
   const base = `/organizer/events/${e.id}/vouchers`
+  const row = p.row
+  const refused = row ? p.vouchers.find((x) => x.id === row.id) : undefined
+  const [firstField, firstMessage] = Object.entries(row?.errors.fields ?? {})[0] ?? []
   return (
     <Layout ctx={p.ctx} title={`Vouchers · ${e.title}`}>
       <h1 safe>{`Vouchers: ${e.title}`}</h1>
+      {row ? (
+        // The refused row is far down a long list on a phone: the top says which, and leads to its first field.
+        <p class="error-summary" role="alert">
+          <a href={`#v${row.id}-${firstField ?? 'value'}`} safe>
+            {`${refused?.code ?? 'The voucher'} was not saved. ${firstField ? `${ROW_LABELS[firstField] ?? 'Check the values'}: ${firstMessage}` : (row.errors.form ?? '')}`}
+          </a>
+        </p>
+      ) : (
+        ''
+      )}
       <p>
         <a href={`/organizer/events/${e.id}`} safe>{`Back to ${e.title}`}</a> ·{' '}
         <a href={`/organizer/events/${e.id}/waitlist`}>Waiting list</a>
@@ -179,66 +245,84 @@ function VouchersPage(p: {
               </tr>
             </thead>
             <tbody>
-              {p.vouchers.map((x) => (
-                <tr>
-                  <th scope="row" safe>
-                    {x.code}
-                  </th>
-                  <td data-label="Discount" safe>
-                    {worth(x, e.currency)}
-                  </td>
-                  <td data-label="Sections">
-                    {x.section_ids ? <span safe>{x.section_ids.map(sectionName).join(', ')}</span> : 'All'}
-                  </td>
-                  <td
-                    data-label="Uses"
-                    safe
-                  >{`${x.uses}${x.max_uses === null ? '' : ` of ${x.max_uses}`}`}</td>
-                  <td data-label="Valid" safe>
-                    {`${x.valid_from ? `from ${when(x.valid_from)}` : ''}${x.valid_from && x.valid_until ? ' ' : ''}${x.valid_until ? `until ${when(x.valid_until)}` : ''}` ||
-                      'Always'}
-                  </td>
-                  <td data-label="Status">{x.active ? 'Active' : 'Inactive'}</td>
-                  <td>
-                    <details>
-                      <summary safe>{`Change ${x.code}`}</summary>
-                      <form method="post" action={`${base}/${x.id}`}>
-                        <CsrfField token={p.ctx.csrf} />
-                        <label>
-                          <span safe>
-                            {x.kind === 'percent' ? 'Percent off' : `Amount off (${e.currency})`}
-                          </span>
-                          <input name="value" value={typedValue(x, e.currency)} required />
-                        </label>
-                        <label>
-                          Maximum uses (empty: no limit)
-                          <input
+              {p.vouchers.map((x) => {
+                const mine = row?.id === x.id ? row : undefined
+                const typed = (name: string, shown: string) => mine?.values[name] ?? (mine ? '' : shown)
+                return (
+                  <tr>
+                    <th scope="row" safe>
+                      {x.code}
+                    </th>
+                    <td data-label="Discount" safe>
+                      {worth(x, e.currency)}
+                    </td>
+                    <td data-label="Sections">
+                      {x.section_ids ? <span safe>{x.section_ids.map(sectionName).join(', ')}</span> : 'All'}
+                    </td>
+                    <td
+                      data-label="Uses"
+                      safe
+                    >{`${x.uses}${x.max_uses === null ? '' : ` of ${x.max_uses}`}`}</td>
+                    <td data-label="Valid" safe>
+                      {`${x.valid_from ? `from ${when(x.valid_from)}` : ''}${x.valid_from && x.valid_until ? ' ' : ''}${x.valid_until ? `until ${when(x.valid_until)}` : ''}` ||
+                        'Always'}
+                    </td>
+                    <td data-label="Status" safe>
+                      {voucherStatus(x)}
+                    </td>
+                    <td>
+                      <details open={mine !== undefined}>
+                        <summary safe>{`Change ${x.code}`}</summary>
+                        <form method="post" action={`${base}/${x.id}`}>
+                          <CsrfField token={p.ctx.csrf} />
+                          <FormError message={mine?.errors.form} />
+                          <RowField
+                            row={x.id}
+                            name="value"
+                            label={x.kind === 'percent' ? 'Percent off' : `Amount off (${e.currency})`}
+                            value={typed('value', typedValue(x, e.currency))}
+                            errors={mine?.errors}
+                            required
+                          />
+                          <RowField
+                            row={x.id}
                             name="max_uses"
+                            label="Maximum uses (empty: no limit)"
                             type="number"
                             min="1"
-                            value={x.max_uses === null ? '' : String(x.max_uses)}
+                            value={typed('max_uses', x.max_uses === null ? '' : String(x.max_uses))}
+                            errors={mine?.errors}
                           />
-                        </label>
-                        <label>
-                          Valid until (UTC, empty: no end)
-                          <input name="valid_until" type="datetime-local" value={localOf(x.valid_until)} />
-                        </label>
-                        <label>
-                          <input type="checkbox" name="active" value="true" checked={x.active} />
-                          Active
-                        </label>
-                        <button type="submit">Save</button>
+                          <RowField
+                            row={x.id}
+                            name="valid_until"
+                            label="Valid until (UTC, empty: no end)"
+                            type="datetime-local"
+                            value={typed('valid_until', localOf(x.valid_until))}
+                            errors={mine?.errors}
+                          />
+                          <label>
+                            <input
+                              type="checkbox"
+                              name="active"
+                              value="true"
+                              checked={mine ? mine.values.active === 'true' : x.active}
+                            />
+                            Active
+                          </label>
+                          <button type="submit">Save</button>
+                        </form>
+                      </details>
+                      <form method="post" action={`${base}/${x.id}/delete`} class="inline">
+                        <CsrfField token={p.ctx.csrf} />
+                        <button type="submit" class="secondary" aria-label={`Delete ${x.code}`}>
+                          Delete
+                        </button>
                       </form>
-                    </details>
-                    <form method="post" action={`${base}/${x.id}/delete`} class="inline">
-                      <CsrfField token={p.ctx.csrf} />
-                      <button type="submit" class="secondary" aria-label={`Delete ${x.code}`}>
-                        Delete
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
+                    </td>
+                  </tr>
+                )
+              })}
             </tbody>
           </table>
         </section>
@@ -411,14 +495,26 @@ export async function organizerVoucherPages(app: FastifyInstance) {
   const params = Type.Object({ id: Id })
   const voucherParams = Type.Object({ id: Id, voucher_id: Id })
 
-  async function show(req: FastifyRequest, reply: FastifyReply, id: number, state?: NewState, status = 200) {
+  async function show(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    id: number,
+    forms: { state?: NewState; row?: RowState } = {},
+    status = 200,
+  ) {
     const user = req.webUser!
     const event = await managedEvent(app, user, id)
     const page = await listVouchers(ctx, user, id, requestedPage(req, PER_PAGE))
     return sendHtml(
       req,
       reply,
-      <VouchersPage ctx={pageCtx(req, reply)} event={event} vouchers={page.data} state={state} />,
+      <VouchersPage
+        ctx={pageCtx(req, reply)}
+        event={event}
+        vouchers={page.data}
+        state={forms.state}
+        row={forms.row}
+      />,
       status,
     )
   }
@@ -439,7 +535,7 @@ export async function organizerVoucherPages(app: FastifyInstance) {
         req,
         reply,
         id,
-        { values: form.values, sections: form.sections, errors: form.errors },
+        { state: { values: form.values, sections: form.sections, errors: form.errors } },
         FORM_INVALID,
       )
     }
@@ -452,7 +548,7 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       // A value the service refuses (a percentage over 100) is a field to mend, as the form's own checks are:
       // 422, in a sentence. A conflict keeps its own status.
       const status = (err as { status?: number }).status === 409 ? 409 : FORM_INVALID
-      return show(req, reply, id, { values: form.values, sections: form.sections, errors }, status)
+      return show(req, reply, id, { state: { values: form.values, sections: form.sections, errors } }, status)
     }
   })
 
@@ -476,19 +572,21 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       const { id, voucher_id } = req.params as { id: number; voucher_id: number }
       const event = await managedEvent(app, user, id)
       const current = await getVoucher(ctx, user, id, voucher_id)
-      const form = readChange(req.body, current, event.currency)
+      const { values } = strings(req.body)
+      const form = readChange(values, current, event.currency)
       const input = form.input
-      if (!input) {
-        // A row's message names the field: the row has three.
-        const [field, message] = Object.entries(form.errors.fields)[0] ?? []
-        const label = ROW_LABELS[field ?? ''] ?? 'Check the values'
-        flash(reply, 'error', `${current.code}: ${label}${message ? `: ${message}` : ''}`)
-        return seeOther(reply, `/organizer/events/${id}/vouchers`)
-      }
-      return change(reply, id, async () => {
+      // Refused, the page comes back with the row open, what was typed in it and each reason beside its field.
+      if (!input)
+        return show(req, reply, id, { row: { id: voucher_id, values, errors: form.errors } }, FORM_INVALID)
+      try {
         const saved = await updateVoucher(ctx, user, id, voucher_id, input)
-        return `Voucher ${saved.code} saved${saved.active ? '' : ' (inactive)'}.`
-      })
+        flash(reply, 'success', `Voucher ${saved.code} saved${saved.active ? '' : ' (inactive)'}.`)
+        return seeOther(reply, `/organizer/events/${id}/vouchers`)
+      } catch (err) {
+        const errors = formErrorsOf(err)
+        const status = (err as { status?: number }).status === 409 ? 409 : FORM_INVALID
+        return show(req, reply, id, { row: { id: voucher_id, values, errors } }, status)
+      }
     },
   )
 

@@ -126,15 +126,25 @@ describe('organizer vouchers', () => {
     await browser.post(base, { code: 'ROWCHECK', kind: 'percent', value: '10', max_uses: '5' })
     const [voucher] = await voucherRows(event.id)
     for (const [fields, message] of [
-      [{ valid_until: 'a\u0000b' }, 'ROWCHECK: Valid until: '],
-      [{ valid_until: '2031-02-30T10:00' }, 'ROWCHECK: Valid until: '],
-      [{ max_uses: '9'.repeat(25) }, 'ROWCHECK: Maximum uses: Enter 1000000 or less'],
-      [{ max_uses: '0' }, 'ROWCHECK: Maximum uses: Enter 1 or more'],
+      [{ valid_until: 'a\u0000b' }, 'ROWCHECK was not saved. Valid until: '],
+      [{ valid_until: '2031-02-30T10:00' }, 'ROWCHECK was not saved. Valid until: '],
+      [{ max_uses: '9'.repeat(25) }, 'ROWCHECK was not saved. Maximum uses: Enter 1000000 or less'],
+      [{ max_uses: '0' }, 'ROWCHECK was not saved. Maximum uses: Enter 1 or more'],
     ] as const) {
       await browser.get(base)
-      const res = await browser.post(`${base}/${voucher!.id}`, { value: '10', max_uses: '5', ...fields })
-      expect(res.statusCode, JSON.stringify(fields)).toBe(303)
-      expect((await browser.get(base)).body).toContain(message)
+      const res = await browser.post(`${base}/${voucher!.id}`, { value: '12', max_uses: '5', ...fields })
+      expect(res.statusCode, JSON.stringify(fields)).toBe(422)
+      // The top names the row and leads to its field; the row comes back open, as typed, the reason beside it.
+      const field = Object.keys(fields)[0]!
+      expect(res.body).toContain(`<a href="#v${voucher!.id}-${field}">${message}`)
+      expect(res.body).toContain(`<details open>`)
+      expect(res.body).toContain(`id="v${voucher!.id}-value" name="value" type="text" value="12"`)
+      expect(res.body).toMatch(
+        new RegExp(
+          `id="v${voucher!.id}-${field}"[^>]*aria-invalid="true" aria-describedby="v${voucher!.id}-${field}-error"`,
+        ),
+      )
+      expect(res.body).toMatch(new RegExp(`id="v${voucher!.id}-${field}-error" class="field-error">`))
     }
     expect((await voucherRows(event.id))[0]).toMatchObject({ value: 10, maxUses: 5, validUntil: null })
   })
@@ -155,16 +165,18 @@ describe('organizer vouchers', () => {
     }
     await browser.get(base)
     const under = await browser.post(`${base}/${voucher!.id}`, { value: '10', max_uses: '1', active: 'true' })
-    expect(under.statusCode).toBe(303)
-    const shown = (await browser.get(base)).body
+    expect(under.statusCode).toBe(422)
     // Not the API's "this voucher has been used 2 times already" under its field's path.
-    expect(shown).toContain(
-      'USEDTWICE: Maximum uses: Enter 2 or more (it has been used 2 times), or leave it empty for no limit',
+    expect(under.body).toContain(
+      'USEDTWICE was not saved. Maximum uses: Enter 2 or more (it has been used 2 times), or leave it empty for no limit',
     )
+    expect(under.body).toMatch(/name="max_uses" type="number" min="1" value="1"/)
     expect((await voucherRows(event.id))[0]).toMatchObject({ maxUses: 5, uses: 2 })
     const fits = await browser.post(`${base}/${voucher!.id}`, { value: '10', max_uses: '2', active: 'true' })
     expect(fits.statusCode).toBe(303)
     expect((await voucherRows(event.id))[0]).toMatchObject({ maxUses: 2, uses: 2 })
+    // Active, but no buyer can use it: the list says why.
+    expect((await browser.get(base)).body).toContain('<td data-label="Status">Used up</td>')
   })
 
   it('an end at or before the start is named in words, on the new form and on a row; nothing changes', async () => {
@@ -186,8 +198,9 @@ describe('organizer vouchers', () => {
     const [voucher] = await voucherRows(event.id)
     await browser.get(base)
     const row = await browser.post(`${base}/${voucher!.id}`, { value: '10', valid_until: '2030-06-01T09:00' })
-    expect(row.statusCode).toBe(303)
-    expect((await browser.get(base)).body).toMatch(/ROWDATES: Valid until: Set a time after [^<]*2030/)
+    expect(row.statusCode).toBe(422)
+    expect(row.body).toMatch(/ROWDATES was not saved. Valid until: Set a time after [^<]*2030/)
+    expect(row.body).toContain('value="2030-06-01T09:00"')
     expect((await voucherRows(event.id))[0]).toMatchObject({ validUntil: null })
   })
 

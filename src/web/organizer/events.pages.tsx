@@ -11,6 +11,7 @@ import { cancelEvent } from '../../modules/box-office/cancel-event.service.js'
 import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
 import {
   createEvent,
+  deleteEvent,
   getEvent,
   listEvents,
   publishEvent,
@@ -256,6 +257,24 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
       ) : (
         ''
       )}
+      {e.status === 'draft' ? (
+        <section aria-labelledby="delete-heading" class="danger">
+          <h2 id="delete-heading">Delete the draft</h2>
+          <p>A draft was never on sale: deleting it removes it and its sections for good.</p>
+          <form method="post" action={`/organizer/events/${e.id}/delete`}>
+            <CsrfField token={p.ctx.csrf} />
+            <label>
+              <input type="checkbox" name="confirm" value="yes" required />
+              Yes, delete this draft
+            </label>
+            <button type="submit" class="secondary">
+              Delete the draft
+            </button>
+          </form>
+        </section>
+      ) : (
+        ''
+      )}
     </Layout>
   )
 }
@@ -425,6 +444,33 @@ export async function organizerEventPages(app: FastifyInstance) {
       await cancelEvent(ctx, user, id)
       return 'The event is cancelled. Paid tickets are refunded and their holders told.'
     })
+  })
+
+  app.post('/organizer/events/:id/delete', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    const { id } = req.params as { id: number }
+    const event = await managedEvent(app, user, id)
+    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+      flash(reply, 'error', 'Tick the box to confirm the deletion.')
+      return seeOther(reply, `/organizer/events/${id}`)
+    }
+    // The pages delete drafts only: an event once on sale is cancelled, so its buyers are told (the API's
+    // DELETE also takes an event that sold nothing).
+    if (event.status !== 'draft') {
+      flash(reply, 'error', 'Only a draft can be deleted: cancel a published event instead.')
+      return seeOther(reply, `/organizer/events/${id}`)
+    }
+    try {
+      await deleteEvent(ctx, user, id)
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) throw err
+      const errors = formErrorsOf(err)
+      flash(reply, 'error', errors.form ?? 'That could not be done')
+      return seeOther(reply, `/organizer/events/${id}`)
+    }
+    flash(reply, 'success', `The draft “${event.title}” is deleted.`)
+    return seeOther(reply, '/organizer/events')
   })
 
   app.post('/organizer/events/:id/sections', { schema: { hide: true, params } }, async (req, reply) => {

@@ -90,3 +90,48 @@ describe('POST /organizer/events/{id} (the Details form)', () => {
     expect((await apiEvent(id)).title).toBe('New title')
   })
 })
+
+describe('deleting a draft from its page', () => {
+  it('asks for the box to be ticked, then deletes the draft and returns to the list; a published event offers no delete', async () => {
+    const draft = await makeEvent(app, organizer, { status: 'draft', title: 'Scrapped <idea>' })
+    const page = await browser.get(`/organizer/events/${draft.id}`)
+    expect(page.body).toContain(`action="/organizer/events/${draft.id}/delete"`)
+    // Without the box ticked, nothing is deleted.
+    const unticked = await browser.post(`/organizer/events/${draft.id}/delete`)
+    expect(unticked.statusCode).toBe(303)
+    expect((await browser.get(`/organizer/events/${draft.id}`)).body).toContain(
+      'Tick the box to confirm the deletion.',
+    )
+    expect((await apiEvent(draft.id)).id).toBe(draft.id)
+    const deleted = await browser.post(`/organizer/events/${draft.id}/delete`, { confirm: 'yes' })
+    expect(deleted.statusCode).toBe(303)
+    expect(deleted.headers.location).toBe('/organizer/events')
+    const list = await browser.get('/organizer/events')
+    expect(list.body).toContain('The draft “Scrapped &lt;idea>” is deleted.')
+    const gone = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${draft.id}`,
+      headers: organizer.auth,
+    })
+    expect(gone.statusCode).toBe(404)
+
+    // On sale, the page offers to cancel (buyers are told), not to delete; a hand-made post is refused.
+    const live = await makeEvent(app, organizer)
+    expect((await browser.get(`/organizer/events/${live.id}`)).body).not.toContain(
+      `action="/organizer/events/${live.id}/delete"`,
+    )
+    await browser.post(`/organizer/events/${live.id}/delete`, { confirm: 'yes' })
+    expect((await browser.get(`/organizer/events/${live.id}`)).body).toContain(
+      'Only a draft can be deleted: cancel a published event instead.',
+    )
+    expect((await apiEvent(live.id)).status).toBe('published')
+    // Someone else's draft is a 404, as every page of it.
+    const other = await browserFor(app, await registerUser(app))
+    const theirs = await makeEvent(app, organizer, { status: 'draft' })
+    await other.get('/organizer/events/new')
+    expect((await other.post(`/organizer/events/${theirs.id}/delete`, { confirm: 'yes' })).statusCode).toBe(
+      404,
+    )
+    expect((await apiEvent(theirs.id)).id).toBe(theirs.id)
+  })
+})

@@ -13,7 +13,7 @@ import { ticketQrSvg } from '../../modules/box-office/ticket-qr.js'
 import { assetUrl } from '../assets.js'
 import { when } from '../format.js'
 import { CsrfField, Layout } from '../layout.js'
-import { type PageCtx, pageCtx, requestedPage, requireUser, sendHtml } from '../page.js'
+import { FORM_INVALID, type PageCtx, pageCtx, requestedPage, requireUser, sendHtml } from '../page.js'
 import { seatText } from './status.js'
 
 const RECENT = 20
@@ -22,7 +22,13 @@ const RECENT = 20
 export type ScanResult =
   | { kind: 'ok'; checkIn: CheckInT }
   | { kind: 'already'; at: string; checkIn: CheckInT | null }
-  | { kind: 'invalid'; reason: string }
+  | { kind: 'invalid'; reason: string; status: 409 | 422 }
+
+/**
+ * The answer's status: 200 for a check-in, 409 for a ticket that cannot enter (used, not confirmed), 422 for a
+ * code to type again (unknown, empty), as the pages answer every refused form.
+ */
+const statusOf = (r: ScanResult) => (r.kind === 'ok' ? 200 : r.kind === 'already' ? 409 : r.status)
 
 function holderName(c: CheckInT): string {
   return c.holder?.display_name ?? 'Deleted account'
@@ -47,7 +53,10 @@ function ScanOutcome({ result }: { result: ScanResult }): JSX.Element {
   return (
     <p class="check-result check-invalid">
       <span>✕ Not valid</span>
-      <small safe>{result.reason}</small>
+      {/* The code field's error: the field names it (aria-describedby) for the next try. */}
+      <small id="f-code-error" class="field-error" safe>
+        {result.reason}
+      </small>
     </p>
   )
 }
@@ -102,7 +111,8 @@ function DoorPage(p: {
             autocapitalize="off"
             spellcheck="false"
             autofocus
-            aria-describedby="f-code-hint"
+            aria-invalid={p.result?.kind === 'invalid' ? 'true' : undefined}
+            aria-describedby={p.result?.kind === 'invalid' ? 'f-code-hint f-code-error' : 'f-code-hint'}
           />
           <small id="f-code-hint">Type or paste the code under the ticket’s QR image, or scan it.</small>
         </label>
@@ -176,11 +186,12 @@ async function scan(
       }
     }
     if (err.code === 'TICKET_NOT_CONFIRMED')
-      return { kind: 'invalid', reason: 'This ticket is not confirmed.' }
+      return { kind: 'invalid', reason: 'This ticket is not confirmed.', status: 409 }
     if (err.code === 'TICKET_NOT_FOUND') {
       return {
         kind: 'invalid',
         reason: 'No ticket of this event has this code (or the code is out of date).',
+        status: FORM_INVALID,
       }
     }
     throw err
@@ -224,6 +235,7 @@ export async function checkInPages(app: FastifyInstance) {
       req,
       reply,
       <DoorPage ctx={pageCtx(req, reply)} event={event} list={list} result={result} />,
+      result ? statusOf(result) : 200,
     )
   }
 
@@ -243,7 +255,7 @@ export async function checkInPages(app: FastifyInstance) {
           () => checkIn(ctx, user, id, code),
           (ticketId) => checkInOfTicket(ctx, user, id, ticketId),
         )
-      : { kind: 'invalid', reason: 'Type or paste a code first.' }
+      : { kind: 'invalid', reason: 'Type or paste a code first.', status: FORM_INVALID }
     return door(req, reply, result)
   })
 }

@@ -97,13 +97,17 @@ describe('the check-in page', () => {
     expect(ok.body).toMatch(/class="check-result check-ok">✓ Checked in: Hana Holder, Stalls, Row A, seat \d/)
     expect(ok.body).toContain('Checked in: 1 of 1')
     const again = await browser.post(`/check-in/${event.id}`, { code })
+    // A refusal is not a 200: the door's page says why, with the status a client or a test can read.
+    expect(again.statusCode).toBe(409)
     // The door sees whose ticket was used, and where they sit.
     expect(again.body).toMatch(
       /class="check-result check-already">⚠ Already checked in at [^<]+: Hana Holder, Stalls, Row A, seat \d/,
     )
     const bad = await browser.post(`/check-in/${event.id}`, { code: 'made.up' })
+    expect(bad.statusCode).toBe(422)
     expect(bad.body).toContain('class="check-result check-invalid"><span>✕ Not valid</span>')
     const empty = await browser.post(`/check-in/${event.id}`, { code: '   ' })
+    expect(empty.statusCode).toBe(422)
     expect(empty.body).toContain('Type or paste a code first.')
 
     const outsider = await browserFor(app, holder)

@@ -2,7 +2,7 @@
 // the navigation for the person's role, the flash message, main, footer. Only external scripts (see plugin.ts).
 import type { Children } from '@kitajs/html'
 import { assetUrl } from './assets.js'
-import type { PageCtx } from './page.js'
+import type { FormErrors, PageCtx } from './page.js'
 
 export interface LayoutProps {
   ctx: PageCtx
@@ -208,6 +208,44 @@ export function Field(p: FieldProps): JSX.Element {
 }
 
 /** The message above a form when it was refused as a whole. */
+/**
+ * A refused form's reasons at its top, each a link to its field: a screen reader hears them at once, and a phone
+ * shows them without scrolling to the field that failed. `labels` names the fields as their labels do; a field
+ * without one is named by the form's words alone. Without field errors, the form's own message as FormError.
+ */
+export function ErrorSummary(p: {
+  errors?: FormErrors
+  labels: Record<string, string>
+  /** The fields' id prefix (`f` for Field's `f-name`). */
+  prefix?: string
+}): JSX.Element {
+  // In the form's order (the labels'), then any field the labels do not name.
+  const order = Object.keys(p.labels)
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
+  const fields = Object.entries(p.errors?.fields ?? {}).sort(([a], [b]) => rank(a) - rank(b))
+  if (fields.length === 0) return <FormError message={p.errors?.form} />
+  const prefix = p.prefix ?? 'f'
+  return (
+    <div class="error-summary" role="alert">
+      <p safe>
+        {p.errors?.form ??
+          (fields.length === 1
+            ? 'Nothing was saved: one field needs a change.'
+            : `Nothing was saved: ${fields.length} fields need a change.`)}
+      </p>
+      <ul>
+        {fields.map(([name, message]) => (
+          <li>
+            <a href={`#${prefix}-${name}`} safe>
+              {p.labels[name] ? `${p.labels[name]}: ${message}` : message}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
 export function FormError({ message }: { message?: string }): JSX.Element {
   return message ? (
     <p class="form-error" role="alert" safe>

@@ -39,6 +39,14 @@ describe('/register with ?next=', () => {
     })
     expect(refused.statusCode).toBe(422)
     expect(formAction(refused.body)).toBe('/register?next=%2Ftickets')
+    // The top of the form lists each reason, a link to its field (named as its label is).
+    const summary = /<div class="error-summary" role="alert">(.*?)<\/div>/.exec(refused.body)?.[1] ?? ''
+    expect(summary).toContain('<p>Nothing was saved: 3 fields need a change.</p>')
+    expect([...summary.matchAll(/<a href="#(f-[a-z_]+)">(\w+):/g)].map((m) => [m[1], m[2]])).toEqual([
+      ['f-email', 'Email'],
+      ['f-username', 'Username'],
+      ['f-password', 'Password'],
+    ])
     const user = await registerUser(app)
     await browser.login(user)
     const again = await browser.get('/register?next=/tickets')
@@ -89,8 +97,10 @@ describe('/register refusals in words for a person', () => {
       '<small id="f-username-error" class="field-error">Use 3 to 30 letters, digits, underscores (_) or dots (.)</small>',
     )
     expect(name.body).not.toContain('expected form')
-    // Said once: the error stands in for the hint it repeats, and the field is described by the error alone.
-    expect(name.body.match(/Use 3 to 30 letters/g)).toHaveLength(1)
+    // Said once beside the field (and once in the summary at the top, as a link to it): the error stands in for
+    // the hint it repeats, and the field is described by the error alone.
+    const form = name.body.replace(/<div class="error-summary".*?<\/div>/, '')
+    expect(form.match(/Use 3 to 30 letters/g)).toHaveLength(1)
     expect(name.body).toContain('aria-describedby="f-username-error"')
     // An address typed but malformed is told what an address looks like, not to enter one.
     const address = await browser.post('/register', { email: 'not-an-email', username, password: PASSWORD })

@@ -18,7 +18,7 @@ import {
   startSession,
 } from '../../modules/auth/auth.service.js'
 import { Email, Password } from '../../modules/users/users.schemas.js'
-import { CsrfField, Field, FormError, Layout } from '../layout.js'
+import { CsrfField, ErrorSummary, Field, FormError, Layout } from '../layout.js'
 import {
   FORM_INVALID,
   type FormErrors,
@@ -74,16 +74,24 @@ function LoginPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormEr
   )
 }
 
+/** The sign-up form's labels, for its fields and its error summary. */
+const REGISTER_LABELS = {
+  email: 'Email',
+  username: 'Username',
+  display_name: 'Display name (optional)',
+  password: 'Password',
+}
+
 function RegisterPage(p: { ctx: PageCtx; next: string; values: Form; errors: FormErrors }): JSX.Element {
   return (
     <Layout ctx={p.ctx} title="Create an account">
       <h1>Create an account</h1>
       <form method="post" action={withNext('/register', p.next)} novalidate>
         <CsrfField token={p.ctx.csrf} />
-        <FormError message={p.errors.form} />
+        <ErrorSummary errors={p.errors} labels={REGISTER_LABELS} />
         <Field
           name="email"
-          label="Email"
+          label={REGISTER_LABELS.email}
           type="email"
           value={p.values.email}
           error={p.errors.fields.email}
@@ -92,7 +100,7 @@ function RegisterPage(p: { ctx: PageCtx; next: string; values: Form; errors: For
         />
         <Field
           name="username"
-          label="Username"
+          label={REGISTER_LABELS.username}
           value={p.values.username}
           error={p.errors.fields.username}
           hint={`${USERNAME_RULE}.`}
@@ -101,14 +109,14 @@ function RegisterPage(p: { ctx: PageCtx; next: string; values: Form; errors: For
         />
         <Field
           name="display_name"
-          label="Display name (optional)"
+          label={REGISTER_LABELS.display_name}
           value={p.values.display_name}
           error={p.errors.fields.display_name}
           autocomplete="name"
         />
         <Field
           name="password"
-          label="Password"
+          label={REGISTER_LABELS.password}
           type="password"
           error={p.errors.fields.password}
           hint="At least 8 characters; not a common password."

@@ -19,7 +19,7 @@ import {
 } from '../../modules/events/events.service.js'
 import { addSection, deleteSection, updateSection } from '../../modules/events/sections.service.js'
 import { eventAvailability, money, when } from '../format.js'
-import { CsrfField, FormError, Layout } from '../layout.js'
+import { CsrfField, ErrorSummary, Layout } from '../layout.js'
 import {
   FORM_INVALID,
   type FormErrors,
@@ -33,12 +33,14 @@ import {
 } from '../page.js'
 import type { WebUser } from '../session.js'
 import {
+  EVENT_LABELS,
   EventFields,
   eventValues,
   readEventChange,
   readNewEvent,
   readSection,
   readSectionChange,
+  SECTION_LABELS,
   SectionFields,
   sectionValues,
   type Values,
@@ -105,7 +107,7 @@ function NewEventPage(p: { ctx: PageCtx; values: Values; errors?: FormErrors }) 
       <h1>New event</h1>
       <form method="post" action="/organizer/events/new">
         <CsrfField token={p.ctx.csrf} />
-        <FormError message={p.errors?.form} />
+        <ErrorSummary errors={p.errors} labels={{ ...EVENT_LABELS, ...SECTION_LABELS }} />
         <EventFields values={p.values} errors={p.errors} />
         <fieldset>
           <legend>First section (more can be added after)</legend>
@@ -215,7 +217,7 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
           <summary>Add a section</summary>
           <form method="post" action={`/organizer/events/${e.id}/sections`}>
             <CsrfField token={p.ctx.csrf} />
-            <FormError message={p.state?.section?.errors.form} />
+            <ErrorSummary errors={p.state?.section?.errors} labels={SECTION_LABELS} />
             <SectionFields values={p.state?.section?.values ?? {}} errors={p.state?.section?.errors} />
             <button type="submit">Add section</button>
           </form>
@@ -228,7 +230,7 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
           <h2>Details</h2>
           <form method="post" action={`/organizer/events/${e.id}`}>
             <CsrfField token={p.ctx.csrf} />
-            <FormError message={p.state?.event?.errors.form} />
+            <ErrorSummary errors={p.state?.event?.errors} labels={EVENT_LABELS} />
             <EventFields values={p.state?.event?.values ?? eventValues(e)} errors={p.state?.event?.errors} />
             <button type="submit">Save changes</button>
           </form>
@@ -294,7 +296,7 @@ function EditSectionPage(p: {
       </p>
       <form method="post" action={`/organizer/events/${p.event.id}/sections/${p.section.id}`}>
         <CsrfField token={p.ctx.csrf} />
-        <FormError message={p.errors?.form} />
+        <ErrorSummary errors={p.errors} labels={SECTION_LABELS} />
         <SectionFields values={p.values} errors={p.errors} kindFixed />
         <button type="submit">Save section</button>
       </form>

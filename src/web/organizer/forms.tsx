@@ -207,17 +207,49 @@ export function readSectionChange(body: unknown, currency: string, kind: Section
     : { values, errors: sectionErrors(parsed.errors, values, currency, false) }
 }
 
+/** The event's and its sections' field labels, for their fields and a refused form's error summary. */
+export const EVENT_LABELS = {
+  title: 'Title',
+  venue: 'Venue',
+  starts_at: 'Starts (UTC)',
+  ends_at: 'Ends (UTC, optional)',
+  currency: 'Currency',
+  max_tickets_per_user: 'Tickets per person (optional)',
+  description: 'Description',
+}
+export const SECTION_LABELS = {
+  name: 'Section name',
+  price: 'Price',
+  capacity: 'Capacity',
+  rows: 'Rows',
+  seats_per_row: 'Seats per row',
+}
+
 export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Element {
   const v = p.values
   const e = p.errors?.fields ?? {}
   return (
     <>
-      <Field name="title" label="Title" value={v.title} error={e.title} required maxlength={200} />
-      <Field name="venue" label="Venue" value={v.venue} error={e.venue} required maxlength={200} />
+      <Field
+        name="title"
+        label={EVENT_LABELS.title}
+        value={v.title}
+        error={e.title}
+        required
+        maxlength={200}
+      />
+      <Field
+        name="venue"
+        label={EVENT_LABELS.venue}
+        value={v.venue}
+        error={e.venue}
+        required
+        maxlength={200}
+      />
       <div class="grid">
         <Field
           name="starts_at"
-          label="Starts (UTC)"
+          label={EVENT_LABELS.starts_at}
           type="datetime-local"
           value={v.starts_at}
           error={e.starts_at}
@@ -225,7 +257,7 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
         />
         <Field
           name="ends_at"
-          label="Ends (UTC, optional)"
+          label={EVENT_LABELS.ends_at}
           type="datetime-local"
           value={v.ends_at}
           error={e.ends_at}
@@ -234,7 +266,7 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
       <div class="grid">
         <Field
           name="currency"
-          label="Currency"
+          label={EVENT_LABELS.currency}
           value={v.currency ?? 'AUD'}
           error={e.currency}
           hint="ISO code, such as AUD or EUR"
@@ -242,7 +274,7 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
         />
         <Field
           name="max_tickets_per_user"
-          label="Tickets per person (optional)"
+          label={EVENT_LABELS.max_tickets_per_user}
           type="number"
           value={v.max_tickets_per_user}
           error={e.max_tickets_per_user}
@@ -250,7 +282,7 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
       </div>
       <Field
         name="description"
-        label="Description"
+        label={EVENT_LABELS.description}
         type="textarea"
         value={v.description}
         error={e.description}
@@ -268,7 +300,7 @@ export function SectionFields(p: { values: Values; errors?: FormErrors; kindFixe
   const showSeated = !p.kindFixed || v.kind === 'seated'
   return (
     <>
-      <Field name="name" label="Section name" value={v.name} error={e.name} required maxlength={100} />
+      <Field name="name" label={SECTION_LABELS.name} value={v.name} error={e.name} required maxlength={100} />
       {p.kindFixed ? (
         ''
       ) : (
@@ -284,14 +316,21 @@ export function SectionFields(p: { values: Values; errors?: FormErrors; kindFixe
           </select>
         </label>
       )}
-      <Field name="price" label="Price" value={v.price} error={e.price} hint="Such as 45.00" required />
+      <Field
+        name="price"
+        label={SECTION_LABELS.price}
+        value={v.price}
+        error={e.price}
+        hint="Such as 45.00"
+        required
+      />
       {/* A new section offers both kinds' sizes (without scripts the form cannot change with the kind); an
           existing one keeps its kind, so it shows only its own. */}
       <div class="grid">
         {showGeneral ? (
           <Field
             name="capacity"
-            label={p.kindFixed ? 'Capacity' : 'Capacity (general admission)'}
+            label={p.kindFixed ? SECTION_LABELS.capacity : `${SECTION_LABELS.capacity} (general admission)`}
             type="number"
             value={v.capacity}
             error={e.capacity}
@@ -303,14 +342,14 @@ export function SectionFields(p: { values: Values; errors?: FormErrors; kindFixe
           <>
             <Field
               name="rows"
-              label={p.kindFixed ? 'Rows' : 'Rows (seated)'}
+              label={p.kindFixed ? SECTION_LABELS.rows : `${SECTION_LABELS.rows} (seated)`}
               type="number"
               value={v.rows}
               error={e.rows}
             />
             <Field
               name="seats_per_row"
-              label={p.kindFixed ? 'Seats per row' : 'Seats per row (seated)'}
+              label={p.kindFixed ? SECTION_LABELS.seats_per_row : `${SECTION_LABELS.seats_per_row} (seated)`}
               type="number"
               value={v.seats_per_row}
               error={e.seats_per_row}

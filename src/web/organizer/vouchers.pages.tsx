@@ -24,7 +24,7 @@ import type { WaitlistEntryT } from '../../modules/box-office/waitlist.schemas.j
 import { listEventWaitlist } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { when } from '../format.js'
-import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
+import { CsrfField, ErrorSummary, Field, FormError, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
   type FormErrors,
@@ -97,6 +97,15 @@ function readNew(body: unknown, currency: string) {
   }
   const errors = withErrors(parsed.ok ? NO_ERRORS : parsed.errors, own)
   return { values, sections, errors }
+}
+
+/** The new voucher form's labels, for its fields and its error summary. */
+const NEW_LABELS = {
+  code: 'Code',
+  value: 'Value',
+  max_uses: 'Maximum uses (empty: no limit)',
+  valid_from: 'Valid from (UTC, optional)',
+  valid_until: 'Valid until (UTC, optional)',
 }
 
 /** The names of a voucher row's fields, for its messages. */
@@ -330,10 +339,10 @@ function VouchersPage(p: {
       <h2>New voucher</h2>
       <form method="post" action={base}>
         <CsrfField token={p.ctx.csrf} />
-        <FormError message={errors?.form} />
+        <ErrorSummary errors={errors} labels={NEW_LABELS} />
         <Field
           name="code"
-          label="Code"
+          label={NEW_LABELS.code}
           value={v.code}
           error={errors?.fields.code}
           hint="Letters, digits, - and _; buyers may type it in any case"
@@ -353,7 +362,7 @@ function VouchersPage(p: {
         </label>
         <Field
           name="value"
-          label="Value"
+          label={NEW_LABELS.value}
           value={v.value}
           error={errors?.fields.value}
           hint="A percentage (1–100) or an amount such as 5.00"
@@ -382,21 +391,21 @@ function VouchersPage(p: {
         </fieldset>
         <Field
           name="max_uses"
-          label="Maximum uses (empty: no limit)"
+          label={NEW_LABELS.max_uses}
           type="number"
           value={v.max_uses}
           error={errors?.fields.max_uses}
         />
         <Field
           name="valid_from"
-          label="Valid from (UTC, optional)"
+          label={NEW_LABELS.valid_from}
           type="datetime-local"
           value={v.valid_from}
           error={errors?.fields.valid_from}
         />
         <Field
           name="valid_until"
-          label="Valid until (UTC, optional)"
+          label={NEW_LABELS.valid_until}
           type="datetime-local"
           value={v.valid_until}
           error={errors?.fields.valid_until}

@@ -110,6 +110,10 @@ describe('organizer events', () => {
     expect(res.statusCode).toBe(422)
     expect(res.body).toMatch(/id="f-title-error"[^>]*>Fill this in</)
     expect(res.body).toMatch(/id="f-rows-error"[^>]*>Enter 1 or more</)
+    // Both at the top too, each a link to its field: the rows are far down the form on a phone.
+    expect(res.body).toContain('<p>Nothing was saved: 2 fields need a change.</p>')
+    expect(res.body).toContain('<a href="#f-title">Title: Fill this in</a>')
+    expect(res.body).toContain('<a href="#f-rows">Rows: Enter 1 or more</a>')
     expect(res.body).toContain(`value="${venue}"`)
     expect((await browser.get('/organizer/events')).body).not.toContain(venue)
   })

@@ -192,6 +192,9 @@ describe('organizer vouchers', () => {
     })
     expect(backwards.statusCode).toBe(422)
     expect(backwards.body).toMatch(/id="f-valid_until-error"[^>]*>Set a time after Valid from</)
+    expect(backwards.body).toContain(
+      '<a href="#f-valid_until">Valid until (UTC, optional): Set a time after Valid from</a>',
+    )
     expect(await voucherRows(event.id)).toEqual([])
 
     expect((await browser.post(base, { ...dates, code: 'ROWDATES' })).statusCode).toBe(303)

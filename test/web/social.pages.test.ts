@@ -117,7 +117,8 @@ describe('messages', () => {
 
     const browserS = await browserFor(app, stranger)
     const refused = await browserS.post(`/messages/${a.username}`, { body: 'Hi stranger' })
-    expect(refused.statusCode).toBe(422)
+    // The service's refusal keeps its status, as the API's: 403 NOT_FRIENDS.
+    expect(refused.statusCode).toBe(403)
     expect(refused.body).toContain('only message your friends')
     expect((await browserS.get(`/messages/${b.username}`)).body).not.toContain('Hello')
   })

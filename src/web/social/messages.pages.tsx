@@ -1,7 +1,9 @@
 // Private messages as pages. The conversation page works without JavaScript (send, then the page reloads);
 // messages.js polls /messages/{username}/new for what arrived since the last one shown and appends it.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import type { AppError } from '../../lib/errors.js'
 import { relationWith } from '../../modules/friends/friends.service.js'
 import type { MessageT } from '../../modules/messages/messages.schemas.js'
 import { SendMessageBody } from '../../modules/messages/messages.schemas.js'
@@ -99,10 +101,24 @@ function ConversationPage(p: {
           <button type="submit">Send</button>
         </form>
       ) : (
-        <p class="notice" id="not-friends">
-          You can only message your friends.{' '}
-          <a href={profile} safe>{`Send ${p.partner.display_name} a friend request from their profile`}</a>.
-        </p>
+        <>
+          {/* A message sent as the friendship ended: the reason, and what was typed, to copy. Nothing is lost. */}
+          <FormError message={p.errors.form} />
+          {p.value ? (
+            <label for="f-unsent">
+              Your message, not sent
+              <textarea id="f-unsent" readonly safe>
+                {p.value}
+              </textarea>
+            </label>
+          ) : (
+            ''
+          )}
+          <p class="notice" id="not-friends">
+            You can only message your friends.{' '}
+            <a href={profile} safe>{`Send ${p.partner.display_name} a friend request from their profile`}</a>.
+          </p>
+        </>
       )}
       <p>
         <a href={path}>Reload</a> · <a href="/messages">All conversations</a>
@@ -150,6 +166,7 @@ export async function messagePages(app: FastifyInstance) {
     user: WebUser,
     errors = NO_ERRORS,
     value?: string,
+    status = errors === NO_ERRORS ? 200 : FORM_INVALID,
   ) {
     const partner = await getUserByUsername(ctx, (req.params as { username: string }).username)
     // There is no conversation with yourself: your own name is the list of your conversations.
@@ -170,7 +187,7 @@ export async function messagePages(app: FastifyInstance) {
         errors={errors}
         value={value}
       />,
-      errors === NO_ERRORS ? 200 : FORM_INVALID,
+      status,
     )
   }
 
@@ -196,7 +213,8 @@ export async function messagePages(app: FastifyInstance) {
     try {
       await sendMessage(ctx, user, partner.id, form.value.body)
     } catch (err) {
-      return conversation(req, reply, user, formErrorsOf(err), value)
+      // A service's refusal keeps its status (403 NOT_FRIENDS: the friendship ended since the page was loaded).
+      return conversation(req, reply, user, formErrorsOf(err), value, (err as AppError).status)
     }
     return seeOther(reply, `/messages/${encodeURIComponent(partner.username)}`)
   })

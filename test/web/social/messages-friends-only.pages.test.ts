@@ -63,6 +63,22 @@ describe('GET /messages/{username}', () => {
     expect(page.body).toContain('You can only message your friends.')
   })
 
+  it('a message sent just as the friendship ended: refused with the reason, and what was typed shown to copy', async () => {
+    const leaving = await registerUser(app)
+    await makeFriends(app, me, leaving)
+    expect(hasForm((await browser.get(`/messages/${leaving.username}`)).body)).toBe(true)
+    await app.inject({ method: 'DELETE', url: `/api/v1/users/me/friends/${me.id}`, headers: leaving.auth })
+    const sent = await browser.post(`/messages/${leaving.username}`, {
+      body: 'A long note <typed> with care',
+    })
+    expect(sent.statusCode).toBe(403)
+    expect(sent.body).toMatch(/class="form-error" role="alert">[^<]+</)
+    expect(sent.body).toContain(
+      '<textarea id="f-unsent" readonly>A long note &lt;typed> with care</textarea>',
+    )
+    expect(hasForm(sent.body)).toBe(false)
+  })
+
   it('your own name: 303 to /messages, no conversation with yourself', async () => {
     const page = await browser.get(`/messages/${me.username}`)
     expect(page.statusCode).toBe(303)

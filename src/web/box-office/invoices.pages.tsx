@@ -169,6 +169,13 @@ function InvoicePage(p: {
                       {l.description}
                     </a>
                     {l.refunded_at ? <span safe>{` (refunded ${when(l.refunded_at)})`}</span> : ''}
+                    {l.discount_cents > 0 ? (
+                      <small class="meta" safe>
+                        {`${money(l.amount_cents + l.discount_cents, inv.currency)} less a voucher’s ${money(l.discount_cents, inv.currency)}`}
+                      </small>
+                    ) : (
+                      ''
+                    )}
                   </td>
                   <td class="num" safe>
                     {money(l.amount_cents, inv.currency)}

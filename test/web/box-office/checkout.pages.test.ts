@@ -370,6 +370,10 @@ describe('reserving from the event page', () => {
     expect(ok.statusCode).toBe(303)
     const checkout = await browser.get(String(ok.headers.location))
     expect(checkout.body).toContain('A$30.00')
+    // The receipt says what the voucher took off, beside the line.
+    const invoice = /href="(\/invoices\/\d+)"/.exec(checkout.body)?.[1]
+    expect(invoice).toBeDefined()
+    expect((await browser.get(invoice!)).body).toContain('A$40.00 less a voucher’s A$10.00')
     const usedUp = await reserveVia(browser, event.id, {
       section_id,
       quantity: '1',

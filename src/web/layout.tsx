@@ -207,24 +207,17 @@ export function Field(p: FieldProps): JSX.Element {
   )
 }
 
-/** The message above a form when it was refused as a whole. */
 /**
  * A refused form's reasons at its top, each a link to its field: a screen reader hears them at once, and a phone
- * shows them without scrolling to the field that failed. `labels` names the fields as their labels do; a field
- * without one is named by the form's words alone. Without field errors, the form's own message as FormError.
+ * shows them without scrolling to the field that failed. Each links to Field's id (`f-<name>`); `labels` names the
+ * fields as their labels do, in the form's order (a field without one is named by its message alone). Without field errors, the form's own message as FormError.
  */
-export function ErrorSummary(p: {
-  errors?: FormErrors
-  labels: Record<string, string>
-  /** The fields' id prefix (`f` for Field's `f-name`). */
-  prefix?: string
-}): JSX.Element {
+export function ErrorSummary(p: { errors?: FormErrors; labels: Record<string, string> }): JSX.Element {
   // In the form's order (the labels'), then any field the labels do not name.
   const order = Object.keys(p.labels)
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
   const fields = Object.entries(p.errors?.fields ?? {}).sort(([a], [b]) => rank(a) - rank(b))
   if (fields.length === 0) return <FormError message={p.errors?.form} />
-  const prefix = p.prefix ?? 'f'
   return (
     <div class="error-summary" role="alert">
       <p safe>
@@ -236,7 +229,7 @@ export function ErrorSummary(p: {
       <ul>
         {fields.map(([name, message]) => (
           <li>
-            <a href={`#${prefix}-${name}`} safe>
+            <a href={`#f-${name}`} safe>
               {p.labels[name] ? `${p.labels[name]}: ${message}` : message}
             </a>
           </li>
@@ -246,6 +239,7 @@ export function ErrorSummary(p: {
   )
 }
 
+/** The message above a form when it was refused as a whole. */
 export function FormError({ message }: { message?: string }): JSX.Element {
   return message ? (
     <p class="form-error" role="alert" safe>

@@ -24,7 +24,7 @@ import type { WaitlistEntryT } from '../../modules/box-office/waitlist.schemas.j
 import { listEventWaitlist } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { when } from '../format.js'
-import { CsrfField, ErrorSummary, Field, FormError, Layout, Pager } from '../layout.js'
+import { CsrfField, ErrorSummary, Field, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
   type FormErrors,
@@ -284,7 +284,6 @@ function VouchersPage(p: {
                         <summary safe>{`Change ${x.code}`}</summary>
                         <form method="post" action={`${base}/${x.id}`}>
                           <CsrfField token={p.ctx.csrf} />
-                          <FormError message={mine?.errors.form} />
                           <RowField
                             row={x.id}
                             name="value"

@@ -1,6 +1,5 @@
 // Private messages as pages. The conversation page works without JavaScript (send, then the page reloads);
 // messages.js polls /messages/{username}/new for what arrived since the last one shown and appends it.
-
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { AppError } from '../../lib/errors.js'

@@ -119,7 +119,9 @@ export default fp(
           version: '1.0.0',
           description:
             'Event ticketing and social API: events with seating sections, reservations with split invoices, ' +
-            'friends, messages, posts, comments and likes. Errors are RFC 9457 problem+json with a stable `code`.',
+            'friends, messages, posts, comments and likes. Errors are RFC 9457 problem+json with a stable `code`. ' +
+            'A body field an operation does not list is ignored, never an error: a `role`, an `id` or a `status` ' +
+            'sent to a PATCH changes nothing (an event changes status through publish and cancel).',
         },
         servers: [{ url: config.PUBLIC_URL }],
         components: {

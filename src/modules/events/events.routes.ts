@@ -87,7 +87,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Edit an event',
         description:
-          'Organizer or admin. The currency cannot change once tickets exist (409 EVENT_HAS_SALES).',
+          'Organizer or admin. The currency cannot change once tickets exist (409 EVENT_HAS_SALES). The status ' +
+          'is not a field here: it changes through publish and cancel (a `status` in the body is ignored).',
         tags: ['events'],
         params: EventParams,
         body: UpdateEventBody,

@@ -41,7 +41,8 @@ export const sectionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Change a section',
         description:
           'Capacity (or rows × seats_per_row) may not drop below sold + held: 409 CAPACITY_BELOW_SOLD. ' +
-          'A seated section shrinks only where the removed seats have no ticket. The kind never changes.',
+          'A seated section shrinks only where the removed seats have no ticket. The kind never changes ' +
+          '(a `kind` in the body is ignored).',
         tags: ['events'],
         params: SectionParams,
         body: UpdateSectionBody,

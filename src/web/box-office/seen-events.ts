@@ -6,18 +6,17 @@ import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent } from '../../modules/events/events.service.js'
 
 export async function seenEvents(ctx: Ctx, actor: Actor, ids: number[]): Promise<Map<number, EventT | null>> {
-  const events = new Map<number, EventT | null>()
-  for (const id of ids) {
-    if (events.has(id)) continue
-    events.set(
-      id,
-      await getEvent(ctx, actor, id).catch((err: unknown) => {
+  // Read side by side (a page lists at most a few dozen events, most of them in the catalogue's cache).
+  const distinct = [...new Set(ids)]
+  const read = await Promise.all(
+    distinct.map((id) =>
+      getEvent(ctx, actor, id).catch((err: unknown) => {
         if (err instanceof AppError && err.status === 404) return null
         throw err
       }),
-    )
-  }
-  return events
+    ),
+  )
+  return new Map(distinct.map((id, i) => [id, read[i] ?? null]))
 }
 
 /** What a row says of an event it may no longer show. */

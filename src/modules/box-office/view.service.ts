@@ -1,6 +1,8 @@
 // Reading the box office for the people who may see it: the caller's tickets and invoices, one ticket, one
 // invoice, one reservation.
+import { and, eq } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
+import { reservations } from '../../db/schema/index.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
 import { assertReservationVisible, ticketRoles, visibleInvoice } from './box-office.access.js'
 import {
@@ -48,6 +50,15 @@ export async function listMyInvoices(
 export async function getInvoice(ctx: Ctx, actor: Actor, id: number): Promise<InvoiceT> {
   await visibleInvoice(ctx.db, actor, id)
   return loadInvoice(ctx.db, ctx.config, id)
+}
+
+/** Whether `actor` made reservation `id` (its checkout is theirs): a payer of one of its invoices may not have. */
+export async function isBookerOf(ctx: Ctx, actor: Actor, id: number): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ id: reservations.id })
+    .from(reservations)
+    .where(and(eq(reservations.id, id), eq(reservations.bookerId, actor.id)))
+  return row !== undefined
 }
 
 /** A reservation for its booker, the event's organizer or an admin; 404 for anyone else. */

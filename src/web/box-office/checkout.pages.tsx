@@ -139,6 +139,13 @@ export async function checkoutPages(app: FastifyInstance) {
       const unsigned = raw ? req.unsignCookie(raw) : null
       const pending = Boolean(unsigned?.valid && unsigned.value?.includes('"kind":"error"'))
       if (live.length === 0) {
+        // Off sale since (cancelled, or started), the event page has no form to fill in again: it says why.
+        const event = await getEvent(ctx, user, reservation.event_id)
+        const onSale = event.status === 'published' && new Date(event.starts_at).getTime() > Date.now()
+        if (!onSale) {
+          if (!pending) flash(reply, 'error', 'Your hold has ended, and this event is no longer on sale.')
+          return seeOther(reply, `/events/${reservation.event_id}`)
+        }
         if (!pending) {
           flash(
             reply,

@@ -7,7 +7,7 @@ import { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
 import type { InvoiceT } from '../../modules/box-office/box-office.schemas.js'
 import { payInvoice } from '../../modules/box-office/pay.service.js'
-import { getInvoice, listMyInvoices } from '../../modules/box-office/view.service.js'
+import { getInvoice, isBookerOf, listMyInvoices } from '../../modules/box-office/view.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { money, when } from '../format.js'
@@ -106,6 +106,8 @@ function InvoicePage(p: {
   ctx: PageCtx
   invoice: InvoiceT
   event: EventT
+  /** Whether the viewer booked the reservation: its checkout is theirs alone (a friend paying their own is not). */
+  booker: boolean
   next?: string
   error?: string
   method?: string
@@ -213,7 +215,13 @@ function InvoicePage(p: {
         ''
       )}
       <p class="no-print">
-        <a href={`/reservations/${inv.reservation_id}`}>Back to the checkout</a> ·{' '}
+        {p.booker ? (
+          <>
+            <a href={`/reservations/${inv.reservation_id}`}>Back to the checkout</a> ·{' '}
+          </>
+        ) : (
+          ''
+        )}
         <a href="/invoices">All invoices</a> · <a href="/tickets">My tickets</a>
       </p>
     </Layout>
@@ -230,11 +238,14 @@ async function showInvoice(
 ) {
   const user = req.webUser!
   const invoice = await getInvoice(app.ctx, user, id)
-  const event = await getEvent(app.ctx, user, invoice.event_id)
+  const [event, booker] = await Promise.all([
+    getEvent(app.ctx, user, invoice.event_id),
+    isBookerOf(app.ctx, user, invoice.reservation_id),
+  ])
   return sendHtml(
     req,
     reply,
-    <InvoicePage ctx={pageCtx(req, reply)} invoice={invoice} event={event} {...form} />,
+    <InvoicePage ctx={pageCtx(req, reply)} invoice={invoice} event={event} booker={booker} {...form} />,
     status,
   )
 }

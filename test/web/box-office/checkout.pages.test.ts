@@ -51,7 +51,11 @@ describe('reserving from the event page', () => {
     // The friend's invoice is theirs to open: its number shows, with no link to a page that would be a 404.
     const links = [...checkout.body.matchAll(/href="\/invoices\/(\d+)"/g)].map((m) => Number(m[1]))
     expect(links).toEqual([myInvoice])
-    for (const id of links) expect((await browser.get(`/invoices/${id}`)).statusCode).toBe(200)
+    for (const id of links) {
+      const invoice = await browser.get(`/invoices/${id}`)
+      expect(invoice.statusCode).toBe(200)
+      expect(invoice.body).toContain(`<a href="/reservations/${reservationId}">Back to the checkout</a>`)
+    }
     // Likewise on the ticket pages: the booker's own ticket links its invoice, the friend's does not.
     const booked = await app.inject({ url: '/api/v1/users/me/tickets', headers: me.auth })
     for (const t of booked.json().data as { id: number; holder: { id: number }; invoice_id: number }[]) {
@@ -81,6 +85,11 @@ describe('reserving from the event page', () => {
     const friendBrowser = await browserFor(app, friend)
     const invoices = await friendBrowser.get('/invoices')
     const theirs = Number(/href="\/invoices\/(\d+)"/.exec(invoices.body)?.[1])
+    // Their invoice page leads to their invoices, not to the booker's checkout (a 404 to them).
+    const theirPage = await friendBrowser.get(`/invoices/${theirs}`)
+    expect(theirPage.statusCode).toBe(200)
+    expect(theirPage.body).not.toContain('Back to the checkout')
+    expect(theirPage.body).toContain('<a href="/invoices">All invoices</a>')
     // Each invoice names its event.
     expect(invoices.body).toContain(`<a href="/events/${event.id}">Seated gig</a>`)
     const invoicePage = await friendBrowser.get(`/invoices/${theirs}`)
@@ -397,6 +406,26 @@ describe('reserving from the event page', () => {
     expect(page.statusCode).toBe(303)
     expect(page.headers.location).toBe(`/events/${event.id}?again=${reservationId}`)
     expect((await browser.get(String(page.headers.location))).body).toContain('Your hold has lapsed')
+
+    // Cancelled since: the event page has no form to fill in again, and the message says why instead.
+    const other = await makeEvent(app, organizer)
+    const held = await reserveVia(browser, other.id, {
+      section_id: String(other.sections[0].id),
+      quantity: '1',
+    })
+    const heldId = idIn(held.headers.location, '/reservations/')
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${other.id}/cancel`,
+      headers: organizer.auth,
+    })
+    expect(cancelled.statusCode).toBe(200)
+    const after = await browser.get(`/reservations/${heldId}`)
+    expect(after.statusCode).toBe(303)
+    expect(after.headers.location).toBe(`/events/${other.id}`)
+    const shown = (await browser.get(`/events/${other.id}`)).body
+    expect(shown).toContain('Your hold has ended, and this event is no longer on sale.')
+    expect(shown).not.toContain('filled in again')
   })
 
   it('without the CSRF token the reservation is refused with 403', async () => {

@@ -144,6 +144,8 @@ export interface FieldProps {
   name: string
   label: string
   type?: string
+  /** The least number a number field takes. */
+  min?: string
   value?: string
   error?: string
   hint?: string
@@ -180,6 +182,7 @@ export function Field(p: FieldProps): JSX.Element {
           id={id}
           name={p.name}
           type={p.type ?? 'text'}
+          min={p.min}
           value={p.value}
           required={p.required}
           autocomplete={p.autocomplete}

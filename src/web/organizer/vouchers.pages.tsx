@@ -166,43 +166,6 @@ function voucherStatus(v: VoucherT, now = Date.now()): string {
   return 'Active'
 }
 
-/** One field of a row's change form: its id is the row's, its error beside it. */
-function RowField(p: {
-  row: number
-  name: string
-  label: string
-  value: string
-  errors?: FormErrors
-  type?: string
-  min?: string
-  required?: boolean
-}): JSX.Element {
-  const id = `v${p.row}-${p.name}`
-  const error = p.errors?.fields[p.name]
-  return (
-    <label for={id}>
-      <span safe>{p.label}</span>
-      <input
-        id={id}
-        name={p.name}
-        type={p.type ?? 'text'}
-        min={p.min}
-        value={p.value}
-        required={p.required}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      />
-      {error ? (
-        <small id={`${id}-error`} class="field-error" safe>
-          {error}
-        </small>
-      ) : (
-        ''
-      )}
-    </label>
-  )
-}
-
 function VouchersPage(p: {
   ctx: PageCtx
   event: EventT
@@ -284,30 +247,30 @@ function VouchersPage(p: {
                         <summary safe>{`Change ${x.code}`}</summary>
                         <form method="post" action={`${base}/${x.id}`}>
                           <CsrfField token={p.ctx.csrf} />
-                          <RowField
-                            row={x.id}
+                          <Field
+                            id={`v${x.id}-value`}
                             name="value"
                             label={x.kind === 'percent' ? 'Percent off' : `Amount off (${e.currency})`}
                             value={typed('value', typedValue(x, e.currency))}
-                            errors={mine?.errors}
+                            error={mine?.errors.fields.value}
                             required
                           />
-                          <RowField
-                            row={x.id}
+                          <Field
+                            id={`v${x.id}-max_uses`}
                             name="max_uses"
                             label="Maximum uses (empty: no limit)"
                             type="number"
                             min="1"
                             value={typed('max_uses', x.max_uses === null ? '' : String(x.max_uses))}
-                            errors={mine?.errors}
+                            error={mine?.errors.fields.max_uses}
                           />
-                          <RowField
-                            row={x.id}
+                          <Field
+                            id={`v${x.id}-valid_until`}
                             name="valid_until"
                             label="Valid until (UTC, empty: no end)"
                             type="datetime-local"
                             value={typed('valid_until', localOf(x.valid_until))}
-                            errors={mine?.errors}
+                            error={mine?.errors.fields.valid_until}
                           />
                           <label>
                             <input

@@ -71,6 +71,15 @@ const strings = (body: unknown) => {
   return { values: out, sections }
 }
 
+/**
+ * A percentage over 100, in the form's words and with the form's other errors: the schema takes any whole number
+ * (an amount has no such bound), and the service's own refusal would come only once every other field is mended.
+ */
+function overPercent(kind: string, typed: string | undefined): string | undefined {
+  const n = Number(typed?.trim())
+  return kind === 'percent' && Number.isInteger(n) && n > 100 ? 'Enter a percentage from 1 to 100' : undefined
+}
+
 /** The value's errors show beside the value field, whatever the schema called them. */
 function readNew(body: unknown, currency: string) {
   const { values, sections } = strings(body)
@@ -86,8 +95,10 @@ function readNew(body: unknown, currency: string) {
     valid_until: isoOf(values.valid_until) || undefined,
   })
   const ends = endError(isoOf(values.valid_from), isoOf(values.valid_until), 'Valid from')
-  if (parsed.ok && !ends) return { values, sections, input: parsed.value }
+  const over = overPercent(kind, values.value)
+  if (parsed.ok && !ends && !over) return { values, sections, input: parsed.value }
   const own: Record<string, string> = ends ? { valid_until: ends } : {}
+  if (over) own.value = over
   // A code with another character (a space, a !) breaks the pattern: the rule in words, and what broke it.
   const code = values.code?.trim() ?? ''
   const stray = [...new Set(code.replace(/[A-Za-z0-9_-]/g, ''))]
@@ -122,7 +133,9 @@ function readChange(values: Values, current: VoucherT, currency: string) {
     max_uses: values.max_uses || undefined,
     valid_until: isoOf(values.valid_until) || undefined,
   })
-  if (!parsed.ok) return { errors: parsed.errors }
+  const over = overPercent(current.kind, values.value)
+  if (!parsed.ok || over)
+    return { errors: withErrors(parsed.ok ? NO_ERRORS : parsed.errors, over ? { value: over } : {}) }
   // The row has no start field: the end is checked against the voucher's own start.
   const from = current.valid_from
   const ends = from ? endError(from, parsed.value.valid_until, when(from)) : undefined

@@ -42,10 +42,15 @@ describe('organizer vouchers', () => {
       max_uses: '10',
     })
     expect(percent.statusCode).toBe(303)
-    // A percentage over 100 is a field to mend, 422 as every other refused value on the form.
-    const over = await browser.post(base, { code: 'TOOMUCH', kind: 'percent', value: '150' })
+    // A percentage over 100 is a field to mend, 422 as every other refused value on the form, said with the
+    // form's other errors at once (not only once they are mended) and in the form's words.
+    const over = await browser.post(base, { code: 'TOO MUCH', kind: 'percent', value: '150', max_uses: '0' })
     expect(over.statusCode).toBe(422)
-    expect(over.body).toContain('id="f-value-error"')
+    expect(over.body).toContain(
+      '<small id="f-value-error" class="field-error">Enter a percentage from 1 to 100</small>',
+    )
+    expect(over.body).toContain('id="f-code-error"')
+    expect(over.body).toContain('id="f-max_uses-error"')
     // A code with a character it may not have says which.
     const stray = await browser.post(base, { code: 'ha lf!', kind: 'percent', value: '10' })
     expect(stray.statusCode).toBe(422)
@@ -130,6 +135,7 @@ describe('organizer vouchers', () => {
       [{ valid_until: '2031-02-30T10:00' }, 'ROWCHECK was not saved. Valid until: '],
       [{ max_uses: '9'.repeat(25) }, 'ROWCHECK was not saved. Maximum uses: Enter 1000000 or less'],
       [{ max_uses: '0' }, 'ROWCHECK was not saved. Maximum uses: Enter 1 or more'],
+      [{ value: '150' }, 'ROWCHECK was not saved. Value: Enter a percentage from 1 to 100'],
     ] as const) {
       await browser.get(base)
       const res = await browser.post(`${base}/${voucher!.id}`, { value: '12', max_uses: '5', ...fields })
@@ -138,7 +144,8 @@ describe('organizer vouchers', () => {
       const field = Object.keys(fields)[0]!
       expect(res.body).toContain(`<a href="#v${voucher!.id}-${field}">${message}`)
       expect(res.body).toContain(`<details open>`)
-      expect(res.body).toContain(`id="v${voucher!.id}-value" name="value" type="text" value="12"`)
+      const typed = 'value' in fields ? fields.value : '12'
+      expect(res.body).toContain(`id="v${voucher!.id}-value" name="value" type="text" value="${typed}"`)
       expect(res.body).toMatch(
         new RegExp(
           `id="v${voucher!.id}-${field}"[^>]*aria-invalid="true" aria-describedby="v${voucher!.id}-${field}-error"`,

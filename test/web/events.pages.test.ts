@@ -86,6 +86,18 @@ describe('home page', () => {
     const long = await new Browser(app).get(`/?venue=${'g'.repeat(201)}`)
     expect(long.statusCode).toBe(422)
     expect(long.body).toContain('Use at most 200 characters')
+    // A "to" day before the "from" day would match nothing: it is refused beside "To", and "From" still applies.
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10)
+    const crossed = await new Browser(app).get(`/?venue=green&from=${day(2)}&to=${day(1)}`)
+    expect(crossed.statusCode).toBe(422)
+    expect(crossed.body).toContain('id="f-to-error"')
+    expect(crossed.body).toContain('Choose a day on or after the “From” day')
+    expect(crossed.body).toContain(`value="${day(1)}"`)
+    expect(crossed.body).not.toContain('id="f-from-error"')
+    expect(crossed.body).toContain('Checked filter show')
+    const ordered = await new Browser(app).get(`/?venue=green&from=${day(2)}&to=${day(2)}`)
+    expect(ordered.statusCode).toBe(200)
+    expect(ordered.body).not.toContain('field-error')
     // A hand-edited page number is the first page, not an error.
     const page = await new Browser(app).get('/?venue=green&page=abc')
     expect(page.statusCode).toBe(200)

@@ -54,7 +54,7 @@ function readFilters(query: unknown): {
   const shown: Partial<Record<FilterName, string>> = {}
   for (const name of FILTERS) if (typeof raw[name] === 'string') shown[name] = raw[name]
   const parsed = parseForm<HomeFilters>(HomeQuery, raw)
-  if (parsed.ok) return { filters: parsed.value, shown, errors: {} }
+  if (parsed.ok) return orderedDates({ filters: parsed.value, shown, errors: {} })
   const errors: FormErrors['fields'] = {}
   const rest = { ...raw }
   for (const [name, message] of Object.entries(parsed.errors.fields)) {
@@ -62,7 +62,15 @@ function readFilters(query: unknown): {
     if ((FILTERS as readonly string[]).includes(name)) errors[name] = message
   }
   const again = parseForm<HomeFilters>(HomeQuery, rest)
-  return { filters: again.ok ? again.value : {}, shown, errors }
+  return orderedDates({ filters: again.ok ? again.value : {}, shown, errors })
+}
+
+/** A "to" day before the "from" day would list nothing: it is refused beside its field and left out instead. */
+function orderedDates<T extends { filters: HomeFilters; errors: FormErrors['fields'] }>(read: T): T {
+  const { from, to } = read.filters
+  if (from === undefined || to === undefined || to >= from) return read
+  const { to: _left, ...filters } = read.filters
+  return { ...read, filters, errors: { ...read.errors, to: 'Choose a day on or after the “From” day' } }
 }
 
 function filterHref(f: HomeFilters, page: number): string {

@@ -134,6 +134,27 @@ describe('/register refusals in words for a person', () => {
     })
     expect(taken.body).toContain('That email address is taken')
     expect(taken.body).toContain('That username is taken')
+    // A password refused by the form's own checks (too short): the taken address and name are said with it.
+    const short = await browser.post('/register', {
+      email: existing.email,
+      username: existing.username,
+      password: 'short',
+    })
+    expect(short.statusCode).toBe(422)
+    expect(short.body).toContain('id="f-password-error"')
+    expect(short.body).toContain('That email address is taken')
+    expect(short.body).toContain('That username is taken')
+    expect(short.body).toContain('Nothing was saved: 3 fields need a change.')
+    // A name that fails its own check is not looked up (a NUL never reaches the database); the address still is.
+    const odd = await browser.post('/register', {
+      email: existing.email,
+      username: `${existing.username}\u0000`,
+      password: 'short',
+    })
+    expect(odd.statusCode).toBe(422)
+    expect(odd.body).toContain('That email address is taken')
+    expect(odd.body).not.toContain('That username is taken')
+    expect(odd.body).toContain('id="f-username-error"')
   })
 
   it('the API keeps its code and words for a common password', async () => {

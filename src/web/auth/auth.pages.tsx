@@ -359,7 +359,17 @@ export async function authPages(app: FastifyInstance) {
         RegisterBody,
         req.body,
       )
-      if (!form.ok) return fail(form.errors)
+      if (!form.ok) {
+        // A taken address or name is said with the form's other errors, not after they are mended.
+        // Only a field that passed its own checks is looked up (one with a NUL in it never reaches the database).
+        const fine = (name: 'email' | 'username') => {
+          const v = body[name]
+          return typeof v === 'string' && !form.errors.fields[name] ? v : ''
+        }
+        for (const taken of await alreadyTaken(ctx, { email: fine('email'), username: fine('username') }))
+          form.errors.fields[taken.field] ??= taken.message
+        return fail(form.errors)
+      }
       try {
         const sessionId = await createAccount(ctx, form.value, (tx, user) => startSession(tx, ctx, user.id))
         setSessionCookie(ctx, reply, sessionId)

@@ -23,6 +23,7 @@ import {
   sendHtml,
   wholeNumberOf,
 } from '../page.js'
+import type { WebUser } from '../session.js'
 import { type Handover, handoversOf } from './holder-only.js'
 import { personName, placeText, seatText, TicketStatus } from './status.js'
 
@@ -209,6 +210,12 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; hando
           </p>
           <form method="post" action={`/tickets/${t.id}/cancel`} class="compact">
             <CsrfField token={p.ctx.csrf} />
+            <label>
+              <input type="checkbox" name="confirm" value="yes" required />
+              {t.status === 'held'
+                ? 'Yes, let this place go: it goes back on sale'
+                : 'Yes, refund this ticket: its place goes back on sale'}
+            </label>
             <button type="submit" class="secondary">
               {t.status === 'held' ? 'Release this ticket' : 'Refund this ticket'}
             </button>
@@ -247,12 +254,17 @@ export async function ticketPages(app: FastifyInstance) {
     )
   })
 
+  /** The holder's and the booker's page; the organizer sees tickets through the sales pages. */
+  async function pageTicket(user: WebUser, id: number): Promise<TicketT> {
+    const ticket = await getTicket(ctx, user, id)
+    if (ticket.holder?.id !== user.id && ticket.booker?.id !== user.id) throw notFound('Ticket')
+    return ticket
+  }
+
   app.get('/tickets/:id', { schema: { hide: true, params } }, async (req, reply) => {
     const user = requireUser(req, reply)
     if (!user) return reply
-    const ticket = await getTicket(ctx, user, (req.params as { id: number }).id)
-    // The holder's and the booker's page; the organizer sees tickets through the sales pages.
-    if (ticket.holder?.id !== user.id && ticket.booker?.id !== user.id) throw notFound('Ticket')
+    const ticket = await pageTicket(user, (req.params as { id: number }).id)
     const friends =
       ticket.holder?.id === user.id && ticket.status === 'confirmed'
         ? (await listFriends(ctx, user, pageParams({ page: 1, per_page: 100 }))).data
@@ -265,7 +277,6 @@ export async function ticketPages(app: FastifyInstance) {
     )
   })
 
-  /** Runs a ticket action; a refusal comes back as a message on the ticket page. */
   /** Runs an action on ticket `id`: done, to `done` (the ticket's page by default) with its message; refused, back to the ticket. */
   async function act(
     reply: Parameters<typeof seeOther>[0],
@@ -312,6 +323,12 @@ export async function ticketPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
+    // As the event's cancel form: a place given up goes back on sale at once, so one click is not enough.
+    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+      await pageTicket(user, id)
+      flash(reply, 'error', 'Tick the box to confirm: the place goes back on sale.')
+      return seeOther(reply, `/tickets/${id}`)
+    }
     return act(reply, id, async () => {
       const before = await getTicket(ctx, user, id)
       await cancelTicket(ctx, user, id)

@@ -469,7 +469,8 @@ describe('someone else’s checkout, invoice and ticket', () => {
     expect(
       (await intruder.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })).statusCode,
     ).toBe(404)
-    expect((await intruder.post(`/tickets/${ticketId}/cancel`)).statusCode).toBe(404)
+    for (const body of [{}, { confirm: 'yes' }] as Record<string, string>[])
+      expect((await intruder.post(`/tickets/${ticketId}/cancel`, body)).statusCode).toBe(404)
     const anonymous = await app.inject({ url: `/tickets/${ticketId}`, headers: { accept: 'text/html' } })
     expect(anonymous.statusCode).toBe(303)
     expect(anonymous.headers.location).toBe(`/login?next=${encodeURIComponent(`/tickets/${ticketId}`)}`)
@@ -509,7 +510,15 @@ describe('someone else’s checkout, invoice and ticket', () => {
     // Back to the list, which the sender may always see.
     expect(moved.headers.location).toBe('/tickets')
     expect((await browser.get('/tickets')).body).toContain('Ticket transferred to Tina Transfer')
-    const refunded = await browser.post(`/tickets/${b}/cancel`)
+    // One click is not enough: without the box ticked, the ticket stays paid.
+    const page = await browser.get(`/tickets/${b}`)
+    expect(page.body).toContain('Yes, refund this ticket: its place goes back on sale')
+    const unticked = await browser.post(`/tickets/${b}/cancel`)
+    expect(unticked.statusCode).toBe(303)
+    const kept = await browser.get(String(unticked.headers.location))
+    expect(kept.body).toContain('Tick the box to confirm: the place goes back on sale.')
+    expect(kept.body).toContain('Refund this ticket')
+    const refunded = await browser.post(`/tickets/${b}/cancel`, { confirm: 'yes' })
     expect(refunded.statusCode).toBe(303)
     const after = await browser.get(`/tickets/${b}`)
     expect(after.body).toContain('The ticket was refunded.')

@@ -1,12 +1,13 @@
-import { sql } from 'drizzle-orm'
+import { and, eq, isNull, like, sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sessions } from '../../src/db/schema/index.js'
 import { issueUserToken } from '../../src/modules/auth/user-tokens.js'
 import { multipart } from '../factories/social.js'
-import { type App, buildTestApp, PASSWORD, registerUser } from '../helpers.js'
+import { type App, buildTestApp, PASSWORD, registerUser, type TestUser } from '../helpers.js'
 import { jobRows } from '../jobs/helpers.js'
-import { type Browser, browserFor } from './browser.js'
+import { Browser, browserFor } from './browser.js'
 
 let app: App
 beforeAll(async () => {
@@ -271,5 +272,104 @@ describe('refusals beside their fields on /settings', () => {
     const src = /<img class="avatar" src="([^"]+)"/.exec(page)?.[1]
     expect(src).toMatch(/^\/media\/avatars\/[\w-]+\.webp$/)
     expect((await app.inject({ url: src! })).statusCode).toBe(200)
+  })
+})
+
+describe('sessions in settings', () => {
+  const FIREFOX_ANDROID = 'Mozilla/5.0 (Android 14; Mobile; rv:132.0) Gecko/132.0 Firefox/132.0'
+  const CHROME_WINDOWS =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+  /** A browser signed in through the login form, sending `userAgent` with it. */
+  async function signedIn(who: TestUser, userAgent: string): Promise<Browser> {
+    const browser = new Browser(app)
+    await browser.get('/login')
+    const res = await browser.post(
+      '/login',
+      { email: who.email, password: who.password },
+      { 'user-agent': userAgent },
+    )
+    expect(res.statusCode).toBe(303)
+    return browser
+  }
+  /** The action of the "Log out" form of the session named `device` on a settings page. */
+  const endAction = (html: string, device: string) => {
+    const row = html.slice(html.indexOf(device))
+    return /action="(\/settings\/sessions\/[0-9a-f-]{36}\/end)"/.exec(row.slice(0, row.indexOf('</li>')))?.[1]
+  }
+
+  it('names each session by its device, and logs out one of them at once, tokens included', async () => {
+    const me = await registerUser(app) // an API session, from a client that is not a browser
+    const api = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'user-agent': 'curl/8.5.0' },
+      payload: { email: me.email, password: me.password },
+    })
+    const token = { authorization: `Bearer ${api.json().access_token}` }
+    const phone = await signedIn(me, FIREFOX_ANDROID)
+    const desk = await signedIn(me, CHROME_WINDOWS)
+
+    const page = await desk.get('/settings')
+    expect(page.body).toContain('Firefox on Android · signed in')
+    expect(page.body).toContain('curl/8.5.0 · signed in')
+    // This browser's own row says so, and has no button: the header's "Log out" is for it.
+    const own = page.body.slice(page.body.indexOf('Chrome on Windows'))
+    expect(own.slice(0, own.indexOf('</li>'))).toContain('(this browser)')
+    expect(endAction(page.body, 'Chrome on Windows')).toBeUndefined()
+
+    const phoneEnd = endAction(page.body, 'Firefox on Android')!
+    const ended = await desk.post(phoneEnd)
+    expect(ended.statusCode).toBe(303)
+    expect(ended.headers.location).toBe('/settings')
+    const after = await desk.get('/settings')
+    expect(after.body).toContain('That session is logged out.')
+    expect(after.body).not.toContain('Firefox on Android')
+    // The phone is signed out on its next request; the desk is not.
+    expect((await phone.get('/settings')).statusCode).toBe(303)
+    expect(after.statusCode).toBe(200)
+    // Again: nothing left to end.
+    await desk.post(phoneEnd)
+    expect((await desk.get('/settings')).body).toContain('That session had already ended.')
+
+    // The API client's session: its access token stops working at once.
+    expect((await app.inject({ url: '/api/v1/users/me', headers: token })).statusCode).toBe(200)
+    await desk.post(endAction(after.body, 'curl/8.5.0')!)
+    const refused = await app.inject({ url: '/api/v1/users/me', headers: token })
+    expect(refused.statusCode).toBe(401)
+  })
+
+  it('does not end another member’s session, and ends its own as a log-out', async () => {
+    const me = await registerUser(app)
+    const other = await registerUser(app)
+    const mine = await signedIn(me, CHROME_WINDOWS)
+    const theirs = await signedIn(other, FIREFOX_ANDROID)
+    await signedIn(other, CHROME_WINDOWS) // so their page lists the Firefox one with its form
+    const theirPage = await (await signedIn(other, 'curl/8.5.0')).get('/settings')
+    const theirEnd = endAction(theirPage.body, 'Firefox on Android')!
+    await mine.get('/settings')
+    const tried = await mine.post(theirEnd)
+    expect(tried.statusCode).toBe(303)
+    expect((await mine.get('/settings')).body).toContain('That session had already ended.')
+    expect((await theirs.get('/settings')).statusCode).toBe(200)
+
+    // A hand-made post for this browser's own session is a log-out.
+    const [own] = await app.ctx.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(
+        and(eq(sessions.userId, me.id), isNull(sessions.revokedAt), like(sessions.userAgent, '%Windows%')),
+      )
+    const ownId = own!.id
+    const out = await mine.post(`/settings/sessions/${ownId}/end`)
+    expect(out.headers.location).toBe('/login')
+    expect((await mine.get('/settings')).statusCode).toBe(303)
+
+    // Not a session id: refused as a request, never a 500.
+    const odd = await signedIn(me, CHROME_WINDOWS)
+    await odd.get('/settings')
+    const bad = await odd.post('/settings/sessions/not-a-session/end')
+    expect(bad.statusCode).toBeGreaterThanOrEqual(400)
+    expect(bad.statusCode).toBeLessThan(500)
   })
 })

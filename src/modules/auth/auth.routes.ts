@@ -18,7 +18,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preHandler: app.authRateLimit,
     },
-    async (req, reply) => reply.code(201).send(await register(app.ctx, req.body)),
+    async (req, reply) => reply.code(201).send(await register(app.ctx, req.body, req.headers['user-agent'])),
   )
 
   app.post(
@@ -33,7 +33,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preHandler: app.authRateLimit,
     },
-    async (req) => login(app.ctx, req.body),
+    async (req) => login(app.ctx, req.body, req.headers['user-agent']),
   )
 
   app.post(

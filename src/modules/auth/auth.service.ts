@@ -54,8 +54,9 @@ export async function alreadyTaken(
 export async function register(
   ctx: Ctx,
   input: { email: string; username: string; password: string; display_name?: string },
+  userAgent?: string,
 ): Promise<TokenPairResult> {
-  return createAccount(ctx, input, (tx, user) => openSession(tx, ctx, user, true))
+  return createAccount(ctx, input, (tx, user) => openSession(tx, ctx, user, true, userAgent))
 }
 
 /**
@@ -90,8 +91,12 @@ export async function createAccount<T>(
   }
 }
 
-export async function login(ctx: Ctx, input: { email: string; password: string }): Promise<TokenPairResult> {
-  return openSession(ctx.db, ctx, await checkCredentials(ctx, input), true)
+export async function login(
+  ctx: Ctx,
+  input: { email: string; password: string },
+  userAgent?: string,
+): Promise<TokenPairResult> {
+  return openSession(ctx.db, ctx, await checkCredentials(ctx, input), true, userAgent)
 }
 
 // A login's two statements are prepared: drizzle built the lookup and the two inserts on every login, a fifth of
@@ -120,38 +125,72 @@ export async function checkCredentials(ctx: Ctx, input: { email: string; passwor
   return user
 }
 
+/**
+ * The `User-Agent` a session is shown by in settings ("Firefox on Linux"): one line, at most 512 characters, or
+ * null without one.
+ */
+export function sessionAgent(header: string | string[] | undefined): string | null {
+  const line = (Array.isArray(header) ? header[0] : header)
+    ?.replace(/\p{Cc}/gu, ' ')
+    .trim()
+    .slice(0, 512)
+  return line || null
+}
+
 /** Inserts a session row (no tokens): the id a cookie session names. */
-export async function startSession(db: Db, ctx: Ctx, userId: number): Promise<string> {
+export async function startSession(db: Db, ctx: Ctx, userId: number, userAgent?: string): Promise<string> {
   const expiresAt = new Date(Date.now() + ctx.config.REFRESH_TOKEN_TTL * 1000)
-  const [session] = await db.insert(sessions).values({ userId, expiresAt }).returning({ id: sessions.id })
+  const [session] = await db
+    .insert(sessions)
+    .values({ userId, expiresAt, userAgent: sessionAgent(userAgent) })
+    .returning({ id: sessions.id })
   return session!.id
 }
 
-/** Ends one session of a user: every token or cookie that names it stops working at once. */
-export async function endSession(db: Db, userId: number, sessionId: string): Promise<void> {
-  await db
+/**
+ * Ends one session of a user: every token or cookie that names it stops working at once. False when the user
+ * has no such session still open (ended already, expired, or not theirs).
+ */
+export async function endSession(db: Db, userId: number, sessionId: string): Promise<boolean> {
+  const ended = await db
     .update(sessions)
     .set({ revokedAt: new Date() })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .where(
+      and(
+        eq(sessions.id, sessionId),
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, new Date()),
+      ),
+    )
+    .returning({ id: sessions.id })
+  return ended.length > 0
 }
 
 // A session and its first refresh token in one statement: one round trip and one commit. $1 the user, $2 when
-// both expire, $3 the token's hash.
+// both expire, $3 the token's hash, $4 the client's User-Agent.
 const OPEN_SESSION: Statement = {
   name: 'auth_open_session',
-  text: `with s as (insert into sessions (user_id, expires_at) values ($1, $2::timestamptz) returning id)
+  text: `with s as (insert into sessions (user_id, expires_at, user_agent) values ($1, $2::timestamptz, $4) returning id)
     insert into refresh_tokens (session_id, token_hash, expires_at) select id, $3, $2::timestamptz from s
     returning session_id`,
 }
 
 /** Starts a session (a new refresh-token family) and signs its first access token. */
-export async function openSession(db: Db, ctx: Ctx, user: User, fresh: boolean): Promise<TokenPairResult> {
+export async function openSession(
+  db: Db,
+  ctx: Ctx,
+  user: User,
+  fresh: boolean,
+  userAgent?: string,
+): Promise<TokenPairResult> {
   const refresh = newOpaqueToken()
   const expiresAt = new Date(Date.now() + ctx.config.REFRESH_TOKEN_TTL * 1000).toISOString()
   const [row] = await runStatement<{ session_id: string }>(db, OPEN_SESSION, [
     user.id,
     expiresAt,
     refresh.hash,
+    sessionAgent(userAgent),
   ])
   return tokenPair(ctx, user, row!.session_id, refresh.token, fresh)
 }
@@ -251,7 +290,12 @@ export async function revokeSessions(db: Db, userId: number, keepSessionId?: str
 /** The user's sessions that still work (neither revoked nor expired), newest first. */
 export async function activeSessions(db: Db, userId: number) {
   return db
-    .select({ id: sessions.id, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt })
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+      userAgent: sessions.userAgent,
+    })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
     .orderBy(desc(sessions.createdAt))

@@ -320,7 +320,7 @@ export async function authPages(app: FastifyInstance) {
         const user = await checkCredentials(ctx, form.value)
         // Signing in again (as anyone) ends the session this browser had: one cookie, one live session.
         if (req.webUser) await endSession(ctx.db, req.webUser.id, req.webUser.sessionId)
-        setSessionCookie(ctx, reply, await startSession(ctx.db, ctx, user.id))
+        setSessionCookie(ctx, reply, await startSession(ctx.db, ctx, user.id, req.headers['user-agent']))
       } catch (err) {
         return fail(formErrorsOf(err))
       }
@@ -371,7 +371,9 @@ export async function authPages(app: FastifyInstance) {
         return fail(form.errors)
       }
       try {
-        const sessionId = await createAccount(ctx, form.value, (tx, user) => startSession(tx, ctx, user.id))
+        const sessionId = await createAccount(ctx, form.value, (tx, user) =>
+          startSession(tx, ctx, user.id, req.headers['user-agent']),
+        )
         setSessionCookie(ctx, reply, sessionId)
       } catch (err) {
         const errors = formErrorsOf(err, { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username' })

@@ -1,12 +1,13 @@
 // The member's settings: profile, avatar, e-mail, password, sessions, account deletion. Changing the e-mail
 // or deleting the account asks for the password again (the API asks for a fresh login instead).
 import multipart from '@fastify/multipart'
+import Bowser from 'bowser'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Ctx } from '../../context.js'
 import { AppError } from '../../lib/errors.js'
 import { resendVerification } from '../../modules/auth/account-email.service.js'
-import { activeSessions, revokeSessions } from '../../modules/auth/auth.service.js'
+import { activeSessions, endSession, revokeSessions } from '../../modules/auth/auth.service.js'
 import { AVATAR_MAX_BYTES, setAvatar } from '../../modules/avatars/avatars.service.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
 import { ChangePasswordBody, Email, UpdateMeBody } from '../../modules/users/users.schemas.js'
@@ -66,10 +67,21 @@ const OwnPassword = Type.String({ minLength: 1, maxLength: 1024 })
 const EmailForm = Type.Object({ email: Email, current_password: OwnPassword })
 const ConfirmForm = Type.Object({ current_password: OwnPassword })
 
+/**
+ * A session's device as people name it ("Firefox on Linux"), from its User-Agent; a client that is not a browser
+ * by its first word ("curl/8.5.0").
+ */
+export function deviceName(userAgent: string | null): string {
+  if (!userAgent) return 'An unknown device'
+  const { browser, os } = Bowser.parse(userAgent)
+  if (browser.name && os.name) return `${browser.name} on ${os.name}`
+  return browser.name || os.name || userAgent.split(' ')[0]!.slice(0, 60)
+}
+
 function SettingsPage(p: {
   ctx: PageCtx
   me: UserOwnT
-  sessions: { id: string; createdAt: Date }[]
+  sessions: { id: string; createdAt: Date; userAgent: string | null }[]
   problem?: Problem
 }) {
   const errorsFor = (s: Section) => (p.problem?.section === s ? p.problem.errors : NO_ERRORS)
@@ -213,12 +225,28 @@ function SettingsPage(p: {
       </section>
       <section aria-labelledby="sessions-h">
         <h2 id="sessions-h">Sessions</h2>
-        <ul>
-          {p.sessions.map((s) => (
-            <li safe>
-              {`Signed in ${when(s.createdAt)}${s.id === p.ctx.user?.sessionId ? ' (this browser)' : ''}`}
-            </li>
-          ))}
+        <ul class="sessions">
+          {p.sessions.map((s) => {
+            const named = `${deviceName(s.userAgent)} · signed in ${when(s.createdAt)}`
+            return (
+              <li>
+                <span safe>{named}</span>
+                {s.id === p.ctx.user?.sessionId ? (
+                  <strong> (this browser)</strong>
+                ) : (
+                  <form method="post" action={`/settings/sessions/${s.id}/end`} class="inline">
+                    <CsrfField token={csrf} />
+                    <button type="submit" class="secondary outline">
+                      Log out{' '}
+                      <span class="visually-hidden" safe>
+                        {named}
+                      </span>
+                    </button>
+                  </form>
+                )}
+              </li>
+            )
+          })}
         </ul>
         <form method="post" action="/logout-all">
           <CsrfField token={csrf} />
@@ -384,6 +412,31 @@ export async function settingsPages(app: FastifyInstance) {
     flash(reply, 'success', 'Your account is deleted.')
     return '/'
   })
+
+  // One session ended from the list: another browser, a phone, an API client. This browser's own is the
+  // header's "Log out".
+  app.post(
+    '/settings/sessions/:id/end',
+    { schema: { hide: true, params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      if (!user) return reply
+      const { id } = req.params as { id: string }
+      const ended = await endSession(ctx.db, user.id, id)
+      if (id === user.sessionId) {
+        clearSessionCookie(ctx, reply)
+        flash(reply, 'success', 'You are logged out.')
+        return seeOther(reply, '/login')
+      }
+      // Ended already, expired, or another member's: the same words, which tell nothing of others' sessions.
+      flash(
+        reply,
+        ended ? 'success' : 'error',
+        ended ? 'That session is logged out.' : 'That session had already ended.',
+      )
+      return seeOther(reply, '/settings')
+    },
+  )
 
   app.post('/logout-all', { schema: { hide: true } }, async (req, reply) => {
     const user = requireUser(req, reply)

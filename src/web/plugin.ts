@@ -37,6 +37,7 @@ import { loginPath, type PageCtx, pageCtx, returnPath, seeOther, sendHtml } from
 import { readSession } from './session.js'
 import { settingsPages } from './settings/settings.pages.js'
 import { messagePages } from './social/messages.pages.js'
+import { postEditPages } from './social/post-edit.pages.js'
 import { socialPages } from './social/social.pages.js'
 
 /**
@@ -172,6 +173,7 @@ async function pages(app: FastifyInstance) {
   await app.register(webhookPages)
   await app.register(organizerVoucherPages)
   await app.register(socialPages)
+  await app.register(postEditPages)
   await app.register(messagePages)
   await app.register(settingsPages)
   await app.register(adminPages)

@@ -35,7 +35,7 @@ function toComment(ctx: Ctx, row: CommentRow): CommentT {
   }
 }
 
-async function getComment(ctx: Ctx, id: number): Promise<CommentT> {
+export async function getComment(ctx: Ctx, id: number): Promise<CommentT> {
   const [row] = await selectComments(ctx.db).where(eq(comments.id, id))
   if (!row) throw notFound('Comment')
   return toComment(ctx, row)

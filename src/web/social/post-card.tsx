@@ -1,6 +1,6 @@
 // One post as pages show it (feed, profile, the post page): author, time, body, the shared post, likes,
 // comments, and the actions as small forms.
-import type { PostT } from '../../modules/posts/posts.schemas.js'
+import type { CommentT, PostT } from '../../modules/posts/posts.schemas.js'
 import { when } from '../format.js'
 import { CsrfField } from '../layout.js'
 import type { PageCtx } from '../page.js'
@@ -18,10 +18,20 @@ function Paragraphs({ text }: { text: string }): JSX.Element {
   )
 }
 
+type Reader = { id: number; role: string } | null
+
+/** Who may edit, or delete, a post or a comment: its author or an admin (as the API's PATCH and DELETE). */
+export const mayEdit = (user: Reader, authorId: number) =>
+  !!user && (user.id === authorId || user.role === 'admin')
+
+/** Who may delete a comment: also the post's author (as the API's DELETE /comments/{id}). */
+export const mayDeleteComment = (user: Reader, c: CommentT, post: PostT) =>
+  mayEdit(user, c.author.id) || (!!user && user.id === post.author.id)
+
 export function PostCard(p: { ctx: PageCtx; post: PostT; link?: boolean }): JSX.Element {
   const post = p.post
   const user = p.ctx.user
-  const mine = user && (user.id === post.author.id || user.role === 'admin')
+  const mine = mayEdit(user, post.author.id)
   return (
     <article class="post" id={`post-${post.id}`}>
       <header>
@@ -87,12 +97,7 @@ export function PostCard(p: { ctx: PageCtx; post: PostT; link?: boolean }): JSX.
         {mine ? (
           <>
             {' '}
-            <form method="post" action={`/posts/${post.id}/delete`} class="inline">
-              <CsrfField token={p.ctx.csrf} />
-              <button type="submit" class="secondary outline">
-                Delete
-              </button>
-            </form>
+            <a href={`/posts/${post.id}/edit`}>Edit</a> <a href={`/posts/${post.id}/delete`}>Delete</a>
           </>
         ) : (
           ''

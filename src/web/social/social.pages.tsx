@@ -21,7 +21,6 @@ import type { CommentT, PostT } from '../../modules/posts/posts.schemas.js'
 import { CommentBody, CreatePostBody } from '../../modules/posts/posts.schemas.js'
 import {
   createPost,
-  deletePost,
   feed,
   getPost,
   likePost,
@@ -48,7 +47,7 @@ import {
   wholeNumberOf,
 } from '../page.js'
 import type { WebUser } from '../session.js'
-import { PostCard } from './post-card.js'
+import { mayDeleteComment, mayEdit, PostCard } from './post-card.js'
 
 const IdParams = { params: Type.Object({ id: Id }) }
 const UsernameParams = { params: Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }) }) }
@@ -108,7 +107,7 @@ function PostPage(p: { ctx: PageCtx; post: PostT; comments: CommentT[]; errors: 
         {p.comments.length === 0 ? <p>No comments yet.</p> : ''}
         <ul>
           {p.comments.map((c) => (
-            <li>
+            <li id={`comment-${c.id}`}>
               <a href={`/users/${encodeURIComponent(c.author.username)}`} safe>
                 {c.author.display_name}
               </a>{' '}
@@ -116,6 +115,8 @@ function PostPage(p: { ctx: PageCtx; post: PostT; comments: CommentT[]; errors: 
               <p class="user-text" safe>
                 {c.body}
               </p>
+              {mayEdit(p.ctx.user, c.author.id) ? <a href={`/comments/${c.id}/edit`}>Edit</a> : ''}{' '}
+              {mayDeleteComment(p.ctx.user, c, p.post) ? <a href={`/comments/${c.id}/delete`}>Delete</a> : ''}
             </li>
           ))}
         </ul>
@@ -395,10 +396,6 @@ export async function socialPages(app: FastifyInstance) {
     (u, p) => createPost(ctx, u, { body: 'Shared a post', shared_post_id: p.id }),
     { message: 'Shared to your feed.', back: () => '/feed' },
   )
-  action<{ id: number }>('/posts/:id/delete', IdParams, (u, p) => deletePost(ctx, u, p.id), {
-    message: 'Post deleted.',
-    back: () => '/feed',
-  })
 
   app.get('/users/:username', { schema: { hide: true, ...UsernameParams } }, async (req, reply) => {
     const me = requireUser(req, reply)

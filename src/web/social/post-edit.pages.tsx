@@ -127,45 +127,28 @@ export async function postEditPages(app: FastifyInstance) {
     return { comment, post }
   }
 
-  const editPost = (
+  type EditForm = { title: string; action: string; back: string }
+  const postForm = (post: PostT): EditForm => ({
+    title: 'Edit the post',
+    action: `/posts/${post.id}/edit`,
+    back: `/posts/${post.id}`,
+  })
+  const commentForm = (comment: CommentT): EditForm => ({
+    title: 'Edit the comment',
+    action: `/comments/${comment.id}/edit`,
+    back: commentAnchor(comment),
+  })
+  const showEdit = (
     req: FastifyRequest,
     reply: FastifyReply,
-    post: PostT,
+    form: EditForm,
     value: string,
     errors = NO_ERRORS,
   ) =>
     sendHtml(
       req,
       reply,
-      <EditPage
-        ctx={pageCtx(req, reply)}
-        title="Edit your post"
-        action={`/posts/${post.id}/edit`}
-        back={`/posts/${post.id}`}
-        value={value}
-        errors={errors}
-      />,
-      errors === NO_ERRORS ? 200 : FORM_INVALID,
-    )
-
-  const editComment = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    comment: CommentT,
-    value: string,
-    errors = NO_ERRORS,
-  ) =>
-    sendHtml(
-      req,
-      reply,
-      <EditPage
-        ctx={pageCtx(req, reply)}
-        title="Edit your comment"
-        action={`/comments/${comment.id}/edit`}
-        back={commentAnchor(comment)}
-        value={value}
-        errors={errors}
-      />,
+      <EditPage ctx={pageCtx(req, reply)} {...form} value={value} errors={errors} />,
       errors === NO_ERRORS ? 200 : FORM_INVALID,
     )
 
@@ -179,7 +162,7 @@ export async function postEditPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const post = await ownPost(user, (req.params as { id: number }).id)
-    return editPost(req, reply, post, post.body)
+    return showEdit(req, reply, postForm(post), post.body)
   })
 
   app.post('/posts/:id/edit', { schema: { hide: true, ...IdParams } }, async (req, reply) => {
@@ -187,11 +170,11 @@ export async function postEditPages(app: FastifyInstance) {
     if (!user) return reply
     const post = await ownPost(user, (req.params as { id: number }).id)
     const form = parseForm<{ body: string }>(TextForm, req.body)
-    if (!form.ok) return editPost(req, reply, post, typed(req), form.errors)
+    if (!form.ok) return showEdit(req, reply, postForm(post), typed(req), form.errors)
     try {
       await updatePost(ctx, user, post.id, { body: form.value.body })
     } catch (err) {
-      return editPost(req, reply, post, typed(req), formErrorsOf(err))
+      return showEdit(req, reply, postForm(post), typed(req), formErrorsOf(err))
     }
     flash(reply, 'success', 'Post saved.')
     return seeOther(reply, `/posts/${post.id}`)
@@ -230,7 +213,7 @@ export async function postEditPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const comment = await editable(user, (req.params as { id: number }).id)
-    return editComment(req, reply, comment, comment.body)
+    return showEdit(req, reply, commentForm(comment), comment.body)
   })
 
   app.post('/comments/:id/edit', { schema: { hide: true, ...IdParams } }, async (req, reply) => {
@@ -238,7 +221,7 @@ export async function postEditPages(app: FastifyInstance) {
     if (!user) return reply
     const comment = await editable(user, (req.params as { id: number }).id)
     const form = parseForm<{ body: string }>(TextForm, req.body)
-    if (!form.ok) return editComment(req, reply, comment, typed(req), form.errors)
+    if (!form.ok) return showEdit(req, reply, commentForm(comment), typed(req), form.errors)
     await updateComment(ctx, user, comment.id, form.value.body)
     flash(reply, 'success', 'Comment saved.')
     return seeOther(reply, commentAnchor(comment))

@@ -26,7 +26,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Sign in with email (or username) and password',
-        description: 'Returns a fresh access token and a refresh token.',
+        description:
+          'Returns a fresh access token and a refresh token. The session they belong to is listed on the ' +
+          "member's settings page by the request's `User-Agent`, where it can be logged out on its own.",
         tags: ['auth'],
         body: LoginBody,
         response: { 200: TokenPair, 401: ProblemRef },

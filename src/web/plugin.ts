@@ -68,7 +68,9 @@ async function errorPage(req: FastifyRequest, reply: FastifyReply, status: numbe
   reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
   reply.header('cache-control', 'no-store')
   const ctx = req.cookies ? pageCtx(req, reply) : anonymousCtx(req)
-  return sendHtml(req, reply, ErrorPage({ ctx, status, detail }), status)
+  // A page refused on a GET was no form that may have expired: its own words.
+  const body = status === 403 && SAFE_METHODS.has(req.method) ? 'This page is not open to you.' : undefined
+  return sendHtml(req, reply, ErrorPage({ ctx, status, detail, body }), status)
 }
 
 async function pages(app: FastifyInstance) {
@@ -111,6 +113,14 @@ async function pages(app: FastifyInstance) {
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     if (err instanceof AppError) {
       if (err.status === 401) return seeOther(reply, loginPath(returnPath(req)))
+      // A garbled id in a page's address (`/posts/abc`, `/posts/007`) is no page the site makes: 404, as the
+      // params schema's own failures below, not the API's words for a bad request.
+      if (
+        err.code === 'VALIDATION_FAILED' &&
+        err.errors?.length &&
+        err.errors.every((e) => e.path.startsWith('params.'))
+      )
+        return errorPage(req, reply, 404)
       if (err.headers) reply.headers(err.headers)
       return errorPage(req, reply, err.status, err.status < 500 ? err.message : undefined)
     }

@@ -196,10 +196,15 @@ describe('event page', () => {
     expect(
       (await (await browserFor(app, await registerAdmin(app))).get(`/events/${draft.id}`)).statusCode,
     ).toBe(200)
-    // An id that is not a decimal number is a bad request, on pages as on the API: an HTML 400 page.
-    const malformed = await new Browser(app).get('/events/not-a-number')
-    expect(malformed.statusCode).toBe(400)
-    expect(malformed.headers['content-type']).toMatch(/^text\/html/)
+    // An id that is not a decimal number (or has leading zeros) is no page the site makes: the HTML 404 page,
+    // without the API's words for it (the API answers 400 VALIDATION_FAILED).
+    for (const url of ['/events/not-a-number', `/events/0${draft.id}`, '/posts/abc/edit', '/tickets/1e3']) {
+      const malformed = await (await browserFor(app, organizer)).get(url)
+      expect(malformed.statusCode, url).toBe(404)
+      expect(malformed.headers['content-type']).toMatch(/^text\/html/)
+      expect(malformed.body).toContain('Page not found')
+      expect(malformed.body).not.toContain('decimal integer')
+    }
   })
 
   it('gives members one reservation form with a CSRF field, seats named in full, and friends', async () => {

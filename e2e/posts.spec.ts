@@ -53,7 +53,7 @@ test('a member edits and deletes a post and a comment, each delete asked first',
 
   // The post: its question says what goes with it.
   await page.locator('article.post').getByRole('link', { name: 'Delete' }).click()
-  await expect(page.getByText('Its 0 comments and 0 likes go with it.')).toBeVisible()
+  await expect(page.getByText('It cannot be undone.')).toBeVisible()
   await checkA11y(page)
   await page.getByRole('button', { name: 'Delete the post' }).click()
   await expect(page.getByRole('status').first()).toHaveText('Post deleted.')

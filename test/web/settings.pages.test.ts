@@ -307,10 +307,13 @@ describe('sessions in settings', () => {
       payload: { email: me.email, password: me.password },
     })
     const token = { authorization: `Bearer ${api.json().access_token}` }
-    const phone = await signedIn(me, FIREFOX_ANDROID)
     const desk = await signedIn(me, CHROME_WINDOWS)
+    const phone = await signedIn(me, FIREFOX_ANDROID)
 
     const page = await desk.get('/settings')
+    // This browser's session comes first, though the phone's is newer.
+    const rows = page.body.slice(page.body.indexOf('<ul class="sessions">'))
+    expect(rows.slice(0, rows.indexOf('</li>'))).toContain('Chrome on Windows')
     expect(page.body).toContain('Firefox on Android · signed in')
     expect(page.body).toContain('curl/8.5.0 · signed in')
     // This browser's own row says so, and has no button: the header's "Log out" is for it.

@@ -300,6 +300,8 @@ export async function ticketPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
+    // Another member's ticket is a 404 before anything about the form is said.
+    await pageTicket(user, id)
     const to = wholeNumberOf((req.body as { user_id?: unknown } | undefined)?.user_id)
     // No friend chosen (a blank or garbled value, or the holder's own id typed in) is the form's error, not the
     // 404 of a user 0.

@@ -78,6 +78,11 @@ export function deviceName(userAgent: string | null): string {
   return browser.name || os.name || userAgent.split(' ')[0]!.slice(0, 60)
 }
 
+/** This browser's session first, then the others newest first (as `activeSessions` orders them). */
+function thisBrowserFirst<T extends { id: string }>(sessions: T[], current: string | undefined): T[] {
+  return [...sessions.filter((s) => s.id === current), ...sessions.filter((s) => s.id !== current)]
+}
+
 function SettingsPage(p: {
   ctx: PageCtx
   me: UserOwnT
@@ -226,7 +231,7 @@ function SettingsPage(p: {
       <section aria-labelledby="sessions-h">
         <h2 id="sessions-h">Sessions</h2>
         <ul class="sessions">
-          {p.sessions.map((s) => {
+          {thisBrowserFirst(p.sessions, p.ctx.user?.sessionId).map((s) => {
             const named = `${deviceName(s.userAgent)} · signed in ${when(s.createdAt)}`
             return (
               <li>

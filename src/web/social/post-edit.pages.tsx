@@ -64,6 +64,23 @@ function EditPage(p: {
   )
 }
 
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`
+
+/** What a post's deletion takes with it (its comments and likes) and leaves (its shares, without it). */
+export function whatGoesWith(post: PostT): string {
+  const parts = [
+    post.comment_count > 0 ? count(post.comment_count, 'comment') : '',
+    post.like_count > 0 ? count(post.like_count, 'like') : '',
+  ].filter(Boolean)
+  const one = parts.length === 1 && (post.comment_count === 1 || post.like_count === 1)
+  const goes = parts.length > 0 ? `Its ${parts.join(' and ')} ${one ? 'goes' : 'go'} with it. ` : ''
+  const shares =
+    post.share_count > 0
+      ? `${post.share_count === 1 ? 'The share' : `The ${post.share_count} shares`} of it stay${post.share_count === 1 ? 's' : ''}, without it. `
+      : ''
+  return `${goes}${shares}It cannot be undone.`
+}
+
 /** What is about to be deleted, as a quote: its text, who wrote it and when. */
 function Quote({ of }: { of: CommentT | PostT }): JSX.Element {
   return (
@@ -184,7 +201,6 @@ export async function postEditPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const post = await ownPost(user, (req.params as { id: number }).id)
-    const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`
     return sendHtml(
       req,
       reply,
@@ -193,7 +209,7 @@ export async function postEditPages(app: FastifyInstance) {
         title="Delete this post?"
         action={`/posts/${post.id}/delete`}
         back={`/posts/${post.id}`}
-        what={`Its ${count(post.comment_count, 'comment')} and ${count(post.like_count, 'like')} go with it. It cannot be undone.`}
+        what={whatGoesWith(post)}
         button="Delete the post"
         of={post}
       />,

@@ -469,6 +469,9 @@ describe('someone else’s checkout, invoice and ticket', () => {
     expect(
       (await intruder.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })).statusCode,
     ).toBe(404)
+    // Another member's ticket is a 404 whatever the form says (not first "choose the friend").
+    for (const user_id of ['', String(other.id)])
+      expect((await intruder.post(`/tickets/${ticketId}/transfer`, { user_id })).statusCode).toBe(404)
     for (const body of [{}, { confirm: 'yes' }] as Record<string, string>[])
       expect((await intruder.post(`/tickets/${ticketId}/cancel`, body)).statusCode).toBe(404)
     const anonymous = await app.inject({ url: `/tickets/${ticketId}`, headers: { accept: 'text/html' } })

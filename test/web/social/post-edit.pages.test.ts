@@ -62,6 +62,15 @@ describe('a post from its pages', () => {
     expect(done.headers.location).toBe('/feed')
     expect((await browser.get('/feed')).body).toContain('Post deleted.')
     expect((await apiGet(`/posts/${post.id}`, author)).statusCode).toBe(404)
+    // A post alone says only that; one shared says its shares stay.
+    const lone = await makePost(app, author, { body: 'Alone' })
+    const alone = await browser.get(`/posts/${lone.id}/delete`)
+    expect(alone.body).toContain('<p>It cannot be undone.</p>')
+    await makePost(app, commenter, { shared_post_id: lone.id, body: 'Look' })
+    await makeComment(app, commenter, lone.id)
+    expect((await browser.get(`/posts/${lone.id}/delete`)).body).toContain(
+      'Its 1 comment goes with it. The share of it stays, without it. It cannot be undone.',
+    )
   })
 
   it('another member may neither edit nor delete it, and sees no link to', async () => {
@@ -70,8 +79,14 @@ describe('a post from its pages', () => {
     const page = await other.get(`/posts/${post.id}`)
     expect(page.body).not.toContain(`/posts/${post.id}/edit`)
     expect(page.body).not.toContain(`/posts/${post.id}/delete`)
-    for (const url of [`/posts/${post.id}/edit`, `/posts/${post.id}/delete`])
-      expect((await other.get(url)).statusCode, url).toBe(403)
+    for (const url of [`/posts/${post.id}/edit`, `/posts/${post.id}/delete`]) {
+      const refused = await other.get(url)
+      expect(refused.statusCode, url).toBe(403)
+      // A page opened, not a form sent: no word of a form that may have expired.
+      expect(refused.body).toContain('This page is not open to you.')
+      expect(refused.body).toContain('Only the author may change this post')
+      expect(refused.body).not.toContain('filling in a form')
+    }
     expect((await other.post(`/posts/${post.id}/edit`, { body: 'Taken over' })).statusCode).toBe(403)
     expect((await other.post(`/posts/${post.id}/delete`)).statusCode).toBe(403)
     expect((await apiGet(`/posts/${post.id}`, author)).json().body).toBe('Mine alone')

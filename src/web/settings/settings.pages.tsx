@@ -71,7 +71,7 @@ const ConfirmForm = Type.Object({ current_password: OwnPassword })
  * A session's device as people name it ("Firefox on Linux"), from its User-Agent; a client that is not a browser
  * by its first word ("curl/8.5.0").
  */
-export function deviceName(userAgent: string | null): string {
+function deviceName(userAgent: string | null): string {
   if (!userAgent) return 'An unknown device'
   const { browser, os } = Bowser.parse(userAgent)
   if (browser.name && os.name) return `${browser.name} on ${os.name}`

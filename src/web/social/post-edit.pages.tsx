@@ -67,13 +67,14 @@ function EditPage(p: {
 const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`
 
 /** What a post's deletion takes with it (its comments and likes) and leaves (its shares, without it). */
-export function whatGoesWith(post: PostT): string {
+function whatGoesWith(post: PostT): string {
   const parts = [
     post.comment_count > 0 ? count(post.comment_count, 'comment') : '',
     post.like_count > 0 ? count(post.like_count, 'like') : '',
   ].filter(Boolean)
-  const one = parts.length === 1 && (post.comment_count === 1 || post.like_count === 1)
-  const goes = parts.length > 0 ? `Its ${parts.join(' and ')} ${one ? 'goes' : 'go'} with it. ` : ''
+  // "Its 1 comment goes", "Its 2 likes go", "Its 1 comment and 1 like go".
+  const singular = parts.length === 1 && post.comment_count + post.like_count === 1
+  const goes = parts.length > 0 ? `Its ${parts.join(' and ')} ${singular ? 'goes' : 'go'} with it. ` : ''
   const shares =
     post.share_count > 0
       ? `${post.share_count === 1 ? 'The share' : `The ${post.share_count} shares`} of it stay${post.share_count === 1 ? 's' : ''}, without it. `

@@ -213,7 +213,8 @@ export function Field(p: FieldProps): JSX.Element {
 /**
  * A refused form's reasons at its top, each a link to its field: a screen reader hears them at once, and a phone
  * shows them without scrolling to the field that failed. Each links to Field's id (`f-<name>`); `labels` names the
- * fields as their labels do, in the form's order (a field without one is named by its message alone). Without field errors, the form's own message as FormError.
+ * fields as their labels do, in the form's order (a field without one is named by its message alone). Without
+ * field errors, the form's own message as FormError.
  */
 export function ErrorSummary(p: { errors?: FormErrors; labels: Record<string, string> }): JSX.Element {
   // In the form's order (the labels'), then any field the labels do not name.

@@ -282,6 +282,13 @@ export function formErrorsOf(err: unknown, fieldsByCode: Record<string, string> 
 export const formList = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String)
 
+/**
+ * Whether a form's confirmation box was ticked (`<input type="checkbox" name="confirm" value="yes" required>`):
+ * what cannot be undone (cancelling, deleting, refunding) is not done without it.
+ */
+export const confirmed = (req: FastifyRequest): boolean =>
+  (req.body as { confirm?: unknown } | undefined)?.confirm === 'yes'
+
 /** A whole number a form or a link sent (digits only, at most nine); anything else, spaces included, is undefined. */
 export const wholeNumberOf = (v: unknown): number | undefined =>
   typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined

@@ -9,6 +9,7 @@ import { deleteUser, listUsersWithRoles, setRole } from '../../modules/users/use
 import { ErrorPage } from '../errors.js'
 import { CsrfField, FormError, Layout, Pager } from '../layout.js'
 import {
+  confirmed,
   flash,
   formErrorsOf,
   type PageCtx,
@@ -175,7 +176,7 @@ export async function adminPages(app: FastifyInstance) {
   app.post('/admin/users/:id/delete', { schema: { hide: true, params: IdParams } }, async (req, reply) => {
     if (!requireAdmin(req, reply)) return reply
     // As the event's cancel form: nothing is deleted without the box ticked.
-    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+    if (!confirmed(req)) {
       flash(reply, 'error', 'Tick the box to confirm the deletion.')
       return seeOther(reply, '/admin/users')
     }

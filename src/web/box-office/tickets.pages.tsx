@@ -13,6 +13,7 @@ import { listFriends } from '../../modules/friends/friends.service.js'
 import { money, when } from '../format.js'
 import { CsrfField, Layout, Pager } from '../layout.js'
 import {
+  confirmed,
   flash,
   formErrorsOf,
   type PageCtx,
@@ -326,7 +327,7 @@ export async function ticketPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     // As the event's cancel form: a place given up goes back on sale at once, so one click is not enough.
-    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+    if (!confirmed(req)) {
       await pageTicket(user, id)
       flash(reply, 'error', 'Tick the box to confirm: the place goes back on sale.')
       return seeOther(reply, `/tickets/${id}`)

@@ -21,6 +21,7 @@ import { addSection, deleteSection, updateSection } from '../../modules/events/s
 import { eventAvailability, money, when } from '../format.js'
 import { CsrfField, ErrorSummary, Layout } from '../layout.js'
 import {
+  confirmed,
   FORM_INVALID,
   type FormErrors,
   flash,
@@ -438,7 +439,7 @@ export async function organizerEventPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     await managedEvent(app, user, id)
-    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+    if (!confirmed(req)) {
       flash(reply, 'error', 'Tick the box to confirm the cancellation.')
       return seeOther(reply, `/organizer/events/${id}`)
     }
@@ -453,7 +454,7 @@ export async function organizerEventPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     const event = await managedEvent(app, user, id)
-    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+    if (!confirmed(req)) {
       flash(reply, 'error', 'Tick the box to confirm the deletion.')
       return seeOther(reply, `/organizer/events/${id}`)
     }

@@ -23,6 +23,7 @@ import {
 import { when } from '../format.js'
 import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
 import {
+  confirmed,
   FORM_INVALID,
   type FormErrors,
   flash,
@@ -387,7 +388,7 @@ export async function webhookPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     await getWebhook(ctx, user, id)
-    if ((req.body as { confirm?: string } | undefined)?.confirm !== 'yes') {
+    if (!confirmed(req)) {
       flash(reply, 'error', 'Tick the box to confirm the deletion.')
       return seeOther(reply, `/organizer/webhooks/${id}`)
     }

@@ -254,6 +254,34 @@ export function FormError({ message }: { message?: string }): JSX.Element {
   )
 }
 
+/**
+ * The box ticked to send what cannot be undone (cancelling, deleting, refunding): `confirmed(req)` reads it. Sent
+ * unticked (the browser's `required` aside), the page comes back with the reason under the box, tied to it.
+ */
+export function ConfirmBox(p: { id: string; label: string; error?: string }): JSX.Element {
+  return (
+    <label for={p.id}>
+      <input
+        type="checkbox"
+        id={p.id}
+        name="confirm"
+        value="yes"
+        required
+        aria-invalid={p.error ? 'true' : undefined}
+        aria-describedby={p.error ? `${p.id}-error` : undefined}
+      />{' '}
+      <span safe>{p.label}</span>
+      {p.error ? (
+        <small id={`${p.id}-error`} class="field-error" safe>
+          {p.error}
+        </small>
+      ) : (
+        ''
+      )}
+    </label>
+  )
+}
+
 interface PagerProps {
   page: number
   totalPages: number

@@ -289,6 +289,15 @@ export const formList = (v: unknown): string[] =>
 export const confirmed = (req: FastifyRequest): boolean =>
   (req.body as { confirm?: unknown } | undefined)?.confirm === 'yes'
 
+/**
+ * A page shown again (422) because its confirmation box was not ticked: `message` is said at the top of the page,
+ * where a refused form's reasons are, as well as under the box.
+ */
+export const refusedCtx = (ctx: PageCtx, message: string): PageCtx => ({
+  ...ctx,
+  flash: { kind: 'error', message },
+})
+
 /** A whole number a form or a link sent (digits only, at most nine); anything else, spaces included, is undefined. */
 export const wholeNumberOf = (v: unknown): number | undefined =>
   typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined

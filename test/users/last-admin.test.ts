@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { users } from '../../src/db/schema/index.js'
 import { type App, buildTestApp, login, registerUser, type TestUser, usingPostgres } from '../helpers.js'
-import { browserFor } from '../web/browser.js'
+import { browserFor, expectUnconfirmed } from '../web/browser.js'
 
 let app: App
 beforeAll(async () => {
@@ -144,12 +144,14 @@ describe('/admin/users', () => {
     const page = await browser.get(`/admin/users?q=${m.username}`)
     expect(page.body).toMatch(
       new RegExp(
-        `<input type="checkbox" name="confirm" value="yes" required[^>]*>\\s*<span>Yes, delete ${m.username}`,
+        `<input type="checkbox" id="f-delete-${m.id}" name="confirm" value="yes" required[^>]*> <span>Yes, delete ${m.username}`,
       ),
     )
-    const unticked = await browser.post(`/admin/users/${m.id}/delete`, {})
-    expect(unticked.statusCode).toBe(303)
-    expect((await browser.get('/admin/users')).body).toContain('Tick the box to confirm the deletion.')
+    // The form keeps the search, so the list it comes back to is the one it was sent from.
+    expect(page.body).toContain(`action="/admin/users/${m.id}/delete?q=${m.username}"`)
+    const unticked = await browser.post(`/admin/users/${m.id}/delete?q=${m.username}`, {})
+    expectUnconfirmed(unticked, `f-delete-${m.id}`, 'Tick the box to confirm the deletion.')
+    expect(unticked.body).toContain(`Delete ${m.username}`)
     expect(
       (await app.inject({ method: 'GET', url: `/api/v1/users/${m.id}`, headers: a.auth })).statusCode,
     ).toBe(200)

@@ -85,3 +85,17 @@ export async function browserFor(app: App, user: TestUser): Promise<Browser> {
   await browser.get('/')
   return browser
 }
+
+/**
+ * Asserts a form refused because its confirmation box (`id`) was not ticked: the page again (422), `message` at
+ * its top and under the box, tied to it (aria-invalid, aria-describedby).
+ */
+export function expectUnconfirmed(res: LightMyRequestResponse, id: string, message: string): void {
+  if (res.statusCode !== 422) throw new Error(`expected 422, got ${res.statusCode}`)
+  const box = new RegExp(`<input[^>]*id="${id}"[^>]*>`).exec(res.body)?.[0] ?? ''
+  if (!box.includes('aria-invalid="true"') || !box.includes(`aria-describedby="${id}-error"`))
+    throw new Error(`the box ${id} is not marked invalid: ${box || 'not found'}`)
+  if (!res.body.includes(`<small id="${id}-error" class="field-error">${message}</small>`))
+    throw new Error(`no "${message}" under the box ${id}`)
+  if (!res.body.includes('role="alert"')) throw new Error('nothing said at the top of the page')
+}

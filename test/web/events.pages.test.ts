@@ -95,6 +95,11 @@ describe('home page', () => {
     expect(crossed.body).toContain(`value="${day(1)}"`)
     expect(crossed.body).not.toContain('id="f-from-error"')
     expect(crossed.body).toContain('Checked filter show')
+    // The count says the list was searched without the refused "To".
+    expect(crossed.body).toMatch(/<p role="status">\d+ events? match(es)? the other filters<\/p>/)
+    const none = await new Browser(app).get(`/?venue=nowhere-at-all&from=${day(2)}&to=${day(1)}`)
+    expect(none.statusCode).toBe(422)
+    expect(none.body).toContain('No events match the other filters.')
     const ordered = await new Browser(app).get(`/?venue=green&from=${day(2)}&to=${day(2)}`)
     expect(ordered.statusCode).toBe(200)
     expect(ordered.body).not.toContain('field-error')

@@ -7,7 +7,7 @@ import { Id } from '../../lib/schemas.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
 import { deleteUser, listUsersWithRoles, setRole } from '../../modules/users/users.service.js'
 import { ErrorPage } from '../errors.js'
-import { CsrfField, FormError, Layout, Pager } from '../layout.js'
+import { ConfirmBox, CsrfField, FormError, Layout, Pager } from '../layout.js'
 import {
   confirmed,
   flash,
@@ -29,9 +29,17 @@ function AdminUsersPage(p: {
   totalPages: number
   /** Why the last change was refused (the only admin kept), shown above the list. */
   error?: string
+  /** The user whose deletion was sent without its box ticked: `error` is said under that box too. */
+  unconfirmed?: number
 }) {
   const href = (n: number) =>
     `/admin/users?${new URLSearchParams({ ...(p.q ? { q: p.q } : {}), page: String(n) })}`
+  // The forms keep the search and the page, so a refusal shows the list it was sent from.
+  const kept = new URLSearchParams({
+    ...(p.q ? { q: p.q } : {}),
+    ...(p.page > 1 ? { page: String(p.page) } : {}),
+  }).toString()
+  const action = (id: number, what: string) => `/admin/users/${id}/${what}${kept ? `?${kept}` : ''}`
   return (
     <Layout ctx={p.ctx} title="Users">
       <h1>Users</h1>
@@ -74,19 +82,20 @@ function AdminUsersPage(p: {
                   </td>
                 ) : (
                   <td>
-                    <form method="post" action={`/admin/users/${u.id}/role`} class="inline">
+                    <form method="post" action={action(u.id, 'role')} class="inline">
                       <CsrfField token={p.ctx.csrf} />
                       <input type="hidden" name="role" value={u.role === 'admin' ? 'user' : 'admin'} />
                       <button type="submit" class="secondary outline" safe>
                         {u.role === 'admin' ? `Demote ${u.username}` : `Make ${u.username} admin`}
                       </button>
                     </form>{' '}
-                    <form method="post" action={`/admin/users/${u.id}/delete`} class="inline">
+                    <form method="post" action={action(u.id, 'delete')} class="inline">
                       <CsrfField token={p.ctx.csrf} />
-                      <label>
-                        <input type="checkbox" name="confirm" value="yes" required />
-                        <span safe>{`Yes, delete ${u.username} and their posts`}</span>
-                      </label>
+                      <ConfirmBox
+                        id={`f-delete-${u.id}`}
+                        label={`Yes, delete ${u.username} and their posts`}
+                        error={p.unconfirmed === u.id ? p.error : undefined}
+                      />
                       <button type="submit" class="contrast outline" safe>
                         {`Delete ${u.username}`}
                       </button>
@@ -114,7 +123,13 @@ const IdParams = Type.Object({ id: Id })
 export async function adminPages(app: FastifyInstance) {
   const { ctx } = app
 
-  async function renderList(req: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
+  async function renderList(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    error?: string,
+    status = 200,
+    unconfirmed?: number,
+  ) {
     const query = req.query as { q?: unknown }
     const q = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : ''
     const result = await listUsersWithRoles(ctx, { q: q || undefined }, requestedPage(req, 50))
@@ -128,6 +143,7 @@ export async function adminPages(app: FastifyInstance) {
         page={result.page}
         totalPages={result.total_pages}
         error={error}
+        unconfirmed={unconfirmed}
       />,
       status,
     )
@@ -176,12 +192,10 @@ export async function adminPages(app: FastifyInstance) {
   app.post('/admin/users/:id/delete', { schema: { hide: true, params: IdParams } }, async (req, reply) => {
     if (!requireAdmin(req, reply)) return reply
     // As the event's cancel form: nothing is deleted without the box ticked.
-    if (!confirmed(req)) {
-      flash(reply, 'error', 'Tick the box to confirm the deletion.')
-      return seeOther(reply, '/admin/users')
-    }
+    const { id } = req.params as { id: number }
+    if (!confirmed(req)) return renderList(req, reply, 'Tick the box to confirm the deletion.', 422, id)
     try {
-      await deleteUser(ctx, (req.params as { id: number }).id)
+      await deleteUser(ctx, id)
     } catch (err) {
       return refused(req, reply, err)
     }

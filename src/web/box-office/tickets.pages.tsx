@@ -1,6 +1,6 @@
 // Tickets: the ones the person holds or booked, one page per ticket with its status in words, its seat, and the
 // actions with their deadlines (transfer to a friend, release or refund), and for its holder the entry QR code.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError, notFound } from '../../lib/errors.js'
 import { pageParams } from '../../lib/pagination.js'
@@ -11,13 +11,14 @@ import { transferTicket } from '../../modules/box-office/transfer.service.js'
 import { getTicket, listMyTickets } from '../../modules/box-office/view.service.js'
 import { listFriends } from '../../modules/friends/friends.service.js'
 import { money, when } from '../format.js'
-import { CsrfField, Layout, Pager } from '../layout.js'
+import { ConfirmBox, CsrfField, Layout, Pager } from '../layout.js'
 import {
   confirmed,
   flash,
   formErrorsOf,
   type PageCtx,
   pageCtx,
+  refusedCtx,
   requestedPage,
   requireUser,
   seeOther,
@@ -93,7 +94,14 @@ function TicketsPage(p: {
   )
 }
 
-function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; handover?: Handover }) {
+function TicketPage(p: {
+  ctx: PageCtx
+  ticket: TicketT
+  friends: Friend[]
+  handover?: Handover
+  /** Why the release or refund was not done: its box was not ticked. */
+  confirmError?: string
+}) {
   const t = p.ticket
   const me = p.ctx.user?.id
   const isHolder = t.holder?.id === me
@@ -211,12 +219,15 @@ function TicketPage(p: { ctx: PageCtx; ticket: TicketT; friends: Friend[]; hando
           </p>
           <form method="post" action={`/tickets/${t.id}/cancel`} class="compact">
             <CsrfField token={p.ctx.csrf} />
-            <label>
-              <input type="checkbox" name="confirm" value="yes" required />
-              {t.status === 'held'
-                ? 'Yes, let this place go: it goes back on sale'
-                : 'Yes, refund this ticket: its place goes back on sale'}
-            </label>
+            <ConfirmBox
+              id="f-cancel-confirm"
+              label={
+                t.status === 'held'
+                  ? 'Yes, let this place go: it goes back on sale'
+                  : 'Yes, refund this ticket: its place goes back on sale'
+              }
+              error={p.confirmError}
+            />
             <button type="submit" class="secondary">
               {t.status === 'held' ? 'Release this ticket' : 'Refund this ticket'}
             </button>
@@ -262,20 +273,38 @@ export async function ticketPages(app: FastifyInstance) {
     return ticket
   }
 
-  app.get('/tickets/:id', { schema: { hide: true, params } }, async (req, reply) => {
-    const user = requireUser(req, reply)
-    if (!user) return reply
-    const ticket = await pageTicket(user, (req.params as { id: number }).id)
+  /** The ticket's page; `confirmError` shows it again (422) with the reason its release or refund was not done. */
+  async function showTicket(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    user: WebUser,
+    ticket: TicketT,
+    confirmError?: string,
+  ) {
     const friends =
       ticket.holder?.id === user.id && ticket.status === 'confirmed'
         ? (await listFriends(ctx, user, pageParams({ page: 1, per_page: 100 }))).data
         : []
     const handover = (await handoversOf(ctx, [ticket.id])).get(ticket.id)
+    const page = pageCtx(req, reply)
     return sendHtml(
       req,
       reply,
-      <TicketPage ctx={pageCtx(req, reply)} ticket={ticket} friends={friends} handover={handover} />,
+      <TicketPage
+        ctx={confirmError ? refusedCtx(page, confirmError) : page}
+        ticket={ticket}
+        friends={friends}
+        handover={handover}
+        confirmError={confirmError}
+      />,
+      confirmError ? 422 : 200,
     )
+  }
+
+  app.get('/tickets/:id', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    return showTicket(req, reply, user, await pageTicket(user, (req.params as { id: number }).id))
   })
 
   /** Runs an action on ticket `id`: done, to `done` (the ticket's page by default) with its message; refused, back to the ticket. */
@@ -328,9 +357,13 @@ export async function ticketPages(app: FastifyInstance) {
     const { id } = req.params as { id: number }
     // As the event's cancel form: a place given up goes back on sale at once, so one click is not enough.
     if (!confirmed(req)) {
-      await pageTicket(user, id)
-      flash(reply, 'error', 'Tick the box to confirm: the place goes back on sale.')
-      return seeOther(reply, `/tickets/${id}`)
+      return showTicket(
+        req,
+        reply,
+        user,
+        await pageTicket(user, id),
+        'Tick the box to confirm: the place goes back on sale.',
+      )
     }
     return act(reply, id, async () => {
       const before = await getTicket(ctx, user, id)

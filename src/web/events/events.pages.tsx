@@ -119,7 +119,16 @@ function HomePage(p: {
         </form>
       </search>
       <p role="status" safe>
-        {p.total === 0 ? 'No events match.' : `${p.total} event${p.total === 1 ? '' : 's'}`}
+        {
+          // A refused filter is left out of the search: the count says what the list was searched with.
+          Object.keys(p.errors).length > 0
+            ? p.total === 0
+              ? 'No events match the other filters.'
+              : `${p.total} event${p.total === 1 ? ' matches' : 's match'} the other filters`
+            : p.total === 0
+              ? 'No events match.'
+              : `${p.total} event${p.total === 1 ? '' : 's'}`
+        }
       </p>
       <ul class="cards">
         {p.events.map((e) => (

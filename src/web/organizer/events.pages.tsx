@@ -19,7 +19,7 @@ import {
 } from '../../modules/events/events.service.js'
 import { addSection, deleteSection, updateSection } from '../../modules/events/sections.service.js'
 import { eventAvailability, money, when } from '../format.js'
-import { CsrfField, ErrorSummary, Layout } from '../layout.js'
+import { ConfirmBox, CsrfField, ErrorSummary, Layout } from '../layout.js'
 import {
   confirmed,
   FORM_INVALID,
@@ -28,6 +28,7 @@ import {
   formErrorsOf,
   type PageCtx,
   pageCtx,
+  refusedCtx,
   requireUser,
   seeOther,
   sendHtml,
@@ -185,6 +186,8 @@ function SectionsTable(p: { event: EventT; csrf: string | null }) {
 interface EditState {
   event?: { values: Values; errors: FormErrors }
   section?: { values: Values; errors: FormErrors }
+  /** Why the event was not cancelled, or the draft not deleted: the box was not ticked. */
+  confirm?: string
 }
 
 function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
@@ -248,10 +251,11 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
           </p>
           <form method="post" action={`/organizer/events/${e.id}/cancel`}>
             <CsrfField token={p.ctx.csrf} />
-            <label>
-              <input type="checkbox" name="confirm" value="yes" required />
-              Yes, cancel this event and refund everyone
-            </label>
+            <ConfirmBox
+              id="f-cancel-confirm"
+              label="Yes, cancel this event and refund everyone"
+              error={p.state?.confirm}
+            />
             <button type="submit" class="secondary">
               Cancel the event
             </button>
@@ -266,10 +270,7 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
           <p>A draft was never on sale: deleting it removes it and its sections for good.</p>
           <form method="post" action={`/organizer/events/${e.id}/delete`}>
             <CsrfField token={p.ctx.csrf} />
-            <label>
-              <input type="checkbox" name="confirm" value="yes" required />
-              Yes, delete this draft
-            </label>
+            <ConfirmBox id="f-delete-confirm" label="Yes, delete this draft" error={p.state?.confirm} />
             <button type="submit" class="secondary">
               Delete the draft
             </button>
@@ -325,10 +326,15 @@ export async function organizerEventPages(app: FastifyInstance) {
     status = 200,
   ) {
     const event = await managedEvent(app, req.webUser!, id)
+    const page = pageCtx(req, reply)
     return sendHtml(
       req,
       reply,
-      <EditEventPage ctx={pageCtx(req, reply)} event={event} state={state} />,
+      <EditEventPage
+        ctx={state?.confirm ? refusedCtx(page, state.confirm) : page}
+        event={event}
+        state={state}
+      />,
       status,
     )
   }
@@ -438,11 +444,9 @@ export async function organizerEventPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
+    if (!confirmed(req))
+      return showEdit(req, reply, id, { confirm: 'Tick the box to confirm the cancellation.' }, 422)
     await managedEvent(app, user, id)
-    if (!confirmed(req)) {
-      flash(reply, 'error', 'Tick the box to confirm the cancellation.')
-      return seeOther(reply, `/organizer/events/${id}`)
-    }
     return change(req, reply, id, async () => {
       await cancelEvent(ctx, user, id)
       return 'The event is cancelled. Paid tickets are refunded and their holders told.'
@@ -453,11 +457,9 @@ export async function organizerEventPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
+    if (!confirmed(req))
+      return showEdit(req, reply, id, { confirm: 'Tick the box to confirm the deletion.' }, 422)
     const event = await managedEvent(app, user, id)
-    if (!confirmed(req)) {
-      flash(reply, 'error', 'Tick the box to confirm the deletion.')
-      return seeOther(reply, `/organizer/events/${id}`)
-    }
     // The pages delete drafts only: an event once on sale is cancelled, so its buyers are told (the API's
     // DELETE also takes an event that sold nothing).
     if (event.status !== 'draft') {

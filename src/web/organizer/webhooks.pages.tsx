@@ -1,6 +1,6 @@
 // The organizer's webhooks: their endpoints (add one, its secret shown once; deactivate, reactivate, delete) and
 // each endpoint's delivery log with a button to send a delivery again. The same services as the JSON API.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { pageParams } from '../../lib/pagination.js'
 import { Id } from '../../lib/schemas.js'
@@ -21,7 +21,7 @@ import {
   updateWebhook,
 } from '../../modules/webhooks/webhooks.service.js'
 import { when } from '../format.js'
-import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
+import { ConfirmBox, CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
 import {
   confirmed,
   FORM_INVALID,
@@ -30,11 +30,13 @@ import {
   formErrorsOf,
   type PageCtx,
   pageCtx,
+  refusedCtx,
   requestedPage,
   requireUser,
   seeOther,
   sendHtml,
 } from '../page.js'
+import type { WebUser } from '../session.js'
 
 const EVENT_LABELS: Record<WebhookEventType, string> = {
   'ticket.confirmed': 'A ticket is paid for (ticket.confirmed)',
@@ -182,6 +184,8 @@ function WebhookPage(p: {
   deliveries: WebhookDeliveryT[]
   page: number
   totalPages: number
+  /** Why the webhook was not deleted: its box was not ticked. */
+  confirmError?: string
 }) {
   const h = p.hook
   const base = `/organizer/webhooks/${h.id}`
@@ -205,10 +209,11 @@ function WebhookPage(p: {
         </form>
         <form method="post" action={`${base}/delete`}>
           <CsrfField token={p.ctx.csrf} />
-          <label>
-            <input type="checkbox" name="confirm" value="yes" required /> Delete this webhook and its delivery
-            log
-          </label>
+          <ConfirmBox
+            id="f-delete-confirm"
+            label="Delete this webhook and its delivery log"
+            error={p.confirmError}
+          />
           <button type="submit" class="secondary">
             Delete
           </button>
@@ -349,24 +354,36 @@ export async function webhookPages(app: FastifyInstance) {
     )
   })
 
-  app.get('/organizer/webhooks/:id', { schema: { hide: true, params } }, async (req, reply) => {
-    const user = requireUser(req, reply)
-    if (!user) return reply
-    const { id } = req.params as { id: number }
+  /** The webhook's page; `confirmError` shows it again (422) with the reason it was not deleted. */
+  async function showWebhook(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    user: WebUser,
+    id: number,
+    confirmError?: string,
+  ) {
     const hook = await getWebhook(ctx, user, id)
-    const page = requestedPage(req, DELIVERIES_PER_PAGE)
-    const deliveries = await listDeliveries(ctx, user, id, page)
+    const deliveries = await listDeliveries(ctx, user, id, requestedPage(req, DELIVERIES_PER_PAGE))
+    const page = pageCtx(req, reply)
     return sendHtml(
       req,
       reply,
       <WebhookPage
-        ctx={pageCtx(req, reply)}
+        ctx={confirmError ? refusedCtx(page, confirmError) : page}
         hook={hook}
         deliveries={deliveries.data}
         page={deliveries.page}
         totalPages={deliveries.total_pages}
+        confirmError={confirmError}
       />,
+      confirmError ? 422 : 200,
     )
+  }
+
+  app.get('/organizer/webhooks/:id', { schema: { hide: true, params } }, async (req, reply) => {
+    const user = requireUser(req, reply)
+    if (!user) return reply
+    return showWebhook(req, reply, user, (req.params as { id: number }).id)
   })
 
   app.post('/organizer/webhooks/:id/active', { schema: { hide: true, params } }, async (req, reply) => {
@@ -387,11 +404,8 @@ export async function webhookPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
-    await getWebhook(ctx, user, id)
-    if (!confirmed(req)) {
-      flash(reply, 'error', 'Tick the box to confirm the deletion.')
-      return seeOther(reply, `/organizer/webhooks/${id}`)
-    }
+    // Another member's webhook is a 404 either way: the page shown again reads it, as the deletion does.
+    if (!confirmed(req)) return showWebhook(req, reply, user, id, 'Tick the box to confirm the deletion.')
     await deleteWebhook(ctx, user, id)
     flash(reply, 'success', 'Webhook deleted.')
     return seeOther(reply, '/organizer/webhooks')

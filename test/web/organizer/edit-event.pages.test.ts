@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeEvent } from '../../factories/events.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
-import { type Browser, browserFor } from '../browser.js'
+import { type Browser, browserFor, expectUnconfirmed } from '../browser.js'
 
 let app: App
 let organizer: TestUser
@@ -98,10 +98,7 @@ describe('deleting a draft from its page', () => {
     expect(page.body).toContain(`action="/organizer/events/${draft.id}/delete"`)
     // Without the box ticked, nothing is deleted.
     const unticked = await browser.post(`/organizer/events/${draft.id}/delete`)
-    expect(unticked.statusCode).toBe(303)
-    expect((await browser.get(`/organizer/events/${draft.id}`)).body).toContain(
-      'Tick the box to confirm the deletion.',
-    )
+    expectUnconfirmed(unticked, 'f-delete-confirm', 'Tick the box to confirm the deletion.')
     expect((await apiEvent(draft.id)).id).toBe(draft.id)
     const deleted = await browser.post(`/organizer/events/${draft.id}/delete`, { confirm: 'yes' })
     expect(deleted.statusCode).toBe(303)

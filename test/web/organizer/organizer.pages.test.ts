@@ -4,7 +4,7 @@ import { formatSalesTable } from '../../../src/modules/events/sales.table.js'
 import { payAs, reserveAs } from '../../factories/boxoffice.js'
 import { insertTicket, makeEvent } from '../../factories/events.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../../helpers.js'
-import { Browser, browserFor } from '../browser.js'
+import { Browser, browserFor, expectUnconfirmed } from '../browser.js'
 
 let app: App
 let organizer: TestUser
@@ -91,8 +91,9 @@ describe('organizer events', () => {
     expect(list.body).toContain('<a href="/check-in">Check-in at the door</a>')
 
     // Cancelling needs the confirmation box.
-    await browser.post(`/organizer/events/${id}/cancel`)
-    expect((await browser.get(`/organizer/events/${id}`)).body).toContain('Tick the box')
+    const unticked = await browser.post(`/organizer/events/${id}/cancel`)
+    expectUnconfirmed(unticked, 'f-cancel-confirm', 'Tick the box to confirm the cancellation.')
+    expect((await new Browser(app).get(`/events/${id}`)).statusCode).toBe(200)
     expect((await browser.post(`/organizer/events/${id}/cancel`, { confirm: 'yes' })).statusCode).toBe(303)
     expect((await browser.get(`/organizer/events/${id}`)).body).toContain('The event is cancelled')
   })
@@ -304,6 +305,9 @@ describe('organizer events', () => {
       expect((await other.get(url)).statusCode, url).toBe(404)
     }
     expect((await other.post(`/organizer/events/${live.id}/cancel`, { confirm: 'yes' })).statusCode).toBe(404)
+    // Unticked, the refusal does not show another organizer's event page either.
+    expect((await other.post(`/organizer/events/${live.id}/cancel`)).statusCode).toBe(404)
+    expect((await other.post(`/organizer/events/${draft.id}/delete`)).statusCode).toBe(404)
     const mine = await other.get('/organizer/events')
     expect(mine.body).not.toContain('Secret draft')
     expect(mine.body).not.toContain('Live one')

@@ -6,7 +6,7 @@ import { payAs, quickUsers, reserveAs } from '../../factories/boxoffice.js'
 import { makeEvent } from '../../factories/events.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
 import { jobRows } from '../../jobs/helpers.js'
-import { Browser, browserFor } from '../browser.js'
+import { Browser, browserFor, expectUnconfirmed } from '../browser.js'
 
 let app: App
 let organizer: TestUser
@@ -106,8 +106,8 @@ describe('organizer webhooks', () => {
     expect((await browser.get(`/organizer/webhooks/${id}`)).body).toContain('>Deactivate<')
 
     const unconfirmed = await browser.post(`/organizer/webhooks/${id}/delete`)
-    expect(unconfirmed.statusCode).toBe(303)
-    expect((await browser.get(`/organizer/webhooks/${id}`)).body).toContain('Tick the box')
+    expectUnconfirmed(unconfirmed, 'f-delete-confirm', 'Tick the box to confirm the deletion.')
+    expect((await browser.get(`/organizer/webhooks/${id}`)).statusCode).toBe(200)
     const deleted = await browser.post(`/organizer/webhooks/${id}/delete`, { confirm: 'yes' })
     expect(deleted.headers.location).toBe('/organizer/webhooks')
     expect((await browser.get(`/organizer/webhooks/${id}`)).statusCode).toBe(404)
@@ -123,6 +123,8 @@ describe('organizer webhooks', () => {
       404,
     )
     expect((await stranger.post(`/organizer/webhooks/${id}/delete`, { confirm: 'yes' })).statusCode).toBe(404)
+    // Unticked, the refusal does not show another member's webhook either.
+    expect((await stranger.post(`/organizer/webhooks/${id}/delete`)).statusCode).toBe(404)
     expect((await stranger.post(`/organizer/webhooks/${id}/deliveries/1/redeliver`)).statusCode).toBe(404)
     expect(
       (await browser.post(`/organizer/webhooks/${id}/delete`, { confirm: 'yes', _csrf: null })).statusCode,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { crc32, deflateSync } from 'node:zlib'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -113,6 +114,33 @@ describe('PUT /users/me/avatar', () => {
     const res = await upload(me, Buffer.alloc(5 * 1024 * 1024 + 1, 1))
     expect(res.statusCode).toBe(413)
     expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
+  })
+
+  it('when the 5 MB are reached exactly at the end of one chunk of the upload, then 413 too, and nothing is stored', async () => {
+    // A real PNG with zeros after it, 5 MB and a little: what is cut at 5 MB still decodes as an image. The body
+    // arrives in two chunks, the first ending exactly at the limit, as a network can deliver it: the limit is then
+    // reached by a chunk of which nothing is kept, after the last check of the upload's own reader.
+    const me = await registerUser(app)
+    const png = await image('png', 8, 8)
+    const data = Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024 + 4096 - png.length)])
+    const form = multipart([{ name: 'file', data, filename: 'me.png', contentType: 'image/png' }])
+    const head = form.payload.indexOf(png)
+    const cut = head + 5 * 1024 * 1024
+    async function* body() {
+      yield form.payload.subarray(0, cut)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      yield form.payload.subarray(cut)
+    }
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/users/me/avatar',
+      headers: { ...me.auth, ...form.headers },
+      payload: Readable.from(body()),
+    })
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' })
+    const profile = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: me.auth })
+    expect(profile.json().avatar_url).toBeNull()
   })
 
   it('when the image has more than 40 megapixels, then 413 before it is decoded', async () => {

@@ -36,8 +36,12 @@ export const avatarRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const file = await req.file()
       if (!file) throw invalid('body.file', 'an image file is required')
-      // Throws 413 (FST_REQ_FILE_TOO_LARGE) past the size limit.
+      // 413 (FST_REQ_FILE_TOO_LARGE) past the size limit. toBuffer() checks it after each chunk it reads, so a limit
+      // reached by a chunk of which nothing is kept (the chunks before it ending exactly at 5 MB) slips past that
+      // check, and the file's first 5 MB would be taken as if whole: the parser's `truncated` says so. (The
+      // settings page reads its form through the parser's parts, which end with the limit's error.)
       const upload = await file.toBuffer()
+      if (file.file.truncated) throw new app.multipartErrors.RequestFileTooLargeError()
       return setAvatar(app.ctx, actorOf(req), upload)
     },
   )

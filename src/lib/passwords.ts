@@ -108,10 +108,14 @@ export async function verifyPassword(stored: string | undefined, password: strin
 export const COMMON_PASSWORD = 'is one of the 10,000 most common passwords'
 export const PASSWORD_IS_A_NAME = 'must not be your username or email address'
 
-/** Refuses passwords that are common or equal to the account's own names. Length is checked by the schema. */
+/**
+ * Refuses passwords that are common or equal to the account's own names. Length is checked by the schema. `field`
+ * is the body's field the password came in, which the error's path names.
+ */
 export function assertPasswordStrong(
   password: string,
   identity: { username?: string; email?: string },
+  field: 'password' | 'new_password' = 'password',
 ): void {
   const lower = password.toLowerCase()
   const reason = COMMON.has(lower)
@@ -122,8 +126,8 @@ export function assertPasswordStrong(
       ? PASSWORD_IS_A_NAME
       : undefined
   if (reason) {
-    throw new AppError('WEAK_PASSWORD', `password ${reason}`, {
-      errors: [{ path: 'body.password', message: reason }],
+    throw new AppError('WEAK_PASSWORD', `${field} ${reason}`, {
+      errors: [{ path: `body.${field}`, message: reason }],
     })
   }
 }

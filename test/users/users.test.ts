@@ -165,7 +165,12 @@ describe('PUT /users/me/password', () => {
       payload: { current_password: PASSWORD, new_password: 'iloveyou' },
     })
     expect(res.statusCode).toBe(400)
-    expect(res.json().code).toBe('WEAK_PASSWORD')
+    // The error names the field the password came in, so a client can show it beside that field.
+    expect(res.json()).toMatchObject({
+      code: 'WEAK_PASSWORD',
+      detail: 'new_password is one of the 10,000 most common passwords',
+      errors: [{ path: 'body.new_password', message: 'is one of the 10,000 most common passwords' }],
+    })
   })
 
   it('with a refreshed token answers 401 FRESH_TOKEN_REQUIRED', async () => {

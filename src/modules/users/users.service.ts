@@ -149,7 +149,7 @@ export async function changePassword(
 ) {
   await confirmOwnPassword(ctx, actor, input.current_password)
   const user = await getUserRow(ctx, actor.id)
-  assertPasswordStrong(input.new_password, { username: user.username, email: user.email })
+  assertPasswordStrong(input.new_password, { username: user.username, email: user.email }, 'new_password')
   const passwordHash = await hashPassword(input.new_password)
   await ctx.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, actor.id))

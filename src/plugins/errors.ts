@@ -320,11 +320,13 @@ export default fp(
     // Only JSON bodies (multipart where a route registers it): text/plain gets 415, not a string body.
     app.removeContentTypeParser('text/plain')
 
-    // JSON bodies, through Fastify's own parser (prototype poisoning refused), with two rules of ours:
+    // JSON bodies, through Fastify's own parser, with two rules of ours (below). A `__proto__` key, or a
+    // `constructor` holding a `prototype`, is valid JSON: it is dropped, as any field a route does not take is,
+    // and never reaches an object's prototype. (Refused, it was a 400 MALFORMED_JSON, "not valid JSON".)
     // - an empty body is no body: many clients send Content-Type: application/json with every request, DELETE
     //   included. A route that needs a body then says so (VALIDATION_FAILED, `body`);
     // - the text must be UTF-8: other bytes are refused, not replaced by U+FFFD and stored.
-    const parseJson = app.getDefaultJsonParser('error', 'error')
+    const parseJson = app.getDefaultJsonParser('remove', 'remove')
     const utf8 = new TextDecoder('utf-8', { fatal: true })
     app.removeContentTypeParser('application/json')
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeEvent } from '../factories/events.js'
 import { makePost } from '../factories/social.js'
-import { type App, buildTestApp, registerUser, type TestUser } from '../helpers.js'
+import { type App, buildTestApp, PASSWORD, registerUser, type TestUser } from '../helpers.js'
 
 let app: App
 let alice: TestUser
@@ -36,6 +36,37 @@ describe('request handling', () => {
     expect(res.statusCode).toBe(400)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(res.json().code).toBe('MALFORMED_JSON')
+  })
+
+  it('a JSON body with a __proto__ or constructor key is valid JSON: the key is dropped and reaches no prototype', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+      payload: '{"body":"proto","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    })
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({ body: 'proto' })
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined()
+    // Nor does it give a role: a registration's __proto__ is dropped with the rest of what it does not take.
+    const stamp = Date.now()
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        email: `proto${stamp}@example.com`,
+        username: `proto_${stamp}`,
+        password: PASSWORD,
+      }).replace(/}$/, ',"__proto__":{"role":"admin"}}'),
+    })
+    expect(registered.statusCode).toBe(201)
+    const me = await app.inject({
+      method: 'GET',
+      url: '/api/v1/users/me',
+      headers: { authorization: `Bearer ${registered.json().access_token}` },
+    })
+    expect(me.json().role).toBe('user')
   })
 
   it('a JSON body that is not an object answers 400 VALIDATION_FAILED', async () => {

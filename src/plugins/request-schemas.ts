@@ -2,7 +2,7 @@
 // module: strings without a format of their own are `text` (no NUL, no stray control character, no lone
 // surrogate), arrays have a bound, and integers in a path or query string are written in decimal.
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { AppError } from '../lib/errors.js'
+import { AppError, notFound } from '../lib/errors.js'
 
 /** Items a request array may hold when its schema sets no bound of its own. */
 export const DEFAULT_MAX_ITEMS = 1000
@@ -34,8 +34,14 @@ export function hardenSchema(schema: unknown): void {
   }
 }
 
-/** Names of the integer properties of a params or querystring schema (directly, in a union, or as array items). */
-function integerFields(schema: unknown): string[] {
+interface IntegerField {
+  name: string
+  /** The schema's own `maximum`, when the integer is a plain one (an id: 2,147,483,647). */
+  maximum?: number
+}
+
+/** The integer properties of a params or querystring schema (directly, in a union, or as array items). */
+function integerFields(schema: unknown): IntegerField[] {
   if (!isSchema(schema) || !isSchema(schema.properties)) return []
   const isInteger = (s: unknown): boolean =>
     isSchema(s) &&
@@ -44,11 +50,21 @@ function integerFields(schema: unknown): string[] {
       (Array.isArray(s.anyOf) && s.anyOf.some(isInteger)))
   return Object.entries(schema.properties)
     .filter(([, s]) => isInteger(s))
-    .map(([name]) => name)
+    .map(([name, s]) => ({
+      name,
+      maximum: isSchema(s) && typeof s.maximum === 'number' ? s.maximum : undefined,
+    }))
 }
 
-// Canonical decimal: no leading zeros, so one resource has one URL (and one cache entry, one ETag).
-const DECIMAL = /^(?:0|-?[1-9]\d{0,19})$/
+// Canonical decimal: no leading zeros, so one resource has one URL (and one cache entry, one ETag). Any number of
+// digits: a value past the schema's bounds is said as such ("must be <= 2147483647"), not as "not decimal".
+const DECIMAL = /^(?:0|-?[1-9]\d*)$/
+const POSITIVE = /^[1-9]\d*$/
+
+/** Whether the decimal text `digits` is above `maximum`, however many digits it has. */
+const above = (digits: string, maximum: number) =>
+  digits.length > String(maximum).length ||
+  (digits.length === String(maximum).length && digits > String(maximum))
 
 /**
  * The validator coerces text to numbers the way JavaScript does (`0x10` is 16, `1e1` is 10, ` 16` is 16,
@@ -57,7 +73,7 @@ const DECIMAL = /^(?:0|-?[1-9]\d{0,19})$/
  */
 const NOT_DECIMAL = 'must be a decimal integer, without leading zeros'
 
-function decimalCheck(part: 'params' | 'query', fields: string[]) {
+function decimalCheck(part: 'params' | 'query', fields: IntegerField[]) {
   // A callback hook, not an async one: no promise and no microtask per request on every route that takes an id.
   return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
     const values = req[part] as Record<string, unknown> | undefined
@@ -65,9 +81,17 @@ function decimalCheck(part: 'params' | 'query', fields: string[]) {
       done()
       return
     }
-    for (const name of fields) {
+    for (const { name, maximum } of fields) {
       const value = values[name]
       for (const item of Array.isArray(value) ? value : [value]) {
+        // A path's id past the largest the server gives (2,147,483,647) is a well-formed id of nothing: 404, as
+        // any id that names nothing. In a query or a body it stays a value out of range (400).
+        if (part === 'params' && maximum !== undefined && typeof item === 'string' && POSITIVE.test(item)) {
+          if (above(item, maximum)) {
+            done(notFound())
+            return
+          }
+        }
         if (typeof item === 'string' && !DECIMAL.test(item)) {
           const path = `${part === 'params' ? 'params' : 'querystring'}.${name}`
           done(

@@ -269,11 +269,29 @@ describe('GET /events/{id}', () => {
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(404)
   })
 
-  it('when the id does not exist or is out of range, then 404 and 400', async () => {
+  it('when the id does not exist, even past 32 bits, then 404; when it is no positive decimal, then 400', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/events/999999' })).statusCode).toBe(404)
-    const huge = await app.inject({ method: 'GET', url: '/api/v1/events/2147483648' })
-    expect(huge.statusCode).toBe(400)
-    expect(huge.json().code).toBe('VALIDATION_FAILED')
+    for (const id of ['2147483648', '99999999999999999999999', '9'.repeat(150)]) {
+      const huge = await app.inject({ method: 'GET', url: `/api/v1/events/${id}` })
+      expect(huge.statusCode, id).toBe(404)
+      expect(huge.json().code).toBe('NOT_FOUND')
+    }
+    // The largest id is looked up as any other.
+    expect((await app.inject({ method: 'GET', url: '/api/v1/events/2147483647' })).statusCode).toBe(404)
+    for (const id of ['0', '-1', '007', '1e3']) {
+      const bad = await app.inject({ method: 'GET', url: `/api/v1/events/${id}` })
+      expect(bad.statusCode, id).toBe(400)
+      expect(bad.json().code).toBe('VALIDATION_FAILED')
+    }
+    // In a query, an id past the bound is a value out of range, said as such (not "not a decimal integer").
+    const filter = await app.inject({
+      method: 'GET',
+      url: '/api/v1/events?organizer_id=99999999999999999999999',
+    })
+    expect(filter.statusCode).toBe(400)
+    expect(filter.json().errors).toEqual([
+      { path: 'querystring.organizer_id', message: 'must be <= 2147483647' },
+    ])
   })
 
   it('when tickets are held and sold, then sections and totals show them', async () => {

@@ -288,6 +288,29 @@ describe('deliveries written by the box office', () => {
     expect(await payloadOf(deliveries[1]!.id)).toMatchObject({ ...entry, status: 'offered' })
   })
 
+  it('when an event with paid tickets is cancelled, then each paid ticket has its ticket.refunded delivery, as a refund of one ticket has; a held one has none', async () => {
+    const [org] = await quickUsers(app, 1)
+    const hook = await createHook(org!, { events: ['ticket.refunded', 'event.cancelled'] })
+    const event = await makeEvent(app, org!)
+    const paid = [await confirmedTicket(app, buyer, event), await confirmedTicket(app, stranger, event)]
+    const held = await reserveAs(app, buyer, event.id, { section_id: event.sections[0]!.id })
+    expect(held.statusCode).toBe(201)
+    const cancelled = await call(org!, 'POST', `/events/${event.id}/cancel`)
+    expect(cancelled.statusCode).toBe(200)
+
+    const deliveries = (await deliveriesOf(org!, hook.id)).reverse()
+    expect(deliveries.map((d) => d.type)).toEqual(['event.cancelled', 'ticket.refunded', 'ticket.refunded'])
+    for (const [i, ticket] of paid.entries()) {
+      const holder = i === 0 ? buyer : stranger
+      const now = (await getAs(app, holder, `/tickets/${ticket.id}`)).body
+      expect(now.status).toBe('cancelled')
+      expect(await payloadOf(deliveries[i + 1]!.id)).toEqual(now)
+    }
+    // Cancelling again changes nothing and sends nothing.
+    expect((await call(org!, 'POST', `/events/${event.id}/cancel`)).statusCode).toBe(200)
+    expect(await deliveriesOf(org!, hook.id)).toHaveLength(3)
+  })
+
   it('when a ticket is checked in, then one check_in.created delivery carries the check-in; a second scan (409) makes none', async () => {
     const [org] = await quickUsers(app, 1)
     const hook = await createHook(org!, { events: ['check_in.created'] })

@@ -16,10 +16,11 @@ import { forbidden, notFound } from '../../lib/errors.js'
 import { queueEventCancelled } from '../../mail/queue.js'
 import { type EventRow, loadEvent } from '../events/events.queries.js'
 import type { EventT } from '../events/events.schemas.js'
-import { emitWebhookEvent } from '../webhooks/webhooks.emit.js'
+import { emitWebhookEvents } from '../webhooks/webhooks.emit.js'
 import { moveCounters } from './box-office.capacity.js'
 import { effectiveTicketStatus } from './box-office.holds.js'
 import { eventSummary } from './box-office.mail.js'
+import { loadTicket } from './box-office.queries.js'
 import { refundLines } from './refund.lines.js'
 
 /**
@@ -27,7 +28,8 @@ import { refundLines } from './refund.lines.js'
  * it FOR SHARE, so they finish first and none starts after), then every open or paid invoice of the event
  * in id order, then tickets, then sections in id order — the order payment, expiry and ticket cancellation
  * use, so none of them can deadlock with it. Cancelling a cancelled event changes nothing (and tells no one
- * again) and answers 200. Everyone concerned gets one e-mail, enqueued in this transaction.
+ * again) and answers 200. Everyone concerned gets one e-mail, enqueued in this transaction. The organizer's
+ * webhooks get `event.cancelled`, and `ticket.refunded` for each paid ticket, as a refund of one ticket sends.
  */
 export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Promise<EventT> {
   return ctx.db.transaction(async (tx) => {
@@ -37,18 +39,25 @@ export async function cancelEvent(ctx: Ctx, actor: Actor, eventId: number): Prom
     if (!staff) throw forbidden('Only the organizer or an admin can cancel this event')
     if (event.status === 'cancelled') return loadEvent(ctx, tx, actor, eventId)
 
-    await cancelLocked(ctx, tx, event)
+    const refunded = await cancelLocked(ctx, tx, event)
     const cancelled = await loadEvent(ctx, tx, actor, eventId)
-    await emitWebhookEvent(ctx, tx, { eventId, type: 'event.cancelled', data: cancelled })
+    await emitWebhookEvents(ctx, tx, [
+      { eventId, type: 'event.cancelled', data: cancelled },
+      ...refunded.map((id) => ({
+        eventId,
+        type: 'ticket.refunded' as const,
+        data: () => loadTicket(tx, ctx.config, id),
+      })),
+    ])
     return cancelled
   })
 }
 
 /**
- * Everything a cancellation changes but its answer and its webhook, for an event whose row the caller locked
- * FOR UPDATE (in the lock order above).
+ * Everything a cancellation changes but its answer and its webhooks, for an event whose row the caller locked
+ * FOR UPDATE (in the lock order above). Returns the ids of the paid tickets it refunded, in id order.
  */
-async function cancelLocked(ctx: Ctx, tx: Db, event: EventRow): Promise<void> {
+async function cancelLocked(ctx: Ctx, tx: Db, event: EventRow): Promise<number[]> {
   await tx.update(events).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(events.id, event.id))
   const billed = await tx
     .select()
@@ -72,7 +81,7 @@ async function cancelLocked(ctx: Ctx, tx: Db, event: EventRow): Promise<void> {
       .update(tickets)
       .set({ status: 'cancelled', updatedAt: new Date() })
       .where(and(eq(tickets.eventId, event.id), eq(tickets.status, from)))
-      .returning({ sectionId: tickets.sectionId })
+      .returning({ id: tickets.id, sectionId: tickets.sectionId })
   // The waiting list closes: entries still waiting (and offers, whose held tickets are cancelled below) are
   // expired, and their owners are told with everyone else.
   const closed = await tx
@@ -103,6 +112,7 @@ async function cancelLocked(ctx: Ctx, tx: Db, event: EventRow): Promise<void> {
       waiting: person.waiting,
     })
   }
+  return wasConfirmed.map((t) => t.id).sort((a, b) => a - b)
 }
 
 /**

@@ -40,6 +40,7 @@ describe('POST /events', () => {
     })
     expect(res.statusCode).toBe(201)
     const body = res.json()
+    expect(res.headers.location).toBe(`/api/v1/events/${body.id}`)
     expect(body).toEqual({
       id: expect.any(Number),
       title: 'Midnight Jazz',

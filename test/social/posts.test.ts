@@ -30,6 +30,9 @@ describe('POST /posts', () => {
     const a = await registerUser(app)
     const res = await create(a, { body: 'First night was great' })
     expect(res.statusCode).toBe(201)
+    // Location names the new post, which is there to read.
+    expect(res.headers.location).toBe(`/api/v1/posts/${res.json().id}`)
+    expect((await get(a, res.json().id)).json()).toEqual(res.json())
     expect(res.json()).toEqual({
       id: expect.any(Number),
       body: 'First night was great',

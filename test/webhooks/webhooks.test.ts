@@ -47,6 +47,7 @@ const call = (
 async function createHook(user: TestUser, body: object = {}) {
   const res = await call(user, 'POST', '/users/me/webhooks', { url: PUBLIC_URL, events: ALL_TYPES, ...body })
   expect(res.statusCode, res.body).toBe(201)
+  expect(res.headers.location).toBe(`/api/v1/webhooks/${res.json().id}`)
   return res.json()
 }
 

@@ -52,7 +52,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The caller becomes the organizer. A section is `general` (a `capacity`) or `seated` (`rows` × ' +
           '`seats_per_row`, seats A1.. generated); `kind` defaults to seated when only rows are given. An event ' +
           'has at most MAX_SECTIONS_PER_EVENT sections (50 by default) and MAX_SEATS_PER_EVENT seats over its ' +
-          'seated sections (20,000 by default): a body past either is 400 VALIDATION_FAILED at `body.sections`.',
+          'seated sections (20,000 by default): a body past either is 400 VALIDATION_FAILED at `body.sections`. ' +
+          '`Location` names the new event.',
         tags: ['events'],
         body: CreateEventBody,
         response: { 201: Event },
@@ -60,7 +61,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { rateLimit: app.creationRateLimit },
       onRequest: app.authenticate,
     },
-    async (req, reply) => reply.code(201).send(await createEvent(app.ctx, actorOf(req), req.body)),
+    async (req, reply) => {
+      const event = await createEvent(app.ctx, actorOf(req), req.body)
+      return reply.code(201).header('location', `${app.prefix}/events/${event.id}`).send(event)
+    },
   )
 
   app.get(

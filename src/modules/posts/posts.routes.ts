@@ -56,14 +56,17 @@ export const postsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Write a post',
         description:
           '`event_id` must be an event you can see (published, or your own); `shared_post_id` shares a post ' +
-          '(its `share_count` goes up). Either unknown: 404.',
+          '(its `share_count` goes up). Either unknown: 404. `Location` names the new post.',
         tags: ['posts'],
         body: CreatePostBody,
         response: { 201: Post, 404: ProblemRef },
       },
       onRequest: app.authenticate,
     },
-    async (req, reply) => reply.code(201).send(await createPost(app.ctx, actorOf(req), req.body)),
+    async (req, reply) => {
+      const post = await createPost(app.ctx, actorOf(req), req.body)
+      return reply.code(201).header('location', `${app.prefix}/posts/${post.id}`).send(post)
+    },
   )
 
   app.get(

@@ -38,14 +38,17 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'A non-2xx answer (redirects are not followed) or none within 10 s is retried with exponential ' +
           'backoff for 24 h, the first retry within 30 s. A URL that is not http(s), or whose host is or ' +
           'resolves to a loopback, private, link-local or other non-public address: 400 WEBHOOK_URL_FORBIDDEN. ' +
-          'At most 10 endpoints per account (409 CONFLICT).',
+          'At most 10 endpoints per account (409 CONFLICT). `Location` names the new endpoint.',
         tags: ['webhooks'],
         body: WebhookBody,
         response: { 201: WebhookEndpointCreated, 400: ProblemRef, 409: ProblemRef },
       },
       onRequest: app.authenticate,
     },
-    async (req, reply) => reply.code(201).send(await createWebhook(app.ctx, actorOf(req), req.body)),
+    async (req, reply) => {
+      const hook = await createWebhook(app.ctx, actorOf(req), req.body)
+      return reply.code(201).header('location', `${app.prefix}/webhooks/${hook.id}`).send(hook)
+    },
   )
 
   app.get(

@@ -3,6 +3,7 @@
 // any method and status, so a PATCH that came back with the tag its client sent in If-None-Match answered 304,
 // without its body, after the write was done. Writes ignore If-None-Match, as a server that does not evaluate a
 // write's preconditions may. The header is read as the RFC writes it: `*`, or a list of tags compared weakly.
+// An error answer (4xx, 5xx) goes without the library's tag: it is no representation of the resource.
 import fp from 'fastify-plugin'
 
 const TAG = /(?:W\/)?"[^"]*"/g
@@ -21,6 +22,11 @@ export default fp(
   async (app) => {
     // A synchronous hook: no promise per answer.
     app.addHook('onSend', (req, reply, payload, done) => {
+      if (reply.statusCode >= 400) {
+        reply.removeHeader('etag')
+        done(null, payload)
+        return
+      }
       const ifNoneMatch = req.headers['if-none-match']
       const etag = reply.getHeader('etag')
       if (

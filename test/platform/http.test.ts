@@ -299,7 +299,7 @@ describe('conditional requests', () => {
     expect(again.json()).toMatchObject({ id: alice.id, bio: 'Tagged' })
   })
 
-  it('an error answer is never a 304', async () => {
+  it('an error answer carries no tag and is never a 304', async () => {
     const missing = (headers: Record<string, string>) =>
       app.inject({
         method: 'GET',
@@ -308,9 +308,17 @@ describe('conditional requests', () => {
       })
     const first = await missing({})
     expect(first.statusCode).toBe(404)
-    const again = await missing({ 'if-none-match': String(first.headers.etag) })
+    // A tag names a representation of the resource, and an error is none.
+    expect(first.headers.etag).toBeUndefined()
+    const unauthorized = await app.inject({ method: 'GET', url: '/api/v1/users/me' })
+    expect(unauthorized.statusCode).toBe(401)
+    expect(unauthorized.headers.etag).toBeUndefined()
+    // `*` matches any tag: still the error, in full.
+    const again = await missing({ 'if-none-match': '*' })
     expect(again.statusCode).toBe(404)
     expect(again.json().code).toBe('NOT_FOUND')
+    // A success keeps its tag.
+    expect((await app.inject({ method: 'GET', url: '/api/v1/events' })).headers.etag).toMatch(/^"/)
   })
 })
 

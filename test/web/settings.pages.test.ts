@@ -221,6 +221,37 @@ describe('refusals beside their fields on /settings', () => {
     expectFieldError(res.body, 'f-email', 'That email address is taken')
   })
 
+  it('a wrong current password is said with the form’s other reasons, not on the next attempt', async () => {
+    const browser = await browserFor(app, await registerUser(app))
+    await browser.get('/settings')
+    const wrong = 'not-my-password'
+    // Behind the form's own check (a new password too short)…
+    const short = await browser.post('/settings/password', { current_password: wrong, new_password: 'short' })
+    expect(short.statusCode).toBe(422)
+    expectFieldError(short.body, 'f-current_password', 'The current password is wrong')
+    expect(short.body).toMatch(/<input id="f-new_password"[^>]*aria-invalid="true"/)
+    // …and a too-common new password behind a wrong current one.
+    const common = await browser.post('/settings/password', {
+      current_password: wrong,
+      new_password: 'password1',
+    })
+    expect(common.statusCode).toBe(422)
+    expectFieldError(common.body, 'f-current_password', 'The current password is wrong')
+    expectFieldError(common.body, 'f-new_password', 'This password is too common: choose another')
+    // The e-mail form too.
+    const email = await browser.post('/settings/email', { email: 'not-an-address', current_password: wrong })
+    expect(email.statusCode).toBe(422)
+    expectFieldError(email.body, 'f-email-current_password', 'The current password is wrong')
+    expect(email.body).toMatch(/<input id="f-email"[^>]*aria-invalid="true"/)
+    // The right current password with a short new one: only the new one is refused.
+    const right = await browser.post('/settings/password', {
+      current_password: PASSWORD,
+      new_password: 'short',
+    })
+    expect(right.statusCode).toBe(422)
+    expect(right.body).not.toMatch(/<input id="f-current_password"[^>]*aria-invalid/)
+  })
+
   it('a malformed username and a common new password are said as sentences', async () => {
     const browser = await browserFor(app, await registerUser(app))
     await browser.get('/settings')

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Type } from 'typebox'
 import type { Ctx } from '../../context.js'
 import { AppError } from '../../lib/errors.js'
+import { assertPasswordStrong } from '../../lib/passwords.js'
 import { resendVerification } from '../../modules/auth/account-email.service.js'
 import { activeSessions, endSession, revokeSessions } from '../../modules/auth/auth.service.js'
 import { AVATAR_MAX_BYTES, setAvatar } from '../../modules/avatars/avatars.service.js'
@@ -323,6 +324,37 @@ const AVATAR_TOO_LARGE = 'The image is larger than 5 MB'
 export async function settingsPages(app: FastifyInstance) {
   const { ctx } = app
 
+  /**
+   * The reasons a refusal hid, so that a form says them all at once: a wrong current password behind the form's
+   * own checks, and a too-common new password behind a wrong current one. Each is checked only when its field was
+   * sent and has no reason yet; the current password costs one hash, as the next attempt would.
+   */
+  async function hiddenReasons(
+    user: WebUser,
+    section: Section,
+    body: Record<string, string>,
+    errors: FormErrors,
+  ): Promise<void> {
+    const unchecked = (name: string) =>
+      typeof body[name] === 'string' && body[name] !== '' && errors.fields[name] === undefined
+    if ((section === 'email' || section === 'password') && unchecked('current_password')) {
+      try {
+        await confirmOwnPassword(ctx, user, body.current_password!)
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'INVALID_CREDENTIALS') throw err
+        errors.fields.current_password = err.message
+      }
+    }
+    if (section === 'password' && unchecked('new_password')) {
+      const me = await getOwnProfile(ctx, user)
+      try {
+        assertPasswordStrong(body.new_password!, { username: me.username, email: me.email }, 'new_password')
+      } catch (err) {
+        Object.assign(errors.fields, formErrorsOf(err).fields)
+      }
+    }
+  }
+
   /** A settings form: validate, run, flash and come back; a refusal re-renders the page with the errors. */
   function settingsForm<T>(
     section: Exclude<Section, 'avatar'>,
@@ -341,12 +373,18 @@ export async function settingsPages(app: FastifyInstance) {
       const form = parseForm<T>(schema, body)
       // A malformed username and a refused new password in a person's words.
       const words = (errors: FormErrors) => inPeoplesWords(errors, body.username)
-      if (!form.ok) return render(ctx, req, reply, user, { section, errors: words(form.errors), values })
+      if (!form.ok) {
+        await hiddenReasons(user, section, body, form.errors)
+        return render(ctx, req, reply, user, { section, errors: words(form.errors), values })
+      }
       let to: string | undefined
       try {
         to = await run(user, form.value, reply)
       } catch (err) {
-        const errors = words(formErrorsOf(err, FIELD_OF_CODE[section]))
+        const refused = formErrorsOf(err, FIELD_OF_CODE[section])
+        // A wrong current password is checked first: what it hid is checked now. (Past it, nothing was hidden.)
+        if (refused.fields.current_password !== undefined) await hiddenReasons(user, section, body, refused)
+        const errors = words(refused)
         // Asked too soon: 429 with the wait in Retry-After, as the API answers.
         const limited = err instanceof AppError && err.status === 429
         if (limited && err.headers) reply.headers(err.headers)

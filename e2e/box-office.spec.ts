@@ -167,7 +167,8 @@ test('journey 5: an organizer creates, publishes and cancels an event, and sees 
   await checkA11y(page)
   await page.getByLabel('Title').fill('Rooftop Sessions')
   await page.getByLabel('Venue').fill('The Roof, Level 9')
-  await page.getByLabel('Starts (UTC)').fill('2030-03-14T20:00')
+  await page.getByLabel('Starts').fill('2030-03-14T20:00')
+  await page.getByLabel('Time zone').selectOption('Europe/Berlin')
   await page.getByLabel('Description').fill('Four bands under the sky.')
   await page.getByLabel('Section name').fill('Rooftop')
   await page.getByLabel('Price').fill('25.00')
@@ -183,6 +184,11 @@ test('journey 5: an organizer creates, publishes and cancels an event, and sees 
   await expectInSightOnPhone(page, [/^Edit Rooftop$/])
   await page.setViewportSize({ width: 1280, height: 900 })
   const eventId = Number(/\/organizer\/events\/(\d+)/.exec(page.url())?.[1])
+  // The start was typed on Berlin's clock: 20:00 there is 19:00 UTC in March (CET).
+  expect((await (await request.get(`/api/v1/events/${eventId}`)).json()).starts_at).toBe(
+    '2030-03-14T19:00:00.000Z',
+  )
+  await expect(page.getByLabel('Starts')).toHaveValue('2030-03-14T20:00')
 
   // A sale, so the chart has something to draw.
   const reserved = await (

@@ -57,6 +57,8 @@ export interface EventSummary {
   title: string
   venue: string
   startsAt: string
+  /** The event's zone, whose clock its times are told on (absent from messages queued before events had one: UTC). */
+  timezone?: string
 }
 
 export interface PaymentReceiptMail {
@@ -282,7 +284,7 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           paidAt: when(job.paidAt),
           eventTitle: job.event.title,
           venue: job.event.venue,
-          startsAt: when(job.event.startsAt),
+          startsAt: when(job.event.startsAt, job.event.timezone),
           tickets: job.tickets.map((t, i) => {
             const image = qr.get(job.ticketIds?.[i] ?? 0)
             return {
@@ -306,7 +308,7 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           name: user.name,
           tickets: plural(job.ticketCount, 'ticket'),
           eventTitle: job.event.title,
-          startsAt: when(job.event.startsAt),
+          startsAt: when(job.event.startsAt, job.event.timezone),
           // The event page with the booker's choices filled in again.
           link: url(`/events/${job.event.id}?again=${job.reservationId}`),
         },
@@ -321,7 +323,7 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           fromName: job.fromName,
           eventTitle: job.event.title,
           venue: job.event.venue,
-          startsAt: when(job.event.startsAt),
+          startsAt: when(job.event.startsAt, job.event.timezone),
           section: job.ticket.section,
           seat: job.ticket.seat ?? 'General admission',
           link: url('/tickets'),
@@ -335,7 +337,7 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
         vars: {
           name: user.name,
           eventTitle: job.event.title,
-          startsAt: when(job.event.startsAt),
+          startsAt: when(job.event.startsAt, job.event.timezone),
           ticketCount: job.ticketCount,
           refund: job.refundCents > 0 ? money(job.refundCents, job.currency) : null,
           waiting: job.waiting === true,
@@ -350,7 +352,7 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           name: user.name,
           tickets: plural(job.ticketCount, 'ticket'),
           eventTitle: job.event.title,
-          startsAt: when(job.event.startsAt),
+          startsAt: when(job.event.startsAt, job.event.timezone),
           expiresAt: when(job.expiresAt),
           link: url(`/reservations/${job.reservationId}`),
         },
@@ -365,7 +367,7 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           byName: job.byName,
           eventTitle: job.event.title,
           venue: job.event.venue,
-          startsAt: when(job.event.startsAt),
+          startsAt: when(job.event.startsAt, job.event.timezone),
           link: url(`/check-in/${job.event.id}`),
         },
       }

@@ -56,6 +56,7 @@ describe('POST /events/{id}/cancel', () => {
       venue: 'Town Hall',
       starts_at: event.starts_at,
       ends_at: null,
+      timezone: 'UTC',
       status: 'cancelled',
       organizer: expect.objectContaining({ id: organizer.id }),
       max_tickets_per_user: null,

@@ -52,7 +52,7 @@ describe('POST /events/{id}/reservations', () => {
     const ticket = (id: number) => ({
       id,
       status: 'held',
-      event: { id: event.id, title: 'Night Market', starts_at: event.starts_at },
+      event: { id: event.id, title: 'Night Market', starts_at: event.starts_at, timezone: 'UTC' },
       section: { id: section.id, name: 'General Admission' },
       seat: null,
       holder: person(buyer),

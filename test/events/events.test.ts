@@ -48,6 +48,7 @@ describe('POST /events', () => {
       venue: 'Blue Note',
       starts_at: '2027-11-21T19:30:00.000Z',
       ends_at: '2027-11-21T23:00:00.000Z',
+      timezone: 'UTC',
       status: 'draft',
       organizer: {
         id: organizer.id,

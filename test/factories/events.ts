@@ -30,6 +30,7 @@ export interface EventSpec {
   venue?: string
   starts_at?: string
   ends_at?: string | null
+  timezone?: string
   currency?: string
   max_tickets_per_user?: number | null
   sections?: SectionSpec[]

@@ -93,6 +93,22 @@ describe('box-office messages', () => {
     ])
   })
 
+  it('an event’s time is told on its zone’s clock; a message queued without a zone tells UTC (above)', async () => {
+    await queuePaymentReceipt(app.ctx.db, app.ctx, {
+      userId: payer.id,
+      invoiceId: 43,
+      number: 'INV-000043',
+      currency: 'AUD',
+      amountCents: 5_000,
+      paidAt: '2027-03-01T09:00:00Z',
+      event: { ...event, title: 'Harbour Lights', timezone: 'Australia/Sydney' },
+      tickets: [{ section: 'Standing', seat: null }],
+    })
+    const mail = await received('Your tickets for Harbour Lights')
+    expect(mail.text).toContain('6 Mar 2027, 06:30 GMT+11')
+    expect(mail.text).not.toContain('19:30 UTC')
+  })
+
   it('reservation expired', async () => {
     await queueReservationExpired(app.ctx.db, app.ctx, {
       userId: payer.id,

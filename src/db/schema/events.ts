@@ -22,6 +22,9 @@ export const events = pgTable(
       .generatedAlwaysAs((): SQL => sql`lower(${events.venue})`),
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     endsAt: timestamp('ends_at', { withTimezone: true }),
+    // The IANA name of the zone the event happens in (Europe/Berlin): its times are shown, typed and counted by
+    // day there. Its instants are stored as instants (timestamptz) whatever the zone.
+    timezone: text('timezone').notNull().default('UTC'),
     status: text('status', { enum: ['draft', 'published', 'cancelled'] })
       .notNull()
       .default('draft'),

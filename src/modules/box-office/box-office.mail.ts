@@ -10,10 +10,23 @@ export const eventSummaryColumns = {
   title: events.title,
   venue: events.venue,
   startsAt: events.startsAt,
+  timezone: events.timezone,
 }
 
-export function eventSummary(e: { id: number; title: string; venue: string; startsAt: Date }): EventSummary {
-  return { id: e.id, title: e.title, venue: e.venue, startsAt: e.startsAt.toISOString() }
+export function eventSummary(e: {
+  id: number
+  title: string
+  venue: string
+  startsAt: Date
+  timezone: string
+}): EventSummary {
+  return {
+    id: e.id,
+    title: e.title,
+    venue: e.venue,
+    startsAt: e.startsAt.toISOString(),
+    timezone: e.timezone,
+  }
 }
 
 /** A ticket as a message names it: its section, and its seat as "Row B, seat 7" (null in general admission). */

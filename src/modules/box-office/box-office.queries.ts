@@ -28,7 +28,13 @@ function ticketQuery(db: Db) {
       ticket: tickets,
       status: effectiveTicketStatus,
       expiresAt: reservations.expiresAt,
-      event: { id: events.id, title: events.title, startsAt: events.startsAt, currency: events.currency },
+      event: {
+        id: events.id,
+        title: events.title,
+        startsAt: events.startsAt,
+        timezone: events.timezone,
+        currency: events.currency,
+      },
       sectionName: sections.name,
       seat: { id: seats.id, row: seats.rowLabel, number: seats.number },
       holder: profileColumns(holder),
@@ -52,7 +58,12 @@ export function toTicket(config: Config, r: TicketRow): TicketT {
   return {
     id: r.ticket.id,
     status: r.status,
-    event: { id: r.event.id, title: r.event.title, starts_at: r.event.startsAt.toISOString() },
+    event: {
+      id: r.event.id,
+      title: r.event.title,
+      starts_at: r.event.startsAt.toISOString(),
+      timezone: r.event.timezone,
+    },
     section: { id: r.ticket.sectionId, name: r.sectionName },
     seat: r.seat ? { id: r.seat.id, row: r.seat.row, number: r.seat.number } : null,
     holder: r.holder ? toPublicUser(config, r.holder) : null,

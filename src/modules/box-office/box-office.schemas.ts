@@ -15,7 +15,12 @@ export const Ticket = Type.Object(
   {
     id: Id,
     status: TicketStatus,
-    event: Type.Object({ id: Id, title: Type.String(), starts_at: Timestamp }),
+    event: Type.Object({
+      id: Id,
+      title: Type.String(),
+      starts_at: Timestamp,
+      timezone: Type.String({ description: "The event's time zone (IANA name), as on the event" }),
+    }),
     section: Type.Object({ id: Id, name: Type.String() }),
     seat: Type.Union([Type.Object({ id: Id, row: Type.String(), number: Type.Integer() }), Type.Null()], {
       description: 'null in a general-admission section',

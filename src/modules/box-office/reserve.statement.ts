@@ -110,7 +110,7 @@ wanted as (
   join req on req.i = w.i
 ),
 ev as (
-  select id, title, currency, starts_at, max_tickets_per_user is null as unlimited from events
+  select id, title, currency, starts_at, timezone, max_tickets_per_user is null as unlimited from events
   where id = any(array(select event_id from req)) and status = 'published' and starts_at > now()
   order by id
   for share
@@ -228,7 +228,7 @@ people as (
 tickets_of as (
   select t.i, json_agg(json_build_object(
     'id', tk.id, 'status', 'held',
-    'event', json_build_object('id', ev.id, 'title', ev.title, 'starts_at', ${isoSql('ev.starts_at')}),
+    'event', json_build_object('id', ev.id, 'title', ev.title, 'starts_at', ${isoSql('ev.starts_at')}, 'timezone', ev.timezone),
     'section', json_build_object('id', l.id, 'name', l.name),
     'seat', case when st.id is not null then json_build_object('id', st.id, 'row', st.row_label, 'number', st.number) end,
     'holder', h.person, 'booker', b.person, 'price_cents', l.price_cents, 'currency', ev.currency,

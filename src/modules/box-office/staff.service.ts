@@ -111,9 +111,15 @@ export async function listStaff(
 export async function doorEvents(
   ctx: Ctx,
   actor: Actor,
-): Promise<{ id: number; title: string; venue: string; startsAt: Date }[]> {
+): Promise<{ id: number; title: string; venue: string; startsAt: Date; timezone: string }[]> {
   return ctx.db
-    .select({ id: events.id, title: events.title, venue: events.venue, startsAt: events.startsAt })
+    .select({
+      id: events.id,
+      title: events.title,
+      venue: events.venue,
+      startsAt: events.startsAt,
+      timezone: events.timezone,
+    })
     .from(events)
     .where(
       and(

@@ -85,6 +85,7 @@ export function toEvent(ctx: Ctx, row: Loaded): EventT {
     venue: e.venue,
     starts_at: e.startsAt.toISOString(),
     ends_at: e.endsAt ? e.endsAt.toISOString() : null,
+    timezone: e.timezone,
     status: e.status,
     organizer: row.organizer ? toPublicUser(ctx.config, row.organizer) : null,
     max_tickets_per_user: e.maxTicketsPerUser,

@@ -17,6 +17,18 @@ const Venue = Line({ minLength: 1, maxLength: 200, pattern: NOT_BLANK })
 const Description = Type.String({ maxLength: 10_000 })
 const Currency = Type.String({ pattern: CURRENCY_CODE.source, description: 'ISO 4217 code, e.g. AUD' })
 const MaxTickets = Type.Integer({ minimum: 1, maximum: 10_000 })
+const TIME_ZONE_WORDS =
+  'The IANA name of the time zone the event takes place in, such as Europe/Berlin: pages and e-mails show its ' +
+  "times on that zone's clock, the organizer's forms read them there, and its sales are counted by day there. " +
+  'The times themselves stay instants (starts_at, ends_at), whatever the zone.'
+const TimeZone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description:
+    `${TIME_ZONE_WORDS} UTC when a new event names none. Changing it moves no instant: the same times are then ` +
+    "shown on the new zone's clock. A name that is no zone is 400.",
+  examples: ['Europe/Berlin'],
+})
 
 export const Section = Type.Object(
   {
@@ -42,6 +54,7 @@ export const Event = Type.Object(
     venue: Type.String(),
     starts_at: Timestamp,
     ends_at: Type.Union([Timestamp, Type.Null()]),
+    timezone: Type.String({ description: TIME_ZONE_WORDS }),
     status: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]),
     organizer: Type.Union([UserPublic, Type.Null()], { description: 'null once the account is deleted' }),
     max_tickets_per_user: Type.Union([Type.Integer(), Type.Null()]),
@@ -85,6 +98,7 @@ export const CreateEventBody = Type.Object({
   venue: Venue,
   starts_at: Timestamp,
   ends_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  timezone: Type.Optional(TimeZone),
   currency: Type.Optional(Currency),
   max_tickets_per_user: Type.Optional(Type.Union([MaxTickets, Type.Null()])),
   sections: Type.Array(SectionBody, { minItems: 1, maxItems: 50 }),
@@ -96,6 +110,7 @@ export const UpdateEventBody = Type.Object({
   venue: Type.Optional(Venue),
   starts_at: Type.Optional(Timestamp),
   ends_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  timezone: Type.Optional(TimeZone),
   currency: Type.Optional(Currency),
   max_tickets_per_user: Type.Optional(Type.Union([MaxTickets, Type.Null()])),
 })

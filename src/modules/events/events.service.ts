@@ -1,14 +1,15 @@
 // Events: creating drafts with their sections, the public catalogue, editing, publishing and deleting.
-import { count, eq } from 'drizzle-orm'
+import { count, eq, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
-import { runStatement } from '../../db/client.js'
-import { foreignKeyViolation } from '../../db/errors.js'
+import { type Db, runStatement } from '../../db/client.js'
+import { foreignKeyViolation, pgErrorCode } from '../../db/errors.js'
 import { events, reservations, sections, tickets } from '../../db/schema/index.js'
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import { type AggregatedPageRow, jsonPage } from '../../lib/json-text.js'
 import { isCurrency } from '../../lib/money.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
+import { DEFAULT_TIME_ZONE, timeZoneNamed } from '../../lib/time-zones.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
 import {
   EVENT_JSON_BY_ID,
@@ -34,12 +35,35 @@ function assertCurrency(currency: string | undefined) {
   }
 }
 
+/**
+ * The zone as it is stored (timeZoneNamed); undefined when none was sent. PostgreSQL counts the sales by day on
+ * its clock, so it must know the name too: both take theirs from the IANA database, but not always the same
+ * edition (one statement, only when a zone other than UTC is named).
+ */
+async function zoneOf(db: Db, name: string | undefined): Promise<string | undefined> {
+  if (name === undefined) return undefined
+  const zone = timeZoneNamed(name.trim())
+  if (zone && (zone === DEFAULT_TIME_ZONE || (await databaseKnowsZone(db, zone)))) return zone
+  throw invalid('body.timezone', 'is not an IANA time zone name, such as Europe/Berlin')
+}
+
+async function databaseKnowsZone(db: Db, zone: string): Promise<boolean> {
+  try {
+    await db.execute(sql`select now() at time zone ${zone}`)
+    return true
+  } catch (err) {
+    if (pgErrorCode(err) === '22023') return false // invalid_parameter_value: "time zone … not recognized"
+    throw err
+  }
+}
+
 function assertTimes(startsAt: Date, endsAt: Date | null) {
   if (endsAt && endsAt <= startsAt) throw invalid('body.ends_at', 'must be after starts_at')
 }
 
 export async function createEvent(ctx: Ctx, actor: Actor, input: CreateEventInput): Promise<EventT> {
   assertCurrency(input.currency)
+  const timezone = (await zoneOf(ctx.db, input.timezone)) ?? DEFAULT_TIME_ZONE
   const startsAt = new Date(input.starts_at)
   const endsAt = input.ends_at ? new Date(input.ends_at) : null
   assertTimes(startsAt, endsAt)
@@ -65,6 +89,7 @@ export async function createEvent(ctx: Ctx, actor: Actor, input: CreateEventInpu
         venue: input.venue.trim(),
         startsAt,
         endsAt,
+        timezone,
         currency: input.currency ?? 'AUD',
         maxTicketsPerUser: input.max_tickets_per_user ?? null,
       })
@@ -223,6 +248,7 @@ export async function getEventJson(ctx: Ctx, actor: Actor | null, id: number): P
 
 export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: UpdateEventInput) {
   assertCurrency(input.currency)
+  const timezone = await zoneOf(ctx.db, input.timezone)
   await ctx.db.transaction(async (tx) => {
     const event = await eventForChange(tx, actor, id, 'no key update')
     const startsAt = input.starts_at ? new Date(input.starts_at) : event.startsAt
@@ -243,6 +269,7 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
         venue: input.venue?.trim(),
         startsAt,
         endsAt,
+        timezone,
         currency: input.currency,
         maxTicketsPerUser: input.max_tickets_per_user,
         updatedAt: new Date(),

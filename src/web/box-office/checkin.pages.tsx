@@ -34,7 +34,7 @@ function holderName(c: CheckInT): string {
   return c.holder?.display_name ?? 'Deleted account'
 }
 
-function ScanOutcome({ result }: { result: ScanResult }): JSX.Element {
+function ScanOutcome({ result, zone }: { result: ScanResult; zone: string }): JSX.Element {
   if (result.kind === 'ok') {
     const c = result.checkIn
     return (
@@ -46,7 +46,7 @@ function ScanOutcome({ result }: { result: ScanResult }): JSX.Element {
   if (result.kind === 'already') {
     return (
       <p class="check-result check-already" safe>
-        {`⚠ Already checked in at ${when(result.at)}${result.checkIn ? `: ${holderName(result.checkIn)}, ${result.checkIn.section.name}, ${seatText(result.checkIn)}` : ''}`}
+        {`⚠ Already checked in at ${when(result.at, zone)}${result.checkIn ? `: ${holderName(result.checkIn)}, ${result.checkIn.section.name}, ${seatText(result.checkIn)}` : ''}`}
       </p>
     )
   }
@@ -74,7 +74,7 @@ function DoorListPage(p: { ctx: PageCtx; events: Awaited<ReturnType<typeof doorE
               <a href={`/check-in/${e.id}`} safe>
                 {e.title}
               </a>{' '}
-              <span class="meta" safe>{`${when(e.startsAt.toISOString())} · ${e.venue}`}</span>
+              <span class="meta" safe>{`${when(e.startsAt, e.timezone)} · ${e.venue}`}</span>
             </li>
           ))}
         </ul>
@@ -85,7 +85,7 @@ function DoorListPage(p: { ctx: PageCtx; events: Awaited<ReturnType<typeof doorE
 
 function DoorPage(p: {
   ctx: PageCtx
-  event: { id: number; title: string; venue: string; startsAt: Date }
+  event: { id: number; title: string; venue: string; startsAt: Date; timezone: string }
   list: CheckInListT
   result?: ScanResult
 }) {
@@ -93,9 +93,9 @@ function DoorPage(p: {
   return (
     <Layout ctx={p.ctx} title={`Check-in: ${e.title}`} scripts={['checkin.js']}>
       <h1 safe>{`Check-in: ${e.title}`}</h1>
-      <p class="meta" safe>{`${when(e.startsAt.toISOString())} · ${e.venue}`}</p>
+      <p class="meta" safe>{`${when(e.startsAt, e.timezone)} · ${e.venue}`}</p>
       <div role="status" aria-live="polite">
-        {p.result ? <ScanOutcome result={p.result} /> : ''}
+        {p.result ? <ScanOutcome result={p.result} zone={e.timezone} /> : ''}
       </div>
       <form method="post" action={`/check-in/${e.id}`} id="check-in-form">
         <CsrfField token={p.ctx.csrf} />
@@ -153,7 +153,7 @@ function DoorPage(p: {
             <tbody>
               {p.list.data.map((c) => (
                 <tr>
-                  <td safe>{when(c.checked_in_at)}</td>
+                  <td safe>{when(c.checked_in_at, e.timezone)}</td>
                   <td safe>{holderName(c)}</td>
                   <td safe>{c.section.name}</td>
                   <td safe>{seatText(c)}</td>

@@ -37,7 +37,7 @@ function CheckoutPage(p: {
           {p.event.title}
         </a>
         <br />
-        <span class="meta" safe>{`${when(p.event.starts_at)} · ${p.event.venue}`}</span>
+        <span class="meta" safe>{`${when(p.event.starts_at, p.event.timezone)} · ${p.event.venue}`}</span>
       </p>
       {held.length > 0 ? (
         <section class="hold" aria-labelledby="hold-heading">

@@ -130,7 +130,7 @@ function InvoicePage(p: {
               {p.event.title}
             </a>
             <br />
-            <span safe>{`${when(p.event.starts_at)} · ${p.event.venue}`}</span>
+            <span safe>{`${when(p.event.starts_at, p.event.timezone)} · ${p.event.venue}`}</span>
           </dd>
           <dt>Payer</dt>
           <dd safe>{personName(inv.payer, undefined, true)}</dd>

@@ -61,7 +61,7 @@ function TicketsPage(p: {
                   </a>
                 </h2>
                 <p class="meta" safe>
-                  {when(t.event.starts_at)}
+                  {when(t.event.starts_at, t.event.timezone)}
                 </p>
                 <p safe>{placeText(t)}</p>
                 <p>
@@ -121,7 +121,7 @@ function TicketPage(p: {
         </header>
         <dl class="facts">
           <dt>When</dt>
-          <dd safe>{when(t.event.starts_at)}</dd>
+          <dd safe>{when(t.event.starts_at, t.event.timezone)}</dd>
           <dt>Section</dt>
           <dd safe>{t.section.name}</dd>
           <dt>Seat</dt>
@@ -131,7 +131,7 @@ function TicketPage(p: {
           {t.checked_in_at ? (
             <>
               <dt>Checked in</dt>
-              <dd safe>{when(t.checked_in_at)}</dd>
+              <dd safe>{when(t.checked_in_at, t.event.timezone)}</dd>
             </>
           ) : (
             ''
@@ -215,7 +215,7 @@ function TicketPage(p: {
           <p safe>
             {t.status === 'held'
               ? `Not going? Release the place now; otherwise the hold lapses at ${when(t.expires_at ?? t.event.starts_at)}.`
-              : `Refunds are possible until the event starts (${when(t.event.starts_at)}).`}
+              : `Refunds are possible until the event starts (${when(t.event.starts_at, t.event.timezone)}).`}
           </p>
           <form method="post" action={`/tickets/${t.id}/cancel`} class="compact">
             <CsrfField token={p.ctx.csrf} />

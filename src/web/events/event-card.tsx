@@ -22,7 +22,7 @@ export function EventCard(p: {
         {p.level === 3 ? <h3>{title}</h3> : <h2>{title}</h2>}
         <p class="meta">
           <time datetime={e.starts_at} safe>
-            {when(e.starts_at)}
+            {when(e.starts_at, e.timezone)}
           </time>
           <br />
           <span safe>{e.venue}</span>

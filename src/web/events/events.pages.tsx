@@ -214,7 +214,7 @@ function EventPage(p: {
   again?: number
 }): JSX.Element {
   const e = p.event
-  const description = excerpt(`${when(e.starts_at)} at ${e.venue}. ${e.description}`)
+  const description = excerpt(`${when(e.starts_at, e.timezone)} at ${e.venue}. ${e.description}`)
   const status = eventAvailability(e)
   const onSale = e.status === 'published' && new Date(e.starts_at).getTime() > Date.now()
   const soldOut = e.sections.length > 0 && e.sections.every((s) => s.available === 0)
@@ -257,13 +257,13 @@ function EventPage(p: {
           <h1 safe>{e.title}</h1>
           <p class="meta">
             <time datetime={e.starts_at} safe>
-              {when(e.starts_at)}
+              {when(e.starts_at, e.timezone)}
             </time>
             {e.ends_at ? (
               <>
                 {' – '}
                 <time datetime={e.ends_at} safe>
-                  {when(e.ends_at)}
+                  {when(e.ends_at, e.timezone)}
                 </time>
               </>
             ) : (

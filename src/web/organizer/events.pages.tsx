@@ -82,7 +82,7 @@ function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
                     </a>
                   </th>
                   <td data-label="Starts" safe>
-                    {when(e.starts_at)}
+                    {when(e.starts_at, e.timezone)}
                   </td>
                   <td data-label="Status" safe>
                     {eventAvailability(e).text}
@@ -412,8 +412,8 @@ export async function organizerEventPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
-    await managedEvent(app, user, id)
-    const form = readEventChange(req.body)
+    const event = await managedEvent(app, user, id)
+    const form = readEventChange(req.body, event.timezone)
     if (!form.input)
       return showEdit(req, reply, id, { event: { values: form.values, errors: form.errors } }, FORM_INVALID)
     const input = form.input

@@ -1,6 +1,7 @@
 // The organizer's forms: an event's fields and a section's, as typed (kept on error) and as the services' input.
-// Times are typed in UTC (the site shows every time in UTC); prices in the currency's major unit.
+// An event's times are typed on the clock of its time zone; prices in the currency's major unit.
 import { CURRENCY_CODE, isCurrency, minorUnitDigits } from '../../lib/money.js'
+import { DEFAULT_TIME_ZONE, instantOf, TIME_ZONES, timeZoneNamed, wallTimeOf } from '../../lib/time-zones.js'
 import {
   CreateEventBody,
   type CreateEventInput,
@@ -27,10 +28,17 @@ const text = (body: unknown): Values => {
   return out
 }
 
-/** "2026-12-31T19:30" (a datetime-local input, read as UTC) → ISO; anything else is left for the schema to refuse. */
-export const isoOf = (local: string | undefined) =>
-  local && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local) ? `${local}:00.000Z` : local
-export const localOf = (iso: string | null | undefined) => (iso ? iso.slice(0, 16) : '')
+/**
+ * "2026-12-31T19:30" (a datetime-local input, read on the clock of `zone`) → ISO; anything else (a day that
+ * does not exist, words) is left for the schema to refuse.
+ */
+export const isoOf = (local: string | undefined, zone: string) => (local && instantOf(local, zone)) || local
+/** An instant as a datetime-local input shows it, on the clock of `zone`. */
+export const localOf = (iso: string | null | undefined, zone: string) => (iso ? wallTimeOf(iso, zone) : '')
+
+/** The zone a form's times are read in: the one it names, else `fallback` (a zone it misnames is refused beside its field). */
+const zoneOfForm = (v: Values, fallback: string) =>
+  (v.timezone?.trim() && timeZoneNamed(v.timezone.trim())) || fallback
 
 /**
  * An end that is not after its start, in words for the person beside the end's field (the service refuses it
@@ -63,8 +71,9 @@ export function eventValues(e: EventT): Values {
     title: e.title,
     description: e.description,
     venue: e.venue,
-    starts_at: localOf(e.starts_at),
-    ends_at: localOf(e.ends_at),
+    starts_at: localOf(e.starts_at, e.timezone),
+    ends_at: localOf(e.ends_at, e.timezone),
+    timezone: e.timezone,
     currency: e.currency,
     max_tickets_per_user: e.max_tickets_per_user ? String(e.max_tickets_per_user) : '',
   }
@@ -82,13 +91,17 @@ export function sectionValues(s: SectionT, currency: string): Values {
   }
 }
 
-function eventFields(v: Values) {
+/** The service's input from a form; its times are read in the zone it names, else in `zone` (the event's). */
+function eventFields(v: Values, zone: string) {
+  const at = zoneOfForm(v, zone)
   return {
     title: v.title,
     description: v.description ?? '',
     venue: v.venue,
-    starts_at: isoOf(v.starts_at),
-    ends_at: isoOf(v.ends_at) || undefined,
+    starts_at: isoOf(v.starts_at, at),
+    ends_at: isoOf(v.ends_at, at) || undefined,
+    // Left out, the zone stays as it is (a new event's is UTC); sent blank, it is UTC.
+    timezone: v.timezone === undefined ? undefined : v.timezone.trim() || DEFAULT_TIME_ZONE,
     currency: v.currency?.trim().toUpperCase() || undefined,
     max_tickets_per_user: v.max_tickets_per_user,
   }
@@ -130,7 +143,14 @@ function sectionErrors(errors: FormErrors, values: Values, currency: string, isN
   return { ...errors, fields }
 }
 
-const endsError = (v: Values) => endError(isoOf(v.starts_at), isoOf(v.ends_at), 'the start')
+const endsError = (v: Values, zone: string) =>
+  endError(isoOf(v.starts_at, zoneOfForm(v, zone)), isoOf(v.ends_at, zoneOfForm(v, zone)), 'the start')
+
+/** A zone the form cannot take (only a tampered form sends one: the field is a list), in words beside it. */
+function timeZoneError(v: Values): string | undefined {
+  const name = v.timezone?.trim()
+  return name && !timeZoneNamed(name) ? 'Choose a time zone from the list, such as Europe/Berlin' : undefined
+}
 
 /**
  * A currency the form cannot take, in words beside its field, at once: the schema only knows three capital
@@ -142,11 +162,16 @@ function currencyError(v: Values): string | undefined {
   return code && !isCurrency(code) ? 'Use a currency code such as AUD, EUR or USD' : undefined
 }
 
-/** The checks of an event's own fields the schema cannot make: the end after the start, a known currency. */
-function eventErrors(v: Values): Record<string, string> {
-  const ends = endsError(v)
+/** The checks of an event's own fields the schema cannot make: the end after the start, a known zone and currency. */
+function eventErrors(v: Values, zone: string): Record<string, string> {
+  const ends = endsError(v, zone)
+  const timezone = timeZoneError(v)
   const currency = currencyError(v)
-  return { ...(ends ? { ends_at: ends } : {}), ...(currency ? { currency } : {}) }
+  return {
+    ...(ends ? { ends_at: ends } : {}),
+    ...(timezone ? { timezone } : {}),
+    ...(currency ? { currency } : {}),
+  }
 }
 
 export function readNewEvent(body: unknown) {
@@ -156,13 +181,13 @@ export function readNewEvent(body: unknown) {
   // The event's own fields are checked with a stand-in section: the section's errors come from its own check.
   const standIn = { name: 'section', price_cents: 0, capacity: 1 }
   const event = parseForm<CreateEventInput>(CreateEventBody, {
-    ...eventFields(values),
+    ...eventFields(values, DEFAULT_TIME_ZONE),
     sections: [section.ok ? section.value : standIn],
   })
   const errors = withErrors(
     sectionErrors(section.ok ? NO_ERRORS : section.errors, values, currency, true),
     // The page's own words last: they say more ("not in the expected form" for a currency of four letters).
-    { ...(event.ok ? {} : event.errors.fields), ...eventErrors(values) },
+    { ...(event.ok ? {} : event.errors.fields), ...eventErrors(values, DEFAULT_TIME_ZONE) },
   )
   if (Object.keys(errors.fields).length > 0 || !section.ok || !event.ok) return { values, errors }
   return { values, input: { ...event.value, sections: [section.value] } }
@@ -171,10 +196,11 @@ export function readNewEvent(body: unknown) {
 /** The fields the edit form requires, as the create form does: emptied, they are an error, not "leave as is". */
 const REQUIRED_ON_EDIT = ['title', 'venue', 'starts_at'] as const
 
-export function readEventChange(body: unknown) {
+/** An edit of an event whose zone is `zone`: a form that names no zone keeps it, and its times are read there. */
+export function readEventChange(body: unknown, zone: string) {
   const values = text(body)
-  const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values))
-  const own = eventErrors(values)
+  const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values, zone))
+  const own = eventErrors(values, zone)
   const blank: Record<string, string> = {}
   for (const name of REQUIRED_ON_EDIT) if (!values[name]?.trim()) blank[name] = 'Fill this in'
   if (!parsed.ok || Object.keys(own).length > 0 || Object.keys(blank).length > 0) {
@@ -211,8 +237,9 @@ export function readSectionChange(body: unknown, currency: string, kind: Section
 export const EVENT_LABELS = {
   title: 'Title',
   venue: 'Venue',
-  starts_at: 'Starts (UTC)',
-  ends_at: 'Ends (UTC, optional)',
+  starts_at: 'Starts',
+  ends_at: 'Ends (optional)',
+  timezone: 'Time zone',
   currency: 'Currency',
   max_tickets_per_user: 'Tickets per person (optional)',
   description: 'Description',
@@ -263,6 +290,7 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
           error={e.ends_at}
         />
       </div>
+      <TimeZoneField value={v.timezone} error={e.timezone} />
       <div class="grid">
         <Field
           name="currency"
@@ -289,6 +317,42 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
         maxlength={10_000}
       />
     </>
+  )
+}
+
+/**
+ * The event's time zone, a list (as pretix has it), UTC first; a zone the list spells otherwise (Asia/Kolkata,
+ * listed as Asia/Calcutta) is offered as the event has it. Its error, like Field's, is tied to it.
+ */
+function TimeZoneField(p: { value?: string; error?: string }): JSX.Element {
+  const current = p.value?.trim() || DEFAULT_TIME_ZONE
+  const zones = TIME_ZONES.includes(current) ? TIME_ZONES : [current, ...TIME_ZONES]
+  const described = p.error ? 'f-timezone-error' : 'f-timezone-hint'
+  return (
+    <label for="f-timezone">
+      <span safe>{EVENT_LABELS.timezone}</span>
+      <select
+        id="f-timezone"
+        name="timezone"
+        aria-invalid={p.error ? 'true' : undefined}
+        aria-describedby={described}
+      >
+        {zones.map((z) => (
+          <option value={z} selected={z === current} safe>
+            {z}
+          </option>
+        ))}
+      </select>
+      {p.error ? (
+        <small id="f-timezone-error" class="field-error" safe>
+          {p.error}
+        </small>
+      ) : (
+        <small id="f-timezone-hint">
+          Where the event takes place: its start and end are on this zone's clock
+        </small>
+      )}
+    </label>
   )
 }
 

@@ -37,6 +37,8 @@ export function SalesChart(p: {
   sections: ChartSection[]
   series: DailySales[]
   currency: string
+  /** The event's time zone: the days are its days. */
+  timezone: string
 }): JSX.Element {
   if (p.series.length === 0) return <p>No tickets sold yet: the chart appears with the first sale.</p>
   const days = daysBetween(p.series[0]!.day, p.series[p.series.length - 1]!.day)
@@ -115,8 +117,8 @@ export function SalesChart(p: {
           )
         })}
         <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} stroke="#333" />
-        <text x={PAD.left} y={H - 8} font-size="11" fill="#333">
-          Day (UTC, month-day)
+        <text x={PAD.left} y={H - 8} font-size="11" fill="#333" safe>
+          {`Day (${p.timezone}, month-day)`}
         </text>
       </svg>
       <figcaption>

@@ -79,7 +79,7 @@ function SalesPage(p: {
     <Layout ctx={p.ctx} title={`Sales of ${e.title}`}>
       <h1 safe>{`Sales of ${e.title}`}</h1>
       <p>
-        <span safe>{`${when(e.starts_at)} · ${e.venue}`}</span>
+        <span safe>{`${when(e.starts_at, e.timezone)} · ${e.venue}`}</span>
         <br />
         <a href={`/organizer/events/${e.id}`}>Edit the event</a> · <a href={`/events/${e.id}`}>Public page</a>
       </p>
@@ -157,6 +157,7 @@ function SalesPage(p: {
         sections={r.sections.map((s) => ({ id: s.id, name: s.name }))}
         series={p.series}
         currency={r.currency}
+        timezone={p.event.timezone}
       />
       <h2 id="attendees" safe>
         {listHeading(p.filter)}

@@ -81,7 +81,7 @@ function overPercent(kind: string, typed: string | undefined): string | undefine
 }
 
 /** The value's errors show beside the value field, whatever the schema called them. */
-function readNew(body: unknown, currency: string) {
+function readNew(body: unknown, currency: string, zone: string) {
   const { values, sections } = strings(body)
   // The kind is read as the page shows it: anything but an amount is the percentage (the select's first option).
   const kind = values.kind === 'amount' ? 'amount' : 'percent'
@@ -91,10 +91,10 @@ function readNew(body: unknown, currency: string) {
     value: typedToValue(kind, values.value?.trim(), currency),
     ...(sections.length > 0 ? { section_ids: sections } : {}),
     max_uses: values.max_uses || undefined,
-    valid_from: isoOf(values.valid_from) || undefined,
-    valid_until: isoOf(values.valid_until) || undefined,
+    valid_from: isoOf(values.valid_from, zone) || undefined,
+    valid_until: isoOf(values.valid_until, zone) || undefined,
   })
-  const ends = endError(isoOf(values.valid_from), isoOf(values.valid_until), 'Valid from')
+  const ends = endError(isoOf(values.valid_from, zone), isoOf(values.valid_until, zone), 'Valid from')
   const over = overPercent(kind, values.value)
   if (parsed.ok && !ends && !over) return { values, sections, input: parsed.value }
   const own: Record<string, string> = ends ? { valid_until: ends } : {}
@@ -115,8 +115,8 @@ const NEW_LABELS = {
   code: 'Code',
   value: 'Value',
   max_uses: 'Maximum uses (empty: no limit)',
-  valid_from: 'Valid from (UTC, optional)',
-  valid_until: 'Valid until (UTC, optional)',
+  valid_from: 'Valid from (optional)',
+  valid_until: 'Valid until (optional)',
 }
 
 /** The names of a voucher row's fields, for its messages. */
@@ -126,19 +126,19 @@ const ROW_LABELS: Record<string, string> = {
   valid_until: 'Valid until',
 }
 
-function readChange(values: Values, current: VoucherT, currency: string) {
+function readChange(values: Values, current: VoucherT, currency: string, zone: string) {
   const parsed = parseForm<VoucherPatchT>(VoucherPatch, {
     value: typedToValue(current.kind, values.value?.trim(), currency),
     active: values.active === 'true',
     max_uses: values.max_uses || undefined,
-    valid_until: isoOf(values.valid_until) || undefined,
+    valid_until: isoOf(values.valid_until, zone) || undefined,
   })
   const over = overPercent(current.kind, values.value)
   if (!parsed.ok || over)
     return { errors: withErrors(parsed.ok ? NO_ERRORS : parsed.errors, over ? { value: over } : {}) }
   // The row has no start field: the end is checked against the voucher's own start.
   const from = current.valid_from
-  const ends = from ? endError(from, parsed.value.valid_until, when(from)) : undefined
+  const ends = from ? endError(from, parsed.value.valid_until, when(from, zone)) : undefined
   if (ends) return { errors: withErrors(NO_ERRORS, { valid_until: ends }) }
   // And the limit against its uses (the service refuses it too, in the API's words). A limit under 2 always fits:
   // the schema's least is 1, so a refusal means at least 2 uses.
@@ -249,7 +249,7 @@ function VouchersPage(p: {
                       safe
                     >{`${x.uses}${x.max_uses === null ? '' : ` of ${x.max_uses}`}`}</td>
                     <td data-label="Valid" safe>
-                      {`${x.valid_from ? `from ${when(x.valid_from)}` : ''}${x.valid_from && x.valid_until ? ' ' : ''}${x.valid_until ? `until ${when(x.valid_until)}` : ''}` ||
+                      {`${x.valid_from ? `from ${when(x.valid_from, e.timezone)}` : ''}${x.valid_from && x.valid_until ? ' ' : ''}${x.valid_until ? `until ${when(x.valid_until, e.timezone)}` : ''}` ||
                         'Always'}
                     </td>
                     <td data-label="Status" safe>
@@ -280,9 +280,9 @@ function VouchersPage(p: {
                           <Field
                             id={`v${x.id}-valid_until`}
                             name="valid_until"
-                            label="Valid until (UTC, empty: no end)"
+                            label="Valid until (empty: no end)"
                             type="datetime-local"
-                            value={typed('valid_until', localOf(x.valid_until))}
+                            value={typed('valid_until', localOf(x.valid_until, e.timezone))}
                             error={mine?.errors.fields.valid_until}
                           />
                           <label>
@@ -377,6 +377,7 @@ function VouchersPage(p: {
           type="datetime-local"
           value={v.valid_from}
           error={errors?.fields.valid_from}
+          hint={`On the event's clock (${e.timezone})`}
         />
         <Field
           name="valid_until"
@@ -384,6 +385,7 @@ function VouchersPage(p: {
           type="datetime-local"
           value={v.valid_until}
           error={errors?.fields.valid_until}
+          hint={`On the event's clock (${e.timezone})`}
         />
         <button type="submit">Create voucher</button>
       </form>
@@ -513,7 +515,7 @@ export async function organizerVoucherPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     const event = await managedEvent(app, user, id)
-    const form = readNew(req.body, event.currency)
+    const form = readNew(req.body, event.currency, event.timezone)
     if (!form.input) {
       return show(
         req,
@@ -557,7 +559,7 @@ export async function organizerVoucherPages(app: FastifyInstance) {
       const event = await managedEvent(app, user, id)
       const current = await getVoucher(ctx, user, id, voucher_id)
       const { values } = strings(req.body)
-      const form = readChange(values, current, event.currency)
+      const form = readChange(values, current, event.currency, event.timezone)
       const input = form.input
       // Refused, the page comes back with the row open, what was typed in it and each reason beside its field.
       if (!input)

@@ -200,7 +200,7 @@ describe('organizer vouchers', () => {
     expect(backwards.statusCode).toBe(422)
     expect(backwards.body).toMatch(/id="f-valid_until-error"[^>]*>Set a time after Valid from</)
     expect(backwards.body).toContain(
-      '<a href="#f-valid_until">Valid until (UTC, optional): Set a time after Valid from</a>',
+      '<a href="#f-valid_until">Valid until (optional): Set a time after Valid from</a>',
     )
     expect(await voucherRows(event.id)).toEqual([])
 

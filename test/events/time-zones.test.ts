@@ -1,0 +1,259 @@
+// An event's time zone: named on the API (an IANA name, UTC by default, refused when it names no zone), carried
+// by its tickets, and the clock its times are shown, typed and counted by day on, on the pages and in e-mails.
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { invoices } from '../../src/db/schema/index.js'
+import { instantOf, wallTimeOf } from '../../src/lib/time-zones.js'
+import { eventBody, insertTicket, makeEvent } from '../factories/events.js'
+import { type App, buildTestApp, problem, registerUser, type TestUser } from '../helpers.js'
+import { type Browser, browserFor } from '../web/browser.js'
+
+let app: App
+let organizer: TestUser
+let buyer: TestUser
+let browser: Browser
+
+beforeAll(async () => {
+  app = await buildTestApp()
+  ;[organizer, buyer] = await Promise.all([registerUser(app), registerUser(app)])
+  browser = await browserFor(app, organizer)
+})
+afterAll(() => app.close())
+
+const api = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object, who = organizer) =>
+  app.inject({ method, url: `/api/v1${url}`, headers: who.auth, payload })
+
+const errorOf = (html: string, field: string) =>
+  new RegExp(`id="f-${field}-error"[^>]*>([^<]*)<`).exec(html)?.[1]
+
+describe('wall-clock times in a zone (lib/time-zones.ts)', () => {
+  it('reads a datetime-local value on the zone’s clock, summer and winter, and back', () => {
+    expect(instantOf('2027-07-01T20:00', 'Europe/Berlin')).toBe('2027-07-01T18:00:00.000Z')
+    expect(instantOf('2027-01-15T20:00', 'Europe/Berlin')).toBe('2027-01-15T19:00:00.000Z')
+    expect(instantOf('2027-01-15T20:00', 'Asia/Kolkata')).toBe('2027-01-15T14:30:00.000Z')
+    expect(instantOf('2027-01-15T20:00', 'UTC')).toBe('2027-01-15T20:00:00.000Z')
+    expect(wallTimeOf('2027-07-01T18:00:00.000Z', 'Europe/Berlin')).toBe('2027-07-01T20:00')
+    expect(wallTimeOf('2027-01-15T14:30:00.000Z', 'Asia/Kolkata')).toBe('2027-01-15T20:00')
+  })
+
+  it('a time the clocks skip is read after the change; a day that does not exist is no time', () => {
+    // Berlin's clocks go from 02:00 to 03:00 on 28 March 2027: 02:30 is 03:30 CEST, 01:30 UTC.
+    expect(instantOf('2027-03-28T02:30', 'Europe/Berlin')).toBe('2027-03-28T01:30:00.000Z')
+    for (const bad of [
+      '2027-02-29T10:00',
+      '2027-04-31T10:00',
+      '2027-13-01T10:00',
+      '2027-01-01T24:00',
+      'soon',
+    ]) {
+      expect(instantOf(bad, 'Europe/Berlin'), bad).toBeNull()
+    }
+  })
+})
+
+describe('the API', () => {
+  it('a new event is in UTC unless it names a zone, which is kept in its listed spelling', async () => {
+    const plain = await api('POST', '/events', eventBody())
+    expect(plain.statusCode).toBe(201)
+    expect(plain.json().timezone).toBe('UTC')
+
+    const named = await api('POST', '/events', eventBody({ timezone: 'europe/berlin' }))
+    expect(named.statusCode).toBe(201)
+    expect(named.json().timezone).toBe('Europe/Berlin')
+    // Another name Intl knows (by Asia/Calcutta) stays as given.
+    const kolkata = await api('POST', '/events', eventBody({ timezone: 'Asia/Kolkata' }))
+    expect(kolkata.json().timezone).toBe('Asia/Kolkata')
+
+    // Every read says it: the event, the catalogue's JSON text and the organizer's drafts.
+    const id = named.json().id
+    expect((await api('GET', `/events/${id}`)).json().timezone).toBe('Europe/Berlin')
+    await api('POST', `/events/${id}/publish`)
+    expect((await app.inject({ url: `/api/v1/events/${id}` })).json().timezone).toBe('Europe/Berlin')
+    const list = (
+      await app.inject({ url: `/api/v1/events?organizer_id=${organizer.id}&per_page=100` })
+    ).json()
+    expect(list.data.find((e: { id: number }) => e.id === id).timezone).toBe('Europe/Berlin')
+  })
+
+  it('a name that is no zone is 400 on body.timezone, and nothing is created or changed', async () => {
+    const before = (await api('GET', `/events?organizer_id=${organizer.id}&status=draft`)).json().total
+    const event = await makeEvent(app, organizer, { status: 'draft', timezone: 'Europe/Berlin' })
+    for (const timezone of [
+      'Mars/Olympus_Mons',
+      '+01:00',
+      '',
+      ' ',
+      'Europe/../etc',
+      'x'.repeat(65),
+      'Europe Berlin',
+    ]) {
+      const created = await api('POST', '/events', eventBody({ timezone }))
+      expect(created.statusCode, timezone).toBe(400)
+      expect(problem(created).code, timezone).toBe('VALIDATION_FAILED')
+      expect(JSON.stringify(problem(created).errors), timezone).toContain('body.timezone')
+      const changed = await api('PATCH', `/events/${event.id}`, { timezone, title: 'Renamed' })
+      expect(changed.statusCode, timezone).toBe(400)
+      expect(JSON.stringify(problem(changed).errors), timezone).toContain('body.timezone')
+    }
+    const now = (await api('GET', `/events/${event.id}`)).json()
+    expect(now).toMatchObject({ timezone: 'Europe/Berlin', title: event.title })
+    expect((await api('GET', `/events?organizer_id=${organizer.id}&status=draft`)).json().total).toBe(
+      before + 1,
+    )
+  })
+
+  it('PATCH changes the zone and moves no instant', async () => {
+    const event = await makeEvent(app, organizer, { starts_at: '2027-07-01T18:00:00.000Z' })
+    const res = await api('PATCH', `/events/${event.id}`, { timezone: 'America/New_York' })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ timezone: 'America/New_York', starts_at: '2027-07-01T18:00:00.000Z' })
+    expect((await app.inject({ url: `/api/v1/events/${event.id}` })).json().timezone).toBe('America/New_York')
+  })
+
+  it('a ticket names its event’s zone, from the reservation and from GET /tickets/{id}', async () => {
+    const event = await makeEvent(app, organizer, { timezone: 'Australia/Sydney' })
+    const made = await api(
+      'POST',
+      `/events/${event.id}/reservations`,
+      { section_id: event.sections[0].id },
+      buyer,
+    )
+    expect(made.statusCode).toBe(201)
+    const ticket = made.json().tickets[0]
+    expect(ticket.event).toEqual({
+      id: event.id,
+      title: event.title,
+      starts_at: event.starts_at,
+      timezone: 'Australia/Sydney',
+    })
+    expect((await api('GET', `/tickets/${ticket.id}`, undefined, buyer)).json().event.timezone).toBe(
+      'Australia/Sydney',
+    )
+  })
+})
+
+describe('the pages', () => {
+  it('the organizer types the start on the zone’s clock; every page shows it there, with the zone', async () => {
+    const form = await browser.get('/organizer/events/new')
+    expect(form.statusCode).toBe(200)
+    expect(form.body).toContain('<option value="UTC" selected')
+    const res = await browser.post('/organizer/events/new', {
+      title: 'Sommerkonzert',
+      venue: 'Waldbühne',
+      starts_at: '2027-07-01T20:00',
+      ends_at: '2027-07-01T22:30',
+      timezone: 'Europe/Berlin',
+      currency: 'EUR',
+      name: 'General Admission',
+      kind: 'general',
+      price: '45.00',
+      capacity: '100',
+    })
+    expect(res.statusCode).toBe(303)
+    const id = Number(/\/organizer\/events\/(\d+)/.exec(res.headers.location as string)![1])
+    const event = (await api('GET', `/events/${id}`)).json()
+    expect(event).toMatchObject({
+      timezone: 'Europe/Berlin',
+      starts_at: '2027-07-01T18:00:00.000Z',
+      ends_at: '2027-07-01T20:30:00.000Z',
+    })
+
+    const edit = (await browser.get(`/organizer/events/${id}`)).body
+    expect(edit).toContain('value="2027-07-01T20:00"')
+    expect(edit).toContain('<option value="Europe/Berlin" selected')
+    await api('POST', `/events/${id}/publish`)
+    const page = (await app.inject({ url: `/events/${id}` })).body
+    expect(page).toContain('1 Jul 2027, 20:00 CEST')
+    expect(page).toContain('1 Jul 2027, 22:30 CEST')
+    expect(page).not.toContain('18:00 UTC')
+    const home = (await app.inject({ url: '/?q=Sommerkonzert' })).body
+    expect(home).toContain('1 Jul 2027, 20:00 CEST')
+  })
+
+  it('an edit reads its times in the zone it names: same clock time, another zone, another instant', async () => {
+    const event = await makeEvent(app, organizer, {
+      starts_at: '2027-07-01T18:00:00.000Z',
+      timezone: 'Europe/Berlin',
+    })
+    const fields = {
+      title: event.title,
+      venue: event.venue,
+      currency: event.currency,
+      starts_at: '2027-07-01T20:00',
+    }
+    const moved = await browser.post(`/organizer/events/${event.id}`, {
+      ...fields,
+      timezone: 'America/New_York',
+    })
+    expect(moved.statusCode).toBe(303)
+    expect((await api('GET', `/events/${event.id}`)).json()).toMatchObject({
+      timezone: 'America/New_York',
+      starts_at: '2027-07-02T00:00:00.000Z',
+    })
+    // A form that sends no zone keeps the event's, and reads its times there.
+    const kept = await browser.post(`/organizer/events/${event.id}`, {
+      ...fields,
+      starts_at: '2027-07-01T21:00',
+    })
+    expect(kept.statusCode).toBe(303)
+    expect((await api('GET', `/events/${event.id}`)).json()).toMatchObject({
+      timezone: 'America/New_York',
+      starts_at: '2027-07-02T01:00:00.000Z',
+    })
+  })
+
+  it('a zone that is not on the list: 422, the reason beside the list, what was typed kept, nothing saved', async () => {
+    const event = await makeEvent(app, organizer, {
+      starts_at: '2027-07-01T18:00:00.000Z',
+      timezone: 'Europe/Berlin',
+    })
+    const res = await browser.post(`/organizer/events/${event.id}`, {
+      title: 'Typed title',
+      venue: event.venue,
+      currency: event.currency,
+      starts_at: '2027-07-01T20:00',
+      timezone: 'Mars/Olympus_Mons',
+    })
+    expect(res.statusCode).toBe(422)
+    expect(errorOf(res.body, 'timezone')).toBe('Choose a time zone from the list, such as Europe/Berlin')
+    expect(res.body).toContain('aria-describedby="f-timezone-error"')
+    expect(res.body).toContain('value="Typed title"')
+    expect((await api('GET', `/events/${event.id}`)).json()).toMatchObject({
+      title: event.title,
+      timezone: 'Europe/Berlin',
+    })
+  })
+
+  it('a ticket’s page and the sales chart use the event’s clock: a sale paid at 23:30 UTC is the next day in Berlin', async () => {
+    const event = await makeEvent(app, organizer, {
+      starts_at: '2027-07-01T18:00:00.000Z',
+      timezone: 'Europe/Berlin',
+    })
+    const ticket = await insertTicket(app, {
+      eventId: event.id,
+      sectionId: event.sections[0].id,
+      holderId: buyer.id,
+    })
+    await app.ctx.db
+      .update(invoices)
+      .set({ paidAt: new Date('2026-11-20T23:30:00.000Z') })
+      .where(eq(invoices.eventId, event.id))
+    const sales = (await browser.get(`/organizer/events/${event.id}/sales`)).body
+    expect(sales).toContain('Day (Europe/Berlin, month-day)')
+    expect(sales).toMatch(/<th scope="row"[^>]*>2026-11-21</)
+    expect(sales).not.toMatch(/<th scope="row"[^>]*>2026-11-20</)
+
+    const buyerBrowser = await browserFor(app, buyer)
+    const page = (await buyerBrowser.get(`/tickets/${ticket.id}`)).body
+    expect(page).toContain('1 Jul 2027, 20:00 CEST')
+    // An event in UTC is counted on UTC's day, as before.
+    const utc = await makeEvent(app, organizer)
+    await insertTicket(app, { eventId: utc.id, sectionId: utc.sections[0].id, holderId: buyer.id })
+    await app.ctx.db.execute(
+      sql`update invoices set paid_at = '2026-11-20T23:30:00Z' where event_id = ${utc.id}`,
+    )
+    expect((await browser.get(`/organizer/events/${utc.id}/sales`)).body).toMatch(
+      /<th scope="row"[^>]*>2026-11-20</,
+    )
+  })
+})

@@ -34,21 +34,48 @@ export function timeZoneNamed(name: string): string | null {
   }
 }
 
-const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/
+/** A datetime-local value: "2026-12-31T19:30", with seconds when a browser sends them, or a space for the T. */
+const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$/
+
+/** The zone's offset from UTC at an instant, in milliseconds (+2 h for Berlin in summer). */
+const offsetAt = (instant: number, zone: string) => -new TZDate(instant, zone).getTimezoneOffset() * 60_000
 
 /**
  * The instant a wall-clock time "2026-12-31T19:30" (a datetime-local input) names in `zone`, as ISO 8601; null
- * when it is not such a time. A time the clocks skip (02:30 on the night they go forward) is read as the same
- * time after the change (03:30), and a time they pass twice as the first of the two.
+ * when it is not such a time. One rule in every zone, as Temporal's "compatible" has it: a time the clocks pass
+ * twice (02:30 on the night they go back) is the first of the two, and a time they skip (02:30 on the night they
+ * go forward) is read with the offset before the change, so it lands after it (03:30).
  */
 export function instantOf(wall: string, zone: string): string | null {
   const m = WALL_TIME.exec(wall)
   if (!m) return null
-  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
+  const [y, mo, d, h, mi, sec] = m.slice(1).map((n) => Number(n ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   // A day past its month's end (31 April) would roll into the next month: it is no time at all.
-  const day = new Date(Date.UTC(y, mo - 1, d))
-  if (mo < 1 || mo > 12 || day.getUTCDate() !== d || h > 23 || mi > 59) return null
-  return new Date(new TZDate(y, mo - 1, d, h, mi, zone).getTime()).toISOString()
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi, sec)
+  if (
+    mo < 1 ||
+    mo > 12 ||
+    new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    sec > 59
+  ) {
+    return null
+  }
+  // The offsets a day before and a day after (either side of any change near that time); a candidate counts
+  // when it reads back as typed.
+  const before = offsetAt(asUtc - 86_400_000, zone)
+  const after = offsetAt(asUtc + 86_400_000, zone)
+  const readsBack = [asUtc - before, asUtc - after].filter((t) => t + offsetAt(t, zone) === asUtc)
+  const at = readsBack.length > 0 ? Math.min(...readsBack) : asUtc - before
+  return new Date(at).toISOString()
 }
 
 const two = (n: number) => String(n).padStart(2, '0')
@@ -57,4 +84,28 @@ const two = (n: number) => String(n).padStart(2, '0')
 export function wallTimeOf(instant: string | Date, zone: string): string {
   const at = new TZDate(new Date(instant).getTime(), zone)
   return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`
+}
+
+/**
+ * An instant as ISO 8601 on the clock of `zone`, with that zone's offset then ("2027-07-01T20:00:00.000+02:00",
+ * as search engines read an event's local start); in UTC, with its Z.
+ */
+export function isoOnClock(instant: string, zone: string): string {
+  return zone === DEFAULT_TIME_ZONE
+    ? new Date(instant).toISOString()
+    : new TZDate(Date.parse(instant), zone).toISOString()
+}
+
+// The years a time may fall in: every zone's clock reads it with four digits, and PostgreSQL's dates and
+// JavaScript's agree on it (a year under 100 is read as 19xx by some date parsers).
+const EARLIEST = Date.UTC(1900, 0, 1)
+const LATEST = Date.UTC(9999, 11, 30)
+
+/** Why a time out of those years is refused, as an API error's message. */
+export const OUT_OF_YEARS = 'must be in the years 1900 to 9999'
+
+/** Whether an ISO 8601 time falls in the years times may have. */
+export function withinYears(iso: string): boolean {
+  const at = Date.parse(iso)
+  return at >= EARLIEST && at < LATEST
 }

@@ -36,6 +36,22 @@ describe('wall-clock times in a zone (lib/time-zones.ts)', () => {
     expect(wallTimeOf('2027-01-15T14:30:00.000Z', 'Asia/Kolkata')).toBe('2027-01-15T20:00')
   })
 
+  it('a time the clocks pass twice is the first of the two, east and west of Greenwich alike', () => {
+    // Berlin's 02:30 on 31 October 2027 is 00:30 UTC (CEST) and again 01:30 UTC (CET).
+    expect(instantOf('2027-10-31T02:30', 'Europe/Berlin')).toBe('2027-10-31T00:30:00.000Z')
+    // New York's 01:30 on 7 November 2027 is 05:30 UTC (EDT) and again 06:30 UTC (EST).
+    expect(instantOf('2027-11-07T01:30', 'America/New_York')).toBe('2027-11-07T05:30:00.000Z')
+    // Sydney's 02:30 on 4 April 2027 is 15:30 UTC (AEDT) and again 16:30 UTC (AEST).
+    expect(instantOf('2027-04-04T02:30', 'Australia/Sydney')).toBe('2027-04-03T15:30:00.000Z')
+    // New York skips 02:00–03:00 on 14 March 2027: 02:30 lands at 03:30 EDT, as Berlin's does at 03:30 CEST.
+    expect(instantOf('2027-03-14T02:30', 'America/New_York')).toBe('2027-03-14T07:30:00.000Z')
+  })
+
+  it('takes seconds and a space for the T, as a browser without a date picker may send', () => {
+    expect(instantOf('2027-07-01T20:00:30', 'Europe/Berlin')).toBe('2027-07-01T18:00:30.000Z')
+    expect(instantOf('2027-07-01 20:00', 'Europe/Berlin')).toBe('2027-07-01T18:00:00.000Z')
+  })
+
   it('a time the clocks skip is read after the change; a day that does not exist is no time', () => {
     // Berlin's clocks go from 02:00 to 03:00 on 28 March 2027: 02:30 is 03:30 CEST, 01:30 UTC.
     expect(instantOf('2027-03-28T02:30', 'Europe/Berlin')).toBe('2027-03-28T01:30:00.000Z')
@@ -99,6 +115,29 @@ describe('the API', () => {
     expect(now).toMatchObject({ timezone: 'Europe/Berlin', title: event.title })
     expect((await api('GET', `/events?organizer_id=${organizer.id}&status=draft`)).json().total).toBe(
       before + 1,
+    )
+  })
+
+  it('a time out of the years 1900 to 9999 is 400, for an event and a voucher alike', async () => {
+    for (const starts_at of ['0001-01-01T00:00:00Z', '0099-06-01T00:00:00Z', '1899-12-31T23:59:59Z']) {
+      const res = await api('POST', '/events', eventBody({ starts_at }))
+      expect(res.statusCode, starts_at).toBe(400)
+      expect(JSON.stringify(problem(res).errors), starts_at).toContain('must be in the years 1900 to 9999')
+    }
+    const event = await makeEvent(app, organizer, { status: 'draft' })
+    const late = await api('PATCH', `/events/${event.id}`, { ends_at: '9999-12-31T12:00:00Z' })
+    expect(late.statusCode).toBe(400)
+    expect(JSON.stringify(problem(late).errors)).toContain('body.ends_at')
+    const voucher = await api('POST', `/events/${event.id}/vouchers`, {
+      code: 'OLD',
+      kind: 'percent',
+      value: 10,
+      valid_from: '0050-01-01T00:00:00Z',
+    })
+    expect(voucher.statusCode).toBe(400)
+    expect(JSON.stringify(problem(voucher).errors)).toContain('body.valid_from')
+    expect((await api('POST', '/events', eventBody({ starts_at: '1900-01-01T00:00:00Z' }))).statusCode).toBe(
+      201,
     )
   })
 
@@ -166,11 +205,14 @@ describe('the pages', () => {
     expect(page).toContain('1 Jul 2027, 20:00 CEST')
     expect(page).toContain('1 Jul 2027, 22:30 CEST')
     expect(page).not.toContain('18:00 UTC')
+    // Search engines read the local start with its offset.
+    expect(page).toContain('"startDate":"2027-07-01T20:00:00.000+02:00"')
+    expect(page).toContain('"endDate":"2027-07-01T22:30:00.000+02:00"')
     const home = (await app.inject({ url: '/?q=Sommerkonzert' })).body
     expect(home).toContain('1 Jul 2027, 20:00 CEST')
   })
 
-  it('an edit reads its times in the zone it names: same clock time, another zone, another instant', async () => {
+  it('an edit moves no time left as shown, even to another zone, and reads a time typed anew on the zone it names', async () => {
     const event = await makeEvent(app, organizer, {
       starts_at: '2027-07-01T18:00:00.000Z',
       timezone: 'Europe/Berlin',
@@ -181,16 +223,30 @@ describe('the pages', () => {
       currency: event.currency,
       starts_at: '2027-07-01T20:00',
     }
-    const moved = await browser.post(`/organizer/events/${event.id}`, {
+    // Another zone, the start left as shown: the instant stays, and the message says how it now reads.
+    const rezoned = await browser.post(`/organizer/events/${event.id}`, {
       ...fields,
       timezone: 'America/New_York',
     })
-    expect(moved.statusCode).toBe(303)
+    expect(rezoned.statusCode).toBe(303)
     expect((await api('GET', `/events/${event.id}`)).json()).toMatchObject({
       timezone: 'America/New_York',
-      starts_at: '2027-07-02T00:00:00.000Z',
+      starts_at: '2027-07-01T18:00:00.000Z',
     })
-    // A form that sends no zone keeps the event's, and reads its times there.
+    const page = (await browser.get(`/organizer/events/${event.id}`)).body
+    expect(page).toContain(
+      'Event saved. Its times are now shown on the clock of America/New_York: it starts 1 Jul 2027, 14:00 GMT-4.',
+    )
+    expect(page).toContain('value="2027-07-01T14:00"')
+    // A start typed anew is read on the clock of the zone the form names…
+    const typed = await browser.post(`/organizer/events/${event.id}`, {
+      ...fields,
+      starts_at: '2027-07-01T20:00',
+      timezone: 'America/New_York',
+    })
+    expect(typed.statusCode).toBe(303)
+    expect((await api('GET', `/events/${event.id}`)).json().starts_at).toBe('2027-07-02T00:00:00.000Z')
+    // …and a form that sends no zone keeps the event's, and reads its times there.
     const kept = await browser.post(`/organizer/events/${event.id}`, {
       ...fields,
       starts_at: '2027-07-01T21:00',
@@ -200,6 +256,47 @@ describe('the pages', () => {
       timezone: 'America/New_York',
       starts_at: '2027-07-02T01:00:00.000Z',
     })
+  })
+
+  it('saving the edit form untouched moves nothing: the second of a repeated hour, seconds and milliseconds stay', async () => {
+    // 02:30 CET on 31 October 2027, the second 02:30 of Berlin's night; the end carries seconds and milliseconds.
+    const event = await makeEvent(app, organizer, {
+      starts_at: '2027-10-31T01:30:00.000Z',
+      ends_at: '2027-10-31T03:45:30.250Z',
+      timezone: 'Europe/Berlin',
+    })
+    const edit = (await browser.get(`/organizer/events/${event.id}`)).body
+    expect(edit).toContain('value="2027-10-31T02:30"')
+    const saved = await browser.post(`/organizer/events/${event.id}`, {
+      title: event.title,
+      venue: event.venue,
+      currency: event.currency,
+      starts_at: '2027-10-31T02:30',
+      ends_at: '2027-10-31T04:45',
+      timezone: 'Europe/Berlin',
+    })
+    expect(saved.statusCode).toBe(303)
+    expect((await api('GET', `/events/${event.id}`)).json()).toMatchObject({
+      starts_at: '2027-10-31T01:30:00.000Z',
+      ends_at: '2027-10-31T03:45:30.250Z',
+    })
+    // A voucher's end, changed through its row untouched, stays too.
+    const voucher = await api('POST', `/events/${event.id}/vouchers`, {
+      code: 'LATE',
+      kind: 'percent',
+      value: 10,
+      valid_until: '2027-10-31T01:30:00.000Z',
+    })
+    expect(voucher.statusCode).toBe(201)
+    const row = await browser.post(`/organizer/events/${event.id}/vouchers/${voucher.json().id}`, {
+      value: '10',
+      max_uses: '',
+      active: 'true',
+      valid_until: '2027-10-31T02:30',
+    })
+    expect(row.statusCode).toBe(303)
+    const [after] = (await api('GET', `/events/${event.id}/vouchers`)).json().data
+    expect(after.valid_until).toBe('2027-10-31T01:30:00.000Z')
   })
 
   it('a zone that is not on the list: 422, the reason beside the list, what was typed kept, nothing saved', async () => {
@@ -216,12 +313,36 @@ describe('the pages', () => {
     })
     expect(res.statusCode).toBe(422)
     expect(errorOf(res.body, 'timezone')).toBe('Choose a time zone from the list, such as Europe/Berlin')
-    expect(res.body).toContain('aria-describedby="f-timezone-error"')
+    expect(res.body).toContain('aria-describedby="f-timezone-error f-timezone-hint"')
     expect(res.body).toContain('value="Typed title"')
     expect((await api('GET', `/events/${event.id}`)).json()).toMatchObject({
       title: event.title,
       timezone: 'Europe/Berlin',
     })
+  })
+
+  it('the home page’s days are the days the cards show, on each event’s own clock', async () => {
+    // The same instant: 2 July 00:30 in Berlin, still 1 July 22:30 in UTC.
+    const berlin = await makeEvent(app, organizer, {
+      title: 'Dayedge Berlin',
+      starts_at: '2027-07-01T22:30:00.000Z',
+      timezone: 'Europe/Berlin',
+    })
+    const utc = await makeEvent(app, organizer, {
+      title: 'Dayedge UTC',
+      starts_at: '2027-07-01T22:30:00.000Z',
+    })
+    const day = async (d: string) => (await app.inject({ url: `/?q=Dayedge&from=${d}&to=${d}` })).body
+    const second = await day('2027-07-02')
+    expect(second).toContain(`/events/${berlin.id}"`)
+    expect(second).toContain('2 Jul 2027, 00:30 CEST')
+    expect(second).not.toContain(`/events/${utc.id}"`)
+    const first = await day('2027-07-01')
+    expect(first).toContain(`/events/${utc.id}"`)
+    expect(first).not.toContain(`/events/${berlin.id}"`)
+    const both = (await app.inject({ url: '/?q=Dayedge&from=2027-07-01&to=2027-07-02' })).body
+    expect(both).toContain(`/events/${berlin.id}"`)
+    expect(both).toContain(`/events/${utc.id}"`)
   })
 
   it('a ticket’s page and the sales chart use the event’s clock: a sale paid at 23:30 UTC is the next day in Berlin', async () => {

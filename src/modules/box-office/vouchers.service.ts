@@ -8,6 +8,7 @@ import { invoices, reservations, sections, tickets, vouchers } from '../../db/sc
 import { AppError, invalid, notFound } from '../../lib/errors.js'
 import { guardDisabled } from '../../lib/guards.js'
 import { type Page, type PageParams, toPage } from '../../lib/pagination.js'
+import { OUT_OF_YEARS, withinYears } from '../../lib/time-zones.js'
 import { eventForChange } from '../events/events.queries.js'
 import type { VoucherInput, VoucherPatchT, VoucherT } from './vouchers.schemas.js'
 
@@ -52,6 +53,14 @@ function invalidThrow(path: string, message: string): never {
   throw invalid(path, message)
 }
 
+/** The validity a body sends, each time in the years times may have. */
+function assertYears(input: { valid_from?: string | null; valid_until?: string | null }) {
+  for (const field of ['valid_from', 'valid_until'] as const) {
+    const value = input[field]
+    if (value && !withinYears(value)) invalidThrow(`body.${field}`, OUT_OF_YEARS)
+  }
+}
+
 const dateOf = (value: string | null | undefined) =>
   value === undefined ? undefined : value === null ? null : new Date(value)
 
@@ -61,6 +70,7 @@ export async function createVoucher(
   eventId: number,
   input: VoucherInput,
 ): Promise<VoucherT> {
+  assertYears(input)
   await eventForChange(ctx.db, actor, eventId)
   const values = {
     eventId,
@@ -133,6 +143,7 @@ export async function updateVoucher(
   voucherId: number,
   patch: VoucherPatchT,
 ): Promise<VoucherT> {
+  assertYears(patch)
   await eventForChange(ctx.db, actor, eventId)
   try {
     return await ctx.db.transaction(async (tx) => {

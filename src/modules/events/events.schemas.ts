@@ -26,7 +26,9 @@ const TimeZone = Type.String({
   maxLength: 64,
   description:
     `${TIME_ZONE_WORDS} UTC when a new event names none. Changing it moves no instant: the same times are then ` +
-    "shown on the new zone's clock. A name that is no zone is 400.",
+    "shown on the new zone's clock. A name in any case is stored as the zone list spells it (europe/berlin → " +
+    'Europe/Berlin); another name of a zone (an alias such as US/Pacific) is stored as given. A name that is no ' +
+    'zone is 400.',
   examples: ['Europe/Berlin'],
 })
 

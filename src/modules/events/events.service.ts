@@ -9,7 +9,7 @@ import { type AggregatedPageRow, jsonPage } from '../../lib/json-text.js'
 import { isCurrency } from '../../lib/money.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
-import { DEFAULT_TIME_ZONE, timeZoneNamed } from '../../lib/time-zones.js'
+import { DEFAULT_TIME_ZONE, OUT_OF_YEARS, timeZoneNamed, withinYears } from '../../lib/time-zones.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
 import {
   EVENT_JSON_BY_ID,
@@ -57,12 +57,21 @@ async function databaseKnowsZone(db: Db, zone: string): Promise<boolean> {
   }
 }
 
+/** The times a body sends, each in the years times may have. */
+function assertYears(input: { starts_at?: string; ends_at?: string | null }) {
+  for (const field of ['starts_at', 'ends_at'] as const) {
+    const value = input[field]
+    if (value && !withinYears(value)) throw invalid(`body.${field}`, OUT_OF_YEARS)
+  }
+}
+
 function assertTimes(startsAt: Date, endsAt: Date | null) {
   if (endsAt && endsAt <= startsAt) throw invalid('body.ends_at', 'must be after starts_at')
 }
 
 export async function createEvent(ctx: Ctx, actor: Actor, input: CreateEventInput): Promise<EventT> {
   assertCurrency(input.currency)
+  assertYears(input)
   const timezone = (await zoneOf(ctx.db, input.timezone)) ?? DEFAULT_TIME_ZONE
   const startsAt = new Date(input.starts_at)
   const endsAt = input.ends_at ? new Date(input.ends_at) : null
@@ -161,6 +170,12 @@ function contains(column: string, text: string, bind: (v: unknown) => string) {
   return { where: `strpos(${column}, ${bind(lowered)}) > 0`, flag: 2 }
 }
 
+/** Days (YYYY-MM-DD) an event starts on or after (`from`) and on or before (`to`), on its own zone's clock. */
+export interface LocalDays {
+  from?: string
+  to?: string
+}
+
 /**
  * A page of the catalogue as the JSON text the API sends (`data` built by PostgreSQL, events.json.ts), and the
  * page's numbers for the envelope and the Link header. One statement per shape (status kind, which filters
@@ -171,6 +186,7 @@ export async function listEventsJson(
   actor: Actor | null,
   query: EventListInput,
   page: PageParams,
+  days?: LocalDays,
 ): Promise<{ body: string; page: Page<never> }> {
   const { field, desc: descending } = parseSort<EventSort>(query.sort, 'starts_at')
   const values: unknown[] = [avatarUrlPrefix(ctx.config)]
@@ -187,10 +203,20 @@ export async function listEventsJson(
   if (query.from !== undefined) where.push(`e.starts_at >= ${bind(new Date(query.from))}`)
   if (query.to !== undefined) where.push(`e.starts_at <= ${bind(new Date(query.to))}`)
   if (query.organizer_id !== undefined) where.push(`e.organizer_id = ${bind(query.organizer_id)}`)
+  // A day on each event's own clock: the instants a day can span in any zone (UTC-12 to UTC+14) narrow by the
+  // index, the event's own date decides.
+  if (days?.from !== undefined) {
+    where.push(`e.starts_at >= ${bind(days.from)}::date - interval '14 hours'`)
+    where.push(`(e.starts_at at time zone e.timezone)::date >= ${bind(days.from)}::date`)
+  }
+  if (days?.to !== undefined) {
+    where.push(`e.starts_at < ${bind(days.to)}::date + interval '36 hours'`)
+    where.push(`(e.starts_at at time zone e.timezone)::date <= ${bind(days.to)}::date`)
+  }
   const has = [
     q?.flag ?? 0,
     venue?.flag ?? 0,
-    ...[query.from, query.to, query.organizer_id].map((v) => (v === undefined ? 0 : 1)),
+    ...[query.from, query.to, query.organizer_id, days?.from, days?.to].map((v) => (v === undefined ? 0 : 1)),
   ]
   const shape = `events_json:${status.kind}:${has.join('')}:${descending ? '-' : ''}${field}`
   const condition = where.join(' and ')
@@ -232,8 +258,9 @@ export async function listEvents(
   actor: Actor | null,
   query: EventListInput,
   page: PageParams,
+  days?: LocalDays,
 ): Promise<Page<EventT>> {
-  const { body } = await listEventsJson(ctx, actor, query, page)
+  const { body } = await listEventsJson(ctx, actor, query, page, days)
   return JSON.parse(body) as Page<EventT>
 }
 
@@ -248,6 +275,7 @@ export async function getEventJson(ctx: Ctx, actor: Actor | null, id: number): P
 
 export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: UpdateEventInput) {
   assertCurrency(input.currency)
+  assertYears(input)
   const timezone = await zoneOf(ctx.db, input.timezone)
   await ctx.db.transaction(async (tx) => {
     const event = await eventForChange(tx, actor, id, 'no key update')

@@ -5,6 +5,7 @@ import { Type } from 'typebox'
 import { decimalAmount } from '../../lib/money.js'
 import { pageParams } from '../../lib/pagination.js'
 import { Id, Line } from '../../lib/schemas.js'
+import { isoOnClock } from '../../lib/time-zones.js'
 import { myLiveEntries } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { getEvent, listEvents } from '../../modules/events/events.service.js'
@@ -158,8 +159,8 @@ function eventJsonLd(e: EventT, url: string): string {
     '@type': 'Event',
     name: e.title,
     description: excerpt(e.description, 500),
-    startDate: e.starts_at,
-    ...(e.ends_at ? { endDate: e.ends_at } : {}),
+    startDate: isoOnClock(e.starts_at, e.timezone),
+    ...(e.ends_at ? { endDate: isoOnClock(e.ends_at, e.timezone) } : {}),
     eventStatus:
       e.status === 'cancelled' ? 'https://schema.org/EventCancelled' : 'https://schema.org/EventScheduled',
     eventAttendanceMode: 'https://schema.org/OfflineEventAttendanceMode',
@@ -525,21 +526,17 @@ export async function eventPages(app: FastifyInstance) {
   app.get('/', { schema: { hide: true } }, async (req, reply) => {
     const { filters, shown, errors } = readFilters(req.query)
     const page = pageParams({ page: filters.page ?? 1, per_page: PER_PAGE })
-    // Upcoming only: from today (or the chosen day, if later).
-    const now = new Date()
-    const chosenFrom = filters.from ? new Date(`${filters.from}T00:00:00Z`) : now
-    const from = chosenFrom > now ? chosenFrom : now
-    const to = filters.to ? new Date(`${filters.to}T23:59:59.999Z`) : undefined
+    // Upcoming only, within the chosen days as each event's card dates it (on its own zone's clock).
     const result = await listEvents(
       ctx,
       req.webUser,
       {
         q: filters.q?.trim() || undefined,
         venue: filters.venue?.trim() || undefined,
-        from: from.toISOString(),
-        to: to?.toISOString(),
+        from: new Date().toISOString(),
       },
       page,
+      { from: filters.from, to: filters.to },
     )
     const going = req.webUser
       ? await friendsGoingToEach(

@@ -413,7 +413,7 @@ export async function organizerEventPages(app: FastifyInstance) {
     if (!user) return reply
     const { id } = req.params as { id: number }
     const event = await managedEvent(app, user, id)
-    const form = readEventChange(req.body, event.timezone)
+    const form = readEventChange(req.body, event)
     if (!form.input)
       return showEdit(req, reply, id, { event: { values: form.values, errors: form.errors } }, FORM_INVALID)
     const input = form.input
@@ -422,8 +422,12 @@ export async function organizerEventPages(app: FastifyInstance) {
       reply,
       id,
       async () => {
-        await updateEvent(ctx, user, id, input)
-        return 'Event saved.'
+        const saved = await updateEvent(ctx, user, id, input)
+        // A new zone moves no time left as it was: say what the times now read, so a start meant on the new
+        // zone's clock is seen to need typing again.
+        return saved.timezone === event.timezone
+          ? 'Event saved.'
+          : `Event saved. Its times are now shown on the clock of ${saved.timezone}: it starts ${when(saved.starts_at, saved.timezone)}.`
       },
       { key: 'event', values: form.values },
     )

@@ -28,13 +28,21 @@ const text = (body: unknown): Values => {
   return out
 }
 
-/**
- * "2026-12-31T19:30" (a datetime-local input, read on the clock of `zone`) → ISO; anything else (a day that
- * does not exist, words) is left for the schema to refuse.
- */
-export const isoOf = (local: string | undefined, zone: string) => (local && instantOf(local, zone)) || local
 /** An instant as a datetime-local input shows it, on the clock of `zone`. */
 export const localOf = (iso: string | null | undefined, zone: string) => (iso ? wallTimeOf(iso, zone) : '')
+
+/**
+ * "2026-12-31T19:30" (a datetime-local input, read on the clock of `zone`) → ISO; anything else (a day that
+ * does not exist, words) is left for the schema to refuse. A value left as the form showed `kept` keeps that
+ * instant: its seconds, and which of the two times it was in an hour the clocks pass twice, which its value
+ * cannot say. Saving a form untouched moves nothing, whatever zone it now names.
+ */
+export const isoOf = (
+  local: string | undefined,
+  zone: string,
+  kept?: { iso: string | null | undefined; zone: string },
+) =>
+  kept?.iso && local === localOf(kept.iso, kept.zone) ? kept.iso : (local && instantOf(local, zone)) || local
 
 /** The zone a form's times are read in: the one it names, else `fallback` (a zone it misnames is refused beside its field). */
 const zoneOfForm = (v: Values, fallback: string) =>
@@ -91,15 +99,31 @@ export function sectionValues(s: SectionT, currency: string): Values {
   }
 }
 
-/** The service's input from a form; its times are read in the zone it names, else in `zone` (the event's). */
-function eventFields(v: Values, zone: string) {
-  const at = zoneOfForm(v, zone)
+/** What an edit form showed of the event's times (none for a new event). */
+type Shown = Pick<EventT, 'starts_at' | 'ends_at' | 'timezone'>
+
+/**
+ * The form's times as instants: typed on the clock of the zone it names, else the event's (UTC for a new one);
+ * a time left as the form showed it keeps its instant (isoOf).
+ */
+function formTimes(v: Values, shown?: Shown) {
+  const at = zoneOfForm(v, shown?.timezone ?? DEFAULT_TIME_ZONE)
+  const was = (iso: string | null | undefined) => (shown ? { iso, zone: shown.timezone } : undefined)
+  return {
+    starts_at: isoOf(v.starts_at, at, was(shown?.starts_at)),
+    ends_at: isoOf(v.ends_at, at, was(shown?.ends_at)),
+  }
+}
+
+/** The service's input from a form (formTimes reads its times). */
+function eventFields(v: Values, shown?: Shown) {
+  const times = formTimes(v, shown)
   return {
     title: v.title,
     description: v.description ?? '',
     venue: v.venue,
-    starts_at: isoOf(v.starts_at, at),
-    ends_at: isoOf(v.ends_at, at) || undefined,
+    starts_at: times.starts_at,
+    ends_at: times.ends_at || undefined,
     // Left out, the zone stays as it is (a new event's is UTC); sent blank, it is UTC.
     timezone: v.timezone === undefined ? undefined : v.timezone.trim() || DEFAULT_TIME_ZONE,
     currency: v.currency?.trim().toUpperCase() || undefined,
@@ -143,8 +167,10 @@ function sectionErrors(errors: FormErrors, values: Values, currency: string, isN
   return { ...errors, fields }
 }
 
-const endsError = (v: Values, zone: string) =>
-  endError(isoOf(v.starts_at, zoneOfForm(v, zone)), isoOf(v.ends_at, zoneOfForm(v, zone)), 'the start')
+function endsError(v: Values, shown?: Shown) {
+  const times = formTimes(v, shown)
+  return endError(times.starts_at, times.ends_at, 'the start')
+}
 
 /** A zone the form cannot take (only a tampered form sends one: the field is a list), in words beside it. */
 function timeZoneError(v: Values): string | undefined {
@@ -163,8 +189,8 @@ function currencyError(v: Values): string | undefined {
 }
 
 /** The checks of an event's own fields the schema cannot make: the end after the start, a known zone and currency. */
-function eventErrors(v: Values, zone: string): Record<string, string> {
-  const ends = endsError(v, zone)
+function eventErrors(v: Values, shown?: Shown): Record<string, string> {
+  const ends = endsError(v, shown)
   const timezone = timeZoneError(v)
   const currency = currencyError(v)
   return {
@@ -181,13 +207,13 @@ export function readNewEvent(body: unknown) {
   // The event's own fields are checked with a stand-in section: the section's errors come from its own check.
   const standIn = { name: 'section', price_cents: 0, capacity: 1 }
   const event = parseForm<CreateEventInput>(CreateEventBody, {
-    ...eventFields(values, DEFAULT_TIME_ZONE),
+    ...eventFields(values),
     sections: [section.ok ? section.value : standIn],
   })
   const errors = withErrors(
     sectionErrors(section.ok ? NO_ERRORS : section.errors, values, currency, true),
     // The page's own words last: they say more ("not in the expected form" for a currency of four letters).
-    { ...(event.ok ? {} : event.errors.fields), ...eventErrors(values, DEFAULT_TIME_ZONE) },
+    { ...(event.ok ? {} : event.errors.fields), ...eventErrors(values) },
   )
   if (Object.keys(errors.fields).length > 0 || !section.ok || !event.ok) return { values, errors }
   return { values, input: { ...event.value, sections: [section.value] } }
@@ -196,11 +222,14 @@ export function readNewEvent(body: unknown) {
 /** The fields the edit form requires, as the create form does: emptied, they are an error, not "leave as is". */
 const REQUIRED_ON_EDIT = ['title', 'venue', 'starts_at'] as const
 
-/** An edit of an event whose zone is `zone`: a form that names no zone keeps it, and its times are read there. */
-export function readEventChange(body: unknown, zone: string) {
+/**
+ * An edit of `event`: a form that names no zone keeps the event's, a time typed anew is read on the clock of the
+ * zone the form names, and a time left as shown keeps its instant (formTimes).
+ */
+export function readEventChange(body: unknown, event: Shown) {
   const values = text(body)
-  const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values, zone))
-  const own = eventErrors(values, zone)
+  const parsed = parseForm<UpdateEventInput>(UpdateEventBody, eventFields(values, event))
+  const own = eventErrors(values, event)
   const blank: Record<string, string> = {}
   for (const name of REQUIRED_ON_EDIT) if (!values[name]?.trim()) blank[name] = 'Fill this in'
   if (!parsed.ok || Object.keys(own).length > 0 || Object.keys(blank).length > 0) {
@@ -327,7 +356,7 @@ export function EventFields(p: { values: Values; errors?: FormErrors }): JSX.Ele
 function TimeZoneField(p: { value?: string; error?: string }): JSX.Element {
   const current = p.value?.trim() || DEFAULT_TIME_ZONE
   const zones = TIME_ZONES.includes(current) ? TIME_ZONES : [current, ...TIME_ZONES]
-  const described = p.error ? 'f-timezone-error' : 'f-timezone-hint'
+  const described = p.error ? 'f-timezone-error f-timezone-hint' : 'f-timezone-hint'
   return (
     <label for="f-timezone">
       <span safe>{EVENT_LABELS.timezone}</span>
@@ -343,14 +372,15 @@ function TimeZoneField(p: { value?: string; error?: string }): JSX.Element {
           </option>
         ))}
       </select>
+      <small id="f-timezone-hint">
+        Where the event takes place: its start and end are on this zone's clock
+      </small>
       {p.error ? (
         <small id="f-timezone-error" class="field-error" safe>
           {p.error}
         </small>
       ) : (
-        <small id="f-timezone-hint">
-          Where the event takes place: its start and end are on this zone's clock
-        </small>
+        ''
       )}
     </label>
   )

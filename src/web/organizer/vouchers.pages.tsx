@@ -131,7 +131,7 @@ function readChange(values: Values, current: VoucherT, currency: string, zone: s
     value: typedToValue(current.kind, values.value?.trim(), currency),
     active: values.active === 'true',
     max_uses: values.max_uses || undefined,
-    valid_until: isoOf(values.valid_until, zone) || undefined,
+    valid_until: isoOf(values.valid_until, zone, { iso: current.valid_until, zone }) || undefined,
   })
   const over = overPercent(current.kind, values.value)
   if (!parsed.ok || over)

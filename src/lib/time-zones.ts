@@ -57,9 +57,11 @@ export function instantOf(wall: string, zone: string): string | null {
     number,
     number,
   ]
-  // A day past its month's end (31 April) would roll into the next month: it is no time at all.
+  // A day past its month's end (31 April) would roll into the next month: it is no time at all. A year under 100
+  // would be read by Date.UTC as 19xx: it is left for the schema to refuse, not moved by 1,900 years.
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, sec)
   if (
+    y < 100 ||
     mo < 1 ||
     mo > 12 ||
     new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d ||

@@ -52,7 +52,7 @@ describe('wall-clock times in a zone (lib/time-zones.ts)', () => {
     expect(instantOf('2027-07-01 20:00', 'Europe/Berlin')).toBe('2027-07-01T18:00:00.000Z')
   })
 
-  it('a time the clocks skip is read after the change; a day that does not exist is no time', () => {
+  it('a time the clocks skip is read after the change; a day that does not exist, or a year under 100, is no time', () => {
     // Berlin's clocks go from 02:00 to 03:00 on 28 March 2027: 02:30 is 03:30 CEST, 01:30 UTC.
     expect(instantOf('2027-03-28T02:30', 'Europe/Berlin')).toBe('2027-03-28T01:30:00.000Z')
     for (const bad of [
@@ -60,6 +60,7 @@ describe('wall-clock times in a zone (lib/time-zones.ts)', () => {
       '2027-04-31T10:00',
       '2027-13-01T10:00',
       '2027-01-01T24:00',
+      '0050-01-01T10:00',
       'soon',
     ]) {
       expect(instantOf(bad, 'Europe/Berlin'), bad).toBeNull()

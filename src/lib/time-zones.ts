@@ -2,6 +2,7 @@
 // The instants themselves are stored and exchanged as instants (ISO 8601 in the API); a zone only changes how a
 // time is shown, typed in a form and counted by day.
 import { TZDate } from '@date-fns/tz'
+import { isDateTime } from './schemas.js'
 
 /** The zone of an event that names none, and of every time that belongs to no event. */
 export const DEFAULT_TIME_ZONE = 'UTC'
@@ -37,6 +38,8 @@ export function timeZoneNamed(name: string): string | null {
 /** A datetime-local value: "2026-12-31T19:30", with seconds when a browser sends them, or a space for the T. */
 const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?$/
 
+const two = (n: number) => String(n).padStart(2, '0')
+
 /** The zone's offset from UTC at an instant, in milliseconds (+2 h for Berlin in summer). */
 const offsetAt = (instant: number, zone: string) => -new TZDate(instant, zone).getTimezoneOffset() * 60_000
 
@@ -57,20 +60,10 @@ export function instantOf(wall: string, zone: string): string | null {
     number,
     number,
   ]
-  // A day past its month's end (31 April) would roll into the next month: it is no time at all. A year under 100
-  // would be read by Date.UTC as 19xx: it is left for the schema to refuse, not moved by 1,900 years.
+  // A time that exists (isDateTime: a real day of its month, hours and minutes in range). A year under 100 would
+  // be read by Date.UTC as 19xx: it is left for the schema to refuse, not moved by 1,900 years.
+  if (y < 100 || !isDateTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${two(sec)}Z`)) return null
   const asUtc = Date.UTC(y, mo - 1, d, h, mi, sec)
-  if (
-    y < 100 ||
-    mo < 1 ||
-    mo > 12 ||
-    new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d ||
-    h > 23 ||
-    mi > 59 ||
-    sec > 59
-  ) {
-    return null
-  }
   // The offsets a day before and a day after (either side of any change near that time); a candidate counts
   // when it reads back as typed.
   const before = offsetAt(asUtc - 86_400_000, zone)
@@ -79,8 +72,6 @@ export function instantOf(wall: string, zone: string): string | null {
   const at = readsBack.length > 0 ? Math.min(...readsBack) : asUtc - before
   return new Date(at).toISOString()
 }
-
-const two = (n: number) => String(n).padStart(2, '0')
 
 /** The wall-clock time an instant reads in `zone`, as a datetime-local input holds it: "2026-12-31T19:30". */
 export function wallTimeOf(instant: string | Date, zone: string): string {

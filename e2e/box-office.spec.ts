@@ -269,6 +269,35 @@ test('the seat map: two seats picked by clicking and with the keyboard, then the
   await checkA11y(page)
 })
 
+test('a guest picks seats on the map, logs in, and finds them chosen, held only once Reserve is pressed', async ({
+  page,
+  request,
+}) => {
+  const organizer = await account(request, 'guesthall', 'Guest Hall')
+  const buyer = await account(request, 'guest', 'Gail Guest')
+  const eventId = await seatedEvent(request, organizer, 'Guest seat night')
+  await visit(page, `/events/${eventId}`)
+  const map = page.locator('fieldset.seat-map.enhanced')
+  await map.getByText('B3', { exact: true }).click()
+  await map.getByText('B4', { exact: true }).click()
+  await expect(map.locator('.seat-summary')).toHaveText('2 seats chosen: B3, B4')
+  await page.getByRole('button', { name: 'Log in to reserve' }).click()
+  await expect(page).toHaveURL(/\/login\?next=/)
+  await page.getByLabel('Email or username').fill(buyer.email)
+  await page.getByLabel('Password').fill(buyer.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await expect(page).toHaveURL(new RegExp(`/events/${eventId}\\?.*seat_ids=.*#reserve$`))
+  await expect(page.getByText('The choice you made before logging in is filled in below')).toBeVisible()
+  await expect(page.getByRole('checkbox', { name: /Row B, seat 3,/ })).toBeChecked()
+  await expect(page.getByRole('checkbox', { name: /Row B, seat 4,/ })).toBeChecked()
+  await expect(page.getByRole('radio', { name: /Balcony/ })).toBeChecked()
+  await checkA11y(page)
+  await page.getByRole('button', { name: 'Reserve', exact: true }).click()
+  await expect(page).toHaveURL(/\/reservations\/\d+$/)
+  await expect(page.getByRole('cell', { name: 'Balcony · Row B, seat 3' })).toBeVisible()
+  await expect(page.getByRole('cell', { name: 'Balcony · Row B, seat 4' })).toBeVisible()
+})
+
 test('live availability: the event page refreshes a section every 30 s while visible', async ({
   page,
   request,

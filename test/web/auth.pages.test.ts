@@ -39,7 +39,7 @@ describe('foundations', () => {
   })
 
   it("answers a visit to a form's address with an HTML 405 page for browsers, problem+json otherwise", async () => {
-    for (const url of ['/logout', '/settings/profile', '/events/1/reserve']) {
+    for (const url of ['/logout', '/settings/profile', '/invoices/1/pay']) {
       const html = await app.inject({ url, headers: { accept: 'text/html,*/*' } })
       expect(html.statusCode, url).toBe(405)
       expect(html.headers['content-type']).toMatch(/^text\/html/)

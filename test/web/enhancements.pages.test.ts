@@ -17,9 +17,16 @@ const scriptsOf = (html: string) => [...html.matchAll(/<script src="([^"]+)"/g)]
 
 describe('the event page enhancements', () => {
   it('links availability.js (anyone) and seatmap.js (with a seat map), served as scripts under the CSP', async () => {
+    const standing = await makeEvent(app, organizer)
+    const noMap = await app.inject({ url: `/events/${standing.id}`, headers: { accept: 'text/html' } })
+    expect(scriptsOf(noMap.body)).toEqual([expect.stringMatching(/^\/assets\/availability\.[\w-]+\.js$/)])
     const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
     const anonymous = await app.inject({ url: `/events/${event.id}`, headers: { accept: 'text/html' } })
-    expect(scriptsOf(anonymous.body)).toEqual([expect.stringMatching(/^\/assets\/availability\.[\w-]+\.js$/)])
+    // A guest gets the seat map too (its choice is kept through the login).
+    expect(scriptsOf(anonymous.body)).toEqual([
+      expect.stringMatching(/^\/assets\/availability\.[\w-]+\.js$/),
+      expect.stringMatching(/^\/assets\/seatmap\.[\w-]+\.js$/),
+    ])
     expect(anonymous.body).toContain(`data-availability-event="${event.id}"`)
     expect(anonymous.body).toContain(`data-availability="${event.sections[0].id}" data-few="10"`)
     expect(anonymous.body).toContain('id="availability-announce"')

@@ -12,6 +12,12 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
+/** The ids of a section's seats, front row first (`GET /events/{id}/seats`). */
+async function seatsOfSection(eventId: number, sectionId: number): Promise<number[]> {
+  const res = await app.inject({ url: `/api/v1/events/${eventId}/seats?section_id=${sectionId}` })
+  return res.json().map((s: { id: number }) => s.id)
+}
+
 describe('home page', () => {
   it('lists upcoming published events with date, venue, lowest price and sold out; drafts absent', async () => {
     const published = await makeEvent(app, organizer, { title: 'Published <b>Gig</b>', venue: 'Hall & Co' })
@@ -226,6 +232,97 @@ describe('event page', () => {
     expect(form).toContain('<legend>Row A</legend>')
     expect(form).toContain('Pat Pal')
     expect(form).toContain('Each pays their own ticket')
+  })
+})
+
+describe('a guest choosing seats before logging in', () => {
+  it('sees the seat map in a form that sends the choice to the login and back, with nothing held', async () => {
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const guest = new Browser(app)
+    const page = await guest.get(`/events/${event.id}`)
+    expect(page.statusCode).toBe(200)
+    const start = page.body.indexOf(`<form method="get" action="/events/${event.id}/reserve"`)
+    expect(start).toBeGreaterThan(0)
+    const form = page.body.slice(start, page.body.indexOf('</form>', start))
+    expect(form).not.toContain('name="_csrf"')
+    expect(form).toContain('aria-label="Row A, seat 1, available, A$299.00"')
+    expect(form).toContain('<legend>Row B</legend>')
+    expect(form).not.toContain('name="attendee_ids"')
+    expect(form).toMatch(/<button type="submit" aria-describedby="f-guest-hint">Log in to reserve<\/button>/)
+    // Still one page for every guest: no cookie, and the ETag holds.
+    expect(page.headers['set-cookie']).toBeUndefined()
+    expect(page.headers.etag).toBeTruthy()
+
+    const vip = event.sections[1]
+    const [a1, a2] = await seatsOfSection(event.id, vip.id)
+    const sent = await guest.get(
+      `/events/${event.id}/reserve?section_id=${vip.id}&quantity=2&seat_ids=${a1}&seat_ids=${a2}&together=true&voucher_code=SPRING`,
+    )
+    expect(sent.statusCode).toBe(303)
+    const back = `/events/${event.id}?section_id=${vip.id}&quantity=2&seat_ids=${a1}&seat_ids=${a2}&together=true&voucher_code=SPRING#reserve`
+    expect(sent.headers.location).toBe(`/login?next=${encodeURIComponent(back)}`)
+    // Nothing is held for a guest.
+    const seats = await app.inject({ url: `/api/v1/events/${event.id}/seats?section_id=${vip.id}` })
+    expect(seats.json().filter((s: { status: string }) => s.status !== 'available')).toEqual([])
+
+    const me = await registerUser(app)
+    await guest.get(String(sent.headers.location))
+    const login = await guest.post(String(sent.headers.location), { email: me.email, password: me.password })
+    expect(login.statusCode).toBe(303)
+    expect(login.headers.location).toBe(back)
+    const filled = await guest.get(back)
+    expect(filled.body).toContain('The choice you made before logging in is filled in below')
+    expect(filled.body).toMatch(new RegExp(`value="${a1}" checked `))
+    expect(filled.body).toMatch(new RegExp(`value="${a2}" checked `))
+    expect(filled.body).toMatch(new RegExp(`name="section_id" value="${vip.id}" checked `))
+    expect(filled.body).toContain('value="SPRING"')
+    // Logged in, the form is the member's one: it posts, with its CSRF field, and holds the seats chosen.
+    expect(filled.body).toContain(`<form method="post" action="/events/${event.id}/reserve"`)
+    const held = await guest.post(`/events/${event.id}/reserve`, {
+      section_id: String(vip.id),
+      quantity: '2',
+      seat_ids: [String(a1), String(a2)],
+    })
+    expect(held.statusCode).toBe(303)
+    expect(held.headers.location).toMatch(/^\/reservations\/\d+$/)
+  })
+
+  it('keeps only well-formed choices, 404s an unknown event, and sends a member straight back', async () => {
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const guest = new Browser(app)
+    const junk = await guest.get(
+      `/events/${event.id}/reserve?section_id=-1&quantity=1e9&seat_ids=abc&seat_ids=7&seat_ids=7&together=yes&voucher_code=${'x'.repeat(65)}`,
+    )
+    expect(junk.statusCode).toBe(303)
+    expect(junk.headers.location).toBe(
+      `/login?next=${encodeURIComponent(`/events/${event.id}?seat_ids=7#reserve`)}`,
+    )
+    // At most 100 seats are carried; a choice still too long for a login to return to (2,000 characters: here a
+    // voucher code of 64 letters that each take six) drops its seats, not the page.
+    const many = Array.from({ length: 101 }, (_, i) => `seat_ids=${100_000_000 + i}`).join('&')
+    const hundred = await guest.get(`/events/${event.id}/reserve?quantity=3&${many}`)
+    const next = new URL(String(hundred.headers.location), 'http://x').searchParams.get('next') ?? ''
+    const kept = new URL(next, 'http://x').searchParams
+    expect(kept.getAll('seat_ids')).toHaveLength(100)
+    const code = 'é'.repeat(64)
+    const long = await guest.get(
+      `/events/${event.id}/reserve?quantity=3&${many}&voucher_code=${encodeURIComponent(code)}`,
+    )
+    expect(long.headers.location).toBe(
+      `/login?next=${encodeURIComponent(`/events/${event.id}?quantity=3&voucher_code=${encodeURIComponent(code)}#reserve`)}`,
+    )
+    expect((await guest.get('/events/999999999/reserve?quantity=1')).statusCode).toBe(404)
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
+    expect((await guest.get(`/events/${draft.id}/reserve`)).statusCode).toBe(404)
+
+    const member = await browserFor(app, await registerUser(app))
+    const direct = await member.get(`/events/${event.id}/reserve?quantity=2`)
+    expect(direct.statusCode).toBe(303)
+    expect(direct.headers.location).toBe(`/events/${event.id}?quantity=2#reserve`)
+    // Junk in the event page's own query fills in nothing that breaks it.
+    const odd = await member.get(`/events/${event.id}?quantity=abc&seat_ids=x&section_id=${'9'.repeat(40)}`)
+    expect(odd.statusCode).toBe(200)
+    expect(odd.body).toMatch(/name="quantity"[^>]*value="abc"/)
   })
 })
 

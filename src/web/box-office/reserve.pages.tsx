@@ -10,13 +10,13 @@ import { reserve } from '../../modules/box-office/reserve.service.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { seatMap } from '../../modules/events/seats.service.js'
 import { showEventPage } from '../events/events.pages.js'
-import type { ReserveValues } from '../events/reserve-form.js'
+import { choicePath, readReserveValues } from '../events/reserve-form.js'
 import { plural } from '../format.js'
 import {
   FORM_INVALID,
   flash,
   formErrorsOf,
-  formList,
+  loginPath,
   NO_ERRORS,
   parseForm,
   requireUser,
@@ -37,21 +37,21 @@ const FIELD_OF_CODE: Record<string, string> = {
   VOUCHER_EXHAUSTED: 'voucher_code',
 }
 
-/** The posted form as typed (to show it again) and as the service's input. */
-function readForm(body: Record<string, unknown>): ReserveValues {
-  return {
-    section_id: typeof body.section_id === 'string' ? body.section_id : undefined,
-    quantity: typeof body.quantity === 'string' ? body.quantity : undefined,
-    seat_ids: formList(body.seat_ids),
-    together: body.together === 'true',
-    attendee_ids: formList(body.attendee_ids),
-    split_payment: body.split_payment === 'true',
-    voucher_code: typeof body.voucher_code === 'string' ? body.voucher_code.trim() : undefined,
-  }
-}
-
 export async function reservePages(app: FastifyInstance) {
   const { ctx } = app
+
+  // A guest's choice (the event page's form, sent by GET before logging in): the login returns to the event page
+  // with it filled in. Nothing is held: the buyer, logged in, presses Reserve.
+  app.get(
+    '/events/:id/reserve',
+    { schema: { hide: true, params: Type.Object({ id: Id }) } },
+    async (req, reply) => {
+      const { id } = req.params as { id: number }
+      await getEvent(ctx, req.webUser, id)
+      const back = choicePath(id, readReserveValues((req.query ?? {}) as Record<string, unknown>))
+      return seeOther(reply, req.webUser ? back : loginPath(back))
+    },
+  )
 
   app.post(
     '/events/:id/reserve',
@@ -60,7 +60,7 @@ export async function reservePages(app: FastifyInstance) {
       const user = requireUser(req, reply)
       if (!user) return reply
       const { id } = req.params as { id: number }
-      const values = readForm((req.body ?? {}) as Record<string, unknown>)
+      const values = readReserveValues((req.body ?? {}) as Record<string, unknown>)
       const event = await getEvent(ctx, user, id)
       const sectionId = wholeNumberOf(values.section_id)
       const section = event.sections.find((s) => s.id === sectionId)

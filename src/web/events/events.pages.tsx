@@ -26,7 +26,7 @@ import {
   wholeNumberOf,
 } from '../page.js'
 import { EventCard } from './event-card.js'
-import { ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
+import { carriedChoice, ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
 import { joinableSections, WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
 
 const PER_PAGE = 12
@@ -213,6 +213,8 @@ function EventPage(p: {
   refused?: { form: 'reserve' | 'waitlist'; message?: string }
   /** The lapsed reservation whose choices fill the form again (`?again=`): the top links to booking again. */
   again?: number
+  /** A guest's choice carried through the login (`choicePath`) fills the form: the top says so. */
+  carried?: boolean
 }): JSX.Element {
   const e = p.event
   const description = excerpt(`${when(e.starts_at, e.timezone)} at ${e.venue}. ${e.description}`)
@@ -234,6 +236,11 @@ function EventPage(p: {
           <p class="book-again">
             <a href={`/events/${e.id}?again=${p.again}#reserve`}>Book again</a>: the choices of your lapsed
             hold are filled in below.
+          </p>
+        ) : p.carried && onSale && p.ctx.user && !soldOut ? (
+          <p class="book-again">
+            The choice you made before logging in is filled in below: <a href="#reserve">check it</a> and
+            press Reserve to hold your tickets.
           </p>
         ) : (
           ''
@@ -348,12 +355,18 @@ function EventPage(p: {
                 <ReserveForm event={e} csrf={p.ctx.csrf} seats={p.seats} friends={p.friends} state={p.form} />
               )}
             </section>
-          ) : (
+          ) : soldOut ? (
             <p>
               <a href={`/login?next=${encodeURIComponent(`/events/${e.id}`)}`} class="cta">
-                {soldOut ? 'Log in to join the waiting list' : 'Log in to reserve'}
+                Log in to join the waiting list
               </a>
             </p>
+          ) : (
+            // The same choices for a guest, seats included: the login keeps them (`GET /events/{id}/reserve`).
+            <section aria-labelledby="reserve-heading" id="reserve">
+              <h2 id="reserve-heading">Reserve</h2>
+              <ReserveForm event={e} csrf={null} seats={p.seats} friends={[]} state={p.form} guest />
+            </section>
           )
         ) : (
           ''
@@ -468,7 +481,7 @@ export async function showEventPage(
   req: FastifyRequest,
   reply: FastifyReply,
   id: number,
-  forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState; again?: number } = {},
+  forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState; again?: number; carried?: boolean } = {},
   status = 200,
 ) {
   const { ctx, config } = app
@@ -477,7 +490,7 @@ export async function showEventPage(
   const onSale = event.status === 'published' && new Date(event.starts_at).getTime() > Date.now()
   const seated = event.sections.some((s) => s.kind === 'seated')
   const [seats, friends, going, waiting] = await Promise.all([
-    user && onSale && seated ? seatMap(ctx, user, id) : [],
+    onSale && seated ? seatMap(ctx, user, id) : [],
     user && onSale ? listFriends(ctx, user, pageParams({ page: 1, per_page: 100 })) : null,
     user ? friendsGoing(ctx, user, id, pageParams({ page: 1, per_page: 20 })) : null,
     user && onSale ? myLiveEntries(ctx, user, id) : [],
@@ -496,6 +509,7 @@ export async function showEventPage(
       going={going?.data ?? []}
       form={forms.reserve}
       again={forms.again}
+      carried={forms.carried}
       waitlist={
         user && onSale && (soldOut || waiting.length > 0 || forms.waitlist) ? (
           <WaitlistBlock
@@ -567,6 +581,8 @@ export async function eventPages(app: FastifyInstance) {
     const { id } = req.params as { id: number }
     // After a lapsed checkout (?again={reservation}), the buyer's choices are filled in again.
     const again = await valuesOfHold(ctx, req.webUser, id, (req.query as { again?: unknown }).again)
+    // Else a guest's choice, kept through the login (`GET /events/{id}/reserve`), is filled in again.
+    const carried = again ? undefined : carriedChoice(req.query)
     return showEventPage(
       app,
       req,
@@ -577,7 +593,9 @@ export async function eventPages(app: FastifyInstance) {
             reserve: { values: again, errors: { fields: {} } },
             again: wholeNumberOf((req.query as { again?: unknown }).again),
           }
-        : {},
+        : carried
+          ? { reserve: { values: carried, errors: { fields: {} } }, carried: true }
+          : {},
     )
   })
 

@@ -5,7 +5,7 @@ import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
 import type { SeatStatus } from '../../modules/events/seats.service.js'
 import { fewLeft, money, price, sectionAvailability } from '../format.js'
 import { CsrfField, FormError } from '../layout.js'
-import type { FormErrors } from '../page.js'
+import { type FormErrors, formList, wholeNumberOf } from '../page.js'
 
 /** What the buyer sent, kept when the form comes back with an error (nothing is typed twice). */
 export interface ReserveValues {
@@ -16,6 +16,52 @@ export interface ReserveValues {
   attendee_ids: string[]
   split_payment: boolean
   voucher_code?: string
+}
+
+/** The reservation form's fields as sent: a POST's body, or a guest's choice carried in a link's query. */
+export function readReserveValues(sent: Record<string, unknown>): ReserveValues {
+  return {
+    section_id: typeof sent.section_id === 'string' ? sent.section_id : undefined,
+    quantity: typeof sent.quantity === 'string' ? sent.quantity : undefined,
+    seat_ids: formList(sent.seat_ids),
+    together: sent.together === 'true',
+    attendee_ids: formList(sent.attendee_ids),
+    split_payment: sent.split_payment === 'true',
+    voucher_code: typeof sent.voucher_code === 'string' ? sent.voucher_code.trim() : undefined,
+  }
+}
+
+/** The fields a guest's form sends (friends are chosen once logged in). */
+const CARRIED = ['section_id', 'quantity', 'seat_ids', 'together', 'voucher_code'] as const
+
+/** The longest path a login returns to (`safeNext`): a longer choice drops its seats rather than the page. */
+const LONGEST_RETURN = 2000
+
+/**
+ * The event page with a guest's choice in its query, to come back to once logged in: the section, the number,
+ * the seats (whole numbers, at most 100), together or not, and the voucher.
+ */
+export function choicePath(eventId: number, v: ReserveValues): string {
+  const query = new URLSearchParams()
+  const section = wholeNumberOf(v.section_id)
+  if (section !== undefined) query.set('section_id', String(section))
+  const quantity = wholeNumberOf(v.quantity)
+  if (quantity !== undefined) query.set('quantity', String(quantity))
+  const seats = new Set(v.seat_ids.map(wholeNumberOf).filter((s) => s !== undefined))
+  for (const seat of [...seats].slice(0, 100)) query.append('seat_ids', String(seat))
+  if (v.together) query.set('together', 'true')
+  if (v.voucher_code && v.voucher_code.length <= 64) query.set('voucher_code', v.voucher_code)
+  const path = (q: URLSearchParams) => `/events/${eventId}${q.size > 0 ? `?${q}` : ''}#reserve`
+  if (path(query).length <= LONGEST_RETURN) return path(query)
+  query.delete('seat_ids')
+  return path(query)
+}
+
+/** A choice carried in the event page's query (`choicePath`), to fill its form in again; none without one. */
+export function carriedChoice(query: unknown): ReserveValues | undefined {
+  const sent = (query ?? {}) as Record<string, unknown>
+  if (!CARRIED.some((key) => sent[key] !== undefined)) return undefined
+  return { ...readReserveValues(sent), attendee_ids: [], split_payment: false }
 }
 
 /** A refused reservation: the values as sent and the errors tied to their fields. */
@@ -151,6 +197,11 @@ export function ReserveForm(p: {
   seats: SeatView[]
   friends: { id: number; username: string; display_name: string }[]
   state?: ReserveFormState
+  /**
+   * For a visitor who is not logged in: the same choices, sent by GET to `/events/{id}/reserve`, which keeps them
+   * through the login and fills them in again (nothing is held before the buyer presses Reserve, logged in).
+   */
+  guest?: boolean
 }): JSX.Element {
   const e = p.event
   const onSale = e.sections.filter((s) => s.available > 0)
@@ -158,8 +209,8 @@ export function ReserveForm(p: {
   const errors = p.state?.errors
   const chosenSection = v?.section_id ?? String(onSale[0]?.id ?? '')
   return (
-    <form method="post" action={`/events/${e.id}/reserve`} class="reserve-form">
-      <CsrfField token={p.csrf} />
+    <form method={p.guest ? 'get' : 'post'} action={`/events/${e.id}/reserve`} class="reserve-form">
+      {p.guest ? '' : <CsrfField token={p.csrf} />}
       <FormError message={errors?.form} />
       <fieldset id="f-section_id" aria-describedby={describedBy('section_id', errors)}>
         <legend>Section</legend>
@@ -255,8 +306,20 @@ export function ReserveForm(p: {
         />
         <FieldError name="voucher_code" errors={errors} />
       </label>
-      <button type="submit" disabled={onSale.length === 0}>
-        {onSale.length === 0 ? 'Sold out' : 'Reserve'}
+      {p.guest ? (
+        <p id="f-guest-hint">
+          Log in or create an account to reserve: what you chose here is filled in again, and nothing is held
+          until you press Reserve.
+        </p>
+      ) : (
+        ''
+      )}
+      <button
+        type="submit"
+        disabled={onSale.length === 0}
+        aria-describedby={p.guest && onSale.length > 0 ? 'f-guest-hint' : undefined}
+      >
+        {onSale.length === 0 ? 'Sold out' : p.guest ? 'Log in to reserve' : 'Reserve'}
       </button>
     </form>
   )

@@ -388,6 +388,54 @@ describe('PATCH /events/{id}', () => {
     expect(res.statusCode).toBe(409)
     expect(res.json().code).toBe('EVENT_HAS_SALES')
   })
+
+  it('when tickets are held or sold, a start still to come cannot move into the past (409); a later one can', async () => {
+    const move = (id: number, starts_at: string) =>
+      app.inject({
+        method: 'PATCH',
+        url: `/api/v1/events/${id}`,
+        headers: organizer.auth,
+        payload: { starts_at },
+      })
+    const past = new Date(Date.now() - 86_400_000).toISOString()
+    for (const status of ['confirmed', 'held'] as const) {
+      const event = await makeEvent(app, organizer)
+      await insertTicket(app, {
+        eventId: event.id,
+        sectionId: event.sections[0].id,
+        holderId: other.id,
+        status,
+      })
+      const res = await move(event.id, past)
+      expect(res.statusCode, status).toBe(409)
+      expect(res.json().code).toBe('EVENT_HAS_SALES')
+      expect(res.json().errors).toEqual([
+        { path: 'body.starts_at', message: 'cannot move into the past while tickets are held or sold' },
+      ])
+      // Nothing moved; a start moved earlier but still to come is a reschedule, allowed.
+      const now = (await app.inject({ url: `/api/v1/events/${event.id}` })).json()
+      expect(now.starts_at).toBe(event.starts_at)
+      const sooner = new Date(Date.now() + 86_400_000).toISOString()
+      const rescheduled = await move(event.id, sooner)
+      expect(rescheduled.statusCode).toBe(200)
+      expect(rescheduled.json().starts_at).toBe(sooner)
+    }
+    // With nothing held or sold (a ticket since cancelled counts for nothing), the start may be any time.
+    const unsold = await makeEvent(app, organizer)
+    await insertTicket(app, {
+      eventId: unsold.id,
+      sectionId: unsold.sections[0].id,
+      holderId: other.id,
+      status: 'cancelled',
+    })
+    const moved = await move(unsold.id, past)
+    expect(moved.statusCode).toBe(200)
+    expect(moved.json().starts_at).toBe(past)
+    // A start already past may be corrected to another past time even with tickets: no refund is cut short.
+    await insertTicket(app, { eventId: unsold.id, sectionId: unsold.sections[0].id, holderId: other.id })
+    const corrected = new Date(Date.now() - 2 * 86_400_000).toISOString()
+    expect((await move(unsold.id, corrected)).statusCode).toBe(200)
+  })
 })
 
 describe('POST /events/{id}/publish', () => {

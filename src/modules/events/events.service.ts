@@ -1,5 +1,5 @@
 // Events: creating drafts with their sections, the public catalogue, editing, publishing and deleting.
-import { count, eq, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { type Db, runStatement } from '../../db/client.js'
 import { foreignKeyViolation, pgErrorCode } from '../../db/errors.js'
@@ -277,12 +277,35 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
   assertCurrency(input.currency)
   assertYears(input)
   const timezone = await zoneOf(ctx.db, input.timezone)
+  const now = Date.now()
+  const intoThePast = input.starts_at !== undefined && new Date(input.starts_at).getTime() <= now
   await ctx.db.transaction(async (tx) => {
-    const event = await eventForChange(tx, actor, id, 'no key update')
+    // A start moved into the past waits for reservations in flight (their foreign key holds KEY SHARE on the
+    // event), so the count below sees them.
+    const event = await eventForChange(tx, actor, id, intoThePast ? 'update' : 'no key update')
     const startsAt = input.starts_at ? new Date(input.starts_at) : event.startsAt
     const endsAt =
       input.ends_at === undefined ? event.endsAt : input.ends_at === null ? null : new Date(input.ends_at)
     assertTimes(startsAt, endsAt)
+    // Tickets are refunded until the event starts: a start moved into the past would end that at once (and
+    // could be moved back after). Cancelling, which refunds them, is the way to end an event early.
+    if (intoThePast && event.startsAt.getTime() > now && startsAt.getTime() !== event.startsAt.getTime()) {
+      const [live] = await tx
+        .select({ n: count() })
+        .from(tickets)
+        .where(and(eq(tickets.eventId, id), inArray(tickets.status, ['held', 'confirmed'])))
+      if ((live?.n ?? 0) > 0) {
+        throw new AppError(
+          'EVENT_HAS_SALES',
+          'The start cannot move into the past while tickets are held or sold: their refunds run until the start. Cancel the event instead, which refunds them',
+          {
+            errors: [
+              { path: 'body.starts_at', message: 'cannot move into the past while tickets are held or sold' },
+            ],
+          },
+        )
+      }
+    }
     if (input.currency !== undefined && input.currency !== event.currency) {
       const [sold] = await tx.select({ n: count() }).from(tickets).where(eq(tickets.eventId, id))
       if ((sold?.n ?? 0) > 0) {

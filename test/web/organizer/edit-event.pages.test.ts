@@ -1,7 +1,7 @@
 // The event's "Details" form on /organizer/events/{id}: an emptied required field is an error beside it (as on
 // the create form), not a silent "Event saved." that keeps the old value; an emptied description is removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeEvent } from '../../factories/events.js'
+import { insertTicket, makeEvent } from '../../factories/events.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
 import { type Browser, browserFor, expectUnconfirmed } from '../browser.js'
 
@@ -40,6 +40,23 @@ const errorOf = (html: string, field: string) =>
   new RegExp(`id="f-${field}-error"[^>]*>([^<]*)<`).exec(html)?.[1]
 
 describe('POST /organizer/events/{id} (the Details form)', () => {
+  it('a start moved into the past while tickets are sold: 409, said beside the start, nothing saved', async () => {
+    const event = await makeEvent(app, organizer, { title: 'Sold show', venue: 'Hall' })
+    await insertTicket(app, { eventId: event.id, sectionId: event.sections[0].id, holderId: organizer.id })
+    await browser.get(`/organizer/events/${event.id}`)
+    const res = await browser.post(`/organizer/events/${event.id}`, {
+      title: 'Sold show',
+      venue: 'Hall',
+      description: '',
+      starts_at: '2020-01-01T20:00',
+      timezone: 'UTC',
+      currency: event.currency,
+    })
+    expect(res.statusCode).toBe(409)
+    expect(errorOf(res.body, 'starts_at')).toBe('cannot move into the past while tickets are held or sold')
+    expect((await apiEvent(event.id)).starts_at).toBe(event.starts_at)
+  })
+
   it('an emptied title or venue (blank or spaces): 422, "Fill this in" beside it, what was typed kept, nothing saved', async () => {
     const { id, form } = await editable()
     for (const [field, empty] of [

@@ -7,7 +7,7 @@ import { AppError } from '../lib/errors.js'
 import { type PageParams, pageParams } from '../lib/pagination.js'
 import { NOT_BLANK, validatorWithFormats } from '../lib/schemas.js'
 import { hardenSchema } from '../plugins/request-schemas.js'
-import type { WebUser } from './session.js'
+import { csrfBinding, type WebUser } from './session.js'
 
 export interface Flash {
   kind: 'success' | 'error'
@@ -59,7 +59,7 @@ const tokens = new WeakMap<FastifyRequest, string>()
 function csrfToken(req: FastifyRequest, reply: FastifyReply): string {
   let token = tokens.get(req)
   if (!token) {
-    token = reply.generateCsrf()
+    token = reply.generateCsrf({ userInfo: csrfBinding(req) })
     tokens.set(req, token)
   }
   return token

@@ -34,7 +34,7 @@ import { staffPages } from './organizer/staff.pages.js'
 import { organizerVoucherPages } from './organizer/vouchers.pages.js'
 import { webhookPages } from './organizer/webhooks.pages.js'
 import { loginPath, type PageCtx, pageCtx, returnPath, seeOther, sendHtml } from './page.js'
-import { readSession } from './session.js'
+import { csrfBinding, readSession } from './session.js'
 import { settingsPages } from './settings/settings.pages.js'
 import { messagePages } from './social/messages.pages.js'
 import { postEditPages } from './social/post-edit.pages.js'
@@ -87,6 +87,12 @@ async function pages(app: FastifyInstance) {
       httpOnly: true,
       signed: true,
       secure: config.NODE_ENV === 'production',
+    },
+    // Tokens are bound to the session cookie (`userInfo`, HMAC-ed with a server key): the secret cookie alone,
+    // tossed into a browser from elsewhere with a token that matches it, does not pass for a signed-in session.
+    getUserInfo: csrfBinding,
+    csrfOpts: {
+      hmacKey: createHmac('sha256', config.JWT_SECRET).update('stagedoor csrf tokens').digest('base64url'),
     },
     getToken: (req) => {
       const body = req.body as Record<string, unknown> | undefined

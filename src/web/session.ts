@@ -43,6 +43,18 @@ function sessionStatement(ctx: Ctx) {
   )
 }
 
+/**
+ * What a CSRF token is bound to: the session the request's cookie names (its signature checked), valid or not,
+ * or "no session". A token and secret cookie got elsewhere (another visit, planted from a sibling site) do not
+ * pass with this session. A session that lapsed since its form was shown still matches: the handler then sends
+ * the person to the login, as before.
+ */
+export function csrfBinding(req: FastifyRequest): string {
+  const raw = req.cookies[SESSION_COOKIE]
+  const unsigned = raw ? req.unsignCookie(raw) : null
+  return unsigned?.valid && unsigned.value ? `session ${unsigned.value}` : 'no session'
+}
+
 /** The user the request's session cookie names, or null (no cookie, bad signature, revoked, expired). */
 export async function readSession(ctx: Ctx, req: FastifyRequest): Promise<WebUser | null> {
   const raw = req.cookies[SESSION_COOKIE]

@@ -76,6 +76,47 @@ describe('foundations', () => {
     expect(forged.statusCode).toBe(403)
   })
 
+  it("binds the token to the session: another visit's token and secret cookie do not pass with someone's session", async () => {
+    const victim = await browserFor(app, await registerUser(app))
+    const ownToken = victim.csrf
+    // An anonymous visit's pair (what could be planted from a sibling site), sent with the victim's session.
+    const attacker = new Browser(app)
+    await attacker.get('/login')
+    const tossed = new Browser(app)
+    tossed.cookies.set('sd_session', victim.cookies.get('sd_session')!)
+    tossed.cookies.set('sd_csrf', attacker.cookies.get('sd_csrf')!)
+    const forged = await tossed.post('/settings/profile', {
+      _csrf: attacker.csrf!,
+      display_name: 'Planted',
+      username: 'planted_name',
+      bio: '',
+    })
+    expect(forged.statusCode).toBe(403)
+    // Another member's own session pair does not pass either.
+    const other = await browserFor(app, await registerUser(app))
+    tossed.cookies.set('sd_csrf', other.cookies.get('sd_csrf')!)
+    expect(
+      (await tossed.post('/settings/profile', { _csrf: other.csrf!, display_name: 'Planted', username: 'x' }))
+        .statusCode,
+    ).toBe(403)
+    // A token shown before logging in does not pass once logged in (the page after the login has a new one).
+    const before = new Browser(app)
+    await before.get('/login')
+    const anonymousToken = before.csrf!
+    const me = await registerUser(app)
+    await before.post('/login', { email: me.email, password: me.password })
+    const stale = await before.post('/logout', { _csrf: anonymousToken })
+    expect(stale.statusCode).toBe(403)
+    // The victim's own token still works: the control that the form itself is right.
+    const own = await victim.post('/settings/profile', {
+      _csrf: ownToken!,
+      display_name: 'Mine',
+      username: uniqueName('own'),
+      bio: '',
+    })
+    expect(own.statusCode).toBe(303)
+  })
+
   it('keeps the API away from form bodies', async () => {
     const res = await app.inject({
       method: 'POST',

@@ -26,7 +26,8 @@ export const Ticket = Type.Object(
       description: 'null in a general-admission section',
     }),
     holder: Type.Union([Person, Type.Null()], {
-      description: 'Who attends; null once their account is gone',
+      description:
+        'Who attends; null once their account is gone (its tickets for events still to come are given back then)',
     }),
     booker: Type.Union([Person, Type.Null()], { description: 'Who made the reservation' }),
     price_cents: Type.Integer(),

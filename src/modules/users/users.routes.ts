@@ -91,6 +91,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Needs a fresh token. Social content is deleted; invoices stay, without your name. Unpaid holds you ' +
           'were to pay lapse at once (`expired`), and their places go back on sale. Events you organize that ' +
           'have not started are cancelled, as POST /events/{id}/cancel does: their buyers are refunded and told. ' +
+          'Tickets you hold for events not yet started are given back, as DELETE /tickets/{id} does: a held one ' +
+          'is released, a confirmed one refunded to whoever paid for it, and its place goes back on sale. ' +
+          'Tickets used at the door or of events already started stay, with `holder: null`. ' +
           'The only admin cannot delete their account (409 LAST_ADMIN): make someone else an admin first.',
         tags: ['users'],
         response: { 204: Empty, 409: ProblemRef },
@@ -142,7 +145,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete a user',
         description:
           'As DELETE /users/me: unpaid holds the user was to pay lapse at once, and events they organize that ' +
-          'have not started are cancelled, their buyers refunded. Deleting the only admin ' +
+          'have not started are cancelled, their buyers refunded; tickets they hold for events not yet started ' +
+          'are given back (refunded to whoever paid). Deleting the only admin ' +
           '(yourself included) is refused with 409 LAST_ADMIN, so the site always keeps an admin; two admins ' +
           'deleting each other at once cannot both succeed.',
         tags: ['admin'],

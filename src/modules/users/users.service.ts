@@ -14,6 +14,7 @@ import { voidResetTokens } from '../auth/user-tokens.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
 import { cancelEventsOf } from '../box-office/cancel-event.service.js'
 import { lapseHoldsOfPayer } from '../box-office/expire-holds.service.js'
+import { giveBackTicketsOfHolder } from '../box-office/refund.service.js'
 import { profileColumns, toOwnUser, toPublicUser } from './users.schemas.js'
 
 export async function getUserRow(ctx: Ctx, id: number) {
@@ -181,6 +182,7 @@ async function keepAnAdmin(tx: Db, id: number): Promise<void> {
 
 /**
  * Deletes an account: sessions and social content cascade; money rows keep their history without the person.
+ * The tickets it holds for events still to come are given back (refunded to whoever paid).
  * The last admin's account is not deleted (409 LAST_ADMIN).
  */
 export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
@@ -191,6 +193,9 @@ export async function deleteUser(ctx: Ctx, id: number): Promise<void> {
     await cancelEventsOf(ctx, tx, id)
     // Holds only this account could pay would keep their places from everyone until they lapsed.
     await lapseHoldsOfPayer(ctx, tx, id)
+    // Tickets held for events still to come: nobody else could use or refund them, so they go back, refunded
+    // to whoever paid.
+    await giveBackTicketsOfHolder(ctx, tx, id)
     const [row] = await tx
       .delete(users)
       .where(eq(users.id, id))

@@ -265,7 +265,9 @@ function SettingsPage(p: {
         <h2 id="delete-h">Delete your account</h2>
         <p>
           Your posts, messages and friendships are deleted. Invoices stay, without your name. Events you
-          organize that have not started are cancelled, and their buyers refunded.
+          organize that have not started are cancelled, and their buyers refunded. Your tickets for events
+          that have not started are given back: unpaid ones released, paid ones refunded to whoever paid for
+          them.
         </p>
         <form method="post" action="/settings/delete" novalidate>
           <CsrfField token={csrf} />

@@ -34,6 +34,8 @@ export function ErrorPage(props: {
   status: number
   detail?: string
   body?: string
+  /** Where to go on from here, before the way back to the events. */
+  link?: { href: string; text: string }
 }): JSX.Element {
   const text = errorText(props.status)
   return (
@@ -41,6 +43,15 @@ export function ErrorPage(props: {
       <h1 safe>{text.title}</h1>
       <p safe>{props.body ?? text.body}</p>
       {props.detail ? <p safe>{props.detail}</p> : ''}
+      {props.link ? (
+        <p>
+          <a href={props.link.href} safe>
+            {props.link.text}
+          </a>
+        </p>
+      ) : (
+        ''
+      )}
       <p>
         <a href="/">Back to the events</a>
       </p>

@@ -124,7 +124,14 @@ function Nav({ ctx }: { ctx: PageCtx }): JSX.Element {
               <a href={`/login?next=${encodeURIComponent(ctx.path)}`}>Log in</a>
             </li>
             <li>
-              <a href="/register">Sign up</a>
+              {/* From the login page, signing up returns where the login would have (its `next`). */}
+              <a
+                href={
+                  ctx.path.startsWith('/login?') ? `/register${ctx.path.slice('/login'.length)}` : '/register'
+                }
+              >
+                Sign up
+              </a>
             </li>
           </>
         )}

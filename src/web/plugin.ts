@@ -33,8 +33,8 @@ import { salesPages } from './organizer/sales.pages.js'
 import { staffPages } from './organizer/staff.pages.js'
 import { organizerVoucherPages } from './organizer/vouchers.pages.js'
 import { webhookPages } from './organizer/webhooks.pages.js'
-import { loginPath, type PageCtx, pageCtx, returnPath, seeOther, sendHtml } from './page.js'
-import { csrfBinding, readSession } from './session.js'
+import { loginPath, type PageCtx, pageCtx, returnPath, safeNext, seeOther, sendHtml } from './page.js'
+import { clearSessionCookie, csrfBinding, readSession } from './session.js'
 import { settingsPages } from './settings/settings.pages.js'
 import { messagePages } from './social/messages.pages.js'
 import { postEditPages } from './social/post-edit.pages.js'
@@ -64,13 +64,44 @@ function anonymousCtx(req: FastifyRequest): PageCtx {
 }
 
 /** The error as a page: 4xx say what was refused, 5xx say nothing of the cause (it goes to the log). */
-async function errorPage(req: FastifyRequest, reply: FastifyReply, status: number, detail?: string) {
+async function errorPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  detail?: string,
+  words?: { body: string; link: { href: string; text: string } },
+) {
   reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
   reply.header('cache-control', 'no-store')
   const ctx = req.cookies ? pageCtx(req, reply) : anonymousCtx(req)
   // A page refused on a GET was no form that may have expired: its own words.
-  const body = status === 403 && SAFE_METHODS.has(req.method) ? 'This page is not open to you.' : undefined
-  return sendHtml(req, reply, ErrorPage({ ctx, status, detail, body }), status)
+  const body =
+    words?.body ??
+    (status === 403 && SAFE_METHODS.has(req.method) ? 'This page is not open to you.' : undefined)
+  return sendHtml(req, reply, ErrorPage({ ctx, status, detail, body, link: words?.link }), status)
+}
+
+/**
+ * A form refused for its CSRF token (403): most often one shown before its browser logged in or out (in another
+ * tab), as tokens are bound to the session. The page says so, and links to the login or back to the form's page.
+ */
+function refusedForm(req: FastifyRequest, reply: FastifyReply) {
+  const back = returnPath(req)
+  return errorPage(
+    req,
+    reply,
+    403,
+    undefined,
+    req.webUser
+      ? {
+          body: 'This form was shown before you logged in or out, or it has expired: nothing was done. Open its page again and send it once more.',
+          link: { href: back, text: 'Open the page again' },
+        }
+      : {
+          body: 'You are not logged in (any more), or this form has expired: nothing was done. Log in, then send it once more.',
+          link: { href: loginPath(back), text: 'Log in' },
+        },
+  )
 }
 
 async function pages(app: FastifyInstance) {
@@ -113,6 +144,19 @@ async function pages(app: FastifyInstance) {
   // Every state-changing request carries the CSRF token (after the body is parsed: it is a form field).
   app.addHook('preHandler', (req, reply, done) => {
     if (SAFE_METHODS.has(req.method)) return done()
+    // Forms that would change nothing are sent on, whatever their token (one from another tab, shown before a
+    // login or logout there): a login or sign-up while logged in already (as their GET does), a logout while
+    // logged out.
+    const path = req.url.split('?')[0]
+    if (req.webUser && (path === '/login' || path === '/register')) {
+      seeOther(reply, safeNext((req.query as { next?: unknown }).next))
+      return
+    }
+    if (!req.webUser && path === '/logout') {
+      clearSessionCookie(app.ctx, reply)
+      seeOther(reply, '/')
+      return
+    }
     app.csrfProtection(req, reply, done)
   })
 
@@ -130,6 +174,7 @@ async function pages(app: FastifyInstance) {
       if (err.headers) reply.headers(err.headers)
       return errorPage(req, reply, err.status, err.status < 500 ? err.message : undefined)
     }
+    if (err.code?.startsWith('FST_CSRF_')) return refusedForm(req, reply)
     if (multipartMalformed(err)) {
       return errorPage(
         req,

@@ -389,7 +389,7 @@ describe('PATCH /events/{id}', () => {
     expect(res.json().code).toBe('EVENT_HAS_SALES')
   })
 
-  it('when tickets are held or sold, a start still to come cannot move into the past (409); a later one can', async () => {
+  it('when tickets are held or sold, a start still to come cannot be brought within 24 hours (409); a reschedule can', async () => {
     const move = (id: number, starts_at: string) =>
       app.inject({
         method: 'PATCH',
@@ -406,19 +406,32 @@ describe('PATCH /events/{id}', () => {
         holderId: other.id,
         status,
       })
-      const res = await move(event.id, past)
-      expect(res.statusCode, status).toBe(409)
-      expect(res.json().code).toBe('EVENT_HAS_SALES')
-      expect(res.json().errors).toEqual([
-        { path: 'body.starts_at', message: 'cannot move into the past while tickets are held or sold' },
-      ])
-      // Nothing moved; a start moved earlier but still to come is a reschedule, allowed.
+      // Into the past, or a few seconds away (to wait for the start, then move it anywhere), or 23 hours away.
+      for (const near of [
+        past,
+        new Date(Date.now() + 3_000).toISOString(),
+        new Date(Date.now() + 23 * 3_600_000).toISOString(),
+      ]) {
+        const res = await move(event.id, near)
+        expect(res.statusCode, `${status} ${near}`).toBe(409)
+        expect(res.json().code).toBe('EVENT_HAS_SALES')
+        expect(res.json().errors).toEqual([
+          {
+            path: 'body.starts_at',
+            message:
+              'can be brought forward only to at least 24 hours from now while tickets are held or sold',
+          },
+        ])
+      }
+      // Nothing moved; a start brought forward but still two days away, or moved later, is a reschedule.
       const now = (await app.inject({ url: `/api/v1/events/${event.id}` })).json()
       expect(now.starts_at).toBe(event.starts_at)
-      const sooner = new Date(Date.now() + 86_400_000).toISOString()
+      const sooner = new Date(Date.now() + 2 * 86_400_000).toISOString()
       const rescheduled = await move(event.id, sooner)
       expect(rescheduled.statusCode).toBe(200)
       expect(rescheduled.json().starts_at).toBe(sooner)
+      const later = new Date(Date.now() + 60 * 86_400_000).toISOString()
+      expect((await move(event.id, later)).statusCode).toBe(200)
     }
     // With nothing held or sold (a ticket since cancelled counts for nothing), the start may be any time.
     const unsold = await makeEvent(app, organizer)

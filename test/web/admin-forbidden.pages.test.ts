@@ -27,6 +27,6 @@ describe('GET /admin/users', () => {
     expect((await browser.get('/admin/users')).statusCode).toBe(200)
     const noToken = await browser.post(`/admin/users/${admin.id}/role`, { _csrf: null, role: 'admin' })
     expect(noToken.statusCode).toBe(403)
-    expect(noToken.body).toContain('If you were filling in a form')
+    expect(noToken.body).toContain('This form was shown before you logged in or out, or it has expired')
   })
 })

@@ -117,6 +117,53 @@ describe('foundations', () => {
     expect(own.statusCode).toBe(303)
   })
 
+  it('says why a form from before a login or logout was refused, and sends on the forms that would change nothing', async () => {
+    const me = await registerUser(app)
+    // Two tabs of one browser: the second's forms were shown before the first logged out.
+    const tab = await browserFor(app, me)
+    const staleToken = tab.csrf!
+    const out = await tab.post('/logout')
+    expect(out.statusCode).toBe(303)
+    const form = await tab.post('/settings/profile', { _csrf: staleToken, display_name: 'X', username: 'x' })
+    expect(form.statusCode).toBe(403)
+    expect(form.body).toContain('You are not logged in (any more)')
+    expect(form.body).toMatch(/<a href="\/login\?next=[^"]*">Log in<\/a>/)
+    // The other tab's "Log out": nothing to do, so it goes home rather than to a refusal.
+    const again = await tab.post('/logout', { _csrf: staleToken })
+    expect(again.statusCode).toBe(303)
+    expect(again.headers.location).toBe('/')
+    // Two login pages: the first logs in, the second (its token shown to no session) sends the person on.
+    const second = new Browser(app)
+    await second.get(`/login?next=${encodeURIComponent('/tickets')}`)
+    const loginToken = second.csrf!
+    await second.post(`/login?next=${encodeURIComponent('/tickets')}`, {
+      email: me.email,
+      password: me.password,
+    })
+    const twice = await second.post(`/login?next=${encodeURIComponent('/tickets')}`, {
+      _csrf: loginToken,
+      email: me.email,
+      password: me.password,
+    })
+    expect(twice.statusCode).toBe(303)
+    expect(twice.headers.location).toBe('/tickets')
+    // Logged in, a form shown before the login is refused with words for it.
+    const stale = await second.post('/settings/profile', {
+      _csrf: loginToken,
+      display_name: 'X',
+      username: 'x',
+    })
+    expect(stale.statusCode).toBe(403)
+    expect(stale.body).toContain('This form was shown before you logged in or out')
+  })
+
+  it("carries the login's next into the header's Sign up link", async () => {
+    const next = '/events/1?quantity=2#reserve'
+    const page = await new Browser(app).get(`/login?next=${encodeURIComponent(next)}`)
+    expect(page.body).toContain(`<a href="/register?next=${encodeURIComponent(next)}">Sign up</a>`)
+    expect((await new Browser(app).get('/')).body).toContain('<a href="/register">Sign up</a>')
+  })
+
   it('keeps the API away from form bodies', async () => {
     const res = await app.inject({
       method: 'POST',

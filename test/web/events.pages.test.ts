@@ -319,10 +319,39 @@ describe('a guest choosing seats before logging in', () => {
     const direct = await member.get(`/events/${event.id}/reserve?quantity=2`)
     expect(direct.statusCode).toBe(303)
     expect(direct.headers.location).toBe(`/events/${event.id}?quantity=2#reserve`)
-    // Junk in the event page's own query fills in nothing that breaks it.
+    // Junk in the event page's own query fills in nothing, and says nothing was.
     const odd = await member.get(`/events/${event.id}?quantity=abc&seat_ids=x&section_id=${'9'.repeat(40)}`)
     expect(odd.statusCode).toBe(200)
-    expect(odd.body).toMatch(/name="quantity"[^>]*value="abc"/)
+    expect(odd.body).toMatch(/name="quantity"[^>]*value="1"/)
+    expect(odd.body).not.toContain('The choice you made before logging in')
+  })
+
+  it('fills in only what fits the event now: its own section, its seats in that section, a number it allows', async () => {
+    const event = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP, max_tickets_per_user: 4 })
+    const elsewhere = await makeEvent(app, organizer, { sections: GENERAL_AND_VIP })
+    const [general, vip] = event.sections
+    const [a1, a2, a3] = await seatsOfSection(event.id, vip.id)
+    const [theirs] = await seatsOfSection(elsewhere.id, elsewhere.sections[1].id)
+    const member = await browserFor(app, await registerUser(app))
+    const checked = (html: string) => [...html.matchAll(/value="(\d+)" checked /g)].map((m) => Number(m[1]))
+    // Another event's section: this event's first on sale stays chosen; a number over the limit is dropped.
+    const foreign = await member.get(
+      `/events/${event.id}?section_id=${elsewhere.sections[0].id}&quantity=100000`,
+    )
+    expect(checked(foreign.body)).toEqual([general.id])
+    expect(foreign.body).toMatch(/name="quantity"[^>]*value="1"/)
+    expect(foreign.body).not.toContain('The choice you made before logging in')
+    // Seats: only this event's, of the section named; the number follows the seats kept.
+    const seats = await member.get(
+      `/events/${event.id}?section_id=${vip.id}&quantity=3&seat_ids=${a1}&seat_ids=${a2}&seat_ids=${theirs}`,
+    )
+    expect(checked(seats.body)).toEqual([vip.id, a1, a2])
+    expect(seats.body).toMatch(/name="quantity"[^>]*value="2"/)
+    expect(seats.body).toContain('The choice you made before logging in')
+    // A seat with a section it is not in: the section named wins, the seat goes.
+    const mixed = await member.get(`/events/${event.id}?section_id=${general.id}&seat_ids=${a3}&quantity=2`)
+    expect(checked(mixed.body)).toEqual([general.id])
+    expect(mixed.body).toMatch(/name="quantity"[^>]*value="2"/)
   })
 })
 

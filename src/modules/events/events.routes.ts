@@ -92,8 +92,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Edit an event',
         description:
           'Organizer or admin. The currency cannot change once tickets exist (409 EVENT_HAS_SALES). While ' +
-          'tickets are held or sold, a start still to come cannot move into the past (409 EVENT_HAS_SALES, ' +
-          'on `body.starts_at`): tickets are refunded until the start, and cancelling is how an event ends early. The status ' +
+          'tickets are held or sold, a start still to come can be brought forward only to a time at least 24 ' +
+          'hours away (409 EVENT_HAS_SALES, on `body.starts_at`): tickets are refunded until the start, and ' +
+          'cancelling is how an event ends early. A later start is always allowed. The status ' +
           'is not a field here: it changes through publish and cancel (a `status` in the body is ignored).',
         tags: ['events'],
         params: EventParams,

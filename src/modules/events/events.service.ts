@@ -273,23 +273,29 @@ export async function getEventJson(ctx: Ctx, actor: Actor | null, id: number): P
   return row.json
 }
 
+/** How far away a start brought forward must stay while tickets are held or sold: a day to ask for refunds. */
+const NOTICE_MS = 24 * 3_600_000
+
 export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: UpdateEventInput) {
   assertCurrency(input.currency)
   assertYears(input)
   const timezone = await zoneOf(ctx.db, input.timezone)
   const now = Date.now()
-  const intoThePast = input.starts_at !== undefined && new Date(input.starts_at).getTime() <= now
+  const soon = input.starts_at !== undefined && new Date(input.starts_at).getTime() < now + NOTICE_MS
   await ctx.db.transaction(async (tx) => {
-    // A start moved into the past waits for reservations in flight (their foreign key holds KEY SHARE on the
-    // event), so the count below sees them.
-    const event = await eventForChange(tx, actor, id, intoThePast ? 'update' : 'no key update')
+    // A start brought near waits for reservations in flight (their foreign key holds KEY SHARE on the event), so
+    // the count below sees them.
+    const event = await eventForChange(tx, actor, id, soon ? 'update' : 'no key update')
     const startsAt = input.starts_at ? new Date(input.starts_at) : event.startsAt
     const endsAt =
       input.ends_at === undefined ? event.endsAt : input.ends_at === null ? null : new Date(input.ends_at)
     assertTimes(startsAt, endsAt)
-    // Tickets are refunded until the event starts: a start moved into the past would end that at once (and
-    // could be moved back after). Cancelling, which refunds them, is the way to end an event early.
-    if (intoThePast && event.startsAt.getTime() > now && startsAt.getTime() !== event.startsAt.getTime()) {
+    // Tickets are refunded until the event starts. A start brought forward to within a day (the past included)
+    // would end that at once or nearly, and could be moved back after. A later start, or one still a day away,
+    // is a reschedule; cancelling, which refunds every ticket, is the way to end an event early.
+    const broughtNear =
+      soon && startsAt.getTime() < event.startsAt.getTime() && event.startsAt.getTime() > now
+    if (broughtNear) {
       const [live] = await tx
         .select({ n: count() })
         .from(tickets)
@@ -297,10 +303,14 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
       if ((live?.n ?? 0) > 0) {
         throw new AppError(
           'EVENT_HAS_SALES',
-          'The start cannot move into the past while tickets are held or sold: their refunds run until the start. Cancel the event instead, which refunds them',
+          'While tickets are held or sold, the start can be brought forward only to a time at least 24 hours away: their refunds run until the start. Move it later, or cancel the event, which refunds them',
           {
             errors: [
-              { path: 'body.starts_at', message: 'cannot move into the past while tickets are held or sold' },
+              {
+                path: 'body.starts_at',
+                message:
+                  'can be brought forward only to at least 24 hours from now while tickets are held or sold',
+              },
             ],
           },
         )

@@ -19,6 +19,7 @@ import { Field, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
   type FormErrors,
+  NO_ERRORS,
   type PageCtx,
   pageCtx,
   parseForm,
@@ -26,7 +27,13 @@ import {
   wholeNumberOf,
 } from '../page.js'
 import { EventCard } from './event-card.js'
-import { carriedChoice, ReserveForm, type ReserveFormState, type SeatView } from './reserve-form.js'
+import {
+  carriedChoice,
+  fitChoice,
+  ReserveForm,
+  type ReserveFormState,
+  type SeatView,
+} from './reserve-form.js'
 import { joinableSections, WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
 
 const PER_PAGE = 12
@@ -497,6 +504,13 @@ export async function showEventPage(
   ])
   const pageContext = pageCtx(req, reply)
   const soldOut = event.sections.some((s) => s.available === 0)
+  // A choice carried through the login keeps only what fits the event as it is now.
+  const carried = forms.carried && forms.reserve ? fitChoice(forms.reserve.values, event, seats) : undefined
+  const reserveForm = forms.carried
+    ? carried
+      ? { values: carried, errors: NO_ERRORS }
+      : undefined
+    : forms.reserve
   return sendHtml(
     req,
     reply,
@@ -507,9 +521,9 @@ export async function showEventPage(
       seats={seats}
       friends={friends?.data ?? []}
       going={going?.data ?? []}
-      form={forms.reserve}
+      form={reserveForm}
       again={forms.again}
-      carried={forms.carried}
+      carried={carried !== undefined}
       waitlist={
         user && onSale && (soldOut || waiting.length > 0 || forms.waitlist) ? (
           <WaitlistBlock

@@ -64,6 +64,28 @@ export function carriedChoice(query: unknown): ReserveValues | undefined {
   return { ...readReserveValues(sent), attendee_ids: [], split_payment: false }
 }
 
+/**
+ * A carried choice fitted to the event as it is now: a section of this event, seats of its seat map (of that
+ * section, when one is named), a number from 1 to the event's limit, or the number of seats kept. Undefined when
+ * nothing fits, so the page says nothing was filled in.
+ */
+export function fitChoice(v: ReserveValues, event: EventT, seats: SeatView[]): ReserveValues | undefined {
+  const section = event.sections.find((s) => String(s.id) === v.section_id)
+  const mapped = new Map(seats.map((seat) => [String(seat.id), seat.section_id]))
+  const seatIds = v.seat_ids.filter((id) => mapped.has(id) && (!section || mapped.get(id) === section.id))
+  const sectionId = section
+    ? String(section.id)
+    : seatIds.length > 0
+      ? String(mapped.get(seatIds[0]!))
+      : undefined
+  const kept = seatIds.filter((id) => String(mapped.get(id)) === sectionId)
+  const asked = wholeNumberOf(v.quantity)
+  const most = event.max_tickets_per_user ?? 100
+  const quantity = kept.length > 0 ? String(kept.length) : asked && asked <= most ? String(asked) : undefined
+  const fitted = { ...v, section_id: sectionId, seat_ids: kept, quantity }
+  return sectionId || quantity || v.voucher_code ? fitted : undefined
+}
+
 /** A refused reservation: the values as sent and the errors tied to their fields. */
 export interface ReserveFormState {
   values: ReserveValues

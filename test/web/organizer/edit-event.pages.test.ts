@@ -40,7 +40,7 @@ const errorOf = (html: string, field: string) =>
   new RegExp(`id="f-${field}-error"[^>]*>([^<]*)<`).exec(html)?.[1]
 
 describe('POST /organizer/events/{id} (the Details form)', () => {
-  it('a start moved into the past while tickets are sold: 409, said beside the start, nothing saved', async () => {
+  it('a start brought into the past while tickets are sold: 409, said beside the start, nothing saved', async () => {
     const event = await makeEvent(app, organizer, { title: 'Sold show', venue: 'Hall' })
     await insertTicket(app, { eventId: event.id, sectionId: event.sections[0].id, holderId: organizer.id })
     await browser.get(`/organizer/events/${event.id}`)
@@ -53,7 +53,9 @@ describe('POST /organizer/events/{id} (the Details form)', () => {
       currency: event.currency,
     })
     expect(res.statusCode).toBe(409)
-    expect(errorOf(res.body, 'starts_at')).toBe('cannot move into the past while tickets are held or sold')
+    expect(errorOf(res.body, 'starts_at')).toBe(
+      'can be brought forward only to at least 24 hours from now while tickets are held or sold',
+    )
     expect((await apiEvent(event.id)).starts_at).toBe(event.starts_at)
   })
 

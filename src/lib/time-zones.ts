@@ -52,18 +52,11 @@ const offsetAt = (instant: number, zone: string) => -new TZDate(instant, zone).g
 export function instantOf(wall: string, zone: string): string | null {
   const m = WALL_TIME.exec(wall)
   if (!m) return null
-  const [y, mo, d, h, mi, sec] = m.slice(1).map((n) => Number(n ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
-  // A time that exists (isDateTime: a real day of its month, hours and minutes in range). A year under 100 would
-  // be read by Date.UTC as 19xx: it is left for the schema to refuse, not moved by 1,900 years.
-  if (y < 100 || !isDateTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${two(sec)}Z`)) return null
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi, sec)
+  const asTyped = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}Z`
+  // A time that exists (isDateTime: a real day of its month, hours and minutes in range). A year under 100 is
+  // left for the schema to refuse (it would be 19xx to anything that reads two-digit years).
+  if (Number(m[1]) < 100 || !isDateTime(asTyped)) return null
+  const asUtc = Date.parse(asTyped)
   // The offsets a day before and a day after (either side of any change near that time); a candidate counts
   // when it reads back as typed.
   const before = offsetAt(asUtc - 86_400_000, zone)

@@ -43,25 +43,29 @@ function sessionStatement(ctx: Ctx) {
   )
 }
 
+/** The session id the request's cookie names, its signature checked (valid or not in the database), or null. */
+function cookieSessionId(req: FastifyRequest): string | null {
+  const raw = req.cookies[SESSION_COOKIE]
+  if (!raw) return null
+  const unsigned = req.unsignCookie(raw)
+  return unsigned.valid && unsigned.value && UUID.test(unsigned.value) ? unsigned.value : null
+}
+
 /**
- * What a CSRF token is bound to: the session the request's cookie names (its signature checked), valid or not,
- * or "no session". A token and secret cookie got elsewhere (another visit, planted from a sibling site) do not
- * pass with this session. A session that lapsed since its form was shown still matches: the handler then sends
- * the person to the login, as before.
+ * What a CSRF token is bound to: the session the request's cookie names, valid or not, or "no session". A token
+ * and secret cookie got elsewhere (another visit, planted from a sibling site) do not pass with this session. A
+ * session that lapsed since its form was shown still matches: the handler then sends the person to the login, as
+ * before.
  */
 export function csrfBinding(req: FastifyRequest): string {
-  const raw = req.cookies[SESSION_COOKIE]
-  const unsigned = raw ? req.unsignCookie(raw) : null
-  return unsigned?.valid && unsigned.value ? `session ${unsigned.value}` : 'no session'
+  const sessionId = cookieSessionId(req)
+  return sessionId ? `session ${sessionId}` : 'no session'
 }
 
 /** The user the request's session cookie names, or null (no cookie, bad signature, revoked, expired). */
 export async function readSession(ctx: Ctx, req: FastifyRequest): Promise<WebUser | null> {
-  const raw = req.cookies[SESSION_COOKIE]
-  if (!raw) return null
-  const unsigned = req.unsignCookie(raw)
-  if (!unsigned.valid || !unsigned.value || !UUID.test(unsigned.value)) return null
-  const sessionId = unsigned.value
+  const sessionId = cookieSessionId(req)
+  if (!sessionId) return null
   const [row] = await sessionStatement(ctx).execute({ sessionId })
   if (!row) return null
   return {

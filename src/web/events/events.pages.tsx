@@ -32,6 +32,7 @@ import {
   fitChoice,
   ReserveForm,
   type ReserveFormState,
+  type ReserveValues,
   type SeatView,
 } from './reserve-form.js'
 import { joinableSections, WaitlistBlock, type WaitlistFormState } from './waitlist-block.js'
@@ -488,7 +489,13 @@ export async function showEventPage(
   req: FastifyRequest,
   reply: FastifyReply,
   id: number,
-  forms: { reserve?: ReserveFormState; waitlist?: WaitlistFormState; again?: number; carried?: boolean } = {},
+  forms: {
+    reserve?: ReserveFormState
+    waitlist?: WaitlistFormState
+    again?: number
+    /** A guest's choice carried through the login (`choicePath`), as it came in the page's query. */
+    carried?: ReserveValues
+  } = {},
   status = 200,
 ) {
   const { ctx, config } = app
@@ -505,12 +512,8 @@ export async function showEventPage(
   const pageContext = pageCtx(req, reply)
   const soldOut = event.sections.some((s) => s.available === 0)
   // A choice carried through the login keeps only what fits the event as it is now.
-  const carried = forms.carried && forms.reserve ? fitChoice(forms.reserve.values, event, seats) : undefined
-  const reserveForm = forms.carried
-    ? carried
-      ? { values: carried, errors: NO_ERRORS }
-      : undefined
-    : forms.reserve
+  const carried = forms.carried ? fitChoice(forms.carried, event, seats) : undefined
+  const reserveForm = carried ? { values: carried, errors: NO_ERRORS } : forms.reserve
   return sendHtml(
     req,
     reply,
@@ -607,9 +610,7 @@ export async function eventPages(app: FastifyInstance) {
             reserve: { values: again, errors: { fields: {} } },
             again: wholeNumberOf((req.query as { again?: unknown }).again),
           }
-        : carried
-          ? { reserve: { values: carried, errors: { fields: {} } }, carried: true }
-          : {},
+        : { carried },
     )
   })
 

@@ -105,6 +105,32 @@ export interface EventCancelledMail {
   waiting?: boolean
 }
 
+export interface EventChangedMail {
+  /** A holder of a live ticket, or someone on the waiting list: one message each. */
+  userId: number
+  /** The event as it is now. */
+  event: EventSummary
+  /** What changed, as it was: the start (ISO), the venue, or both. */
+  was: { startsAt?: string; venue?: string }
+  /** The live tickets they hold (0 when they only wait). */
+  ticketCount: number
+  /** They are on the event's waiting list. */
+  waiting: boolean
+}
+
+export interface TicketRefundedMail {
+  /** The payer of the ticket's invoice, who gets the money back. */
+  userId: number
+  invoiceId: number
+  number: string
+  event: EventSummary
+  ticket: TicketLine
+  currency: string
+  amountCents: number
+  /** Who gave the ticket back: the payer themselves, its holder (named), or nobody (the holder's account closed). */
+  by: { kind: 'you' } | { kind: 'holder'; name: string } | { kind: 'account-closed' }
+}
+
 export interface WaitlistOfferedMail {
   /** Whoever joined the waiting list (the booker of the offer). */
   userId: number
@@ -131,6 +157,8 @@ export type MailJob =
   | ({ kind: 'reservation-expired' } & ReservationExpiredMail)
   | ({ kind: 'ticket-transferred' } & TicketTransferredMail)
   | ({ kind: 'event-cancelled' } & EventCancelledMail)
+  | ({ kind: 'event-changed' } & EventChangedMail)
+  | ({ kind: 'ticket-refunded' } & TicketRefundedMail)
   | ({ kind: 'waitlist-offered' } & WaitlistOfferedMail)
   | ({ kind: 'staff-added' } & StaffAddedMail)
   | ({ kind: 'email-changed' } & EmailChangedMail)
@@ -343,6 +371,54 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
           waiting: job.waiting === true,
         },
       }
+    case 'event-changed': {
+      const { event, was } = job
+      const what = [was.startsAt === undefined ? null : 'date', was.venue === undefined ? null : 'venue']
+        .filter((w) => w !== null)
+        .join(' and ')
+      return {
+        ...base,
+        template: 'event-changed',
+        subject: `New ${what} for ${event.title}`,
+        vars: {
+          name: user.name,
+          eventTitle: event.title,
+          // Both times on the event's clock as it is now, so the reader compares like with like.
+          startsAt: when(event.startsAt, event.timezone),
+          wasStartsAt: was.startsAt === undefined ? null : when(was.startsAt, event.timezone),
+          venue: event.venue,
+          wasVenue: was.venue ?? null,
+          ticketCount: job.ticketCount,
+          waiting: job.waiting,
+          link: url(job.ticketCount > 0 ? '/tickets' : `/events/${event.id}`),
+          linkLabel: job.ticketCount > 0 ? 'See my tickets' : 'See the event',
+        },
+      }
+    }
+    case 'ticket-refunded': {
+      const amount = money(job.amountCents, job.currency)
+      return {
+        ...base,
+        template: 'ticket-refunded',
+        subject: `Refund of ${amount} for ${job.event.title}`,
+        vars: {
+          name: user.name,
+          amount,
+          number: job.number,
+          eventTitle: job.event.title,
+          startsAt: when(job.event.startsAt, job.event.timezone),
+          section: job.ticket.section,
+          seat: job.ticket.seat ?? 'General admission',
+          by:
+            job.by.kind === 'you'
+              ? 'You gave this ticket back.'
+              : job.by.kind === 'holder'
+                ? `${job.by.name}, who held this ticket, gave it back.`
+                : 'This ticket was given back when its holder closed their account.',
+          link: url(`/invoices/${job.invoiceId}`),
+        },
+      }
+    }
     case 'waitlist-offered':
       return {
         ...base,

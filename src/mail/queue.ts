@@ -5,12 +5,14 @@ import type { Db } from '../db/client.js'
 import type {
   EmailChangedMail,
   EventCancelledMail,
+  EventChangedMail,
   InvoiceIssuedMail,
   MailJob,
   PasswordResetMail,
   PaymentReceiptMail,
   ReservationExpiredMail,
   StaffAddedMail,
+  TicketRefundedMail,
   TicketTransferredMail,
   VerifyEmailMail,
   WaitlistOfferedMail,
@@ -53,6 +55,14 @@ export const queueTicketTransferred = (db: Db, ctx: Ctx, data: TicketTransferred
 /** To every holder of a cancelled event, with what they get back. */
 export const queueEventCancelled = (db: Db, ctx: Ctx, data: EventCancelledMail) =>
   queueMail(db, ctx, { kind: 'event-cancelled', ...data })
+
+/** To every holder of a live ticket and everyone waiting, when an event's start or venue changes. */
+export const queueEventChanged = (db: Db, ctx: Ctx, data: EventChangedMail) =>
+  queueMail(db, ctx, { kind: 'event-changed', ...data })
+
+/** To the payer, when a paid ticket is given back and its price refunded (a cancellation sends its own). */
+export const queueTicketRefunded = (db: Db, ctx: Ctx, data: TicketRefundedMail) =>
+  queueMail(db, ctx, { kind: 'ticket-refunded', ...data })
 
 /** To whoever waited, when places came back and a reservation is held for them until they pay. */
 export const queueWaitlistOffered = (db: Db, ctx: Ctx, data: WaitlistOfferedMail) =>

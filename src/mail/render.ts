@@ -19,6 +19,8 @@ export const TEMPLATES = [
   'reservation-expired',
   'ticket-transferred',
   'event-cancelled',
+  'event-changed',
+  'ticket-refunded',
   'waitlist-offered',
   'email-changed',
   'staff-added',

@@ -1,11 +1,13 @@
 // Each box-office change sends its e-mails from the transaction that makes it: exactly these, to these people,
 // and a change that rolls back sends nothing. Through HTTP, a real worker and a real SMTP server.
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { when } from '../../src/mail/format.js'
 import { expireStaleHolds } from '../../src/modules/box-office/expire-holds.service.js'
 import { buildBoxOfficeApp, lapseReservation, payAs, quickUsers, reserveAs } from '../factories/boxoffice.js'
 import { makeEvent } from '../factories/events.js'
 import { makeFriends } from '../factories/social.js'
+import { joinAs } from '../factories/waitlist.js'
 import type { App, TestUser } from '../helpers.js'
 import { mailJobs, mailSettled } from '../jobs/helpers.js'
 import { type Inbox, type ReceivedMail, startInbox } from './inbox.js'
@@ -253,5 +255,186 @@ describe('cancellation: event cancelled', () => {
     expect(cancelled(toUnpaid!)[0]!.text).toContain('nothing to refund')
     // A hold that had lapsed is no ticket to cancel.
     expect(cancelled(toLapsed!)).toEqual([])
+  })
+})
+
+describe('change: event changed', () => {
+  it('when the start or venue of an event to come changes, then every holder, payer and waiter is told once, with what it was', async () => {
+    const [payer, friend, unpaid, lapsedBooker, waiter, soldOut] = (await quickUsers(app, 6)) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ]
+    await makeFriends(app, payer, friend)
+    const startsAt = new Date(Date.now() + 40 * 86_400_000)
+    const event = await makeEvent(app, organizer, {
+      title: 'Moving Matinee',
+      venue: 'Old Hall',
+      starts_at: startsAt.toISOString(),
+      timezone: 'Europe/Paris',
+      sections: [
+        { capacity: 10, price_cents: 4500 },
+        { name: 'Box', capacity: 1 },
+      ],
+    })
+    const [open, box] = event.sections as { id: number }[]
+    const paid = (
+      await reserveAs(app, payer, event.id, { section_id: open!.id, attendee_ids: [friend.id] })
+    ).json()
+    await payAs(app, payer, paid.invoices[0].id)
+    await reserveAs(app, unpaid, event.id, { section_id: open!.id })
+    const lapsed = (await reserveAs(app, lapsedBooker, event.id, { section_id: open!.id })).json()
+    await lapseReservation(app, lapsed.id)
+    await reserveAs(app, soldOut, event.id, { section_id: box!.id })
+    expect((await joinAs(app, waiter, event.id, { section_id: box!.id, quantity: 1 })).statusCode).toBe(201)
+
+    const patch = (payload: object) =>
+      app.inject({ method: 'PATCH', url: `/api/v1/events/${event.id}`, headers: organizer.auth, payload })
+    // What is not the start or the venue, or the same start and venue sent again, tells no one.
+    await expectNoNewJobs(async () => {
+      const same = await patch({
+        title: 'Moving Matinee',
+        starts_at: startsAt.toISOString(),
+        venue: ' Old Hall ',
+      })
+      expect(same.statusCode).toBe(200)
+      expect((await patch({ description: 'Now with an interval' })).statusCode).toBe(200)
+    })
+    const later = new Date(startsAt.getTime() + 2 * 86_400_000)
+    expect((await patch({ starts_at: later.toISOString() })).statusCode).toBe(200)
+    expect((await patch({ venue: 'New Hall' })).statusCode).toBe(200)
+
+    const [toPayer, toFriend, toUnpaid, toLapsed, toWaiter, toSoldOut] = await delivered([
+      [payer, 4],
+      [friend, 2],
+      [unpaid, 3],
+      [lapsedBooker, 1],
+      [waiter, 2],
+      [soldOut, 3],
+    ])
+    const changed = (mails: ReceivedMail[]) => mails.filter((m) => m.subject.startsWith('New '))
+    for (const mails of [toPayer!, toFriend!, toUnpaid!, toWaiter!, toSoldOut!]) {
+      expect(subjects(changed(mails))).toEqual([
+        'New date for Moving Matinee',
+        'New venue for Moving Matinee',
+      ])
+      const [date, venue] = changed(mails) as [ReceivedMail, ReceivedMail]
+      expect(date.text).toContain(
+        `It now starts on ${when(later, 'Europe/Paris')} (it was ${when(startsAt, 'Europe/Paris')})`,
+      )
+      expect(date.text).not.toContain('takes place at')
+      expect(venue.text).toContain('It now takes place at New Hall (it was Old Hall)')
+      expect(venue.text).not.toContain('now starts')
+    }
+    expect(changed(toPayer!)[0]!.text).toContain('Your tickets for it (2) are still valid')
+    expect(changed(toFriend!)[0]!.text).toContain('Your tickets for it (1) are still valid')
+    expect(changed(toWaiter!)[0]!.text).toContain('You are still on its waiting list.')
+    expect(changed(toWaiter!)[0]!.text).not.toContain('Your ')
+    expect(changed(toWaiter!)[0]!.text).toContain(`http://stagedoor.test/events/${event.id}`)
+    expect(changed(toPayer!)[0]!.text).toContain('http://stagedoor.test/tickets')
+    // A hold that had lapsed is no ticket.
+    expect(changed(toLapsed!)).toEqual([])
+  })
+
+  it('when both change at once, one message says both; a draft, a past start or a cancelled event tells no one', async () => {
+    const [holder] = (await quickUsers(app, 1)) as [TestUser]
+    const event = await makeEvent(app, organizer, { title: 'Double Move', venue: 'Barn' })
+    await reserveAs(app, holder, event.id, { section_id: event.sections[0]!.id })
+    const patch = (id: number, payload: object) =>
+      app.inject({ method: 'PATCH', url: `/api/v1/events/${id}`, headers: organizer.auth, payload })
+    const later = new Date(Date.now() + 60 * 86_400_000)
+    expect((await patch(event.id, { starts_at: later.toISOString(), venue: 'Castle' })).statusCode).toBe(200)
+    const [toHolder] = await delivered([[holder, 2]])
+    expect(subjects(toHolder!)).toContain('New date and venue for Double Move')
+    const both = toHolder!.find((m) => m.subject === 'New date and venue for Double Move')!
+    expect(both.text).toContain('It now starts on')
+    expect(both.text).toContain('It now takes place at Castle (it was Barn)')
+    expect(both.html).toContain('It now takes place at <strong>Castle</strong> (it was Barn)')
+
+    const draft = await makeEvent(app, organizer, { status: 'draft' })
+    const cancelled = await makeEvent(app, organizer, { status: 'cancelled' })
+    const past = await makeEvent(app, organizer, { venue: 'Pier' })
+    await reserveAs(app, holder, past.id, { section_id: past.sections[0]!.id })
+    await app.ctx.db.execute(
+      sql`update events set starts_at = now() - interval '1 hour' where id = ${past.id}`,
+    )
+    await expectNoNewJobs(async () => {
+      expect((await patch(draft.id, { venue: 'Elsewhere' })).statusCode).toBe(200)
+      expect((await patch(cancelled.id, { venue: 'Elsewhere' })).statusCode).toBe(200)
+      // A start already past corrected to another past time: nobody can act on it any more.
+      const earlier = new Date(Date.now() - 2 * 3_600_000).toISOString()
+      expect((await patch(past.id, { starts_at: earlier, venue: 'Jetty' })).statusCode).toBe(200)
+    })
+  })
+})
+
+describe('refund: ticket refunded', () => {
+  it('when a paid ticket is given back, then its payer (only) is told what is refunded and who gave it back', async () => {
+    const [payer, friend, other, leaving] = (await quickUsers(app, 4)) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ]
+    await makeFriends(app, payer, friend)
+    await makeFriends(app, payer, leaving)
+    const event = await makeEvent(app, organizer, {
+      title: 'Refund Revue',
+      sections: [
+        { capacity: 10, price_cents: 4500 },
+        { name: 'Free Floor', capacity: 10, price_cents: 0 },
+      ],
+    })
+    const [priced, free] = event.sections as { id: number }[]
+    const booked = (
+      await reserveAs(app, payer, event.id, { section_id: priced!.id, attendee_ids: [friend.id, leaving.id] })
+    ).json()
+    await payAs(app, payer, booked.invoices[0].id)
+    const ticketOf = (user: TestUser) =>
+      (booked.tickets as { id: number; holder: { id: number } }[]).find((t) => t.holder.id === user.id)!.id
+    const giveBack = (user: TestUser, id: number) =>
+      app.inject({ method: 'DELETE', url: `/api/v1/tickets/${id}`, headers: user.auth })
+    // Released holds and free tickets refund nothing, and tell nobody.
+    const held = (await reserveAs(app, other, event.id, { section_id: priced!.id })).json()
+    const freebie = (await reserveAs(app, other, event.id, { section_id: free!.id })).json()
+    await payAs(app, other, freebie.invoices[0].id)
+    await expectNoNewJobs(async () => {
+      expect((await giveBack(other, held.tickets[0].id)).statusCode).toBe(204)
+      expect((await giveBack(other, freebie.tickets[0].id)).statusCode).toBe(204)
+    })
+
+    expect((await giveBack(friend, ticketOf(friend))).statusCode).toBe(204)
+    expect((await giveBack(payer, ticketOf(payer))).statusCode).toBe(204)
+    expect(
+      (await app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: leaving.auth })).statusCode,
+    ).toBe(204)
+
+    const [toPayer, toFriend] = await delivered([
+      [payer, 5],
+      [friend, 0],
+    ])
+    const refunds = toPayer!.filter((m) => m.subject === 'Refund of A$45.00 for Refund Revue')
+    expect(refunds).toHaveLength(3)
+    // One each, in whatever order the worker delivered them.
+    const who = (mail: ReceivedMail) =>
+      mail.text.split('\n').find((line) => line.includes('gave') || line.includes('given back'))
+    expect(refunds.map(who).sort()).toEqual(
+      [
+        `${friend.username}, who held this ticket, gave it back.`,
+        'You gave this ticket back.',
+        'This ticket was given back when its holder closed their account.',
+      ].sort(),
+    )
+    for (const mail of refunds) {
+      expect(mail.text).toContain(
+        `We refund A$45.00 to the way you paid, for this ticket on invoice ${booked.invoices[0].number}`,
+      )
+      expect(mail.text).toContain('General Admission: General admission')
+      expect(mail.text).toContain(`http://stagedoor.test/invoices/${booked.invoices[0].id}`)
+    }
+    expect(toFriend).toEqual([])
   })
 })

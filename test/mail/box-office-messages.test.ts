@@ -2,9 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   queueEventCancelled,
+  queueEventChanged,
   queueInvoiceIssued,
   queuePaymentReceipt,
   queueReservationExpired,
+  queueTicketRefunded,
   queueTicketTransferred,
 } from '../../src/mail/queue.js'
 import { renderMail, TEMPLATES } from '../../src/mail/render.js'
@@ -165,6 +167,50 @@ describe('box-office messages', () => {
     expectBoth(waited, ['You were on its waiting list, which is now closed.'])
     expect(waited.text).not.toContain('Your tickets')
     expect(waited.text).not.toContain('refund')
+  })
+
+  it("event changed: what it was and what it is, on the event's clock", async () => {
+    await queueEventChanged(app.ctx.db, app.ctx, {
+      userId: payer.id,
+      event: { ...event, venue: 'Rose & Crown', timezone: 'Europe/London' },
+      was: { startsAt: '2027-03-04T19:30:00Z', venue: 'Globe <Theatre>' },
+      ticketCount: 2,
+      waiting: true,
+    })
+    const mail = await received('New date and venue for Hamlet <Live>')
+    expectBoth(mail, [
+      'It now starts on',
+      '5 Mar 2027, 19:30 GMT',
+      '(it was 4 Mar 2027, 19:30 GMT)',
+      'Rose & Crown',
+      '(it was Globe <Theatre>)',
+      'Your tickets for it (2) are still valid',
+      'You are still on its waiting list.',
+    ])
+    expect(mail.text).toContain('See my tickets: http://stagedoor.test/tickets')
+  })
+
+  it('ticket refunded: the amount, the ticket and who gave it back', async () => {
+    await queueTicketRefunded(app.ctx.db, app.ctx, {
+      userId: payer.id,
+      invoiceId: 42,
+      number: 'INV-000042',
+      event: { ...event, title: 'Refunded <Gig>' },
+      ticket: { section: 'Stalls', seat: 'Row B, seat 7' },
+      currency: 'EUR',
+      amountCents: 6_475,
+      by: { kind: 'holder', name: 'Tom & Jerry' },
+    })
+    const mail = await received('Refund of €64.75 for Refunded <Gig>')
+    expectBoth(mail, [
+      'We refund',
+      '€64.75',
+      'to the way you paid',
+      'INV-000042',
+      'Row B, seat 7',
+      'Tom & Jerry, who held this ticket, gave it back.',
+    ])
+    expect(mail.text).toContain('See the invoice: http://stagedoor.test/invoices/42')
   })
 
   it('a message to a deleted account is dropped, not retried', async () => {

@@ -116,7 +116,8 @@ export const boxOfficeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Holder or booker. A held ticket is released (its line leaves the open invoice, which is voided when ' +
           'empty); a confirmed one is refunded (its invoice line refunded; the invoice is `refunded` once every ' +
-          'line is) until the event starts, then 409 EVENT_STARTED; a ticket used at the door is not refunded ' +
+          'line is, and its payer gets an e-mail saying what was refunded and who gave it back) until the event ' +
+          'starts, then 409 EVENT_STARTED; a ticket used at the door is not refunded ' +
           '(409 ALREADY_CHECKED_IN, with `checked_in_at`). 409 TICKET_NOT_LIVE when it is already ' +
           'cancelled or expired; 403 for organizer and admin, and for the booker once the ticket was transferred ' +
           'or its holder paid their own invoice for it.',

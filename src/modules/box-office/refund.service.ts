@@ -2,12 +2,15 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { events, invoiceLines, invoices, tickets } from '../../db/schema/index.js'
+import { events, invoiceLines, invoices, tickets, users } from '../../db/schema/index.js'
 import { AppError, forbidden, notFound } from '../../lib/errors.js'
+import type { TicketRefundedMail } from '../../mail/messages.js'
+import { queueTicketRefunded } from '../../mail/queue.js'
 import { emitWebhookEvent } from '../webhooks/webhooks.emit.js'
 import { ticketRoles } from './box-office.access.js'
 import { moveCounters } from './box-office.capacity.js'
 import { invoiceLapsed } from './box-office.holds.js'
+import { ticketsForMail } from './box-office.mail.js'
 import { loadTicket } from './box-office.queries.js'
 import { refundLines } from './refund.lines.js'
 import { returnVoucherUses } from './vouchers.service.js'
@@ -136,7 +139,8 @@ async function giveBack(ctx: Ctx, tx: Db, id: number, actor: Actor | null): Prom
     await returnVoucherUses(tx, [ticket.reservationId])
     await offerGivenBack(tx, ticket.reservationId)
   } else {
-    if (invoice) await refundLines(ctx, tx, invoice.row, [id])
+    const refunded = invoice ? await refundLines(ctx, tx, invoice.row, [id]) : 0
+    if (invoice && refunded > 0) await tellPayer(ctx, tx, invoice.row, ticket, refunded, actor)
     await moveCounters(tx, [{ sectionId: ticket.sectionId, held: 0, sold: -1 }])
     await emitWebhookEvent(ctx, tx, {
       eventId: ticket.eventId,
@@ -146,4 +150,38 @@ async function giveBack(ctx: Ctx, tx: Db, id: number, actor: Actor | null): Prom
   }
   await placesCameBack(ctx, tx, [ticket.sectionId])
   return true
+}
+
+/**
+ * Tells the payer of a given-back ticket's invoice what was refunded to them, and who gave it back (a payer who
+ * paid for a friend's ticket hears of it too). Written in the refund's transaction.
+ */
+async function tellPayer(
+  ctx: Ctx,
+  tx: Db,
+  invoice: typeof invoices.$inferSelect,
+  ticket: typeof tickets.$inferSelect,
+  amountCents: number,
+  actor: Actor | null,
+): Promise<void> {
+  // A payer closing their own account has no one to tell.
+  if (invoice.payerId === null || (!actor && invoice.payerId === ticket.holderId)) return
+  const mail = await ticketsForMail(tx, [ticket.id])
+  if (!mail?.tickets[0]) return
+  let by: TicketRefundedMail['by'] = { kind: 'account-closed' }
+  if (actor?.id === invoice.payerId) by = { kind: 'you' }
+  else if (actor) {
+    const [holder] = await tx.select({ name: users.displayName }).from(users).where(eq(users.id, actor.id))
+    by = { kind: 'holder', name: holder?.name ?? 'Its holder' }
+  }
+  await queueTicketRefunded(tx, ctx, {
+    userId: invoice.payerId,
+    invoiceId: invoice.id,
+    number: invoice.number,
+    event: mail.event,
+    ticket: mail.tickets[0],
+    currency: invoice.currency,
+    amountCents,
+    by,
+  })
 }

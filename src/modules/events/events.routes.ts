@@ -94,7 +94,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Organizer or admin. The currency cannot change once tickets exist (409 EVENT_HAS_SALES). While ' +
           'tickets are held or sold, a start still to come can be brought forward only to a time at least 24 ' +
           'hours away (409 EVENT_HAS_SALES, on `body.starts_at`): tickets are refunded until the start, and ' +
-          'cancelling is how an event ends early. A later start is always allowed. The status ' +
+          'cancelling is how an event ends early. A later start is always allowed. When the start or the venue ' +
+          'of a published event still to come changes, each holder and payer of a live ticket and everyone on ' +
+          'its waiting list gets an e-mail with what it was and what it is. The status ' +
           'is not a field here: it changes through publish and cancel (a `status` in the body is ignored).',
         tags: ['events'],
         params: EventParams,

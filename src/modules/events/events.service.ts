@@ -10,6 +10,7 @@ import { isCurrency } from '../../lib/money.js'
 import { type Page, type PageParams, parseSort } from '../../lib/pagination.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { DEFAULT_TIME_ZONE, OUT_OF_YEARS, timeZoneNamed, withinYears } from '../../lib/time-zones.js'
+import { tellOfChange } from '../box-office/event-changed.notify.js'
 import { avatarUrlPrefix } from '../users/users.schemas.js'
 import {
   EVENT_JSON_BY_ID,
@@ -285,7 +286,9 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
   await ctx.db.transaction(async (tx) => {
     // A start brought near waits for reservations in flight (their foreign key holds KEY SHARE on the event), so
     // the count below sees them.
-    const event = await eventForChange(tx, actor, id, soon ? 'update' : 'no key update')
+    // So does a new start or venue, so that everyone holding a ticket is told of it (tellOfChange).
+    const told = soon || input.starts_at !== undefined || input.venue !== undefined
+    const event = await eventForChange(tx, actor, id, told ? 'update' : 'no key update')
     const startsAt = input.starts_at ? new Date(input.starts_at) : event.startsAt
     const endsAt =
       input.ends_at === undefined ? event.endsAt : input.ends_at === null ? null : new Date(input.ends_at)
@@ -322,7 +325,7 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
         throw new AppError('EVENT_HAS_SALES', 'The currency cannot change once tickets were sold')
       }
     }
-    await tx
+    const [after] = await tx
       .update(events)
       .set({
         title: input.title?.trim(),
@@ -336,6 +339,8 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
         updatedAt: new Date(),
       })
       .where(eq(events.id, id))
+      .returning()
+    if (told && after) await tellOfChange(ctx, tx, event, after)
   })
   return loadEvent(ctx, ctx.db, actor, id)
 }

@@ -40,6 +40,27 @@ test('two friends exchange messages', async ({ browser }) => {
   await checkA11y(a)
   await checkA11y(b)
 
+  // A burst longer than one update (60, where one hands over 50) reaches Bob's open page whole and in order.
+  const login = await a.request.post('/api/v1/auth/login', {
+    data: { email: ann.email, password: ann.password },
+  })
+  const token = (await login.json()).access_token as string
+  const found = await a.request.get(`/api/v1/users?q=${bob.username}`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  const bobId = (await found.json()).data[0].id as number
+  for (let i = 0; i < 60; i++) {
+    const sent = await a.request.post(`/api/v1/conversations/${bobId}/messages`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: { body: `Burst ${i}` },
+    })
+    expect(sent.status()).toBe(201)
+  }
+  const shown = b.locator('#messages li')
+  await expect(shown).toHaveCount(62, { timeout: 15_000 })
+  const bodies = await b.locator('#messages li .user-text').allTextContents()
+  expect(bodies.slice(2)).toEqual(Array.from({ length: 60 }, (_, i) => `Burst ${i}`))
+
   // The inbox lists the conversation.
   await visit(a, '/messages')
   await expect(a.getByRole('link', { name: bob.name })).toBeVisible()

@@ -16,15 +16,21 @@ export const Timestamp = Type.String({ format: 'date-time' })
  * in text and a lone surrogate cannot be encoded as UTF-8, so neither may reach a query.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const C0_BUT_WHITESPACE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
+const C0_BUT_WHITESPACE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const C0 = /[\u0000-\u001F\u007F]/
+const C0 = /[\u0000-\u001F\u007F-\u009F]/
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-/** Multi-line text: tab, CR and LF allowed; other control characters and lone surrogates refused. */
+/** Multi-line text: tab, CR and LF allowed; other control characters (C0, DEL, C1) and lone surrogates refused. */
 export const isText = (s: string): boolean => !C0_BUT_WHITESPACE.test(s) && !LONE_SURROGATE.test(s)
-/** Single-line text: no control character at all, no lone surrogate. */
-export const isLine = (s: string): boolean => !C0.test(s) && !LONE_SURROGATE.test(s)
+/**
+ * The characters that re-order the text after them (embeddings, overrides, isolates): in a name or a title
+ * they would spill into what a page shows beside it (a name's "(@handle)" shown reversed). Right-to-left names
+ * need none of them: their letters carry their direction.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/
+/** Single-line text: no control character at all (C0, DEL, C1, direction controls), no lone surrogate. */
+export const isLine = (s: string): boolean => !C0.test(s) && !BIDI_CONTROLS.test(s) && !LONE_SURROGATE.test(s)
 
 const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d{1,9})?([Zz]|([+-])(\d\d):(\d\d))$/
 
@@ -74,8 +80,16 @@ export function validatorWithFormats(options: AjvOptions): Ajv.default {
   return ajv
 }
 
-/** The pattern of a value that must hold something besides spaces (a name, a title, a search term). */
-export const NOT_BLANK = '\\S'
+/**
+ * The pattern of a value that must hold something one can see (a name, a title, a body, a search term): a
+ * character that is not white space, not a control character, and not one of the characters that show nothing
+ * (zero-width spaces and joiners, direction marks and overrides, word joiners, the soft hyphen, variation
+ * selectors, the Hangul and Braille blanks). Written without `\p{…}`, so clients that compile the OpenAPI
+ * document's patterns without the `u` flag read it the same.
+ */
+export const NOT_BLANK =
+  '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F' +
+  '\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF0-\\uFFFB]'
 
 /** A single-line string: a name, a title, a search term. */
 export const Line = (opts: {

@@ -28,7 +28,7 @@ export const TAG_ORDER: { name: string; description: string }[] = [
   { name: 'messages', description: 'Direct messages between friends' },
   { name: 'posts', description: 'Posts and the feed' },
   { name: 'comments', description: 'Comments on posts' },
-  { name: 'likes', description: 'Likes on posts and comments' },
+  { name: 'likes', description: 'Likes on posts' },
   { name: 'admin', description: 'Administration' },
   { name: 'operations', description: 'Health and metrics' },
 ]

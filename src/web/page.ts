@@ -306,7 +306,18 @@ export const wholeNumberOf = (v: unknown): number | undefined =>
  * The page of a list a page asks for with `?page=`: a whole number from 1 to 9,999, anything else is page 1
  * (a hand-edited link shows the first page rather than an error).
  */
-export function requestedPage(req: FastifyRequest, perPage: number): PageParams {
-  const raw = Number((req.query as { page?: string }).page)
+export function requestedPage(req: FastifyRequest, perPage: number, param = 'page'): PageParams {
+  const raw = Number((req.query as Record<string, string | undefined>)[param])
   return pageParams({ page: Number.isInteger(raw) && raw > 0 && raw < 10_000 ? raw : 1, per_page: perPage })
+}
+
+/**
+ * The address of a page that shows several lists, each paged by its own parameter (`pages`: each list's page as
+ * shown), with list `param` at page `n` and the others where they are.
+ */
+export function pagesHref(path: string, pages: Record<string, number>, param: string, n: number): string {
+  const query = new URLSearchParams(
+    Object.entries({ ...pages, [param]: n }).map(([k, v]): [string, string] => [k, String(v)]),
+  )
+  return `${path}?${query}`
 }

@@ -121,13 +121,38 @@ describe('POST /users/me/friend-requests', () => {
     expect(again.json()).toMatchObject({ status: 'pending', responded_at: null, requester: { id: a.id } })
   })
 
-  it('when you declined their request and then ask them, then it is accepted', async () => {
+  it('when you declined their request and then ask them, then it is a new request they answer, not a friendship', async () => {
     const [a, b] = [await registerUser(app), await registerUser(app)]
     const first = await sendRequest(a, b.id)
     await act(b, first.json().id, 'decline')
     const res = await sendRequest(b, a.id)
     expect(res.statusCode).toBe(201)
-    expect(res.json()).toMatchObject({ status: 'accepted' })
+    const asked = res.json()
+    expect(asked).toMatchObject({
+      status: 'pending',
+      responded_at: null,
+      requester: { id: b.id },
+      addressee: { id: a.id },
+    })
+    expect(asked.id).not.toBe(first.json().id)
+    // Not friends until a says yes: b cannot message a, and b's own request is not b's to accept.
+    const message = await app.inject({
+      method: 'POST',
+      url: `/api/v1/conversations/${a.id}/messages`,
+      headers: b.auth,
+      payload: { body: 'hello' },
+    })
+    expect(message.statusCode).toBe(403)
+    expect((await act(b, asked.id, 'accept')).statusCode).toBe(403)
+    const incoming = await app.inject({
+      method: 'GET',
+      url: '/api/v1/users/me/friend-requests?direction=incoming',
+      headers: a.auth,
+    })
+    expect(incoming.json().data.map((r: { id: number }) => r.id)).toEqual([asked.id])
+    expect((await act(a, asked.id, 'accept')).json()).toMatchObject({ status: 'accepted' })
+    // The old request id is gone with it.
+    expect((await act(b, first.json().id, 'accept')).statusCode).toBe(404)
   })
 
   it.runIf(usingPostgres())(

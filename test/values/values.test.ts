@@ -75,6 +75,67 @@ describe('text values', () => {
   })
 })
 
+describe('text that shows nothing', () => {
+  const send = (method: 'POST' | 'PATCH', url: string, payload: object) =>
+    app.inject({ method, url: `/api/v1${url}`, headers: u.auth, payload })
+
+  it.each([
+    ['a zero-width space', '\u200b'],
+    ['a word joiner and a zero-width space', '\u2060\u200b'],
+    ['the Hangul filler', '\u3164'],
+    ['a byte-order mark and a soft hyphen', '\ufeff\u00ad'],
+    ['direction marks', '\u200e\u200f'],
+    ['spaces and a Braille blank', ' \u2800 '],
+  ])(
+    '%s is blank: a post, a comment, a message and a display name of it answer 400',
+    async (_name, blank) => {
+      const friend = await registerUser(app)
+      // Refused before anything else is looked at: no friendship is needed to see the 400.
+      const post = (await send('POST', '/posts', { body: 'something to say' })).json()
+      for (const [method, url, payload] of [
+        ['POST', '/posts', { body: blank }],
+        ['POST', `/posts/${post.id}/comments`, { body: blank }],
+        ['POST', `/conversations/${friend.id}/messages`, { body: blank }],
+        ['PATCH', '/users/me', { display_name: blank }],
+        ['POST', '/events', eventBody({ title: blank })],
+      ] as const) {
+        const res = await send(method, url, payload)
+        expect(res.statusCode, `${method} ${url}`).toBe(400)
+        expect(res.json().code).toBe('VALIDATION_FAILED')
+      }
+      // The same characters beside a visible one are kept as they were sent.
+      const kept = await send('POST', '/posts', { body: `o${blank}k` })
+      expect(kept.statusCode).toBe(201)
+      expect(kept.json().body).toBe(`o${blank}k`)
+    },
+  )
+
+  it('C1 control characters (NEL among them) are refused like C0 ones, in one line and in long text', async () => {
+    for (const [method, url, payload] of [
+      ['POST', '/posts', { body: '\u0085\u0085' }],
+      ['POST', '/posts', { body: 'a\u0085b' }],
+      ['PATCH', '/users/me', { bio: 'x\u009b' }],
+      ['PATCH', '/users/me', { display_name: 'Al\u0080' }],
+    ] as const) {
+      const res = await send(method, url, payload)
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400)
+    }
+  })
+
+  it('direction overrides and isolates are refused in one-line values (names, titles), kept in long text', async () => {
+    for (const control of ['\u202e', '\u202a', '\u2066', '\u2069']) {
+      expect((await send('PATCH', '/users/me', { display_name: `Dave${control}` })).statusCode).toBe(400)
+      expect((await send('POST', '/events', eventBody({ title: `Gala${control}` }))).statusCode).toBe(400)
+    }
+    // Right-to-left letters need no control character, and are names like any other.
+    const rtl = await send('PATCH', '/users/me', { display_name: 'דוד' })
+    expect(rtl.statusCode).toBe(200)
+    expect(rtl.json().display_name).toBe('דוד')
+    const post = await send('POST', '/posts', { body: '\u202eRTL text' })
+    expect(post.statusCode).toBe(201)
+  })
+})
+
 describe('dates', () => {
   it.each(['2026-12-31T23:59:60Z', '2027-02-30T10:00:00Z', '10000-01-01T00:00:00Z', '0000-01-01T00:00:00Z'])(
     'a date that does not exist (%s) answers 400',

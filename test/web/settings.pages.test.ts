@@ -196,6 +196,45 @@ describe('refusals beside their fields on /settings', () => {
     expectFieldError(res.body, 'f-username', 'That username is taken')
   })
 
+  it('a name sent empty (not spaces: nothing) is refused beside its field, not "Profile saved."; an emptied bio is removed, and a bio keeps its line breaks', async () => {
+    const me = await registerUser(app, { display_name: 'Kept Name' })
+    const browser = await browserFor(app, me)
+    await browser.get('/settings')
+    for (const field of ['display_name', 'username'] as const) {
+      const res = await browser.post('/settings/profile', {
+        display_name: 'Kept Name',
+        username: me.username,
+        bio: 'Typed bio',
+        [field]: '',
+      })
+      expect(res.statusCode, field).toBe(422)
+      expect(res.body, field).not.toContain('Profile saved.')
+      expectFieldError(res.body, `f-${field}`, 'Fill this in')
+      // What was typed in the other fields is still there.
+      expect(res.body, field).toContain('>Typed bio</textarea>')
+    }
+    const profile = await app.inject({ url: '/api/v1/users/me', headers: me.auth })
+    expect(profile.json()).toMatchObject({ display_name: 'Kept Name', username: me.username, bio: '' })
+
+    const lines = 'First line\nSecond line'
+    const saved = await browser.post('/settings/profile', {
+      display_name: 'Kept Name',
+      username: me.username,
+      bio: lines,
+    })
+    expect(saved.statusCode).toBe(303)
+    expect((await browser.get(`/users/${me.username}`)).body).toContain(
+      `<p class="user-text" dir="auto">First line\nSecond line</p>`,
+    )
+    const emptied = await browser.post('/settings/profile', {
+      display_name: 'Kept Name',
+      username: me.username,
+      bio: '',
+    })
+    expect(emptied.statusCode).toBe(303)
+    expect((await app.inject({ url: '/api/v1/users/me', headers: me.auth })).json().bio).toBe('')
+  })
+
   it('a display name emptied is refused beside its field; the name stays', async () => {
     const me = await registerUser(app, { display_name: 'Kept Name' })
     const browser = await browserFor(app, me)

@@ -61,8 +61,9 @@ export const friendsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Send a friend request',
         description:
-          'When that user already asked you, this accepts their request: 201 with `status: "accepted"`. ' +
-          'A request the other user declined may be sent again. 400 for yourself, 404 for an unknown user.',
+          'When that user is asking you (a pending request), this accepts their request: 201 with ' +
+          '`status: "accepted"`. A declined request, whoever declined it, is over: asking is then a new pending ' +
+          'request (a new id) for the other user to answer. 400 for yourself, 404 for an unknown user.',
         tags: ['friends'],
         body: SendFriendRequestBody,
         response: { 201: FriendRequest, 404: ProblemRef, 409: ProblemRef },

@@ -76,8 +76,10 @@ function notPending(status: string, action: 'accept' | 'decline'): AppError {
 }
 
 /**
- * Sends a request to `userId`. When that user already asked the actor (pending, or earlier declined by the
- * actor), asking back accepts their request. A request the other user declined may be sent again.
+ * Sends a request to `userId`. When that user is asking the actor (a pending request), asking back accepts it.
+ * A request that was declined, either way, is over: asking now is a new pending request from the actor (a new
+ * id), which the other user may accept or decline in turn. A decliner cannot turn the old request into a
+ * friendship by themselves.
  */
 export async function sendFriendRequest(ctx: Ctx, actor: Actor, userId: number): Promise<FriendRequestT> {
   if (userId === actor.id) throw invalid('body.user_id', 'you cannot send a friend request to yourself')
@@ -102,14 +104,23 @@ export async function sendFriendRequest(ctx: Ctx, actor: Actor, userId: number):
         if (row.status === 'pending') {
           throw new AppError('REQUEST_EXISTS', 'You already sent this user a friend request')
         }
-        // They declined an earlier request: this is a new one.
+        // They declined an earlier request: this is a new one (the same row, pending again).
         await tx
           .update(friendships)
           .set({ status: 'pending', createdAt: new Date(), respondedAt: null })
           .where(eq(friendships.id, row.id))
         return loadRequest(ctx, tx, row.id)
       }
-      // They asked the actor first: asking back accepts.
+      if (row.status === 'declined') {
+        // The actor declined their request: that one is over, and this is a new one, which they answer.
+        await tx.delete(friendships).where(eq(friendships.id, row.id))
+        const [created] = await tx
+          .insert(friendships)
+          .values({ requesterId: actor.id, addresseeId: userId })
+          .returning({ id: friendships.id })
+        return loadRequest(ctx, tx, created!.id)
+      }
+      // They are asking the actor: asking back accepts.
       await tx
         .update(friendships)
         .set({ status: 'accepted', respondedAt: new Date() })

@@ -1,5 +1,5 @@
 // Private messages between friends, the conversation list and read receipts.
-import { and, desc, eq, isNull, lt, or, type Placeholder, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, isNull, lt, or, type Placeholder, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import { type Db, preparedOnce } from '../../db/client.js'
 import { messages, users } from '../../db/schema/index.js'
@@ -107,6 +107,37 @@ export async function listMessages(ctx: Ctx, actor: Actor, partnerId: number, in
     data: page.map(toMessage),
     next_cursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
   }
+}
+
+/** The messages of one conversation after `after`, oldest first: prepared once. */
+const messagesAfterStatement = (db: Db) =>
+  preparedOnce(db, 'messages:after', (d, name) =>
+    d
+      .select()
+      .from(messages)
+      .where(
+        and(
+          conversationOf(sql.placeholder('low'), sql.placeholder('high')),
+          gt(messages.id, sql.placeholder('after')),
+        ),
+      )
+      .orderBy(asc(messages.id))
+      .limit(sql.placeholder('take'))
+      .prepare(name),
+  )
+
+/**
+ * The first `limit` messages of the actor's conversation with one user that came after message `after`, oldest
+ * first, and whether more follow: what a page that shows up to `after` appends next, none skipped.
+ */
+export async function messagesAfter(ctx: Ctx, actor: Actor, partnerId: number, after: number, limit: number) {
+  const rows = await messagesAfterStatement(ctx.db).execute({
+    low: Math.min(actor.id, partnerId),
+    high: Math.max(actor.id, partnerId),
+    after,
+    take: limit + 1,
+  })
+  return { data: rows.slice(0, limit).map(toMessage), more: rows.length > limit }
 }
 
 /** Marks every message the partner sent the actor as read. */

@@ -1,5 +1,6 @@
-// Messages arrive without a reload: polls for messages newer than the last one shown and appends them; the
-// form sends in the background and the poll shows the message. Without this script the page works by reload.
+// Messages arrive without a reload: polls for messages newer than the last one shown and appends them, asking
+// again at once while the server says more follow; the form sends in the background and the poll shows the
+// message. Without this script the page works by reload.
 ;(() => {
   const list = document.getElementById('messages')
   const form = document.getElementById('message-form')
@@ -10,15 +11,19 @@
     if (busy) return
     busy = true
     try {
-      const res = await fetch(`${list.dataset.poll}?after=${list.dataset.after}`, {
-        headers: { accept: 'text/html' },
-        credentials: 'same-origin',
-      })
-      if (res.status === 200) {
-        list.insertAdjacentHTML('beforeend', await res.text())
-        const last = list.lastElementChild
-        if (last?.dataset.id) list.dataset.after = last.dataset.id
-        document.getElementById('no-messages')?.remove()
+      for (let more = true; more; ) {
+        const res = await fetch(`${list.dataset.poll}?after=${list.dataset.after}`, {
+          headers: { accept: 'text/html' },
+          credentials: 'same-origin',
+        })
+        more = false
+        if (res.status === 200) {
+          list.insertAdjacentHTML('beforeend', await res.text())
+          const last = list.lastElementChild
+          if (last?.dataset.id) list.dataset.after = last.dataset.id
+          document.getElementById('no-messages')?.remove()
+          more = res.headers.get('x-more-messages') === 'true'
+        }
       }
     } catch {
       // Offline for a moment: the next tick tries again.

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { managesEvent } from '../../lib/access.js'
 import { AppError, notFound } from '../../lib/errors.js'
-import { pageParams } from '../../lib/pagination.js'
+import type { Page } from '../../lib/pagination.js'
 import { Id } from '../../lib/schemas.js'
 import { cancelEvent } from '../../modules/box-office/cancel-event.service.js'
 import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
@@ -19,7 +19,7 @@ import {
 } from '../../modules/events/events.service.js'
 import { addSection, deleteSection, updateSection } from '../../modules/events/sections.service.js'
 import { eventAvailability, money, when } from '../format.js'
-import { ConfirmBox, CsrfField, ErrorSummary, Layout } from '../layout.js'
+import { ConfirmBox, CsrfField, ErrorSummary, Layout, Pager } from '../layout.js'
 import {
   confirmed,
   FORM_INVALID,
@@ -28,7 +28,9 @@ import {
   formErrorsOf,
   type PageCtx,
   pageCtx,
+  pagesHref,
   refusedCtx,
+  requestedPage,
   requireUser,
   seeOther,
   sendHtml,
@@ -48,7 +50,59 @@ import {
   type Values,
 } from './forms.js'
 
-function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
+/** The organizer's events by status, each list a page at a time (its page number in the query, by status). */
+const MY_EVENTS_PER_PAGE = 50
+const MY_EVENT_LISTS = [
+  { status: 'draft', heading: 'Drafts' },
+  { status: 'published', heading: 'Published' },
+  { status: 'cancelled', heading: 'Cancelled' },
+] as const
+type MyEventStatus = (typeof MY_EVENT_LISTS)[number]['status']
+
+function MyEventsTable(p: { label: string; events: EventT[] }): JSX.Element {
+  return (
+    <section class="table-wrap" tabindex="0" aria-label={p.label}>
+      <table class="stack">
+        <thead>
+          <tr>
+            <th scope="col">Event</th>
+            <th scope="col">Starts</th>
+            <th scope="col">Status</th>
+            <th scope="col">Sold</th>
+            <th scope="col">Sales</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.events.map((e) => (
+            <tr>
+              <th scope="row">
+                <a href={`/organizer/events/${e.id}`} safe>
+                  {e.title}
+                </a>
+              </th>
+              <td data-label="Starts" safe>
+                {when(e.starts_at, e.timezone)}
+              </td>
+              <td data-label="Status" safe>
+                {eventAvailability(e).text}
+              </td>
+              <td data-label="Sold" safe>{`${e.tickets_sold} of ${e.capacity}`}</td>
+              <td>
+                <a href={`/organizer/events/${e.id}/sales`} aria-label={`Sales of ${e.title}`}>
+                  Sales
+                </a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+}
+
+function MyEventsPage(p: { ctx: PageCtx; lists: Record<MyEventStatus, Page<EventT>> }) {
+  const pages = Object.fromEntries(MY_EVENT_LISTS.map((l) => [l.status, p.lists[l.status].page]))
+  const none = MY_EVENT_LISTS.every((l) => p.lists[l.status].total === 0)
   return (
     <Layout ctx={p.ctx} title="My events">
       <h1>My events</h1>
@@ -59,46 +113,23 @@ function MyEventsPage(p: { ctx: PageCtx; events: EventT[] }) {
         <a href="/organizer/webhooks">Webhooks</a> · {/* Staff too: the events whose door they work. */}
         <a href="/check-in">Check-in at the door</a>
       </p>
-      {p.events.length === 0 ? (
-        <p>You have not organized an event yet.</p>
-      ) : (
-        <section class="table-wrap" tabindex="0" aria-label="My events">
-          <table class="stack">
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Starts</th>
-                <th scope="col">Status</th>
-                <th scope="col">Sold</th>
-                <th scope="col">Sales</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.events.map((e) => (
-                <tr>
-                  <th scope="row">
-                    <a href={`/organizer/events/${e.id}`} safe>
-                      {e.title}
-                    </a>
-                  </th>
-                  <td data-label="Starts" safe>
-                    {when(e.starts_at, e.timezone)}
-                  </td>
-                  <td data-label="Status" safe>
-                    {eventAvailability(e).text}
-                  </td>
-                  <td data-label="Sold" safe>{`${e.tickets_sold} of ${e.capacity}`}</td>
-                  <td>
-                    <a href={`/organizer/events/${e.id}/sales`} aria-label={`Sales of ${e.title}`}>
-                      Sales
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      {none ? <p>You have not organized an event yet.</p> : ''}
+      {MY_EVENT_LISTS.map((l) => {
+        const list = p.lists[l.status]
+        if (list.total === 0) return ''
+        return (
+          <>
+            <h2 safe>{`${l.heading} (${list.total})`}</h2>
+            {list.data.length > 0 ? <MyEventsTable label={l.heading} events={list.data} /> : ''}
+            <Pager
+              page={list.page}
+              totalPages={list.total_pages}
+              href={(n) => pagesHref('/organizer/events', pages, l.status, n)}
+              label={`Pages of ${l.heading.toLowerCase()}`}
+            />
+          </>
+        )
+      })}
     </Layout>
   )
 }
@@ -236,6 +267,14 @@ function EditEventPage(p: { ctx: PageCtx; event: EventT; state?: EditState }) {
             <CsrfField token={p.ctx.csrf} />
             <ErrorSummary errors={p.state?.event?.errors} labels={EVENT_LABELS} />
             <EventFields values={p.state?.event?.values ?? eventValues(e)} errors={p.state?.event?.errors} />
+            {e.status === 'published' ? (
+              <p>
+                A new start or venue is e-mailed to everyone holding a ticket or waiting for one, with what it
+                was.
+              </p>
+            ) : (
+              ''
+            )}
             <button type="submit">Save changes</button>
           </form>
         </>
@@ -366,14 +405,24 @@ export async function organizerEventPages(app: FastifyInstance) {
   app.get('/organizer/events', { schema: { hide: true } }, async (req, reply) => {
     const user = requireUser(req, reply)
     if (!user) return reply
-    const page = pageParams({ page: 1, per_page: 100 })
     const lists = await Promise.all(
-      (['draft', 'published', 'cancelled'] as const).map((status) =>
-        listEvents(ctx, user, { status, organizer_id: user.id }, page),
+      MY_EVENT_LISTS.map(({ status }) =>
+        listEvents(
+          ctx,
+          user,
+          { status, organizer_id: user.id },
+          requestedPage(req, MY_EVENTS_PER_PAGE, status),
+        ),
       ),
     )
-    const events = lists.flatMap((l) => l.data).filter((e) => e.organizer?.id === user.id)
-    return sendHtml(req, reply, <MyEventsPage ctx={pageCtx(req, reply)} events={events} />)
+    return sendHtml(
+      req,
+      reply,
+      <MyEventsPage
+        ctx={pageCtx(req, reply)}
+        lists={{ draft: lists[0]!, published: lists[1]!, cancelled: lists[2]! }}
+      />,
+    )
   })
 
   app.get('/organizer/events/new', { schema: { hide: true } }, async (req, reply) => {

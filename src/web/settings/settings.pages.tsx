@@ -64,6 +64,11 @@ const HEADING_OF: Record<Section, string> = {
 
 /** The profile form's own fields: a changed e-mail address is the e-mail form's, with the password. */
 const ProfileForm = Type.Omit(UpdateMeBody, ['email'])
+/**
+ * The profile's fields that cannot be emptied: sent empty, each is an error beside it ("Fill this in"), not a
+ * "Profile saved." that kept the old value. Left out of the form, each stays as it is. An emptied bio removes it.
+ */
+const PROFILE_FILLED = ['display_name', 'username']
 const OwnPassword = Type.String({ minLength: 1, maxLength: 1024 })
 const EmailForm = Type.Object({ email: Email, current_password: OwnPassword })
 const ConfirmForm = Type.Object({ current_password: OwnPassword })
@@ -357,11 +362,15 @@ export async function settingsPages(app: FastifyInstance) {
     }
   }
 
-  /** A settings form: validate, run, flash and come back; a refusal re-renders the page with the errors. */
+  /**
+   * A settings form: validate, run, flash and come back; a refusal re-renders the page with the errors. `filled`
+   * names the fields that, sent empty, are refused rather than left as they are.
+   */
   function settingsForm<T>(
     section: Exclude<Section, 'avatar'>,
     schema: Parameters<typeof parseForm>[0],
     run: (user: WebUser, value: T, reply: FastifyReply) => Promise<string | undefined>,
+    filled: readonly string[] = [],
   ) {
     app.post(`/settings/${section}`, { schema: { hide: true } }, async (req, reply) => {
       const user = requireUser(req, reply)
@@ -372,7 +381,20 @@ export async function settingsPages(app: FastifyInstance) {
         current_password: undefined,
         new_password: undefined,
       }
-      const form = parseForm<T>(schema, body)
+      const parsed = parseForm<T>(schema, body)
+      const emptied = filled.filter((name) => body[name] === '')
+      const form: typeof parsed =
+        emptied.length === 0
+          ? parsed
+          : {
+              ok: false,
+              errors: {
+                fields: {
+                  ...(parsed.ok ? {} : parsed.errors.fields),
+                  ...Object.fromEntries(emptied.map((name) => [name, 'Fill this in'])),
+                },
+              },
+            }
       // A malformed username and a refused new password in a person's words.
       const words = (errors: FormErrors) => inPeoplesWords(errors, body.username)
       if (!form.ok) {
@@ -413,6 +435,7 @@ export async function settingsPages(app: FastifyInstance) {
       flash(reply, 'success', 'Profile saved.')
       return undefined
     },
+    PROFILE_FILLED,
   )
 
   settingsForm<{ email: string; current_password: string }>(

@@ -10,6 +10,7 @@ import {
   listConversations,
   listMessages,
   markConversationRead,
+  messagesAfter,
   sendMessage,
 } from '../../modules/messages/messages.service.js'
 import type { UserPublicT } from '../../modules/users/users.schemas.js'
@@ -31,6 +32,12 @@ import {
 import type { WebUser } from '../session.js'
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }) })
+/** `before`: the cursor of an older page (the API's `next_cursor`); without it, the latest messages. */
+const ConversationQuery = Type.Object({
+  before: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+})
+/** Messages a page shows, and a poll appends at most at once (it asks again at once when more follow). */
+const PER_PAGE = 50
 
 export function MessageItem(p: { message: MessageT; me: number; partner: UserPublicT }): JSX.Element {
   const m = p.message
@@ -44,7 +51,7 @@ export function MessageItem(p: { message: MessageT; me: number; partner: UserPub
         </time>
       </small>
       <br />
-      <span class="user-text" safe>
+      <span class="user-text" dir="auto" safe>
         {m.body}
       </span>
     </li>
@@ -55,6 +62,10 @@ function ConversationPage(p: {
   ctx: PageCtx
   partner: UserPublicT
   messages: MessageT[]
+  /** The cursor of the page of older messages, when there are any. */
+  older: string | null
+  /** The latest messages (new ones are appended as they come), or an older page (`?before=`). */
+  latest: boolean
   /** Whether you may write (you are friends): else the page says so instead of showing a form refused on send. */
   friends: boolean
   errors: FormErrors
@@ -67,17 +78,37 @@ function ConversationPage(p: {
   return (
     <Layout ctx={p.ctx} title={`Messages with ${p.partner.display_name}`} scripts={['messages.js']}>
       <h1 safe>{`Messages with ${p.partner.display_name}`}</h1>
-      <ol
-        class="messages"
-        id="messages"
-        aria-live="polite"
-        data-after={String(last)}
-        data-poll={`${path}/new`}
-      >
-        {p.messages.map((m) => (
-          <MessageItem message={m} me={me} partner={p.partner} />
-        ))}
-      </ol>
+      {p.older ? (
+        <p>
+          <a href={`${path}?before=${encodeURIComponent(p.older)}`}>Older messages</a>
+        </p>
+      ) : (
+        ''
+      )}
+      {p.latest ? (
+        <ol
+          class="messages"
+          id="messages"
+          aria-live="polite"
+          data-after={String(last)}
+          data-poll={`${path}/new`}
+        >
+          {p.messages.map((m) => (
+            <MessageItem message={m} me={me} partner={p.partner} />
+          ))}
+        </ol>
+      ) : (
+        <>
+          <ol class="messages">
+            {p.messages.map((m) => (
+              <MessageItem message={m} me={me} partner={p.partner} />
+            ))}
+          </ol>
+          <p>
+            <a href={path}>Latest messages</a>
+          </p>
+        </>
+      )}
       {/* "Say hello" only where a message can be sent: to a friend. */}
       {p.messages.length === 0 ? (
         <p id="no-messages">{p.friends ? 'No messages yet. Say hello!' : 'No messages yet.'}</p>
@@ -170,8 +201,9 @@ export async function messagePages(app: FastifyInstance) {
     const partner = await getUserByUsername(ctx, (req.params as { username: string }).username)
     // There is no conversation with yourself: your own name is the list of your conversations.
     if (partner.id === user.id) return seeOther(reply, '/messages')
+    const before = (req.query as { before?: string } | undefined)?.before
     const [page, relation] = await Promise.all([
-      listMessages(ctx, user, partner.id, { limit: 50 }),
+      listMessages(ctx, user, partner.id, { limit: PER_PAGE, cursor: before }),
       relationWith(ctx, user, partner.id),
     ])
     await markConversationRead(ctx, user, partner.id)
@@ -182,6 +214,8 @@ export async function messagePages(app: FastifyInstance) {
         ctx={pageCtx(req, reply)}
         partner={partner}
         messages={page.data.reverse()}
+        older={page.next_cursor}
+        latest={before === undefined}
         friends={relation.kind === 'friends'}
         errors={errors}
         value={value}
@@ -197,10 +231,14 @@ export async function messagePages(app: FastifyInstance) {
     return sendHtml(req, reply, <InboxPage ctx={pageCtx(req, reply)} conversations={page.data} />)
   })
 
-  app.get('/messages/:username', { schema: { hide: true, params: UsernameParams } }, async (req, reply) => {
-    const user = requireUser(req, reply)
-    return user ? conversation(req, reply, user) : reply
-  })
+  app.get(
+    '/messages/:username',
+    { schema: { hide: true, params: UsernameParams, querystring: ConversationQuery } },
+    async (req, reply) => {
+      const user = requireUser(req, reply)
+      return user ? conversation(req, reply, user) : reply
+    },
+  )
 
   app.post('/messages/:username', { schema: { hide: true, params: UsernameParams } }, async (req, reply) => {
     const user = requireUser(req, reply)
@@ -218,7 +256,8 @@ export async function messagePages(app: FastifyInstance) {
     return seeOther(reply, `/messages/${encodeURIComponent(partner.username)}`)
   })
 
-  // The messages after `after`, as list items (204 when none): what the page's script appends.
+  // The messages after `after`, oldest first, as list items (204 when none): what the page's script appends. At
+  // most PER_PAGE at once, none skipped: `X-More-Messages: true` says more follow, and the script asks again.
   app.get(
     '/messages/:username/new',
     {
@@ -233,13 +272,13 @@ export async function messagePages(app: FastifyInstance) {
       if (!user) return reply.code(401).send()
       const partner = await getUserByUsername(ctx, (req.params as { username: string }).username)
       const { after } = req.query as { after: number }
-      const page = await listMessages(ctx, user, partner.id, { limit: 50 })
-      const fresh = page.data.filter((m) => m.id > after).reverse()
-      if (fresh.length === 0) return reply.code(204).header('cache-control', 'no-store').send()
+      const fresh = await messagesAfter(ctx, user, partner.id, after, PER_PAGE)
+      if (fresh.data.length === 0) return reply.code(204).header('cache-control', 'no-store').send()
       await markConversationRead(ctx, user, partner.id)
       const items = await Promise.all(
-        fresh.map((m) => <MessageItem message={m} me={user.id} partner={partner} />),
+        fresh.data.map((m) => <MessageItem message={m} me={user.id} partner={partner} />),
       )
+      if (fresh.more) reply.header('x-more-messages', 'true')
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(items.join(''))
     },
   )

@@ -10,7 +10,7 @@ function Paragraphs({ text }: { text: string }): JSX.Element {
   return (
     <>
       {text.split(/(?:\r?\n){2,}/).map((p) => (
-        <p class="user-text" safe>
+        <p class="user-text" dir="auto" safe>
           {p}
         </p>
       ))}

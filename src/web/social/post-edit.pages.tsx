@@ -86,7 +86,7 @@ function whatGoesWith(post: PostT): string {
 function Quote({ of }: { of: CommentT | PostT }): JSX.Element {
   return (
     <blockquote>
-      <p class="user-text" safe>
+      <p class="user-text" dir="auto" safe>
         {of.body}
       </p>
       <footer safe>{`— ${of.author.display_name}, ${when(of.created_at)}`}</footer>

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError, notFound } from '../../lib/errors.js'
-import { pageParams } from '../../lib/pagination.js'
+import { type Page, pageParams } from '../../lib/pagination.js'
 import { Id } from '../../lib/schemas.js'
 import {
   acceptFriendRequest,
@@ -30,7 +30,7 @@ import {
 import type { UserPublicT } from '../../modules/users/users.schemas.js'
 import { getUserByUsername } from '../../modules/users/users.service.js'
 import { ownPath, when } from '../format.js'
-import { CsrfField, Field, FormError, Layout } from '../layout.js'
+import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
   type FormErrors,
@@ -39,7 +39,9 @@ import {
   NO_ERRORS,
   type PageCtx,
   pageCtx,
+  pagesHref,
   parseForm,
+  requestedPage,
   requireUser,
   safeNext,
   seeOther,
@@ -50,6 +52,12 @@ import type { WebUser } from '../session.js'
 import { mayDeleteComment, mayEdit, PostCard } from './post-card.js'
 
 const IdParams = { params: Type.Object({ id: Id }) }
+/** Comments on a post's page, oldest first, a page at a time. */
+const COMMENTS_PER_PAGE = 50
+/** Posts on a profile, newest first, a page at a time. */
+const PROFILE_POSTS_PER_PAGE = 20
+/** Each list of /friends (requests for you, your friends, requests you sent), a page at a time. */
+const FRIENDS_PER_PAGE = 50
 const UsernameParams = { params: Type.Object({ username: Type.String({ minLength: 1, maxLength: 50 }) }) }
 
 function NewPostForm(p: { ctx: PageCtx; errors: FormErrors; value?: string }): JSX.Element {
@@ -97,22 +105,33 @@ function FeedPage(p: {
   )
 }
 
-function PostPage(p: { ctx: PageCtx; post: PostT; comments: CommentT[]; errors: FormErrors }) {
+function PostPage(p: { ctx: PageCtx; post: PostT; comments: Page<CommentT>; errors: FormErrors }) {
+  // Above and below the comments; each its own name, as two landmarks of one name would not be told apart.
+  const pager = (where: string) => (
+    <Pager
+      page={p.comments.page}
+      totalPages={p.comments.total_pages}
+      href={(n) => `/posts/${p.post.id}?page=${n}#comments`}
+      words={['← Earlier comments', 'Later comments →']}
+      label={`Pages of comments, ${where}`}
+    />
+  )
   return (
     <Layout ctx={p.ctx} title={`Post by ${p.post.author.display_name}`}>
       <h1 class="visually-hidden" safe>{`Post by ${p.post.author.display_name}`}</h1>
       <PostCard ctx={p.ctx} post={p.post} />
       <section id="comments" aria-labelledby="comments-heading">
         <h2 id="comments-heading">Comments</h2>
-        {p.comments.length === 0 ? <p>No comments yet.</p> : ''}
+        {p.comments.total === 0 ? <p>No comments yet.</p> : ''}
+        {pager('above')}
         <ul>
-          {p.comments.map((c) => (
+          {p.comments.data.map((c) => (
             <li id={`comment-${c.id}`}>
               <a href={`/users/${encodeURIComponent(c.author.username)}`} safe>
                 {c.author.display_name}
               </a>{' '}
               <small safe>{when(c.created_at)}</small>
-              <p class="user-text" safe>
+              <p class="user-text" dir="auto" safe>
                 {c.body}
               </p>
               {mayEdit(p.ctx.user, c.author.id) ? <a href={`/comments/${c.id}/edit`}>Edit</a> : ''}{' '}
@@ -120,6 +139,7 @@ function PostPage(p: { ctx: PageCtx; post: PostT; comments: CommentT[]; errors: 
             </li>
           ))}
         </ul>
+        {pager('below')}
         <form method="post" action={`/posts/${p.post.id}/comments`} novalidate>
           <CsrfField token={p.ctx.csrf} />
           <FormError message={p.errors.form} />
@@ -180,7 +200,7 @@ function FriendButton(p: { ctx: PageCtx; user: UserPublicT; relation: Relation }
   }
 }
 
-function ProfilePage(p: { ctx: PageCtx; user: UserPublicT; relation: Relation; posts: PostT[] }) {
+function ProfilePage(p: { ctx: PageCtx; user: UserPublicT; relation: Relation; posts: Page<PostT> }) {
   const u = p.user
   return (
     <Layout ctx={p.ctx} title={u.display_name} description={u.bio || undefined}>
@@ -188,14 +208,27 @@ function ProfilePage(p: { ctx: PageCtx; user: UserPublicT; relation: Relation; p
         {u.avatar_url ? <img class="avatar" src={ownPath(u.avatar_url)} alt="" width="64" height="64" /> : ''}
         <h1 safe>{u.display_name}</h1>
         <p class="meta" safe>{`@${u.username}`}</p>
-        {u.bio ? <p safe>{u.bio}</p> : ''}
+        {u.bio ? (
+          <p class="user-text" dir="auto" safe>
+            {u.bio}
+          </p>
+        ) : (
+          ''
+        )}
         <FriendButton ctx={p.ctx} user={u} relation={p.relation} />
       </header>
       <h2>Posts</h2>
-      {p.posts.length === 0 ? <p>No posts yet.</p> : ''}
-      {p.posts.map((post) => (
+      {p.posts.total === 0 ? <p>No posts yet.</p> : ''}
+      {p.posts.data.map((post) => (
         <PostCard ctx={p.ctx} post={post} />
       ))}
+      <Pager
+        page={p.posts.page}
+        totalPages={p.posts.total_pages}
+        href={(n) => `/users/${encodeURIComponent(u.username)}?page=${n}`}
+        words={['← Newer posts', 'Older posts →']}
+        label="Pages of posts"
+      />
     </Layout>
   )
 }
@@ -208,12 +241,23 @@ function PersonLink({ user }: { user: { username: string; display_name: string }
   )
 }
 
+type Requests = Awaited<ReturnType<typeof listFriendRequests>>
+
 function FriendsPage(p: {
   ctx: PageCtx
-  friends: UserPublicT[]
-  incoming: Awaited<ReturnType<typeof listFriendRequests>>['data']
-  outgoing: Awaited<ReturnType<typeof listFriendRequests>>['data']
+  friends: Page<UserPublicT>
+  incoming: Requests
+  outgoing: Requests
 }) {
+  const pages = { incoming: p.incoming.page, friends: p.friends.page, outgoing: p.outgoing.page }
+  const pager = (param: keyof typeof pages, list: Page<unknown>, label: string) => (
+    <Pager
+      page={list.page}
+      totalPages={list.total_pages}
+      href={(n) => pagesHref('/friends', pages, param, n)}
+      label={label}
+    />
+  )
   const form = (url: string, label: string) => (
     <form method="post" action={url} class="inline">
       <CsrfField token={p.ctx.csrf} />
@@ -230,33 +274,36 @@ function FriendsPage(p: {
         Find people with <a href="/search">search</a>.
       </p>
       <h2>Requests for you</h2>
-      {p.incoming.length === 0 ? <p>None.</p> : ''}
+      {p.incoming.total === 0 ? <p>None.</p> : ''}
       <ul>
-        {p.incoming.map((r) => (
+        {p.incoming.data.map((r) => (
           <li>
             <PersonLink user={r.requester} /> {form(`/friend-requests/${r.id}/accept`, 'Accept')}{' '}
             {form(`/friend-requests/${r.id}/decline`, 'Decline')}
           </li>
         ))}
       </ul>
+      {pager('incoming', p.incoming, 'Pages of requests for you')}
       <h2>Your friends</h2>
-      {p.friends.length === 0 ? <p>No friends yet.</p> : ''}
+      {p.friends.total === 0 ? <p>No friends yet.</p> : ''}
       <ul>
-        {p.friends.map((f) => (
+        {p.friends.data.map((f) => (
           <li>
             <PersonLink user={f} /> · <a href={`/messages/${encodeURIComponent(f.username)}`}>Message</a>
           </li>
         ))}
       </ul>
+      {pager('friends', p.friends, 'Pages of your friends')}
       <h2>Requests you sent</h2>
-      {p.outgoing.length === 0 ? <p>None.</p> : ''}
+      {p.outgoing.total === 0 ? <p>None.</p> : ''}
       <ul>
-        {p.outgoing.map((r) => (
+        {p.outgoing.data.map((r) => (
           <li>
             <PersonLink user={r.addressee} /> {form(`/friend-requests/${r.id}/cancel`, 'Cancel')}
           </li>
         ))}
       </ul>
+      {pager('outgoing', p.outgoing, 'Pages of requests you sent')}
     </Layout>
   )
 }
@@ -350,12 +397,12 @@ export async function socialPages(app: FastifyInstance) {
   ) {
     const [post, comments] = await Promise.all([
       getPost(ctx, user, id),
-      listComments(ctx, id, pageParams({ page: 1, per_page: 100 })),
+      listComments(ctx, id, requestedPage(req, COMMENTS_PER_PAGE)),
     ])
     return sendHtml(
       req,
       reply,
-      <PostPage ctx={pageCtx(req, reply)} post={post} comments={comments.data} errors={errors} />,
+      <PostPage ctx={pageCtx(req, reply)} post={post} comments={comments} errors={errors} />,
       errors === NO_ERRORS ? 200 : FORM_INVALID,
     )
   }
@@ -371,9 +418,11 @@ export async function socialPages(app: FastifyInstance) {
     const { id } = req.params as { id: number }
     const form = parseForm<{ body: string }>(CommentBody, req.body)
     if (!form.ok) return renderPost(req, reply, user, id, form.errors)
-    await createComment(ctx, user, id, form.value.body)
+    const comment = await createComment(ctx, user, id, form.value.body)
+    // To the comment, on the last page, where the newest comments are.
+    const { total_pages } = await listComments(ctx, id, pageParams({ page: 1, per_page: COMMENTS_PER_PAGE }))
     flash(reply, 'success', 'Comment added.')
-    return seeOther(reply, `/posts/${id}#comments`)
+    return seeOther(reply, `/posts/${id}?page=${Math.max(total_pages, 1)}#comment-${comment.id}`)
   })
 
   // Back to the post where it was, not the top of a long feed: the page scrolls to its card.
@@ -403,33 +452,27 @@ export async function socialPages(app: FastifyInstance) {
     const user = await getUserByUsername(ctx, (req.params as { username: string }).username)
     const [relation, posts] = await Promise.all([
       relationWith(ctx, me, user.id),
-      listPosts(ctx, me, { author_id: user.id }, pageParams({ page: 1, per_page: 20 })),
+      listPosts(ctx, me, { author_id: user.id }, requestedPage(req, PROFILE_POSTS_PER_PAGE)),
     ])
     return sendHtml(
       req,
       reply,
-      <ProfilePage ctx={pageCtx(req, reply)} user={user} relation={relation} posts={posts.data} />,
+      <ProfilePage ctx={pageCtx(req, reply)} user={user} relation={relation} posts={posts} />,
     )
   })
 
   app.get('/friends', { schema: { hide: true } }, async (req, reply) => {
     const user = requireUser(req, reply)
     if (!user) return reply
-    const page = pageParams({ page: 1, per_page: 100 })
     const [friends, incoming, outgoing] = await Promise.all([
-      listFriends(ctx, user, page),
-      listFriendRequests(ctx, user, 'incoming', page),
-      listFriendRequests(ctx, user, 'outgoing', page),
+      listFriends(ctx, user, requestedPage(req, FRIENDS_PER_PAGE, 'friends')),
+      listFriendRequests(ctx, user, 'incoming', requestedPage(req, FRIENDS_PER_PAGE, 'incoming')),
+      listFriendRequests(ctx, user, 'outgoing', requestedPage(req, FRIENDS_PER_PAGE, 'outgoing')),
     ])
     return sendHtml(
       req,
       reply,
-      <FriendsPage
-        ctx={pageCtx(req, reply)}
-        friends={friends.data}
-        incoming={incoming.data}
-        outgoing={outgoing.data}
-      />,
+      <FriendsPage ctx={pageCtx(req, reply)} friends={friends} incoming={incoming} outgoing={outgoing} />,
     )
   })
 

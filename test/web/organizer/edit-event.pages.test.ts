@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertTicket, makeEvent } from '../../factories/events.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
+import { mailJobs } from '../../jobs/helpers.js'
 import { type Browser, browserFor, expectUnconfirmed } from '../browser.js'
 
 let app: App
@@ -57,6 +58,34 @@ describe('POST /organizer/events/{id} (the Details form)', () => {
       'can be brought forward only to at least 24 hours from now while tickets are held or sold',
     )
     expect((await apiEvent(event.id)).starts_at).toBe(event.starts_at)
+  })
+
+  it('a new title with the start as shown tells no one; a new venue e-mails the holder, as the form says', async () => {
+    const event = await makeEvent(app, organizer, { title: 'Told show', venue: 'Hall', timezone: 'UTC' })
+    const holder = await registerUser(app)
+    await insertTicket(app, { eventId: event.id, sectionId: event.sections[0].id, holderId: holder.id })
+    const page = await browser.get(`/organizer/events/${event.id}`)
+    expect(page.body).toContain(
+      'A new start or venue is e-mailed to everyone holding a ticket or waiting for one',
+    )
+    const changes = async () => (await mailJobs(app)).filter((j) => j.kind === 'event-changed').length
+    const before = await changes()
+    const form = {
+      title: 'Told show, renamed',
+      venue: 'Hall',
+      description: '',
+      // The start as the form shows it, to the minute: the instant (with its seconds) is kept.
+      starts_at: event.starts_at.slice(0, 16),
+      timezone: 'UTC',
+      currency: event.currency,
+    }
+    expect((await browser.post(`/organizer/events/${event.id}`, form)).statusCode).toBe(303)
+    expect((await apiEvent(event.id)).starts_at).toBe(event.starts_at)
+    expect(await changes()).toBe(before)
+    expect((await browser.post(`/organizer/events/${event.id}`, { ...form, venue: 'Barn' })).statusCode).toBe(
+      303,
+    )
+    expect(await changes()).toBe(before + 1)
   })
 
   it('an emptied title or venue (blank or spaces): 422, "Fill this in" beside it, what was typed kept, nothing saved', async () => {

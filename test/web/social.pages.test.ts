@@ -144,11 +144,15 @@ describe('settings', () => {
     expect((await browser.get('/settings')).statusCode).toBe(200)
   })
 
-  it('changing the password signs out the other sessions at once, this one stays', async () => {
+  it('changing the password signs out the other sessions at once; this browser stays, in a new session: a copy of its old cookie is out too', async () => {
     const user = await registerUser(app)
     const here = await browserFor(app, user)
     const elsewhere = await browserFor(app, user)
     await here.get('/settings')
+    // What someone who copied this browser's cookie before the change holds.
+    const copy = new Browser(app)
+    for (const [name, value] of here.cookies) copy.cookies.set(name, value)
+    expect((await copy.get('/settings')).statusCode).toBe(200)
     const wrong = await here.post('/settings/password', {
       current_password: 'nope-nope',
       new_password: 'An0ther-pass-word',
@@ -161,8 +165,16 @@ describe('settings', () => {
       new_password: 'An0ther-pass-word',
     })
     expect(ok.statusCode).toBe(303)
-    expect((await here.get('/settings')).statusCode).toBe(200)
+    const after = await here.get('/settings')
+    expect(after.statusCode).toBe(200)
+    expect(after.body).toContain('Password changed. Your other sessions are signed out.')
     expect((await elsewhere.get('/settings')).statusCode).toBe(303)
+    expect((await copy.get('/settings')).statusCode).toBe(303)
+    // This browser's forms go on working in its new session.
+    expect(
+      (await here.post('/settings/profile', { display_name: 'Still here', username: user.username }))
+        .statusCode,
+    ).toBe(303)
   })
 
   it('updates the profile, and deleting the account ends the session', async () => {

@@ -9,7 +9,7 @@ import { type PageParams, parseSort, toPage } from '../../lib/pagination.js'
 import { assertPasswordStrong, hashPassword, verifyPassword } from '../../lib/passwords.js'
 import { containsPattern } from '../../lib/schemas.js'
 import { queueEmailChanged, queueVerifyEmail } from '../../mail/queue.js'
-import { revokeSessions, takenError } from '../auth/auth.service.js'
+import { revokeSessions, startSession, takenError } from '../auth/auth.service.js'
 import { voidResetTokens } from '../auth/user-tokens.js'
 import { removeAvatarFile } from '../avatars/avatar-files.js'
 import { cancelEventsOf } from '../box-office/cancel-event.service.js'
@@ -143,20 +143,27 @@ export async function confirmOwnPassword(ctx: Ctx, actor: Actor, password: strin
 }
 
 /** Changes the password; every other session ends, the caller's own keeps working. */
+/**
+ * Changes the actor's password and signs out their other sessions. With `renew` (a browser's session, whose id
+ * is its cookie), the actor's own session is replaced too, in the same transaction: a copy of the cookie taken
+ * before the change, often the reason for it, stops working with the rest. Returns the new session's id then.
+ */
 export async function changePassword(
   ctx: Ctx,
   actor: Actor,
   input: { current_password: string; new_password: string },
-) {
+  renew?: { userAgent?: string },
+): Promise<string | undefined> {
   await confirmOwnPassword(ctx, actor, input.current_password)
   const user = await getUserRow(ctx, actor.id)
   assertPasswordStrong(input.new_password, { username: user.username, email: user.email }, 'new_password')
   const passwordHash = await hashPassword(input.new_password)
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, actor.id))
-    await revokeSessions(tx, actor.id, actor.sessionId)
+    await revokeSessions(tx, actor.id, renew ? undefined : actor.sessionId)
     // A reset link mailed before the change would undo it.
     await voidResetTokens(tx, actor.id)
+    return renew ? startSession(tx, ctx, actor.id, renew.userAgent) : undefined
   })
 }
 

@@ -35,7 +35,7 @@ import {
   seeOther,
   sendHtml,
 } from '../page.js'
-import { clearSessionCookie, type WebUser } from '../session.js'
+import { clearSessionCookie, setSessionCookie, type WebUser } from '../session.js'
 
 type Section = 'profile' | 'email' | 'verify' | 'password' | 'avatar' | 'delete'
 interface Problem {
@@ -369,7 +369,7 @@ export async function settingsPages(app: FastifyInstance) {
   function settingsForm<T>(
     section: Exclude<Section, 'avatar'>,
     schema: Parameters<typeof parseForm>[0],
-    run: (user: WebUser, value: T, reply: FastifyReply) => Promise<string | undefined>,
+    run: (user: WebUser, value: T, reply: FastifyReply, req: FastifyRequest) => Promise<string | undefined>,
     filled: readonly string[] = [],
   ) {
     app.post(`/settings/${section}`, { schema: { hide: true } }, async (req, reply) => {
@@ -403,7 +403,7 @@ export async function settingsPages(app: FastifyInstance) {
       }
       let to: string | undefined
       try {
-        to = await run(user, form.value, reply)
+        to = await run(user, form.value, reply, req)
       } catch (err) {
         const refused = formErrorsOf(err, FIELD_OF_CODE[section])
         // A wrong current password is checked first: what it hid is checked now. (Past it, nothing was hidden.)
@@ -466,8 +466,10 @@ export async function settingsPages(app: FastifyInstance) {
   settingsForm<{ current_password: string; new_password: string }>(
     'password',
     ChangePasswordBody,
-    async (user, value, reply) => {
-      await changePassword(ctx, user, value)
+    async (user, value, reply, req) => {
+      // This browser goes on in a new session (a new cookie); every other one, and the old cookie, are signed out.
+      const renewed = await changePassword(ctx, user, value, { userAgent: req.headers['user-agent'] })
+      if (renewed) setSessionCookie(ctx, reply, renewed)
       flash(reply, 'success', 'Password changed. Your other sessions are signed out.')
       return undefined
     },

@@ -29,8 +29,14 @@ export const isText = (s: string): boolean => !C0_BUT_WHITESPACE.test(s) && !LON
  * need none of them: their letters carry their direction.
  */
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/
-/** Single-line text: no control character at all (C0, DEL, C1, direction controls), no lone surrogate. */
-export const isLine = (s: string): boolean => !C0.test(s) && !BIDI_CONTROLS.test(s) && !LONE_SURROGATE.test(s)
+/** The line and paragraph separators: a line break as surely as `\n`. */
+const SEPARATORS = /[\u2028\u2029]/
+/**
+ * Single-line text: no control character at all (C0, DEL, C1, direction controls), no line or paragraph
+ * separator, no lone surrogate.
+ */
+export const isLine = (s: string): boolean =>
+  !C0.test(s) && !BIDI_CONTROLS.test(s) && !SEPARATORS.test(s) && !LONE_SURROGATE.test(s)
 
 const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d{1,9})?([Zz]|([+-])(\d\d):(\d\d))$/
 

@@ -110,10 +110,13 @@ export interface EventChangedMail {
   userId: number
   /** The event as it is now. */
   event: EventSummary
-  /** What changed, as it was: the start (ISO), the venue, or both. */
-  was: { startsAt?: string; venue?: string }
-  /** The live tickets they hold (0 when they only wait). */
+  /** What changed, as it was: the start (ISO, with the zone it was told in), the venue, or both. */
+  was: { startsAt?: string; timezone?: string; venue?: string }
+  /** The paid tickets they hold or paid for (0 when they only wait, or only hold unpaid ones). */
   ticketCount: number
+  /** The held, unpaid tickets they hold or are to pay for, and when the first of those holds lapses. */
+  heldCount?: number
+  heldUntil?: string
   /** They are on the event's waiting list. */
   waiting: boolean
 }
@@ -383,15 +386,17 @@ export async function composeMail(ctx: Ctx, job: MailJob): Promise<ComposedMail 
         vars: {
           name: user.name,
           eventTitle: event.title,
-          // Both times on the event's clock as it is now, so the reader compares like with like.
+          // Each time on the clock it was told on: the old start as people were told it, the new on the event's.
           startsAt: when(event.startsAt, event.timezone),
-          wasStartsAt: was.startsAt === undefined ? null : when(was.startsAt, event.timezone),
+          wasStartsAt: was.startsAt === undefined ? null : when(was.startsAt, was.timezone ?? event.timezone),
           venue: event.venue,
           wasVenue: was.venue ?? null,
           ticketCount: job.ticketCount,
+          heldCount: job.heldCount ?? 0,
+          heldUntil: job.heldUntil ? when(job.heldUntil) : null,
           waiting: job.waiting,
-          link: url(job.ticketCount > 0 ? '/tickets' : `/events/${event.id}`),
-          linkLabel: job.ticketCount > 0 ? 'See my tickets' : 'See the event',
+          link: url(job.ticketCount + (job.heldCount ?? 0) > 0 ? '/tickets' : `/events/${event.id}`),
+          linkLabel: job.ticketCount + (job.heldCount ?? 0) > 0 ? 'See my tickets' : 'See the event',
         },
       }
     }

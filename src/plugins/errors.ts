@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { databaseUnavailable, dataException, isQueryError, queryFailure } from '../db/errors.js'
 import { AppError, type ErrorCode, type FieldError } from '../lib/errors.js'
-import { Problem, ProblemRef, validatorWithFormats } from '../lib/schemas.js'
+import { NOT_BLANK, Problem, ProblemRef, validatorWithFormats } from '../lib/schemas.js'
 import { hardenRequestSchemas } from './request-schemas.js'
 
 const TITLES: Record<number, string> = {
@@ -220,10 +220,7 @@ function validationErrors(err: FastifyError): FieldError[] {
         errors.push({ path, message: '' })
       }
     } else if (!(v.keyword === 'anyOf' && allowed)) {
-      errors.push({
-        path,
-        message: v.keyword === 'not' ? 'is not accepted here' : (v.message ?? 'is invalid'),
-      })
+      errors.push({ path, message: messageOf(v) })
     }
   }
   // Never an empty list for a failed check.
@@ -237,6 +234,25 @@ function validationErrors(err: FastifyError): FieldError[] {
         : e,
     )
     .map((e) => (nullable.has(e.path) ? { path: e.path, message: `${e.message} (or null)` } : e))
+}
+
+/** The shared text rules in words (ajv would quote their pattern or name their format). */
+const FORMAT_WORDS: Record<string, string> = {
+  text: 'must not contain control characters (tabs and line breaks are fine)',
+  line: 'must be one line, without control characters or direction overrides',
+}
+
+/** One failed check in words for the client's developer. */
+function messageOf(v: { keyword: string; params: unknown; message?: string }): string {
+  const params = v.params as { pattern?: string; format?: string }
+  if (v.keyword === 'not') return 'is not accepted here'
+  if (v.keyword === 'pattern' && params.pattern === NOT_BLANK) {
+    return 'must contain a visible character (not only spaces, line breaks or invisible characters)'
+  }
+  if (v.keyword === 'format' && params.format !== undefined && FORMAT_WORDS[params.format]) {
+    return FORMAT_WORDS[params.format]!
+  }
+  return v.message ?? 'is invalid'
 }
 
 declare module 'fastify' {

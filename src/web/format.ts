@@ -67,3 +67,12 @@ export function ownPath(url: string): string {
   const { pathname, search } = new URL(url, 'http://localhost')
   return `${pathname}${search}`
 }
+
+/**
+ * Text for an attribute's value. `@kitajs/html` escapes only `"` in attributes, so a value holding `&amp;` or
+ * `&lt;` as typed would reach the browser as `&` or `<`, and a form would send it back changed. Every attribute
+ * that carries what people typed (an input's value, a label, a meta tag's content) goes through this.
+ */
+export function attr<T extends string | undefined>(text: T): T {
+  return (text === undefined ? text : text.replaceAll('&', '&amp;')) as T
+}

@@ -1,7 +1,9 @@
 // The page shell every page shares: head (title, description, Open Graph, stylesheet), skip link, header with
 // the navigation for the person's role, the flash message, main, footer. Only external scripts (see plugin.ts).
+
 import type { Children } from '@kitajs/html'
 import { assetUrl } from './assets.js'
+import { attr } from './format.js'
 import type { FormErrors, PageCtx } from './page.js'
 
 export interface LayoutProps {
@@ -25,7 +27,7 @@ export function Layout(props: LayoutProps): JSX.Element {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title safe>{`${props.title} · Stagedoor`}</title>
-        {props.description ? <meta name="description" content={props.description} /> : ''}
+        {props.description ? <meta name="description" content={attr(props.description)} /> : ''}
         <meta name="color-scheme" content="light" />
         <link rel="stylesheet" href={assetUrl('site.css')} />
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
@@ -190,7 +192,7 @@ export function Field(p: FieldProps): JSX.Element {
           name={p.name}
           type={p.type ?? 'text'}
           min={p.min}
-          value={p.value}
+          value={attr(p.value)}
           required={p.required}
           autocomplete={p.autocomplete}
           minlength={p.minlength}

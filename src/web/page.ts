@@ -303,12 +303,24 @@ export const wholeNumberOf = (v: unknown): number | undefined =>
   typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined
 
 /**
- * The page of a list a page asks for with `?page=`: a whole number from 1 to 9,999, anything else is page 1
- * (a hand-edited link shows the first page rather than an error).
+ * The page of a list a page asks for with `?page=` (or `param`), read by pageNumberOf: anything not a page
+ * number is page 1 (a hand-edited link shows the first page rather than an error).
  */
 export function requestedPage(req: FastifyRequest, perPage: number, param = 'page'): PageParams {
-  const raw = Number((req.query as Record<string, string | undefined>)[param])
-  return pageParams({ page: Number.isInteger(raw) && raw > 0 && raw < 10_000 ? raw : 1, per_page: perPage })
+  const raw = (req.query as Record<string, unknown> | undefined)?.[param]
+  return pageParams({ page: pageNumberOf(raw), per_page: perPage })
+}
+
+/** The API's last page number: a page past it is as empty as any page past the last. */
+const MAX_PAGE = 100_000
+
+/**
+ * A page number as a link or a form sent it: digits only (not `1e2`, not `+3`); 0 or none is page 1, and a
+ * number past the API's last page is that page, which the pager shows as past the last, with a link back.
+ */
+export function pageNumberOf(raw: unknown): number {
+  if (typeof raw !== 'string' || !/^\d{1,12}$/.test(raw)) return 1
+  return Math.min(Math.max(Number(raw), 1), MAX_PAGE)
 }
 
 /**

@@ -331,6 +331,13 @@ describe('change: event changed', () => {
     }
     expect(changed(toPayer!)[0]!.text).toContain('Your tickets for it (2) are still valid')
     expect(changed(toFriend!)[0]!.text).toContain('Your tickets for it (1) are still valid')
+    // A hold not paid yet is not a ticket one can give back for a refund: it is kept until its due time.
+    for (const held of [toUnpaid!, toSoldOut!]) {
+      const text = changed(held)[0]!.text
+      expect(text).toContain('Your tickets for it held and not paid yet (1) are kept until')
+      expect(text).not.toContain('still valid')
+      expect(text).not.toContain('refund')
+    }
     expect(changed(toWaiter!)[0]!.text).toContain('You are still on its waiting list.')
     expect(changed(toWaiter!)[0]!.text).not.toContain('Your ')
     expect(changed(toWaiter!)[0]!.text).toContain(`http://stagedoor.test/events/${event.id}`)
@@ -339,18 +346,37 @@ describe('change: event changed', () => {
     expect(changed(toLapsed!)).toEqual([])
   })
 
-  it('when both change at once, one message says both; a draft, a past start or a cancelled event tells no one', async () => {
-    const [holder] = (await quickUsers(app, 1)) as [TestUser]
-    const event = await makeEvent(app, organizer, { title: 'Double Move', venue: 'Barn' })
+  it('when both change at once, one message says both, the old start on the clock it was told on; the organizer is not told of their own change; a draft, a past start or a cancelled event tells no one', async () => {
+    const [holder, host] = (await quickUsers(app, 2)) as [TestUser, TestUser]
+    const startsAt = new Date(Date.now() + 50 * 86_400_000)
+    const event = await makeEvent(app, host, {
+      title: 'Double Move',
+      venue: 'Barn',
+      starts_at: startsAt.toISOString(),
+      timezone: 'Europe/Paris',
+    })
     await reserveAs(app, holder, event.id, { section_id: event.sections[0]!.id })
-    const patch = (id: number, payload: object) =>
-      app.inject({ method: 'PATCH', url: `/api/v1/events/${id}`, headers: organizer.auth, payload })
-    const later = new Date(Date.now() + 60 * 86_400_000)
-    expect((await patch(event.id, { starts_at: later.toISOString(), venue: 'Castle' })).statusCode).toBe(200)
-    const [toHolder] = await delivered([[holder, 2]])
+    // The organizer holds a ticket to their own event too.
+    await reserveAs(app, host, event.id, { section_id: event.sections[0]!.id })
+    const patch = (id: number, payload: object, by = organizer) =>
+      app.inject({ method: 'PATCH', url: `/api/v1/events/${id}`, headers: by.auth, payload })
+    const later = new Date(startsAt.getTime() + 10 * 86_400_000)
+    const moved = await patch(
+      event.id,
+      { starts_at: later.toISOString(), venue: 'Castle', timezone: 'America/New_York' },
+      host,
+    )
+    expect(moved.statusCode).toBe(200)
+    const [toHolder, toHost] = await delivered([
+      [holder, 2],
+      [host, 1],
+    ])
     expect(subjects(toHolder!)).toContain('New date and venue for Double Move')
+    expect(subjects(toHost!)).toEqual([`Invoice ${(await invoiceNumbersOf(host))[0]} for Double Move`])
     const both = toHolder!.find((m) => m.subject === 'New date and venue for Double Move')!
-    expect(both.text).toContain('It now starts on')
+    expect(both.text).toContain(
+      `It now starts on ${when(later, 'America/New_York')} (it was ${when(startsAt, 'Europe/Paris')})`,
+    )
     expect(both.text).toContain('It now takes place at Castle (it was Barn)')
     expect(both.html).toContain('It now takes place at <strong>Castle</strong> (it was Barn)')
 
@@ -370,6 +396,12 @@ describe('change: event changed', () => {
     })
   })
 })
+
+/** The numbers of the invoices `user` pays, oldest first. */
+async function invoiceNumbersOf(user: TestUser): Promise<string[]> {
+  const res = await app.inject({ method: 'GET', url: '/api/v1/users/me/invoices', headers: user.auth })
+  return (res.json().data as { number: string }[]).map((i) => i.number).reverse()
+}
 
 describe('refund: ticket refunded', () => {
   it('when a paid ticket is given back, then its payer (only) is told what is refunded and who gave it back', async () => {

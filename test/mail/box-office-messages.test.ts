@@ -188,6 +188,23 @@ describe('box-office messages', () => {
       'You are still on its waiting list.',
     ])
     expect(mail.text).toContain('See my tickets: http://stagedoor.test/tickets')
+    // Held tickets not paid yet: kept until their due time, nothing to refund; the old start on its old clock.
+    await queueEventChanged(app.ctx.db, app.ctx, {
+      userId: payer.id,
+      event: { ...event, title: 'Held <Show>', timezone: 'Europe/London' },
+      was: { startsAt: '2027-03-04T19:30:00Z', timezone: 'Europe/Paris' },
+      ticketCount: 0,
+      heldCount: 2,
+      heldUntil: '2027-02-01T10:15:00Z',
+      waiting: false,
+    })
+    const held = await received('New date for Held <Show>')
+    expectBoth(held, [
+      'Your tickets for it held and not paid yet (2) are kept until 1 Feb 2027, 10:15 UTC',
+      '(it was 4 Mar 2027, 20:30 CET)',
+    ])
+    expect(held.text).not.toContain('refund')
+    expect(held.text).not.toContain('still valid')
   })
 
   it('ticket refunded: the amount, the ticket and who gave it back', async () => {

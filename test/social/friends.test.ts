@@ -119,6 +119,10 @@ describe('POST /users/me/friend-requests', () => {
     const again = await sendRequest(a, b.id)
     expect(again.statusCode).toBe(201)
     expect(again.json()).toMatchObject({ status: 'pending', responded_at: null, requester: { id: a.id } })
+    // A new request, with a new id: the declined one is gone, not answerable again.
+    expect(again.json().id).not.toBe(first.json().id)
+    expect((await act(b, first.json().id, 'accept')).statusCode).toBe(404)
+    expect((await act(b, again.json().id, 'accept')).json()).toMatchObject({ status: 'accepted' })
   })
 
   it('when you declined their request and then ask them, then it is a new request they answer, not a friendship', async () => {

@@ -127,6 +127,25 @@ describe('text that shows nothing', () => {
       expect((await send('PATCH', '/users/me', { display_name: `Dave${control}` })).statusCode).toBe(400)
       expect((await send('POST', '/events', eventBody({ title: `Gala${control}` }))).statusCode).toBe(400)
     }
+    // The line and paragraph separators are line breaks: not in one line.
+    for (const separator of ['\u2028', '\u2029']) {
+      expect((await send('PATCH', '/users/me', { display_name: `a${separator}b` })).statusCode).toBe(400)
+    }
+    // Said in words, not as the rule's pattern or format name.
+    const blank = await send('POST', '/posts', { body: '\u200b\u200b' })
+    expect(blank.json().errors).toEqual([
+      {
+        path: 'body.body',
+        message: 'must contain a visible character (not only spaces, line breaks or invisible characters)',
+      },
+    ])
+    const overridden = await send('PATCH', '/users/me', { display_name: 'Dave\u202e' })
+    expect(overridden.json().errors).toEqual([
+      {
+        path: 'body.display_name',
+        message: 'must be one line, without control characters or direction overrides',
+      },
+    ])
     // Right-to-left letters need no control character, and are names like any other.
     const rtl = await send('PATCH', '/users/me', { display_name: 'דוד' })
     expect(rtl.statusCode).toBe(200)

@@ -138,7 +138,7 @@ export async function cancelEventsOf(ctx: Ctx, tx: Db, organizerId: number): Pro
   return coming.length
 }
 
-export interface Told {
+interface Told {
   /** The live tickets they hold or pay for. */
   tickets: Set<number>
   /** What this cancellation refunds to them. */
@@ -148,11 +148,11 @@ export interface Told {
 }
 
 /**
- * Everyone a cancellation (or a change of start or venue) concerns, once each: the holder of every live ticket and the payer of its invoice
+ * Everyone a cancellation concerns, once each: the holder of every live ticket and the payer of its invoice
  * (with split payment these are the same people; otherwise the booker paid for friends who hold). A hold
  * that has lapsed unswept is no one's ticket any more, and its booker has been told it expired.
  */
-export async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>> {
+async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>> {
   const live = await tx
     .select({ id: tickets.id, holderId: tickets.holderId, payerId: invoices.payerId })
     .from(tickets)

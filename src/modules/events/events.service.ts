@@ -340,7 +340,7 @@ export async function updateEvent(ctx: Ctx, actor: Actor, id: number, input: Upd
       })
       .where(eq(events.id, id))
       .returning()
-    if (told && after) await tellOfChange(ctx, tx, event, after)
+    if (told && after) await tellOfChange(ctx, tx, actor.id, event, after)
   })
   return loadEvent(ctx, ctx.db, actor, id)
 }

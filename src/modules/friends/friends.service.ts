@@ -100,19 +100,11 @@ export async function sendFriendRequest(ctx: Ctx, actor: Actor, userId: number):
         continue
       }
       if (row.status === 'accepted') throw alreadyFriends()
-      if (row.requesterId === actor.id) {
-        if (row.status === 'pending') {
-          throw new AppError('REQUEST_EXISTS', 'You already sent this user a friend request')
-        }
-        // They declined an earlier request: this is a new one (the same row, pending again).
-        await tx
-          .update(friendships)
-          .set({ status: 'pending', createdAt: new Date(), respondedAt: null })
-          .where(eq(friendships.id, row.id))
-        return loadRequest(ctx, tx, row.id)
+      if (row.requesterId === actor.id && row.status === 'pending') {
+        throw new AppError('REQUEST_EXISTS', 'You already sent this user a friend request')
       }
       if (row.status === 'declined') {
-        // The actor declined their request: that one is over, and this is a new one, which they answer.
+        // Declined, by either of them: that request is over, and this is a new one (a new id), which they answer.
         await tx.delete(friendships).where(eq(friendships.id, row.id))
         const [created] = await tx
           .insert(friendships)

@@ -32,7 +32,7 @@ export const SendMessageBody = Type.Object({
     maxLength: 5000,
     pattern: NOT_BLANK,
     description:
-      '1 to 5,000 characters, at least one of them not a space or a line break (else 400 VALIDATION_FAILED)',
+      '1 to 5,000 characters, at least one of them visible: not a space, a line break or a character that shows nothing (a zero-width space, a direction mark …); control characters other than tab and line breaks are refused (else 400 VALIDATION_FAILED)',
   }),
 })
 

@@ -1,5 +1,6 @@
 // The admin's user list: search, change a role, delete an account. Admins only (read from the database on
 // every request, so a demoted admin loses this page at once).
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { forbidden } from '../../lib/errors.js'
@@ -7,6 +8,7 @@ import { Id } from '../../lib/schemas.js'
 import type { UserOwnT } from '../../modules/users/users.schemas.js'
 import { deleteUser, listUsersWithRoles, setRole } from '../../modules/users/users.service.js'
 import { ErrorPage } from '../errors.js'
+import { attr } from '../format.js'
 import { ConfirmBox, CsrfField, FormError, Layout, Pager } from '../layout.js'
 import {
   confirmed,
@@ -48,7 +50,7 @@ function AdminUsersPage(p: {
         <form method="get" action="/admin/users">
           <label for="f-q">
             Find users by name or e-mail
-            <input id="f-q" type="search" name="q" value={p.q} maxlength={100} />
+            <input id="f-q" type="search" name="q" value={attr(p.q)} maxlength={100} />
           </label>
           <button type="submit">Search</button>
         </form>

@@ -1,6 +1,6 @@
 // Paying an invoice: a plain choice of method, then one clear button naming the amount.
 import type { InvoiceT } from '../../modules/box-office/box-office.schemas.js'
-import { money } from '../format.js'
+import { attr, money } from '../format.js'
 import { CsrfField } from '../layout.js'
 
 const METHODS = [
@@ -24,7 +24,7 @@ export function PayForm(p: {
   return (
     <form method="post" action={`/invoices/${p.invoice.id}/pay`} class="pay-form" id={id}>
       <CsrfField token={p.csrf} />
-      {p.next ? <input type="hidden" name="next" value={p.next} /> : ''}
+      {p.next ? <input type="hidden" name="next" value={attr(p.next)} /> : ''}
       <fieldset aria-describedby={p.error ? `${id}-error` : undefined}>
         <legend>Payment method</legend>
         {METHODS.map((m) => (

@@ -10,7 +10,7 @@ import { cancelTicket } from '../../modules/box-office/refund.service.js'
 import { transferTicket } from '../../modules/box-office/transfer.service.js'
 import { getTicket, listMyTickets } from '../../modules/box-office/view.service.js'
 import { listFriends } from '../../modules/friends/friends.service.js'
-import { money, when } from '../format.js'
+import { attr, money, when } from '../format.js'
 import { ConfirmBox, CsrfField, Layout, Pager } from '../layout.js'
 import {
   confirmed,
@@ -149,7 +149,7 @@ function TicketPage(p: {
                 src={`/tickets/${t.id}/qr.svg`}
                 width="256"
                 height="256"
-                alt={`Entry QR code for ${t.event.title}: ${placeText(t)}`}
+                alt={attr(`Entry QR code for ${t.event.title}: ${placeText(t)}`)}
               />
               <figcaption>
                 Show this at the door. If it cannot be scanned, the door can type this code:

@@ -14,7 +14,7 @@ import { seatMap } from '../../modules/events/seats.service.js'
 import { listFriends } from '../../modules/friends/friends.service.js'
 import { search } from '../../modules/search/search.service.js'
 import { valuesOfHold } from '../box-office/hold-again.js'
-import { eventAvailability, excerpt, fewLeft, price, sectionAvailability, when } from '../format.js'
+import { attr, eventAvailability, excerpt, fewLeft, price, sectionAvailability, when } from '../format.js'
 import { Field, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
@@ -193,9 +193,9 @@ function EventHead(p: { event: EventT; url: string; description: string }): JSX.
     <>
       <link rel="canonical" href={p.url} />
       <meta property="og:type" content="website" />
-      <meta property="og:title" content={p.event.title} />
-      <meta property="og:description" content={p.description} />
-      <meta property="og:url" content={p.url} />
+      <meta property="og:title" content={attr(p.event.title)} />
+      <meta property="og:description" content={attr(p.description)} />
+      <meta property="og:url" content={attr(p.url)} />
       <meta property="og:site_name" content="Stagedoor" />
       <script type="application/ld+json">{safeJsonLd}</script>
     </>

@@ -3,7 +3,7 @@
 // typed; a script may only make it nicer.
 import type { EventT, SectionT } from '../../modules/events/events.schemas.js'
 import type { SeatStatus } from '../../modules/events/seats.service.js'
-import { fewLeft, money, price, sectionAvailability } from '../format.js'
+import { attr, fewLeft, money, price, sectionAvailability } from '../format.js'
 import { CsrfField, FormError } from '../layout.js'
 import { type FormErrors, formList, wholeNumberOf } from '../page.js'
 
@@ -265,7 +265,7 @@ export function ReserveForm(p: {
           name="quantity"
           min="1"
           max={String(e.max_tickets_per_user ?? 100)}
-          value={v?.quantity ?? '1'}
+          value={attr(v?.quantity ?? '1')}
           inputmode="numeric"
           aria-invalid={errors?.fields.quantity ? 'true' : undefined}
           aria-describedby={['f-quantity-hint', describedBy('quantity', errors)].filter(Boolean).join(' ')}
@@ -322,7 +322,7 @@ export function ReserveForm(p: {
           name="voucher_code"
           maxlength="64"
           autocomplete="off"
-          value={v?.voucher_code ?? ''}
+          value={attr(v?.voucher_code ?? '')}
           aria-invalid={errors?.fields.voucher_code ? 'true' : undefined}
           aria-describedby={describedBy('voucher_code', errors)}
         />

@@ -1,7 +1,9 @@
 // The waiting-list block of an event page: a member's live entries (place in the queue, or the offer to pay) with
 // Leave, and the form to join, which comes back with the member's choices and its refusal beside its fields.
+
 import type { WaitlistEntryT } from '../../modules/box-office/waitlist.schemas.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
+import { attr } from '../format.js'
 import { CsrfField, FormError } from '../layout.js'
 import type { FormErrors } from '../page.js'
 import { CompanyFields, describedBy, FieldError } from './reserve-form.js'
@@ -40,7 +42,7 @@ export function LeaveForm(p: {
   return (
     <form method="post" action={`/waitlist/${p.entry.id}/leave`} class="inline">
       <CsrfField token={p.csrf} />
-      <input type="hidden" name="next" value={p.next} />
+      <input type="hidden" name="next" value={attr(p.next)} />
       <button type="submit" class="secondary" aria-label={p.label}>
         Leave
       </button>
@@ -130,7 +132,7 @@ export function WaitlistBlock(p: {
               name="quantity"
               min="1"
               max="10"
-              value={v?.quantity ?? '1'}
+              value={attr(v?.quantity ?? '1')}
               inputmode="numeric"
               required
               aria-invalid={errors?.fields.quantity ? 'true' : undefined}

@@ -18,7 +18,7 @@ import {
   updateEvent,
 } from '../../modules/events/events.service.js'
 import { addSection, deleteSection, updateSection } from '../../modules/events/sections.service.js'
-import { eventAvailability, money, when } from '../format.js'
+import { attr, eventAvailability, money, when } from '../format.js'
 import { ConfirmBox, CsrfField, ErrorSummary, Layout, Pager } from '../layout.js'
 import {
   confirmed,
@@ -88,7 +88,7 @@ function MyEventsTable(p: { label: string; events: EventT[] }): JSX.Element {
               </td>
               <td data-label="Sold" safe>{`${e.tickets_sold} of ${e.capacity}`}</td>
               <td>
-                <a href={`/organizer/events/${e.id}/sales`} aria-label={`Sales of ${e.title}`}>
+                <a href={`/organizer/events/${e.id}/sales`} aria-label={attr(`Sales of ${e.title}`)}>
                   Sales
                 </a>
               </td>
@@ -190,13 +190,16 @@ function SectionsTable(p: { event: EventT; csrf: string | null }) {
                   ''
                 ) : (
                   <div class="actions">
-                    <a href={`/organizer/events/${e.id}/sections/${s.id}`} aria-label={`Edit ${s.name}`}>
+                    <a
+                      href={`/organizer/events/${e.id}/sections/${s.id}`}
+                      aria-label={attr(`Edit ${s.name}`)}
+                    >
                       Edit
                     </a>
                     {s.sold + s.held === 0 ? (
                       <form method="post" action={`/organizer/events/${e.id}/sections/${s.id}/delete`}>
                         <CsrfField token={p.csrf} />
-                        <button type="submit" class="link-button" aria-label={`Delete ${s.name}`}>
+                        <button type="submit" class="link-button" aria-label={attr(`Delete ${s.name}`)}>
                           Delete
                         </button>
                       </form>

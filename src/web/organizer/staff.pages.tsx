@@ -8,7 +8,7 @@ import type { StaffMemberT } from '../../modules/box-office/checkin.schemas.js'
 import { addStaff, listStaff, removeStaff } from '../../modules/box-office/staff.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
 import { getUserByUsername } from '../../modules/users/users.service.js'
-import { when } from '../format.js'
+import { attr, when } from '../format.js'
 import { CsrfField, Field, FormError, Layout } from '../layout.js'
 import {
   FORM_INVALID,
@@ -56,7 +56,7 @@ function StaffPage(p: {
                 <button
                   type="submit"
                   class="secondary"
-                  aria-label={`Remove ${m.user.display_name} from the staff`}
+                  aria-label={attr(`Remove ${m.user.display_name} from the staff`)}
                 >
                   Remove
                 </button>

@@ -23,7 +23,7 @@ import {
 import type { WaitlistEntryT } from '../../modules/box-office/waitlist.schemas.js'
 import { listEventWaitlist } from '../../modules/box-office/waitlist.service.js'
 import type { EventT } from '../../modules/events/events.schemas.js'
-import { when } from '../format.js'
+import { attr, when } from '../format.js'
 import { CsrfField, ErrorSummary, Field, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
@@ -299,7 +299,7 @@ function VouchersPage(p: {
                       </details>
                       <form method="post" action={`${base}/${x.id}/delete`} class="inline">
                         <CsrfField token={p.ctx.csrf} />
-                        <button type="submit" class="secondary" aria-label={`Delete ${x.code}`}>
+                        <button type="submit" class="secondary" aria-label={attr(`Delete ${x.code}`)}>
                           Delete
                         </button>
                       </form>

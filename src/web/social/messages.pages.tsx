@@ -110,10 +110,12 @@ function ConversationPage(p: {
         </>
       )}
       {/* "Say hello" only where a message can be sent: to a friend. */}
-      {p.messages.length === 0 ? (
+      {p.messages.length > 0 ? (
+        ''
+      ) : p.latest ? (
         <p id="no-messages">{p.friends ? 'No messages yet. Say hello!' : 'No messages yet.'}</p>
       ) : (
-        ''
+        <p>No older messages.</p>
       )}
       {p.friends ? (
         <form method="post" action={path} id="message-form" novalidate>

@@ -29,7 +29,7 @@ import {
 } from '../../modules/posts/posts.service.js'
 import type { UserPublicT } from '../../modules/users/users.schemas.js'
 import { getUserByUsername } from '../../modules/users/users.service.js'
-import { ownPath, when } from '../format.js'
+import { attr, ownPath, when } from '../format.js'
 import { CsrfField, Field, FormError, Layout, Pager } from '../layout.js'
 import {
   FORM_INVALID,
@@ -39,6 +39,7 @@ import {
   NO_ERRORS,
   type PageCtx,
   pageCtx,
+  pageNumberOf,
   pagesHref,
   parseForm,
   requestedPage,
@@ -105,7 +106,14 @@ function FeedPage(p: {
   )
 }
 
-function PostPage(p: { ctx: PageCtx; post: PostT; comments: Page<CommentT>; errors: FormErrors }) {
+function PostPage(p: {
+  ctx: PageCtx
+  post: PostT
+  comments: Page<CommentT>
+  errors: FormErrors
+  /** A refused comment, as typed. */
+  value?: string
+}) {
   // Above and below the comments; each its own name, as two landmarks of one name would not be told apart.
   const pager = (where: string) => (
     <Pager
@@ -142,11 +150,14 @@ function PostPage(p: { ctx: PageCtx; post: PostT; comments: Page<CommentT>; erro
         {pager('below')}
         <form method="post" action={`/posts/${p.post.id}/comments`} novalidate>
           <CsrfField token={p.ctx.csrf} />
+          {/* A refusal shows this page of comments again, with what was typed. */}
+          <input type="hidden" name="page" value={String(p.comments.page)} />
           <FormError message={p.errors.form} />
           <Field
             name="body"
             label="Add a comment"
             type="textarea"
+            value={p.value}
             error={p.errors.fields.body}
             maxlength={5000}
             required
@@ -164,7 +175,7 @@ function FriendButton(p: { ctx: PageCtx; user: UserPublicT; relation: Relation }
   const action = (url: string, label: string, secondary = false) => (
     <form method="post" action={url} class="inline">
       <CsrfField token={p.ctx.csrf} />
-      <input type="hidden" name="next" value={back} />
+      <input type="hidden" name="next" value={attr(back)} />
       <input type="hidden" name="user_id" value={String(p.user.id)} />
       <button type="submit" class={secondary ? 'secondary' : undefined} safe>
         {label}
@@ -258,10 +269,12 @@ function FriendsPage(p: {
       label={label}
     />
   )
+  // Each answer comes back to the pages shown.
+  const here = `/friends?${new URLSearchParams(Object.entries(pages).map(([k, v]): [string, string] => [k, String(v)]))}`
   const form = (url: string, label: string) => (
     <form method="post" action={url} class="inline">
       <CsrfField token={p.ctx.csrf} />
-      <input type="hidden" name="next" value="/friends" />
+      <input type="hidden" name="next" value={attr(here)} />
       <button type="submit" class="secondary outline" safe>
         {label}
       </button>
@@ -324,14 +337,19 @@ export async function socialPages(app: FastifyInstance) {
     url: string,
     schema: object,
     run: (user: WebUser, params: P, req: FastifyRequest) => Promise<unknown>,
-    done: { message: string; back: (params: P, req: FastifyRequest) => string },
+    done: {
+      /** Said once it is done; a function of what `run` returned when that decides the words. */
+      message: string | ((result: unknown) => string)
+      back: (params: P, req: FastifyRequest) => string
+    },
   ) {
     app.post(url, { schema: { hide: true, ...schema } }, async (req: FastifyRequest, reply: FastifyReply) => {
       const user = requireUser(req, reply)
       if (!user) return reply
       const params = req.params as P
+      let result: unknown
       try {
-        await run(user, params, req)
+        result = await run(user, params, req)
       } catch (err) {
         // A button pressed twice, or on a page drawn before the state changed (a request already sent, already
         // friends): the reason on the page it came from, not a bare "Conflict" page.
@@ -339,7 +357,7 @@ export async function socialPages(app: FastifyInstance) {
         flash(reply, 'error', err.message)
         return seeOther(reply, done.back(params, req))
       }
-      flash(reply, 'success', done.message)
+      flash(reply, 'success', typeof done.message === 'string' ? done.message : done.message(result))
       return seeOther(reply, done.back(params, req))
     })
   }
@@ -388,21 +406,21 @@ export async function socialPages(app: FastifyInstance) {
     return seeOther(reply, '/feed')
   })
 
+  /** A post with a page of its comments: the one asked for with `?page=`, or `page` (a refused comment's). */
   async function renderPost(
     req: FastifyRequest,
     reply: FastifyReply,
     user: WebUser,
     id: number,
     errors = NO_ERRORS,
+    value?: string,
+    page = requestedPage(req, COMMENTS_PER_PAGE),
   ) {
-    const [post, comments] = await Promise.all([
-      getPost(ctx, user, id),
-      listComments(ctx, id, requestedPage(req, COMMENTS_PER_PAGE)),
-    ])
+    const [post, comments] = await Promise.all([getPost(ctx, user, id), listComments(ctx, id, page)])
     return sendHtml(
       req,
       reply,
-      <PostPage ctx={pageCtx(req, reply)} post={post} comments={comments} errors={errors} />,
+      <PostPage ctx={pageCtx(req, reply)} post={post} comments={comments} errors={errors} value={value} />,
       errors === NO_ERRORS ? 200 : FORM_INVALID,
     )
   }
@@ -416,8 +434,12 @@ export async function socialPages(app: FastifyInstance) {
     const user = requireUser(req, reply)
     if (!user) return reply
     const { id } = req.params as { id: number }
+    const sent = req.body as Record<string, string | undefined>
     const form = parseForm<{ body: string }>(CommentBody, req.body)
-    if (!form.ok) return renderPost(req, reply, user, id, form.errors)
+    if (!form.ok) {
+      const page = pageParams({ page: pageNumberOf(sent.page), per_page: COMMENTS_PER_PAGE })
+      return renderPost(req, reply, user, id, form.errors, sent.body, page)
+    }
     const comment = await createComment(ctx, user, id, form.value.body)
     // To the comment, on the last page, where the newest comments are.
     const { total_pages } = await listComments(ctx, id, pageParams({ page: 1, per_page: COMMENTS_PER_PAGE }))
@@ -478,7 +500,9 @@ export async function socialPages(app: FastifyInstance) {
 
   const friendsBack = (_p: unknown, req: FastifyRequest) => backTo(req, '/friends')
   action<unknown>('/friends/request', {}, (u, _p, req) => sendFriendRequest(ctx, u, userIdOf(req)), {
-    message: 'Friend request sent.',
+    // Asking someone who had asked you first (a page drawn before their request came) accepts theirs.
+    message: (sent) =>
+      (sent as { status?: string }).status === 'accepted' ? 'You are now friends.' : 'Friend request sent.',
     back: friendsBack,
   })
   action<unknown>('/friends/remove', {}, (u, _p, req) => unfriend(ctx, u, userIdOf(req)), {

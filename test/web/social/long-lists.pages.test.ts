@@ -180,3 +180,105 @@ describe('the friends page', () => {
     for (const p of people.slice(52)) expect(names(second.body).has(p.username)).toBe(true)
   })
 })
+
+describe('what a page reads back', () => {
+  it('a value holding an entity as typed ("&amp;") is written so that a browser shows and sends it back as it is', async () => {
+    const organizer = await registerUser(app, { display_name: 'Tom &amp; Jerry &lt;3' })
+    const event = await makeEvent(app, organizer, { title: 'Fish &amp Chips', venue: 'Bar &amp; Grill' })
+    const browser = await browserFor(app, organizer)
+    const edit = await browser.get(`/organizer/events/${event.id}`)
+    // `&amp;amp;` in the HTML is `&amp;` in the field: what is stored, sent back unchanged.
+    expect(edit.body).toContain('value="Bar &amp;amp; Grill"')
+    expect(edit.body).toContain('value="Fish &amp;amp Chips"')
+    expect(edit.body).toContain('aria-label="Edit General Admission"')
+    const settings = await browser.get('/settings')
+    expect(settings.body).toContain('value="Tom &amp;amp; Jerry &amp;lt;3"')
+    const page = await browserFor(app, organizer)
+    expect((await page.get(`/events/${event.id}`)).body).toContain(
+      '<meta property="og:title" content="Fish &amp;amp Chips"/>',
+    )
+  })
+
+  it('a refused comment comes back with what was typed, on the page of comments it was sent from', async () => {
+    const author = await registerUser(app)
+    const post = await makePost(app, author)
+    await app.ctx.db
+      .insert(comments)
+      .values(Array.from({ length: 60 }, (_, i) => ({ postId: post.id, authorId: author.id, body: `c${i}` })))
+    const browser = await browserFor(app, author)
+    const second = await browser.get(`/posts/${post.id}?page=2`)
+    expect(second.body).toContain('<input type="hidden" name="page" value="2"/>')
+    const refused = await browser.post(`/posts/${post.id}/comments`, {
+      page: '2',
+      body: 'hello \u0085 world',
+    })
+    expect(refused.statusCode).toBe(422)
+    expect(refused.body).toContain('>hello \u0085 world</textarea>')
+    expect(refused.body).toContain('Page 2 of 2')
+  })
+
+  it('page numbers are digits: "1e2" is page 1, one past the API\'s last page says so with a link back', async () => {
+    const author = await registerUser(app)
+    await makePost(app, author)
+    const browser = await browserFor(app, author)
+    const odd = await browser.get(`/users/${author.username}?page=1e2`)
+    expect(odd.statusCode).toBe(200)
+    expect(odd.body).not.toContain('past the last page')
+    const far = await browser.get(`/users/${author.username}?page=999999999999`)
+    expect(far.statusCode).toBe(200)
+    expect(far.body).toContain('Page 100000 is past the last page')
+    expect(far.body).toContain('Back to the first page')
+  })
+
+  it('an older page of a conversation with nothing older says so, and leads back to the latest', async () => {
+    const a = await registerUser(app)
+    const b = await registerUser(app)
+    await makeFriends(app, a, b)
+    await app.ctx.db.insert(messages).values({ senderId: b.id, recipientId: a.id, body: 'only one' })
+    const browser = await browserFor(app, a)
+    // The cursor of a page before message 0: nothing is older.
+    const before = Buffer.from('[1]').toString('base64url')
+    const page = await browser.get(`/messages/${b.username}?before=${before}`)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('No older messages.')
+    expect(page.body).not.toContain('Say hello')
+    expect(page.body).toContain(`<a href="/messages/${b.username}">Latest messages</a>`)
+  })
+
+  it('"Add friend" on a page drawn before the other person asked makes you friends, and says so', async () => {
+    const a = await registerUser(app)
+    const b = await registerUser(app)
+    const browser = await browserFor(app, a)
+    await browser.get(`/users/${b.username}`)
+    // b asks a meanwhile.
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/friend-requests',
+      headers: b.auth,
+      payload: { user_id: a.id },
+    })
+    const added = await browser.post('/friends/request', {
+      user_id: String(b.id),
+      next: `/users/${b.username}`,
+    })
+    expect(added.statusCode).toBe(303)
+    expect((await browser.get(added.headers.location as string)).body).toContain('You are now friends.')
+  })
+
+  it('answering a request on a later page of /friends comes back to the pages shown', async () => {
+    const me = await registerUser(app)
+    const browser = await browserFor(app, me)
+    const page = await browser.get('/friends?incoming=1&friends=2&outgoing=1')
+    expect(page.statusCode).toBe(200)
+    // No request to answer here, but every form that answers one carries the pages as its way back.
+    const asker = await registerUser(app)
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/users/me/friend-requests',
+      headers: asker.auth,
+      payload: { user_id: me.id },
+    })
+    const shown = await browser.get('/friends?incoming=1&friends=2&outgoing=1')
+    expect(shown.body).toContain('name="next" value="/friends?incoming=1&amp;friends=2&amp;outgoing=1"')
+  })
+})

@@ -1,8 +1,17 @@
 // What the box-office e-mails say about an event and its tickets, built inside the transaction that sends them.
-import { asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
-import { events, seats, sections, tickets } from '../../db/schema/index.js'
+import {
+  events,
+  invoiceLines,
+  invoices,
+  reservations,
+  seats,
+  sections,
+  tickets,
+} from '../../db/schema/index.js'
 import type { EventSummary, TicketLine } from '../../mail/messages.js'
+import { ticketLive } from './box-office.holds.js'
 
 /** The event columns a message's EventSummary is made from (select them, then pass the row to eventSummary). */
 export const eventSummaryColumns = {
@@ -63,4 +72,26 @@ export async function ticketsForMail(
       ticketLine(r.section, r.row !== null && r.number !== null ? { row: r.row, number: r.number } : null),
     ),
   }
+}
+
+/**
+ * The live tickets of an event (confirmed, or held and not lapsed), each with its holder, the payer of its
+ * invoice and when its hold lapses: whom a message about the event concerns (a cancellation, a new start or
+ * venue). A hold that has lapsed unswept is no one's ticket any more, and its booker has been told it expired.
+ * A deleted account's id is null.
+ */
+export function liveTicketsOf(db: Db, eventId: number) {
+  return db
+    .select({
+      id: tickets.id,
+      status: tickets.status,
+      holderId: tickets.holderId,
+      payerId: invoices.payerId,
+      expiresAt: reservations.expiresAt,
+    })
+    .from(tickets)
+    .innerJoin(reservations, eq(reservations.id, tickets.reservationId))
+    .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
+    .leftJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
+    .where(and(eq(tickets.eventId, eventId), ticketLive))
 }

@@ -3,14 +3,7 @@
 import { and, asc, eq, gt, inArray, ne, sql } from 'drizzle-orm'
 import type { Actor, Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import {
-  events,
-  invoiceLines,
-  invoices,
-  reservations,
-  tickets,
-  waitlistEntries,
-} from '../../db/schema/index.js'
+import { events, invoices, tickets, waitlistEntries } from '../../db/schema/index.js'
 import { managesEvent } from '../../lib/access.js'
 import { forbidden, notFound } from '../../lib/errors.js'
 import { queueEventCancelled } from '../../mail/queue.js'
@@ -18,8 +11,7 @@ import { type EventRow, loadEvent } from '../events/events.queries.js'
 import type { EventT } from '../events/events.schemas.js'
 import { emitWebhookEvents } from '../webhooks/webhooks.emit.js'
 import { moveCounters } from './box-office.capacity.js'
-import { effectiveTicketStatus } from './box-office.holds.js'
-import { eventSummary } from './box-office.mail.js'
+import { eventSummary, liveTicketsOf } from './box-office.mail.js'
 import { loadTicket } from './box-office.queries.js'
 import { refundLines } from './refund.lines.js'
 
@@ -149,17 +141,10 @@ interface Told {
 
 /**
  * Everyone a cancellation concerns, once each: the holder of every live ticket and the payer of its invoice
- * (with split payment these are the same people; otherwise the booker paid for friends who hold). A hold
- * that has lapsed unswept is no one's ticket any more, and its booker has been told it expired.
+ * (with split payment these are the same people; otherwise the booker paid for friends who hold).
  */
 async function peopleToTell(tx: Db, eventId: number): Promise<Map<number, Told>> {
-  const live = await tx
-    .select({ id: tickets.id, holderId: tickets.holderId, payerId: invoices.payerId })
-    .from(tickets)
-    .innerJoin(reservations, eq(reservations.id, tickets.reservationId))
-    .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
-    .leftJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
-    .where(and(eq(tickets.eventId, eventId), inArray(effectiveTicketStatus, ['held', 'confirmed'])))
+  const live = await liveTicketsOf(tx, eventId)
   const told = new Map<number, Told>()
   for (const t of live) {
     for (const userId of [t.holderId, t.payerId]) {

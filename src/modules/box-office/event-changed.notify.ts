@@ -2,12 +2,11 @@
 import { and, eq } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
-import { invoiceLines, invoices, reservations, tickets, waitlistEntries } from '../../db/schema/index.js'
+import { waitlistEntries } from '../../db/schema/index.js'
 import type { EventChangedMail } from '../../mail/messages.js'
 import { queueEventChanged } from '../../mail/queue.js'
 import type { EventRow } from '../events/events.queries.js'
-import { ticketLive } from './box-office.holds.js'
-import { eventSummary } from './box-office.mail.js'
+import { eventSummary, liveTicketsOf } from './box-office.mail.js'
 
 /** What one person is told: their paid tickets, their held ones (and when the earliest hold lapses), waiting. */
 interface Concerned {
@@ -50,19 +49,7 @@ export async function tellOfChange(
     }
     return p
   }
-  const live = await tx
-    .select({
-      id: tickets.id,
-      status: tickets.status,
-      holderId: tickets.holderId,
-      payerId: invoices.payerId,
-      expiresAt: reservations.expiresAt,
-    })
-    .from(tickets)
-    .innerJoin(reservations, eq(reservations.id, tickets.reservationId))
-    .leftJoin(invoiceLines, eq(invoiceLines.ticketId, tickets.id))
-    .leftJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))
-    .where(and(eq(tickets.eventId, after.id), ticketLive))
+  const live = await liveTicketsOf(tx, after.id)
   for (const t of live) {
     // A deleted account (set null) has no one to tell.
     for (const userId of new Set([t.holderId, t.payerId])) {

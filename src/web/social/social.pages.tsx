@@ -270,7 +270,7 @@ function FriendsPage(p: {
     />
   )
   // Each answer comes back to the pages shown.
-  const here = `/friends?${new URLSearchParams(Object.entries(pages).map(([k, v]): [string, string] => [k, String(v)]))}`
+  const here = pagesHref('/friends', pages, 'friends', pages.friends)
   const form = (url: string, label: string) => (
     <form method="post" action={url} class="inline">
       <CsrfField token={p.ctx.csrf} />
@@ -442,9 +442,10 @@ export async function socialPages(app: FastifyInstance) {
     }
     const comment = await createComment(ctx, user, id, form.value.body)
     // To the comment, on the last page, where the newest comments are.
-    const { total_pages } = await listComments(ctx, id, pageParams({ page: 1, per_page: COMMENTS_PER_PAGE }))
+    const { total } = await listComments(ctx, id, pageParams({ page: 1, per_page: 1 }))
+    const last = Math.max(Math.ceil(total / COMMENTS_PER_PAGE), 1)
     flash(reply, 'success', 'Comment added.')
-    return seeOther(reply, `/posts/${id}?page=${Math.max(total_pages, 1)}#comment-${comment.id}`)
+    return seeOther(reply, `/posts/${id}?page=${last}#comment-${comment.id}`)
   })
 
   // Back to the post where it was, not the top of a long feed: the page scrolls to its card.

@@ -29,6 +29,7 @@ function sessionStatement(ctx: Ctx) {
         emailVerifiedAt: users.emailVerifiedAt,
         createdAt: sessions.createdAt,
         expiresAt: sessions.expiresAt,
+        lastUsedAt: sessions.lastUsedAt,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
@@ -39,6 +40,22 @@ function sessionStatement(ctx: Ctx) {
           gt(sessions.expiresAt, sql`now()`),
         ),
       )
+      .prepare(name),
+  )
+}
+
+/**
+ * How stale a session's `last_used_at` may grow before a page request writes it again: settings say when each
+ * session was last used to within this, and a busy browser costs one small write per interval, not one a page.
+ */
+export const SESSION_TOUCH_INTERVAL_MS = 5 * 60_000
+
+function touchStatement(ctx: Ctx) {
+  return preparedOnce(ctx.db, 'web_session_touch', (db, name) =>
+    db
+      .update(sessions)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(sessions.id, sql.placeholder('sessionId')))
       .prepare(name),
   )
 }
@@ -68,6 +85,9 @@ export async function readSession(ctx: Ctx, req: FastifyRequest): Promise<WebUse
   if (!sessionId) return null
   const [row] = await sessionStatement(ctx).execute({ sessionId })
   if (!row) return null
+  if (Date.now() - (row.lastUsedAt ?? row.createdAt).getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await touchStatement(ctx).execute({ sessionId })
+  }
   return {
     id: row.id,
     role: row.role,

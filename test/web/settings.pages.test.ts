@@ -4,6 +4,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sessions } from '../../src/db/schema/index.js'
 import { issueUserToken } from '../../src/modules/auth/user-tokens.js'
+import { when } from '../../src/web/format.js'
 import { multipart } from '../factories/social.js'
 import { type App, buildTestApp, PASSWORD, registerUser, type TestUser } from '../helpers.js'
 import { jobRows } from '../jobs/helpers.js'
@@ -410,6 +411,72 @@ describe('sessions in settings', () => {
     await desk.post(endAction(after.body, 'curl/8.5.0')!)
     const refused = await app.inject({ url: '/api/v1/users/me', headers: token })
     expect(refused.statusCode).toBe(401)
+  })
+
+  it('says when each other session was last used: a page request, an API refresh, else its start', async () => {
+    const me = await registerUser(app)
+    const api = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'user-agent': 'curl/8.5.0' },
+      payload: { email: me.email, password: me.password },
+    })
+    const phone = await signedIn(me, FIREFOX_ANDROID)
+    const desk = await signedIn(me, CHROME_WINDOWS)
+    // Both other sessions started three hours ago and were not used since.
+    const started = new Date(Date.now() - 3 * 3600_000)
+    started.setUTCSeconds(0, 0)
+    await app.ctx.db
+      .update(sessions)
+      .set({ createdAt: started, lastUsedAt: null })
+      .where(and(eq(sessions.userId, me.id), sql`${sessions.userAgent} not like '%Windows%'`))
+    const rowOf = (html: string, device: string) => {
+      const row = html.slice(html.indexOf(device))
+      return row.slice(0, row.indexOf('</li>'))
+    }
+    const before = (await desk.get('/settings')).body
+    expect(rowOf(before, 'Firefox on Android')).toContain(
+      `Firefox on Android · signed in ${when(started)}</span><span> · last used ${when(started)}</span>`,
+    )
+    expect(rowOf(before, 'curl/8.5.0')).toContain(`· last used ${when(started)}`)
+    // This browser's own row says "(this browser)", not when it was used.
+    expect(rowOf(before, 'Chrome on Windows')).not.toContain('last used')
+
+    // The phone opens a page: its session is used now, and comes first among the others.
+    expect((await phone.get('/')).statusCode).toBe(200)
+    const after = (await desk.get('/settings')).body
+    expect(rowOf(after, 'Firefox on Android')).toContain('· last used in the last 5 minutes')
+    expect(after.indexOf('Firefox on Android')).toBeLessThan(after.indexOf('curl/8.5.0'))
+    // The API client refreshes its tokens: its session is used now, and comes first.
+    const refreshed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refresh_token: api.json().refresh_token },
+    })
+    expect(refreshed.statusCode).toBe(200)
+    const latest = (await desk.get('/settings')).body
+    expect(rowOf(latest, 'curl/8.5.0')).toContain('· last used in the last 5 minutes')
+    expect(latest.indexOf('curl/8.5.0')).toBeLessThan(latest.indexOf('Firefox on Android'))
+  })
+
+  it('writes a session’s use once per five minutes, not on every page', async () => {
+    const me = await registerUser(app)
+    const phone = await signedIn(me, FIREFOX_ANDROID)
+    const lastUsed = async () => {
+      const [row] = await app.ctx.db
+        .select({ at: sessions.lastUsedAt })
+        .from(sessions)
+        .where(and(eq(sessions.userId, me.id), like(sessions.userAgent, '%Android%')))
+      return row!.at
+    }
+    const fourMinutesAgo = new Date(Date.now() - 4 * 60_000)
+    await app.ctx.db.update(sessions).set({ lastUsedAt: fourMinutesAgo }).where(eq(sessions.userId, me.id))
+    await phone.get('/')
+    expect(await lastUsed()).toEqual(fourMinutesAgo)
+    const sixMinutesAgo = new Date(Date.now() - 6 * 60_000)
+    await app.ctx.db.update(sessions).set({ lastUsedAt: sixMinutesAgo }).where(eq(sessions.userId, me.id))
+    await phone.get('/')
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(Date.now() - 60_000)
   })
 
   it('does not end another member’s session, and ends its own as a log-out', async () => {

@@ -61,6 +61,11 @@ export const sessions = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     /** The client's User-Agent when it signed in (one line, ≤ 512 characters): settings name sessions by it. */
     userAgent: text('user_agent'),
+    /**
+     * When the session was last seen at work, to within SESSION_TOUCH_INTERVAL: a page request with its cookie, or a
+     * refresh of its tokens. Null until then (its start is its last use). Settings show it.
+     */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
   (t) => [index('sessions_user_id_idx').on(t.userId)],
 )

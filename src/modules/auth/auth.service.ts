@@ -237,6 +237,7 @@ export async function refresh(ctx: Ctx, token: string): Promise<TokenPairResult>
       return { error: new AppError('TOKEN_INVALID', 'The refresh token has expired') }
     }
     await tx.update(refreshTokens).set({ usedAt: new Date() }).where(eq(refreshTokens.id, row.token.id))
+    await tx.update(sessions).set({ lastUsedAt: new Date() }).where(eq(sessions.id, row.session.id))
     const next = newOpaqueToken()
     await tx
       .insert(refreshTokens)
@@ -287,17 +288,26 @@ export async function revokeSessions(db: Db, userId: number, keepSessionId?: str
     )
 }
 
-/** The user's sessions that still work (neither revoked nor expired), newest first. */
+/**
+ * The user's sessions that still work (neither revoked nor expired), the most recently used first. `lastUsedAt`:
+ * a cookie session's last page request (to within SESSION_TOUCH_INTERVAL), an API session's last refresh of its
+ * tokens (its access tokens, used in between, are not counted: they are checked inside each route's own query),
+ * else its start.
+ */
 export async function activeSessions(db: Db, userId: number) {
+  const lastUsedAt = sql<Date>`coalesce(${sessions.lastUsedAt}, ${sessions.createdAt})`.mapWith(
+    sessions.createdAt,
+  )
   return db
     .select({
       id: sessions.id,
       createdAt: sessions.createdAt,
+      lastUsedAt,
       expiresAt: sessions.expiresAt,
       userAgent: sessions.userAgent,
     })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
-    .orderBy(desc(sessions.createdAt))
+    .orderBy(desc(lastUsedAt), desc(sessions.createdAt))
     .limit(100)
 }

@@ -35,7 +35,7 @@ import {
   seeOther,
   sendHtml,
 } from '../page.js'
-import { clearSessionCookie, setSessionCookie, type WebUser } from '../session.js'
+import { clearSessionCookie, SESSION_TOUCH_INTERVAL_MS, setSessionCookie, type WebUser } from '../session.js'
 
 type Section = 'profile' | 'email' | 'verify' | 'password' | 'avatar' | 'delete'
 interface Problem {
@@ -84,7 +84,17 @@ function deviceName(userAgent: string | null): string {
   return browser.name || os.name || userAgent.split(' ')[0]!.slice(0, 60)
 }
 
-/** This browser's session first, then the others newest first (as `activeSessions` orders them). */
+/**
+ * When a session was last used: within the interval its use is written at, no closer time is known; else the time
+ * (as "signed in" says it).
+ */
+function lastUsed(at: Date): string {
+  return Date.now() - at.getTime() < SESSION_TOUCH_INTERVAL_MS
+    ? `in the last ${SESSION_TOUCH_INTERVAL_MS / 60_000} minutes`
+    : when(at)
+}
+
+/** This browser's session first, then the others most recently used first (as `activeSessions` orders them). */
 function thisBrowserFirst<T extends { id: string }>(sessions: T[], current: string | undefined): T[] {
   return [...sessions.filter((s) => s.id === current), ...sessions.filter((s) => s.id !== current)]
 }
@@ -92,7 +102,7 @@ function thisBrowserFirst<T extends { id: string }>(sessions: T[], current: stri
 function SettingsPage(p: {
   ctx: PageCtx
   me: UserOwnT
-  sessions: { id: string; createdAt: Date; userAgent: string | null }[]
+  sessions: { id: string; createdAt: Date; lastUsedAt: Date; userAgent: string | null }[]
   problem?: Problem
 }) {
   const errorsFor = (s: Section) => (p.problem?.section === s ? p.problem.errors : NO_ERRORS)
@@ -238,11 +248,13 @@ function SettingsPage(p: {
         <h2 id="sessions-h">Sessions</h2>
         <ul class="sessions">
           {thisBrowserFirst(p.sessions, p.ctx.user?.sessionId).map((s) => {
+            const own = s.id === p.ctx.user?.sessionId
             const named = `${deviceName(s.userAgent)} · signed in ${when(s.createdAt)}`
             return (
               <li>
                 <span safe>{named}</span>
-                {s.id === p.ctx.user?.sessionId ? (
+                {own ? null : <span safe>{` · last used ${lastUsed(s.lastUsedAt)}`}</span>}
+                {own ? (
                   <strong> (this browser)</strong>
                 ) : (
                   <form method="post" action={`/settings/sessions/${s.id}/end`} class="inline">

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GENERAL_AND_VIP, insertTicket, makeEvent } from '../factories/events.js'
-import { makeFriends } from '../factories/social.js'
+import { makeFriends, makePost } from '../factories/social.js'
 import { type App, buildTestApp, registerAdmin, registerUser, type TestUser } from '../helpers.js'
 import { Browser, browserFor } from './browser.js'
 
@@ -367,10 +367,66 @@ describe('search, sitemap, robots', () => {
     // Each result's title is a level under its list's heading (Events, People, Posts).
     for (const page of [anonymous, member]) {
       expect(page.body).toMatch(
-        /<h2>Events<\/h2><ul class="cards"><li><article><h3><a href="\/events\/\d+">Zebedee/,
+        /<h2 id="found-events">Events<\/h2><ul class="cards"><li><article><h3><a href="\/events\/\d+">Zebedee/,
       )
       expect(page.body).not.toMatch(/<article><h2>/)
     }
+  })
+
+  it('leads from the closest 20 of each kind to the rest, a page at a time, none twice and none left out', async () => {
+    const word = `qz${Date.now().toString(36)}`
+    const people = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => registerUser(app, { display_name: `${word} person ${i}` })),
+    )
+    for (let i = 0; i < 23; i++) await makeEvent(app, organizer, { title: `${word} night ${i}` })
+    for (let i = 0; i < 21; i++) await makePost(app, people[i]!, { body: `${word} post ${i}` })
+    const member = await browserFor(app, await registerUser(app))
+
+    const all = (await member.get(`/search?q=${word}`)).body
+    const href = (kind: string) => `/search?q=${word}&type=${kind}&page=2`
+    for (const [kind, more] of [
+      ['events', 'More events'],
+      ['users', 'More people'],
+      ['posts', 'More posts'],
+    ] as const) {
+      expect(all).toContain(`<a href="${href(kind)}">${more} matching “${word}” →</a>`)
+    }
+    expect(all.match(/<a href="\/users\/[^"]+">/g)?.length).toBe(20)
+
+    // Every person, on pages of 20 of people alone: 20, 20, 5, then no further link.
+    const seen: string[] = []
+    for (let n = 1; n <= 3; n++) {
+      const page = (await member.get(`/search?q=${word}&type=users${n > 1 ? `&page=${n}` : ''}`)).body
+      const found = [...page.matchAll(/\(@([^)]+)\)<\/a>/g)].map((m) => m[1]!)
+      expect(found).toHaveLength(n < 3 ? 20 : 5)
+      seen.push(...found)
+      expect(page).toContain(`Page ${n}`)
+      expect(page.includes('More matches →')).toBe(n < 3)
+      expect(page.includes('← Closer matches')).toBe(n > 1)
+      expect(page).toContain(`<a href="/search?q=${word}">← Everything matching “${word}”</a>`)
+      expect(page).not.toContain('<h2 id="found-events">')
+    }
+    expect(new Set(seen).size).toBe(45)
+    expect(new Set(seen)).toEqual(new Set(people.map((p) => p.username)))
+    // Events: 23 is 20 and 3; posts: 21 is 20 and 1.
+    const events = (await member.get(`/search?q=${word}&type=events&page=2`)).body
+    expect(events.match(/<article>/g)).toHaveLength(3)
+    const posts = (await member.get(`/search?q=${word}&type=posts&page=2`)).body
+    expect(posts.match(/<a href="\/posts\/\d+">/g)).toHaveLength(1)
+    // Past the last page: said, with a way back.
+    const past = (await member.get(`/search?q=${word}&type=users&page=4`)).body
+    expect(past).toContain('Page 4 is past the last page')
+    expect(past).toContain(`<a href="/search?q=${word}&type=users">Back to the first page</a>`)
+    // A page number that is not digits is page 1; an unknown kind is every kind.
+    expect((await member.get(`/search?q=${word}&type=users&page=1e2`)).body).toContain('Page 1')
+    const odd = (await member.get(`/search?q=${word}&type=nothing`)).body
+    expect(odd).toContain('<h2 id="found-events">')
+    expect(odd).toContain('<h2 id="found-users">')
+    // A guest asking for people sees the events, and is asked to log in for the rest.
+    const guest = (await new Browser(app).get(`/search?q=${word}&type=users&page=2`)).body
+    expect(guest).not.toContain('<h2 id="found-users">')
+    expect(guest).toContain('<h2 id="found-events">')
+    expect(guest).toContain('to search people and posts')
   })
 
   it('shows a search term that fails its check with its error beside the field, and searches nothing', async () => {

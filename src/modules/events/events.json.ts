@@ -124,12 +124,13 @@ export function pageStatement(
  */
 export function closestEventsStatement(limit: number) {
   return {
+    // `$4`: how many of the closest to pass over (the pages' "more matches"; bound, so any offset is one plan).
     name: `events_json:closest:${limit}`,
     text: aggregatedPageSql(
       `select ${EVENT_JSON} json, null::int total
       from (select e.id, word_similarity($3, e.title_lower) w, similarity($3, e.title_lower) s from events e
             where e.status = 'published' and (e.title_lower like $2 or $3 <% e.title_lower)
-            order by w desc, s desc, e.id limit ${limit}) p
+            order by w desc, s desc, e.id limit ${limit} offset $4::int) p
       join events e on e.id = p.id ${JOINS}
       order by p.w desc, p.s desc, p.id`,
     ),

@@ -15,11 +15,12 @@ import { SEARCH_TYPES, type SearchInput, type SearchType } from './search.schema
 
 // Users and posts are searched by prepared statements: planned afresh on every call, the posts' six-table join
 // took PostgreSQL ~16 ms to plan (bench/README.md). Their values: `q` (the text lowered), `pattern` (the text as a
-// LIKE pattern), `limit`.
+// LIKE pattern), `limit`, and `offset` (how many of the closest to pass over: the pages' "more matches").
 const param = {
   q: sql.placeholder('q'),
   pattern: sql.placeholder('pattern'),
   limit: sql.placeholder('limit'),
+  offset: sql.placeholder('offset'),
 }
 
 /**
@@ -53,6 +54,7 @@ const closestUsers = (db: Db) =>
         asc(users.id),
       )
       .limit(param.limit)
+      .offset(param.offset)
       .prepare(name)
   })
 
@@ -70,6 +72,7 @@ const closestPosts = (db: Db) =>
       .where(matches(body))
       .orderBy(...closest(body, posts.id))
       .limit(param.limit)
+      .offset(param.offset)
     return selectPosts(d, viewerPlaceholders)
       .where(amongPicked(posts.id, picked))
       .orderBy(...closest(body, posts.id))
@@ -77,30 +80,38 @@ const closestPosts = (db: Db) =>
   })
 
 /** The values of a search's statements. */
-const searchValues = (text: string, n: number) => ({
+/** How many of each kind, after how many of the closest. */
+interface Window {
+  limit: number
+  offset: number
+}
+
+const searchValues = (text: string, w: Window) => ({
   q: text.toLowerCase(),
   pattern: containsPattern(text),
-  limit: n,
+  limit: w.limit,
+  offset: w.offset,
 })
 
-async function searchUsers(ctx: Ctx, text: string, n: number) {
-  const rows = await closestUsers(ctx.db).execute(searchValues(text, n))
+async function searchUsers(ctx: Ctx, text: string, w: Window) {
+  const rows = await closestUsers(ctx.db).execute(searchValues(text, w))
   return rows.map((u) => toPublicUser(ctx.config, u))
 }
 
 /** Published events, closest title first, as GET /events/{id} shows them: one prepared statement. */
-async function searchEvents(ctx: Ctx, text: string, n: number): Promise<EventT[]> {
-  const { q, pattern } = searchValues(text, n)
-  const [row] = await runStatement<AggregatedPageRow>(ctx.db, closestEventsStatement(n), [
+async function searchEvents(ctx: Ctx, text: string, w: Window): Promise<EventT[]> {
+  const { q, pattern } = searchValues(text, w)
+  const [row] = await runStatement<AggregatedPageRow>(ctx.db, closestEventsStatement(w.limit), [
     avatarUrlPrefix(ctx.config),
     pattern,
     q,
+    w.offset,
   ])
   return row?.data ? (JSON.parse(`[${row.data}]`) as EventT[]) : []
 }
 
-async function searchPosts(ctx: Ctx, actor: Actor, text: string, n: number): Promise<PostT[]> {
-  const rows = await closestPosts(ctx.db).execute({ ...viewerValues(actor), ...searchValues(text, n) })
+async function searchPosts(ctx: Ctx, actor: Actor, text: string, w: Window): Promise<PostT[]> {
+  const rows = await closestPosts(ctx.db).execute({ ...viewerValues(actor), ...searchValues(text, w) })
   return rows.map((r) => toPost(ctx.config, r))
 }
 
@@ -108,20 +119,21 @@ const SIGNED_IN_ONLY: readonly SearchType[] = ['users', 'posts']
 
 /**
  * Anonymous callers search events only: asking for users or posts by name in `type` is 401; with no `type`,
- * those lists come back empty.
+ * those lists come back empty. `offset` passes over that many of the closest of each kind (the pages' "more
+ * matches"; the API has `limit` alone).
  */
-export async function search(ctx: Ctx, actor: Actor | null, input: SearchInput) {
+export async function search(ctx: Ctx, actor: Actor | null, input: SearchInput & { offset?: number }) {
   const asked = input.type ? (input.type.split(',') as SearchType[]) : undefined
   if (!actor && asked?.some((t) => SIGNED_IN_ONLY.includes(t))) {
     throw new AppError('AUTHORIZATION_REQUIRED', 'Searching users and posts needs an access token')
   }
   const wanted = new Set(asked ?? SEARCH_TYPES)
   const q = input.q.trim()
-  const limit = input.limit ?? 10
+  const w = { limit: input.limit ?? 10, offset: input.offset ?? 0 }
   const [foundUsers, foundEvents, foundPosts] = await Promise.all([
-    actor && wanted.has('users') ? searchUsers(ctx, q, limit) : [],
-    wanted.has('events') ? searchEvents(ctx, q, limit) : [],
-    actor && wanted.has('posts') ? searchPosts(ctx, actor, q, limit) : [],
+    actor && wanted.has('users') ? searchUsers(ctx, q, w) : [],
+    wanted.has('events') ? searchEvents(ctx, q, w) : [],
+    actor && wanted.has('posts') ? searchPosts(ctx, actor, q, w) : [],
   ])
   return { users: foundUsers, events: foundEvents, posts: foundPosts }
 }

@@ -23,6 +23,7 @@ import {
   type PageCtx,
   pageCtx,
   parseForm,
+  requestedPage,
   sendHtml,
   wholeNumberOf,
 } from '../page.js'
@@ -387,21 +388,120 @@ function EventPage(p: {
 
 const SearchQuery = Type.Object({ q: Type.Optional(Line({ maxLength: 100 })) })
 
+/** What `/search` shows a page of, each kind 20 at a time. */
+const SEARCH_KINDS = ['events', 'users', 'posts'] as const
+type SearchKind = (typeof SEARCH_KINDS)[number]
+const SEARCH_PER_PAGE = 20
+const KIND_WORDS: Record<SearchKind, { heading: string; none: string; more: string }> = {
+  events: { heading: 'Events', none: 'No events found.', more: 'More events' },
+  users: { heading: 'People', none: 'No people found.', more: 'More people' },
+  posts: { heading: 'Posts', none: 'No posts found.', more: 'More posts' },
+}
+/** A `type` a link sent: one of the kinds, else none (every kind, as a search from the box shows). */
+const searchKindOf = (raw: unknown): SearchKind | undefined => SEARCH_KINDS.find((k) => k === raw)
+const searchHref = (q: string, kind?: SearchKind, page = 1) =>
+  `/search?${new URLSearchParams({ q, ...(kind ? { type: kind } : {}), ...(page > 1 ? { page: String(page) } : {}) })}`
+
+type SearchResults = Awaited<ReturnType<typeof search>>
+
+function FoundItems(p: { kind: SearchKind; results: SearchResults; count: number }): JSX.Element {
+  const r = p.results
+  if (p.kind === 'events') {
+    return (
+      <ul class="cards">
+        {r.events.slice(0, p.count).map((e) => (
+          <EventCard event={e} level={3} />
+        ))}
+      </ul>
+    )
+  }
+  if (p.kind === 'users') {
+    return (
+      <ul>
+        {r.users.slice(0, p.count).map((u) => (
+          <li>
+            <a href={`/users/${encodeURIComponent(u.username)}`} safe>
+              {`${u.display_name} (@${u.username})`}
+            </a>
+          </li>
+        ))}
+      </ul>
+    )
+  }
+  return (
+    <ul>
+      {r.posts.slice(0, p.count).map((post) => (
+        <li>
+          <a href={`/posts/${post.id}`} safe>
+            {excerpt(post.body, 120)}
+          </a>{' '}
+          <small safe>{`by ${post.author.display_name}`}</small>
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+/**
+ * One kind's matches: the closest 20 on the page of every kind, with a link to the rest when there are more; on a
+ * page of that kind alone (`type`), its page of 20 and the links between pages. Each list was asked for one more
+ * than it shows, which says whether more follow.
+ */
+function FoundKind(p: { kind: SearchKind; q: string; results: SearchResults; alone: boolean; page: number }) {
+  const words = KIND_WORDS[p.kind]
+  const found = p.results[p.kind].length
+  const more = found > SEARCH_PER_PAGE
+  return (
+    <section aria-labelledby={`found-${p.kind}`}>
+      <h2 id={`found-${p.kind}`} safe>
+        {words.heading}
+      </h2>
+      {found ? <FoundItems kind={p.kind} results={p.results} count={SEARCH_PER_PAGE} /> : ''}
+      {found === 0 && p.page === 1 ? <p safe>{words.none}</p> : ''}
+      {p.alone ? (
+        <Pager
+          page={p.page}
+          totalPages={found === 0 ? 0 : more ? p.page + 1 : p.page}
+          href={(n) => searchHref(p.q, p.kind, n)}
+          words={['← Closer matches', 'More matches →']}
+          label={`Pages of ${words.heading.toLowerCase()} found`}
+          summary={`Page ${p.page}`}
+        />
+      ) : more ? (
+        <p>
+          <a href={searchHref(p.q, p.kind, 2)} safe>{`${words.more} matching “${p.q}” →`}</a>
+        </p>
+      ) : (
+        ''
+      )}
+    </section>
+  )
+}
+
 function SearchPage(p: {
   ctx: PageCtx
   q: string
   error?: string
-  results: Awaited<ReturnType<typeof search>> | null
+  results: SearchResults | null
+  /** The one kind shown, paged; else every kind the person may search. */
+  kind?: SearchKind
+  page: number
 }): JSX.Element {
   const r = p.results
+  const member = p.ctx.user !== null
+  const kinds = p.kind ? [p.kind] : SEARCH_KINDS.filter((k) => member || k === 'events')
+  const title =
+    p.error || !p.q
+      ? 'Search'
+      : `Search: ${p.q}${p.kind ? ` (${KIND_WORDS[p.kind].heading.toLowerCase()}, page ${p.page})` : ''}`
   return (
-    <Layout ctx={p.ctx} title={p.error ? 'Search' : p.q ? `Search: ${p.q}` : 'Search'}>
+    <Layout ctx={p.ctx} title={title}>
       <h1>Search</h1>
       <search>
         <form method="get" action="/search">
           <Field
             name="q"
-            label={`Events${p.ctx.user ? ', people and posts' : ''}`}
+            label={`Events${member ? ', people and posts' : ''}`}
             type="search"
             value={p.q}
             error={p.error}
@@ -413,48 +513,18 @@ function SearchPage(p: {
       </search>
       {r ? (
         <>
-          <h2>Events</h2>
-          {r.events.length ? (
-            <ul class="cards">
-              {r.events.map((e) => (
-                <EventCard event={e} level={3} />
-              ))}
-            </ul>
+          {p.kind ? (
+            <p>
+              <a href={searchHref(p.q)} safe>{`← Everything matching “${p.q}”`}</a>
+            </p>
           ) : (
-            <p>No events found.</p>
+            ''
           )}
-          {p.ctx.user ? (
-            <>
-              <h2>People</h2>
-              {r.users.length ? (
-                <ul>
-                  {r.users.map((u) => (
-                    <li>
-                      <a href={`/users/${encodeURIComponent(u.username)}`} safe>
-                        {`${u.display_name} (@${u.username})`}
-                      </a>
-                    </li>
-                  ))}
-                </ul>
-              ) : (
-                <p>No people found.</p>
-              )}
-              <h2>Posts</h2>
-              {r.posts.length ? (
-                <ul>
-                  {r.posts.map((post) => (
-                    <li>
-                      <a href={`/posts/${post.id}`} safe>
-                        {excerpt(post.body, 120)}
-                      </a>{' '}
-                      <small safe>{`by ${post.author.display_name}`}</small>
-                    </li>
-                  ))}
-                </ul>
-              ) : (
-                <p>No posts found.</p>
-              )}
-            </>
+          {kinds.map((kind) => (
+            <FoundKind kind={kind} q={p.q} results={r} alone={p.kind !== undefined} page={p.page} />
+          ))}
+          {member ? (
+            ''
           ) : (
             <p>
               <a href={`/login?next=${encodeURIComponent(p.ctx.path)}`}>Log in</a> to search people and posts
@@ -622,13 +692,41 @@ export async function eventPages(app: FastifyInstance) {
       return sendHtml(
         req,
         reply,
-        <SearchPage ctx={pageCtx(req, reply)} q={shown} error={parsed.errors.fields.q} results={null} />,
+        <SearchPage
+          ctx={pageCtx(req, reply)}
+          q={shown}
+          error={parsed.errors.fields.q}
+          results={null}
+          page={1}
+        />,
         FORM_INVALID,
       )
     }
     const q = parsed.value.q?.trim() ?? ''
-    const results = q ? await search(ctx, req.webUser, { q, limit: 20 }) : null
-    return sendHtml(req, reply, <SearchPage ctx={pageCtx(req, reply)} q={q} results={results} />)
+    // `type` and `page` come from the page's own links ("More people matching …"): one kind, 20 at a time.
+    const kind = searchKindOf((req.query as { type?: unknown }).type)
+    const { page, offset } = kind ? requestedPage(req, SEARCH_PER_PAGE) : { page: 1, offset: 0 }
+    // A guest asking for people or posts is asked to log in (the events are theirs to search).
+    const searchable = kind && !req.webUser && kind !== 'events' ? undefined : kind
+    const results = q
+      ? await search(ctx, req.webUser, {
+          q,
+          type: searchable ?? (kind ? 'events' : undefined),
+          limit: SEARCH_PER_PAGE + 1,
+          offset: searchable ? offset : 0,
+        })
+      : null
+    return sendHtml(
+      req,
+      reply,
+      <SearchPage
+        ctx={pageCtx(req, reply)}
+        q={q}
+        results={results}
+        kind={searchable}
+        page={searchable ? page : 1}
+      />,
+    )
   })
 
   app.get('/sitemap.xml', { schema: { hide: true } }, async (_req, reply) => {

@@ -121,7 +121,7 @@ describe('ticket codes', () => {
 })
 
 describe('GET /tickets/{id}/qr.svg', () => {
-  it('when the holder asks, then an SVG image; the organizer, a stranger and a held ticket get 404', async () => {
+  it('when the holder asks, then an SVG image; the organizer and a stranger get 404; a ticket not paid yet or given back 409', async () => {
     const event = await makeEvent(app, organizer)
     const ticket = await confirmedTicket(app, buyer, event)
     const res = await app.inject({
@@ -146,6 +146,31 @@ describe('GET /tickets/{id}/qr.svg', () => {
       headers: buyer.auth,
     })
     expect(none.statusCode).toBe(404)
+
+    // Held, not paid yet: the holder sees the ticket, but it has no entry code yet.
+    const held = await app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/reservations`,
+      headers: buyer.auth,
+      payload: { section_id: event.sections[0].id },
+    })
+    expect(held.statusCode, held.body).toBe(201)
+    const heldId = held.json().tickets[0].id
+    const qrOf = (id: number, who: TestUser) =>
+      app.inject({ method: 'GET', url: `/api/v1/tickets/${id}/qr.svg`, headers: who.auth })
+    const notYet = await qrOf(heldId, buyer)
+    expect(notYet.statusCode).toBe(409)
+    expect(notYet.json().code).toBe('TICKET_NOT_CONFIRMED')
+    expect((await qrOf(heldId, stranger)).statusCode).toBe(404)
+    // Given back: no code any more either.
+    const refund = await app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tickets/${ticket.id}`,
+      headers: buyer.auth,
+    })
+    expect(refund.statusCode).toBe(204)
+    expect((await qrOf(ticket.id, buyer)).json().code).toBe('TICKET_NOT_CONFIRMED')
+    expect((await qrOf(ticket.id, organizer)).statusCode).toBe(404)
   })
 })
 

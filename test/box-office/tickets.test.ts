@@ -221,6 +221,24 @@ describe('POST /tickets/{id}/transfer', () => {
     })
   })
 
+  it('when one ticket is transferred three times at once, then one goes through and the others are 403 as afterwards', async () => {
+    const friends = await quickUsers(app, 3)
+    for (const f of friends) await makeFriends(app, buyer, f)
+    const made = await reservation()
+    await payAs(app, buyer, made.invoices[0].id)
+    const id = made.tickets[0].id
+    const answers = await Promise.all(friends.map((f) => transfer(buyer, id, f.id)))
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 403, 403])
+    for (const refused of answers.filter((a) => a.statusCode === 403)) {
+      expect(refused.json()).toMatchObject({
+        code: 'FORBIDDEN',
+        detail: 'Only the holder can transfer a ticket',
+      })
+    }
+    // The same request sent now: the same answer.
+    expect((await transfer(buyer, id, friends[0]!.id)).statusCode).toBe(403)
+  })
+
   it('when the booker is not the holder, then 403; a stranger gets 404; yourself is 400; an unknown user 404', async () => {
     const made = await reservation({ attendee_ids: [friend.id] })
     await payAs(app, buyer, made.invoices[0].id)

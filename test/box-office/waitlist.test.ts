@@ -416,6 +416,42 @@ describe('serving the waiting list', () => {
     })
   })
 
+  it('when a friend pays their own invoice of a split offer, then the entry waits for the waiter’s: converted when they pay, expired when they do not', async () => {
+    for (const waiterPays of [true, false]) {
+      const { event, section, hold } = await soldOutGeneral(2)
+      const [w, x] = (await quickUsers(app, 2)) as [TestUser, TestUser]
+      await makeFriends(app, w, x)
+      const entry = (
+        await joinAs(app, w, event.id, {
+          section_id: section.id,
+          quantity: 2,
+          attendee_ids: [x.id],
+          split_payment: true,
+        })
+      ).json()
+      await lapseReservation(app, hold.id)
+      await expireStaleHolds(app.ctx)
+      await runWaitlistJobs(app)
+      expect((await entryOf(entry.id)).status).toBe('offered')
+      const own = (await getAs(app, x, '/users/me/invoices')).body.data[0]
+      expect((await payAs(app, x, own.id)).statusCode).toBe(200)
+      // The friend has their ticket; the waiter has not paid theirs yet.
+      expect((await entryOf(entry.id)).status).toBe('offered')
+      expect((await getAs(app, w, '/users/me/waitlist')).body.data[0]).toMatchObject({ status: 'offered' })
+      if (waiterPays) {
+        const mine = (await getAs(app, w, '/users/me/invoices')).body.data[0]
+        expect((await payAs(app, w, mine.id)).statusCode).toBe(200)
+        expect((await entryOf(entry.id)).status).toBe('converted')
+      } else {
+        await lapseOffer(app, entry.id)
+        await expireStaleHolds(app.ctx)
+        expect((await entryOf(entry.id)).status).toBe('expired')
+        // The friend keeps the ticket they paid for; the waiter's went back.
+        expect(await sectionCounts(app, section.id)).toMatchObject({ held: 0, sold: 1, confirmedTickets: 1 })
+      }
+    }
+  })
+
   it.each([
     ['the event’s per-user limit', 2],
     ['the cap on unpaid holds (MAX_HELD_TICKETS_PER_EVENT, 10)', null],

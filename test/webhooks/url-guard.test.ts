@@ -45,6 +45,14 @@ describe('isPublicAddress', () => {
       'ff05::2',
       '::ffff:127.0.0.1',
       '::ffff:10.0.0.1',
+      // IPv4-compatible (deprecated): loopback, private, link-local, and any other
+      '::127.0.0.1',
+      '::7f00:1',
+      '::a00:1',
+      '::a9fe:a9fe',
+      '::c0a8:101',
+      '::2',
+      '::808:808',
       'not-an-ip',
     ]) {
       expect(isPublicAddress(a), a).toBe(false)

@@ -118,6 +118,8 @@ describe('POST /users/me/webhooks', () => {
       'http://[::]/hook',
       'http://[::ffff:127.0.0.1]/hook',
       'http://[::ffff:a9fe:a9fe]/hook',
+      'http://[::127.0.0.1]/hook',
+      'http://[::a9fe:a9fe]/hook',
       'http://[fe80::1]/hook',
       'http://[fd12:3456::1]/hook',
       'http://[ff02::1]/hook',
@@ -143,6 +145,7 @@ describe('POST /users/me/webhooks', () => {
         'must not contain a user name or password: verify the signature instead',
       ],
       ['http://93.184.216.34:99999/hook', 'is not a valid URL (a port is 1–65535)'],
+      ['http://[fe80::1%25eth0]/hook', 'is not a valid absolute URL'],
     ] as const) {
       const res = await call(organizer, 'POST', '/users/me/webhooks', { url, events: ['ticket.confirmed'] })
       expect(res.statusCode, url).toBe(400)
@@ -324,7 +327,7 @@ describe('deliveries written by the box office', () => {
 
     const deliveries = await deliveriesOf(org!, hook.id)
     expect(deliveries.map((d) => d.type)).toEqual(['check_in.created'])
-    expect(await payloadOf(deliveries[0]!.id)).toEqual(first.json())
+    expect(await payloadOf(deliveries[0]!.id)).toEqual({ event_id: event.id, ...first.json() })
   })
 
   it('when a transaction that would emit rolls back (a declined payment), then no delivery is written', async () => {

@@ -87,13 +87,17 @@ export const checkInRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "A ticket's code as a QR image",
         operationId: 'getTicketQr',
-        description: 'Holder only, while the ticket is confirmed (404 for anyone else): an SVG image.',
+        description:
+          'Holder only (404 for anyone else): an SVG image of the entry code of a confirmed ticket. The ' +
+          "holder's ticket that is not confirmed (held and not paid yet, given back, lapsed) has no code: 409 " +
+          'TICKET_NOT_CONFIRMED.',
         tags: ['tickets'],
         params: IdParams,
         produces: ['image/svg+xml'],
         response: {
           200: Type.String({ description: 'image/svg+xml' }),
           404: ProblemRef,
+          409: ProblemRef,
         },
       },
       onRequest: app.authenticate,

@@ -92,7 +92,12 @@ export async function checkIn(ctx: Ctx, actor: Actor, eventId: number, code: str
     if (await markCheckedIn(ctx, tx, actor, claims)) {
       const [row] = await checkInQuery(tx).where(eq(tickets.id, claims.ticketId))
       const checkedIn = toCheckIn(ctx, row!)
-      await emitWebhookEvent(ctx, tx, { eventId, type: 'check_in.created', data: checkedIn })
+      // The API's check-in names no event (its route does): the webhook's receiver, told of several, needs it.
+      await emitWebhookEvent(ctx, tx, {
+        eventId,
+        type: 'check_in.created',
+        data: { event_id: eventId, ...checkedIn },
+      })
       return checkedIn
     }
     const [ticket] = await tx

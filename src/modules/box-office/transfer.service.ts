@@ -22,7 +22,13 @@ export async function transferTicket(ctx: Ctx, actor: Actor, id: number, toUserI
   await assertFriends(ctx.db, actor.id, [toUserId])
   return ctx.db.transaction(async (tx) => {
     const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, id)).for('update')
-    if (!ticket || ticket.holderId !== actor.id) throw notFound('Ticket')
+    if (!ticket) throw notFound('Ticket')
+    // Transferred away while this request waited for the lock: answered as the same request sent a moment later
+    // is (403 while they can still see the ticket, as its booker or organizer; else 404).
+    if (ticket.holderId !== actor.id) {
+      await ticketRoles(tx, actor, id)
+      throw forbidden('Only the holder can transfer a ticket')
+    }
     if (ticket.status !== 'confirmed') {
       throw new AppError(
         'TICKET_NOT_CONFIRMED',

@@ -1,6 +1,6 @@
 // What the rest of the box office tells the waiting list, inside its own transaction: places came back to
 // some sections (serve them), an offer's reservation lapsed, was given back, or was paid.
-import { and, eq, inArray, notExists, sql } from 'drizzle-orm'
+import { and, eq, exists, inArray, notExists, sql } from 'drizzle-orm'
 import type { Ctx } from '../../context.js'
 import type { Db } from '../../db/client.js'
 import { tickets, waitlistEntries } from '../../db/schema/index.js'
@@ -59,10 +59,31 @@ export async function offerGivenBack(tx: Db, reservationId: number): Promise<voi
     )
 }
 
-/** An invoice of this reservation was paid: an offer made with it is `converted`. */
+/**
+ * An invoice of this reservation was paid: an offer made with it is `converted` once the waiter's own ticket is
+ * confirmed. A friend who pays their own invoice of a split offer converts nothing: the waiter's ticket is still
+ * held, to pay by the offer's end, when the entry is `expired` if it was not (the friend keeps theirs).
+ */
 export async function offerPaid(tx: Db, reservationId: number): Promise<void> {
   await tx
     .update(waitlistEntries)
     .set({ status: 'converted', updatedAt: new Date() })
-    .where(and(eq(waitlistEntries.reservationId, reservationId), eq(waitlistEntries.status, 'offered')))
+    .where(
+      and(
+        eq(waitlistEntries.reservationId, reservationId),
+        eq(waitlistEntries.status, 'offered'),
+        exists(
+          tx
+            .select({ one: sql`1` })
+            .from(tickets)
+            .where(
+              and(
+                eq(tickets.reservationId, reservationId),
+                eq(tickets.holderId, waitlistEntries.userId),
+                eq(tickets.status, 'confirmed'),
+              ),
+            ),
+        ),
+      ),
+    )
 }

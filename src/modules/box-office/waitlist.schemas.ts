@@ -14,7 +14,11 @@ export const WaitlistStatus = Type.Union(
     Type.Literal('expired'),
     Type.Literal('left'),
   ],
-  { description: 'An offer past offer_expires_at is reported as `expired`, swept or not' },
+  {
+    description:
+      'An offer is `converted` once the waiter has paid for their own ticket (a friend paying their own invoice ' +
+      'of a split offer converts nothing); an offer past offer_expires_at is reported as `expired`, swept or not',
+  },
 )
 
 export const WaitlistEntry = Type.Object(

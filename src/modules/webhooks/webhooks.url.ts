@@ -13,14 +13,27 @@ export type Resolver = (host: string) => Promise<LookupAddress[]>
 export const systemResolver: Resolver = (host) => dns.lookup(host, { all: true, verbatim: true })
 
 /**
+ * The deprecated IPv4-compatible IPv6 addresses (`::a.b.c.d`, RFC 4291 §2.5.5.1), which ipaddr.js counts as
+ * unicast: a host that still routes them reaches the IPv4 address they carry (`::127.0.0.1`, `::a9fe:a9fe`), and
+ * no public service is reached through them, so the whole range is refused.
+ */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96')
+
+/**
  * True for a public unicast address only: loopback, private, link-local, unique-local, multicast, unspecified,
- * carrier-grade NAT, documentation, NAT64 and the other special ranges are not. An IPv4-mapped IPv6 address
- * is judged as the IPv4 address it carries.
+ * carrier-grade NAT, documentation, NAT64, IPv4-compatible and the other special ranges are not. An IPv4-mapped
+ * IPv6 address is judged as the IPv4 address it carries.
  */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false
-  return ipaddr.process(address).range() === 'unicast'
+  const parsed = ipaddr.process(address)
+  if (parsed.kind() === 'ipv6' && parsed.match(IPV4_COMPATIBLE)) return false
+  return parsed.range() === 'unicast'
 }
+
+/** A port past 65535 in a URL that did not parse: the usual reason it did not. */
+const PORT_OUT_OF_RANGE =
+  /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d{6,}|6553[6-9]|655[4-9]\d|65[6-9]\d\d|6[6-9]\d{3}|[7-9]\d{4})(?:[/?#]|$)/i
 
 const forbidden = (detail: string) => new AppError('WEBHOOK_URL_FORBIDDEN', detail)
 
@@ -44,7 +57,10 @@ export async function checkWebhookUrl(
   try {
     url = new URL(raw)
   } catch {
-    throw invalid('body.url', 'is not a valid URL (a port is 1–65535)')
+    throw invalid(
+      'body.url',
+      PORT_OUT_OF_RANGE.test(raw) ? 'is not a valid URL (a port is 1–65535)' : 'is not a valid absolute URL',
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw forbidden('Only http and https URLs')
   // Shown in every list of the owner's webhooks and in the logs: a credential does not belong in it. The

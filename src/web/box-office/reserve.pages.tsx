@@ -5,7 +5,11 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { AppError } from '../../lib/errors.js'
 import { Id } from '../../lib/schemas.js'
-import { ReserveBody, type ReserveInput } from '../../modules/box-office/box-office.schemas.js'
+import {
+  MAX_TICKETS_PER_RESERVATION,
+  ReserveBody,
+  type ReserveInput,
+} from '../../modules/box-office/box-office.schemas.js'
 import { reserve } from '../../modules/box-office/reserve.service.js'
 import { getEvent } from '../../modules/events/events.service.js'
 import { seatMap } from '../../modules/events/seats.service.js'
@@ -88,7 +92,11 @@ export async function reservePages(app: FastifyInstance) {
         own.attendee_ids = 'Choose friends from the list'
       const friends = attendeeIds.filter((a) => a !== undefined)
       const typed = wholeNumberOf(values.quantity)
-      if (values.quantity && typed === undefined) own.quantity = 'Enter a whole number'
+      // Digits too many to read are a number out of range, as the schema says of one it can read.
+      if (values.quantity && typed === undefined)
+        own.quantity = /^\d+$/.test(values.quantity)
+          ? `Enter ${MAX_TICKETS_PER_RESERVATION} or less`
+          : 'Enter a whole number'
       // Ticked friends with the number left at 1 are that many more tickets; another number, or other seats, is
       // the buyer's to mend (they may have meant someone else too).
       const quantity = partyQuantity(friends.length, typed)

@@ -161,7 +161,11 @@ export async function waitlistPages(app: FastifyInstance) {
       if (attendees.some((a) => a === undefined || a === user.id))
         own.attendee_ids = 'Choose friends from the list'
       const typed = wholeNumberOf(values.quantity)
-      if (values.quantity && typed === undefined) own.quantity = 'Enter a whole number'
+      // Digits too many to read are a number out of range, as the schema says of one it can read.
+      if (values.quantity && typed === undefined)
+        own.quantity = /^\d+$/.test(values.quantity)
+          ? `Choose 1 to ${MAX_WAITLIST_QUANTITY} tickets, you and your friends together.`
+          : 'Enter a whole number'
       const friends = attendees.filter((a) => a !== undefined)
       // As on the reserve form: ticked friends with the number left at 1 are that many more; another number is
       // the member's to mend.

@@ -226,7 +226,11 @@ describe('reserving from the event page', () => {
     // A billion tickets once made the server plan a billion holders before any check, until it ran out of memory.
     for (const [quantity, message] of [
       ['999999999', 'Enter 100 or less'],
+      // Ten digits and more: too many to read as a number, out of range all the same.
+      ['1000000000', 'Enter 100 or less'],
+      ['99999999999999999999999', 'Enter 100 or less'],
       ['0', 'Enter 1 or more'],
+      ['2.5', 'Enter a whole number'],
     ]) {
       const res = await reserveVia(browser, event.id, {
         section_id: String(event.sections[0]!.id),

@@ -86,6 +86,18 @@ describe('the waiting list pages', () => {
       /id="w-quantity-error"[^>]*>Choose 1 to 10 tickets, you and your friends together.</,
     )
     expect(tooMany.body).toMatch(/id="w-quantity"[^>]*value="11"[^>]*aria-describedby="w-quantity-error"/)
+    // Ten digits, too many to read as a number, are out of range all the same; a fraction is no whole number.
+    for (const [quantity, words] of [
+      ['1000000000', 'Choose 1 to 10 tickets, you and your friends together.'],
+      ['1.5', 'Enter a whole number'],
+    ] as const) {
+      const refused = await stranger.post(`/events/${event.id}/waitlist`, {
+        section_id: String(event.sections[0]!.id),
+        quantity,
+      })
+      expect(refused.statusCode).toBe(422)
+      expect(refused.body).toContain(`id="w-quantity-error" class="field-error">${words}<`)
+    }
     // The form's action brings the answer to the block (#waitlist); the top of the page links there too.
     expect(tooMany.body).toContain(`action="/events/${event.id}/waitlist#waitlist"`)
     expect(tooMany.body).toContain(

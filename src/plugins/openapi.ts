@@ -121,7 +121,8 @@ export default fp(
             'Event ticketing and social API: events with seating sections, reservations with split invoices, ' +
             'friends, messages, posts, comments and likes. Errors are RFC 9457 problem+json with a stable `code`. ' +
             'A body field an operation does not list is ignored, never an error: a `role`, an `id` or a `status` ' +
-            'sent to a PATCH changes nothing (an event changes status through publish and cancel).',
+            'sent to a PATCH changes nothing (an event changes status through publish and cancel). A change ' +
+            'that must name a field (a voucher, a webhook endpoint) and names none it knows is 400.',
         },
         servers: [{ url: config.PUBLIC_URL }],
         components: {

@@ -2,7 +2,7 @@
 // module: strings without a format of their own are `text` (no NUL, no stray control character, no lone
 // surrogate), arrays have a bound, and integers in a path or query string are written in decimal.
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { AppError, notFound } from '../lib/errors.js'
+import { AppError, invalid, notFound } from '../lib/errors.js'
 
 /** Items a request array may hold when its schema sets no bound of its own. */
 export const DEFAULT_MAX_ITEMS = 1000
@@ -107,11 +107,35 @@ function decimalCheck(part: 'params' | 'query', fields: IntegerField[]) {
   }
 }
 
-/** The onRoute hook: hardens the route's request schemas and adds the decimal check of its integers. */
+/**
+ * A body schema's `minProperties` counted among the fields it knows: the validator counts before it strips
+ * unknown fields, so `{"foo": 1}` passed a change that must name one field, and changed nothing with a 200.
+ */
+function knownFieldsCheck(min: number, known: string[]) {
+  const needs = min === 1 ? 'at least one of its fields' : `at least ${min} of its fields`
+  return (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+    if (isSchema(req.body) && Object.keys(req.body).length < min) {
+      done(invalid('body', `must name ${needs}: ${known.join(', ')} (unknown fields are ignored)`))
+      return
+    }
+    done()
+  }
+}
+
+/**
+ * The onRoute hook: hardens the route's request schemas, adds the decimal check of its integers, and counts a
+ * body's `minProperties` among its known fields.
+ */
 export function hardenRequestSchemas(route: RouteOptions): void {
   const schema = route.schema
   if (!schema) return
   for (const part of [schema.params, schema.querystring, schema.body, schema.headers]) hardenSchema(part)
+  const body = schema.body
+  if (isSchema(body) && typeof body.minProperties === 'number' && isSchema(body.properties)) {
+    const existing = route.preHandler ? [route.preHandler].flat() : []
+    const check = knownFieldsCheck(body.minProperties, Object.keys(body.properties))
+    route.preHandler = [check, ...existing] as RouteOptions['preHandler']
+  }
   const checks = [
     ...[integerFields(schema.params)].filter((f) => f.length > 0).map((f) => decimalCheck('params', f)),
     ...[integerFields(schema.querystring)].filter((f) => f.length > 0).map((f) => decimalCheck('query', f)),

@@ -137,6 +137,35 @@ describe('/events/{id}/vouchers', () => {
     })
     expect(codeOf(clash)).toBe('VOUCHER_CODE_TAKEN')
     expect((await getAs(app, buyer, `/events/${event.id}/vouchers`)).status).toBe(403)
+    // A change naming no field it knows is refused, not answered 200 with nothing changed.
+    for (const payload of [{}, { foo: 1 }, { kind_of: 'percent', Value: 3 }]) {
+      const nothing = await app.inject({
+        method: 'PATCH',
+        url: `/api/v1/events/${event.id}/vouchers/${a.id}`,
+        headers: organizer.auth,
+        payload,
+      })
+      expect(nothing.statusCode, JSON.stringify(payload)).toBe(400)
+      expect(nothing.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'body' }] })
+    }
+    const unknownToo = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${event.id}/vouchers/${a.id}`,
+      headers: organizer.auth,
+      payload: { foo: 1 },
+    })
+    expect(unknownToo.json().errors[0].message).toBe(
+      'must name at least one of its fields: code, kind, value, section_ids, max_uses, valid_from, valid_until, active (unknown fields are ignored)',
+    )
+    // A known field beside an unknown one is a change.
+    const mixed = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${event.id}/vouchers/${a.id}`,
+      headers: organizer.auth,
+      payload: { foo: 1, value: 175 },
+    })
+    expect(mixed.statusCode).toBe(200)
+    expect(mixed.json()).toMatchObject({ value: 175 })
   })
 
   it('when a voucher was used, then DELETE is 409 VOUCHER_IN_USE; an unused one is deleted with 204', async () => {

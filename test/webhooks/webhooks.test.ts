@@ -218,6 +218,15 @@ describe('GET/PATCH/DELETE /webhooks/{id}', () => {
     expect(refused.json().code).toBe('WEBHOOK_URL_FORBIDDEN')
     const empty = await call(organizer, 'PATCH', `/webhooks/${hook.id}`, {})
     expect(empty.json().code).toBe('VALIDATION_FAILED')
+    // Only unknown fields (a secret cannot be chosen): refused, not a 200 that changed nothing.
+    const unknown = await call(organizer, 'PATCH', `/webhooks/${hook.id}`, { secret: 'whsec_QUJD' })
+    expect(unknown.statusCode).toBe(400)
+    expect(unknown.json().errors).toEqual([
+      {
+        path: 'body',
+        message: 'must name at least one of its fields: url, events, active (unknown fields are ignored)',
+      },
+    ])
   })
 
   it('when the owner deletes an endpoint, then 204 and it is gone (404)', async () => {

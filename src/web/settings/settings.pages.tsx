@@ -90,8 +90,8 @@ function deviceName(userAgent: string | null): string {
  */
 function lastUsed(at: Date): string {
   return Date.now() - at.getTime() < SESSION_TOUCH_INTERVAL_MS
-    ? `in the last ${SESSION_TOUCH_INTERVAL_MS / 60_000} minutes`
-    : when(at)
+    ? `used in the last ${SESSION_TOUCH_INTERVAL_MS / 60_000} minutes`
+    : `last used ${when(at)}`
 }
 
 /** This browser's session first, then the others most recently used first (as `activeSessions` orders them). */
@@ -253,7 +253,7 @@ function SettingsPage(p: {
             return (
               <li>
                 <span safe>{named}</span>
-                {own ? null : <span safe>{` · last used ${lastUsed(s.lastUsedAt)}`}</span>}
+                {own ? null : <span safe>{` · ${lastUsed(s.lastUsedAt)}`}</span>}
                 {own ? (
                   <strong> (this browser)</strong>
                 ) : (

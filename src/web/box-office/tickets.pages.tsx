@@ -2,6 +2,7 @@
 // actions with their deadlines (transfer to a friend, release or refund), and for its holder the entry QR code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import type { Ctx } from '../../context.js'
 import { AppError, notFound } from '../../lib/errors.js'
 import { pageParams } from '../../lib/pagination.js'
 import { Id } from '../../lib/schemas.js'
@@ -10,6 +11,8 @@ import { cancelTicket } from '../../modules/box-office/refund.service.js'
 import { transferTicket } from '../../modules/box-office/transfer.service.js'
 import { getTicket, listMyTickets } from '../../modules/box-office/view.service.js'
 import { listFriends } from '../../modules/friends/friends.service.js'
+import { USERNAME_PATTERN } from '../../modules/users/users.schemas.js'
+import { getUserByUsername } from '../../modules/users/users.service.js'
 import { attr, money, when } from '../format.js'
 import { ConfirmBox, CsrfField, Layout, Pager } from '../layout.js'
 import {
@@ -30,6 +33,19 @@ import { type Handover, handoversOf } from './holder-only.js'
 import { personName, placeText, seatText, TicketStatus } from './status.js'
 
 const PER_PAGE = 50
+/** Friends the transfer form lists; a member with more types a username (suggested from these). */
+const TRANSFER_LISTED_FRIENDS = 100
+const USERNAME = new RegExp(USERNAME_PATTERN)
+
+/** The id of the member with this username (any case), or undefined. */
+async function userIdByUsername(ctx: Ctx, username: string): Promise<number | undefined> {
+  try {
+    return (await getUserByUsername(ctx, username)).id
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined
+    throw err
+  }
+}
 
 type Friend = { id: number; username: string; display_name: string }
 
@@ -98,6 +114,8 @@ function TicketPage(p: {
   ctx: PageCtx
   ticket: TicketT
   friends: Friend[]
+  /** More friends than `friends` lists: the form takes a username too. */
+  moreFriends: boolean
   handover?: Handover
   /** Why the release or refund was not done: its box was not ticked. */
   confirmError?: string
@@ -194,14 +212,42 @@ function TicketPage(p: {
           ) : (
             <form method="post" action={`/tickets/${t.id}/transfer`} class="compact">
               <CsrfField token={p.ctx.csrf} />
-              <label for="f-user_id">
-                Friend
-                <select id="f-user_id" name="user_id" required>
-                  {p.friends.map((f) => (
-                    <option value={String(f.id)} safe>{`${f.display_name} (@${f.username})`}</option>
-                  ))}
-                </select>
-              </label>
+              {p.moreFriends ? (
+                // Too many friends for one list: their username, with the first of them suggested as it is typed.
+                <>
+                  <label for="f-username">
+                    Friend’s username
+                    <input
+                      id="f-username"
+                      name="username"
+                      list="f-friends"
+                      required
+                      maxlength={30}
+                      autocomplete="off"
+                      aria-describedby="f-username-hint"
+                    />
+                    <small id="f-username-hint" safe>
+                      {`Any of your friends, e.g. @${p.friends[0]!.username}`}
+                    </small>
+                  </label>
+                  <datalist id="f-friends">
+                    {p.friends.map((f) => (
+                      <option value={attr(f.username)} safe>
+                        {f.display_name}
+                      </option>
+                    ))}
+                  </datalist>
+                </>
+              ) : (
+                <label for="f-user_id">
+                  Friend
+                  <select id="f-user_id" name="user_id" required>
+                    {p.friends.map((f) => (
+                      <option value={String(f.id)} safe>{`${f.display_name} (@${f.username})`}</option>
+                    ))}
+                  </select>
+                </label>
+              )}
               <button type="submit">Transfer this ticket</button>
             </form>
           )}
@@ -283,8 +329,8 @@ export async function ticketPages(app: FastifyInstance) {
   ) {
     const friends =
       ticket.holder?.id === user.id && ticket.status === 'confirmed'
-        ? (await listFriends(ctx, user, pageParams({ page: 1, per_page: 100 }))).data
-        : []
+        ? await listFriends(ctx, user, pageParams({ page: 1, per_page: TRANSFER_LISTED_FRIENDS }))
+        : null
     const handover = (await handoversOf(ctx, [ticket.id])).get(ticket.id)
     const page = pageCtx(req, reply)
     return sendHtml(
@@ -293,7 +339,8 @@ export async function ticketPages(app: FastifyInstance) {
       <TicketPage
         ctx={confirmError ? refusedCtx(page, confirmError) : page}
         ticket={ticket}
-        friends={friends}
+        friends={friends?.data ?? []}
+        moreFriends={(friends?.total ?? 0) > TRANSFER_LISTED_FRIENDS}
         handover={handover}
         confirmError={confirmError}
       />,
@@ -332,7 +379,18 @@ export async function ticketPages(app: FastifyInstance) {
     const { id } = req.params as { id: number }
     // Another member's ticket is a 404 before anything about the form is said.
     await pageTicket(user, id)
-    const to = wholeNumberOf((req.body as { user_id?: unknown } | undefined)?.user_id)
+    const body = req.body as { user_id?: unknown; username?: unknown } | undefined
+    // The list's choice, or a username typed where the friends are too many for a list ('@' or not).
+    const typed = typeof body?.username === 'string' ? body.username.trim().replace(/^@/, '') : ''
+    let to = wholeNumberOf(body?.user_id)
+    if (to === undefined && typed) {
+      const found = USERNAME.test(typed) ? await userIdByUsername(ctx, typed) : undefined
+      if (found === undefined) {
+        flash(reply, 'error', 'None of your friends has that username.')
+        return seeOther(reply, `/tickets/${id}`)
+      }
+      to = found
+    }
     // No friend chosen (a blank or garbled value, or the holder's own id typed in) is the form's error, not the
     // 404 of a user 0.
     if (!to || to === user.id) {

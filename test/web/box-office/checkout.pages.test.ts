@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { lapseReservation } from '../../factories/boxoffice.js'
+import { friendships } from '../../../src/db/schema/index.js'
+import { lapseReservation, quickUsers } from '../../factories/boxoffice.js'
 import { GENERAL_AND_VIP, makeEvent, seatsOf } from '../../factories/events.js'
 import { makeFriends } from '../../factories/social.js'
 import { type App, buildTestApp, registerUser, type TestUser } from '../../helpers.js'
@@ -486,6 +487,54 @@ describe('someone else’s checkout, invoice and ticket', () => {
     const orgView = await org.get(`/invoices/${invoiceId}`)
     expect(orgView.statusCode).toBe(200)
     expect(orgView.body).not.toContain('/pay"')
+  })
+
+  it('a member with more than 100 friends transfers by username, to any of them, and only to a friend', async () => {
+    const me = await registerUser(app)
+    const people = await quickUsers(app, 102)
+    const [stranger, ...friends] = people as [TestUser, ...TestUser[]]
+    await app.ctx.db
+      .insert(friendships)
+      .values(friends.map((p) => ({ requesterId: p.id, addresseeId: me.id, status: 'accepted' as const })))
+    const event = await makeEvent(app, organizer)
+    const browser = await browserFor(app, me)
+    const res = await reserveVia(browser, event.id, {
+      section_id: String(event.sections[0].id),
+      quantity: '2',
+    })
+    const checkout = await browser.get(String(res.headers.location))
+    const invoiceId = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
+    await browser.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })
+    const [a, b] = [...(await browser.get('/tickets')).body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) =>
+      Number(m[1]),
+    )
+    const page = (await browser.get(`/tickets/${a}`)).body
+    // A username field, the first 100 friends suggested; no list of ids.
+    expect(page).toContain('name="username" list="f-friends" required')
+    expect(page.match(/<option value="[^"]+">/g)).toHaveLength(100)
+    expect(page).not.toContain('name="user_id"')
+    // The 101st friend, sorted last and not suggested, typed with an '@' and in capitals.
+    const last = [...friends]
+      .sort((x, y) => (x.username.toLowerCase() < y.username.toLowerCase() ? -1 : 1))
+      .at(-1)!
+    expect(page).not.toContain(`value="${last.username}"`)
+    // Not a friend, no such member, not a username at all: said, and the ticket stays.
+    for (const username of [stranger.username, 'nobody_by_this_name', 'no spaces']) {
+      const refused = await browser.post(`/tickets/${a}/transfer`, { username })
+      const shown = (await browser.get(String(refused.headers.location))).body
+      expect(shown).toMatch(/Transfer this ticket/)
+      expect(shown).toMatch(
+        username === stranger.username ? /is not your friend/ : /None of your friends has that username\./,
+      )
+    }
+    const moved = await browser.post(`/tickets/${a}/transfer`, {
+      username: `@${last.username.toUpperCase()}`,
+    })
+    expect(moved.headers.location).toBe('/tickets')
+    expect((await browser.get('/tickets')).body).toContain(`Ticket transferred to ${last.username}`)
+    // The list's id is still taken as before.
+    const byId = await browser.post(`/tickets/${b}/transfer`, { user_id: String(friends[0]!.id) })
+    expect(byId.headers.location).toBe('/tickets')
   })
 
   it('refund and transfer from the ticket page', async () => {

@@ -489,15 +489,9 @@ describe('someone else’s checkout, invoice and ticket', () => {
     expect(orgView.body).not.toContain('/pay"')
   })
 
-  it('a member with more than 100 friends transfers by username, to any of them, and only to a friend', async () => {
-    const me = await registerUser(app)
-    const people = await quickUsers(app, 102)
-    const [stranger, ...friends] = people as [TestUser, ...TestUser[]]
-    await app.ctx.db
-      .insert(friendships)
-      .values(friends.map((p) => ({ requesterId: p.id, addresseeId: me.id, status: 'accepted' as const })))
+  /** Two tickets of a new event reserved and paid through the pages by `browser`'s member: their ids. */
+  async function twoPaidTickets(browser: Browser): Promise<[number, number]> {
     const event = await makeEvent(app, organizer)
-    const browser = await browserFor(app, me)
     const res = await reserveVia(browser, event.id, {
       section_id: String(event.sections[0].id),
       quantity: '2',
@@ -505,9 +499,20 @@ describe('someone else’s checkout, invoice and ticket', () => {
     const checkout = await browser.get(String(res.headers.location))
     const invoiceId = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
     await browser.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })
-    const [a, b] = [...(await browser.get('/tickets')).body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) =>
-      Number(m[1]),
-    )
+    const list = await browser.get('/tickets')
+    const [a, b] = [...list.body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1]))
+    return [a!, b!]
+  }
+
+  it('a member with more than 100 friends transfers by username, to any of them, and only to a friend', async () => {
+    const me = await registerUser(app)
+    const people = await quickUsers(app, 102)
+    const [stranger, ...friends] = people as [TestUser, ...TestUser[]]
+    await app.ctx.db
+      .insert(friendships)
+      .values(friends.map((p) => ({ requesterId: p.id, addresseeId: me.id, status: 'accepted' as const })))
+    const browser = await browserFor(app, me)
+    const [a, b] = await twoPaidTickets(browser)
     const page = (await browser.get(`/tickets/${a}`)).body
     // A username field, the first 100 friends suggested; no list of ids.
     expect(page).toContain('name="username" list="f-friends" required')
@@ -541,17 +546,8 @@ describe('someone else’s checkout, invoice and ticket', () => {
     const me = await registerUser(app)
     const friend = await registerUser(app, { display_name: 'Tina Transfer' })
     await makeFriends(app, me, friend)
-    const event = await makeEvent(app, organizer)
     const browser = await browserFor(app, me)
-    const res = await reserveVia(browser, event.id, {
-      section_id: String(event.sections[0].id),
-      quantity: '2',
-    })
-    const checkout = await browser.get(String(res.headers.location))
-    const invoiceId = Number(/action="\/invoices\/(\d+)\/pay"/.exec(checkout.body)?.[1])
-    await browser.post(`/invoices/${invoiceId}/pay`, { payment_method: 'test_ok' })
-    const list = await browser.get('/tickets')
-    const [a, b] = [...list.body.matchAll(/href="\/tickets\/(\d+)"/g)].map((m) => Number(m[1]))
+    const [a, b] = await twoPaidTickets(browser)
     await browser.get(`/tickets/${a}`)
     // No friend chosen, or the holder's own id typed in: the ticket page says so, and the ticket stays.
     for (const user_id of ['', 'someone', String(me.id)]) {

@@ -86,7 +86,11 @@ export async function readSession(ctx: Ctx, req: FastifyRequest): Promise<WebUse
   const [row] = await sessionStatement(ctx).execute({ sessionId })
   if (!row) return null
   if (Date.now() - (row.lastUsedAt ?? row.createdAt).getTime() >= SESSION_TOUCH_INTERVAL_MS) {
-    await touchStatement(ctx).execute({ sessionId })
+    // Bookkeeping for the settings page: a database that takes reads but refuses this write (read-only for
+    // maintenance, say) costs the page nothing; the next request tries again.
+    await touchStatement(ctx)
+      .execute({ sessionId })
+      .catch((err: unknown) => ctx.log.warn({ err }, "a session's last use was not written"))
   }
   return {
     id: row.id,

@@ -479,6 +479,37 @@ describe('sessions in settings', () => {
     expect((await lastUsed())!.getTime()).toBeGreaterThan(Date.now() - 60_000)
   })
 
+  // One connection (the embedded database) is the whole database: read-only there, every write is refused.
+  it.skipIf(process.env.TEST_DATABASE_URL)(
+    'serves the page when the database refuses the write of a session’s use',
+    async () => {
+      const me = await registerUser(app)
+      const phone = await signedIn(me, FIREFOX_ANDROID)
+      const stale = new Date(Date.now() - 10 * 60_000)
+      await app.ctx.db.update(sessions).set({ lastUsedAt: stale }).where(eq(sessions.userId, me.id))
+      await app.ctx.db.execute(sql`set default_transaction_read_only = on`)
+      try {
+        const page = await phone.get('/')
+        expect(page.statusCode).toBe(200)
+        expect(page.body).toContain('Log out')
+      } finally {
+        await app.ctx.db.execute(sql`set default_transaction_read_only = off`)
+      }
+      const [row] = await app.ctx.db
+        .select({ at: sessions.lastUsedAt })
+        .from(sessions)
+        .where(and(eq(sessions.userId, me.id), like(sessions.userAgent, '%Android%')))
+      expect(row!.at).toEqual(stale)
+      // Writable again: the next page writes it.
+      await phone.get('/')
+      const [after] = await app.ctx.db
+        .select({ at: sessions.lastUsedAt })
+        .from(sessions)
+        .where(and(eq(sessions.userId, me.id), like(sessions.userAgent, '%Android%')))
+      expect(after!.at!.getTime()).toBeGreaterThan(Date.now() - 60_000)
+    },
+  )
+
   it('does not end another member’s session, and ends its own as a log-out', async () => {
     const me = await registerUser(app)
     const other = await registerUser(app)
